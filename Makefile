@@ -1,0 +1,80 @@
+# attnsim - see README.md. Targets:
+#   make / make all   build build/attnsim and build/libattnsim.a
+#   make deps         install missing Debian packages (or print the apt-get line)
+#   make run          the default study on the bundled configs and workloads
+#   make test         every test (Criterion); make test-asan: same under ASan+UBSan
+#   make bench        simulated cycles per second, wall time; bench/results.txt
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Icompiler -Igolden
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+YAML_LIBS := -lyaml
+LDLIBS  += $(YAML_LIBS) -lm
+
+LIB_SRCS := $(sort $(wildcard common/*.c compiler/*.c sim/*.c golden/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+LIB     := $(BUILD)/libattnsim.a
+BIN     := $(BUILD)/attnsim
+
+DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config
+
+.PHONY: all deps run test test-asan bench clean
+all: $(BIN) $(LIB)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/cli/attnsim.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) \
+	  -lcriterion $(LDLIBS)
+
+# Install what is missing; without root, print the exact command instead.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	else \
+	  echo "missing Debian packages; run:"; \
+	  echo "  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/study.sh $(BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@sh tests/run.sh $(BUILD) $(TEST_BINS)
+
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/bench.sh $(BIN) bench/results.txt
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/cli/attnsim.d

@@ -1,0 +1,99 @@
+/* config.h - the hardware description (configs/*.yaml).
+ *
+ * Loaded through one schema table (config.c): every key has a type, a
+ * default, a range, a unit and a one-line doc. The struct holds values in
+ * the units the YAML uses; sim/timing.c derives cycle tables from it once.
+ */
+#ifndef ATTN_CONFIG_H
+#define ATTN_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+typedef struct cfg {
+  char name[64];           /* free-form preset name */
+  double clock_ghz;        /* accelerator clock, GHz */
+
+  /* datapath: signed fixed point for Q, K, V and outputs */
+  int width;               /* bits per element (2..16) */
+  int frac_bits;           /* fractional bits of Q/K/V/outputs */
+  int prob_bits;           /* unsigned fractional bits of probabilities */
+
+  /* Q x K and probability x V arrays */
+  int qk_multipliers;      /* multipliers in the Q x K array */
+  int av_multipliers;      /* multipliers in the probability x V array */
+  int mult_latency;        /* cycles through one multiplier stage */
+  int adder_latency;       /* cycles per adder-tree level */
+
+  /* softmax pipeline */
+  int softmax_units;       /* scores processed per cycle per pass */
+  int softmax_max_latency; /* cycles of the max-finding pass pipeline */
+  int softmax_exp_latency; /* cycles of the exp + sum pass pipeline */
+  int softmax_div_latency; /* cycles of the normalisation pass pipeline */
+
+  int topk_parallelism;    /* top-k engine comparators; 0 = no engine */
+  bool pruning;            /* hardware supports token/head/value pruning */
+
+  /* on-chip buffers */
+  int64_t query_buffer_bytes;
+  int64_t key_buffer_bytes;
+  int64_t value_buffer_bytes;
+  int64_t output_buffer_bytes;
+  int score_buffer_entries; /* scores/probabilities held at once */
+
+  /* instruction window and fetchers */
+  int window;               /* in-flight instructions (scoreboard entries) */
+  int fetch_request_bytes;  /* largest DRAM request a fetcher issues */
+  int fetch_max_outstanding;/* DRAM requests in flight per fetcher */
+
+  /* mapping (compiler) */
+  int chunk_rows;           /* rows per K/V fetch instruction */
+
+  /* DRAM */
+  char dram_model[16];      /* "simple" (bandwidth + latency) */
+  int dram_channels;
+  int dram_bus_bits;        /* data bits per channel */
+  double dram_gbps_per_pin; /* data rate, Gb/s per pin */
+  int dram_burst_bytes;     /* bytes per burst (access granularity) */
+  double dram_latency_ns;   /* request to first data, ns */
+  int dram_queue_depth;     /* requests queued per channel */
+
+  /* energy table */
+  double e_mac_pj;          /* pJ per MAC at e_mac_bits */
+  int e_mac_bits;           /* operand width e_mac_pj was measured at */
+  double e_softmax_pj;      /* pJ per softmax element (exp, sum, divide) */
+  int e_sram_access_bits;   /* bits per SRAM access */
+  double e_query_buffer_pj; /* pJ per access, query buffer */
+  double e_key_buffer_pj;   /* pJ per access, key buffer */
+  double e_value_buffer_pj; /* pJ per access, value buffer */
+  double e_score_buffer_pj; /* pJ per access, score buffer */
+  double e_output_buffer_pj;/* pJ per access, output buffer */
+  double e_dram_pj_per_bit; /* pJ per bit transferred to or from DRAM */
+  double e_static_mw;       /* leakage power, mW */
+
+  /* area table */
+  double a_mult_mm2;        /* mm2 per multiplier at width a_mult_bits */
+  int a_mult_bits;
+  double a_sram_mm2_per_kb; /* mm2 per KB of SRAM */
+  double a_softmax_mm2;     /* mm2 per softmax unit */
+  double a_topk_mm2;        /* mm2 per top-k comparator */
+} cfg_t;
+
+/* Defaults for every key (the schema's defaults). */
+void cfg_defaults(cfg_t *c);
+/* Load a YAML file; unset keys keep defaults. Returns 0 or ERR_BAD_INPUT. */
+int cfg_load(const char *path, cfg_t *c, err_t *e);
+/* Apply "key=value" (dotted key as in YAML); errors name "<--set>". */
+int cfg_set(cfg_t *c, const char *assignment, err_t *e);
+/* FNV-1a 64 of the canonical effective config (all keys, schema order):
+ * comments and formatting do not change it. */
+uint64_t cfg_hash(const cfg_t *c);
+/* Write the effective config as YAML, marking keys left at their default. */
+void cfg_dump(const cfg_t *c, FILE *f);
+/* Write the schema (key, type, default, range, unit, doc) as Markdown. */
+void cfg_doc(FILE *f);
+
+#endif

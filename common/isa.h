@@ -1,0 +1,80 @@
+/* isa.h - instruction encoding and decoding, driven by isa.def. */
+#ifndef ATTN_ISA_H
+#define ATTN_ISA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+/* Hardware blocks that execute instructions (sim/ modules). */
+#define UNIT_LIST(U)                                                         \
+  U(UNIT_FETCH_K, "key_fetcher")                                            \
+  U(UNIT_FETCH_V, "value_fetcher")                                          \
+  U(UNIT_QK, "qk_array")                                                    \
+  U(UNIT_SMAX, "softmax")                                                   \
+  U(UNIT_AV, "av_array")                                                    \
+  U(UNIT_STORE, "store")
+
+typedef enum {
+#define U(id, name) id,
+  UNIT_LIST(U)
+#undef U
+  UNIT_COUNT,
+  UNIT_NONE = UNIT_COUNT /* executed by the dispatcher itself */
+} unit_t;
+
+extern const char *const unit_names[UNIT_COUNT];
+
+typedef enum {
+#define ISA(name, op, unit, a, b, c, d, e, addr, doc) OP_##name = op,
+#include "isa.def"
+#undef ISA
+} opcode_t;
+
+/* Operand fields, in the order of the ISA() columns. */
+typedef enum { F_A, F_B, F_C, F_D, F_E, F_ADDR, F_COUNT } isa_field_t;
+
+typedef struct isa_field_info {
+  const char *name; /* "a", ... */
+  int word, lo, bits; /* position: word 0/1, lowest bit, width */
+} isa_field_info_t;
+
+typedef struct isa_info {
+  const char *name;
+  uint8_t opcode;
+  unit_t unit;
+  const char *operand[F_COUNT]; /* operand names, NULL when unused */
+  const char *doc;
+} isa_info_t;
+
+/* A decoded instruction: fields as plain integers. */
+typedef struct insn {
+  uint8_t op;
+  uint8_t d;
+  uint16_t a, b, c, e;
+  uint64_t addr;
+} insn_t;
+
+#define ISA_OPCODE_BITS 8
+extern const isa_field_info_t isa_fields[F_COUNT];
+extern const isa_info_t isa_table[];
+extern const int isa_count;
+
+/* Table entry for an opcode, or NULL if none. */
+const isa_info_t *isa_lookup(uint8_t opcode);
+const isa_info_t *isa_by_name(const char *name);
+uint64_t isa_get(const insn_t *in, isa_field_t f);
+void isa_put(insn_t *in, isa_field_t f, uint64_t v);
+
+void isa_encode(const insn_t *in, uint8_t out[16]);
+/* Decode 16 bytes; rejects unknown opcodes and non-zero unused fields. */
+int isa_decode(const uint8_t in[16], insn_t *out, err_t *e);
+/* One line of assembly, e.g. "QK qrow=0 krow=64 rows=64 soff=0". */
+void isa_format(const insn_t *in, char *buf, size_t len);
+/* Parse one line of assembly (no comments or blank lines). */
+int isa_parse(const char *line, insn_t *out, const char *file, int lineno,
+              err_t *e);
+
+#endif

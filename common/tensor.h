@@ -1,0 +1,27 @@
+/* tensor.h - where a workload's Q, K and V come from.
+ *
+ * A ten_t serves float rows of Q, K or V for any (case, layer, head, row).
+ * Synthetic tensors are a pure function of (seed, kind, case, layer, head,
+ * row, dim) (counter-based: any element can be computed alone, in any
+ * order, with the same result). NumPy tensors are loaded once.
+ */
+#ifndef ATTN_TENSOR_H
+#define ATTN_TENSOR_H
+
+#include "err.h"
+#include "workload.h"
+
+typedef enum { TEN_Q = 0, TEN_K = 1, TEN_V = 2 } ten_kind_t;
+
+typedef struct ten ten_t;
+
+/* Prepare the source for w (reads and checks .npy files). */
+int ten_open(ten_t **out, const wl_t *w, err_t *e);
+void ten_close(ten_t *t);
+/* Rows [row0, row0+n) of tensor kind for (case, layer, head) as floats,
+ * row-major n x head_dim. Rows index positions in the case's sequence
+ * (wl_ctx_tokens rows; Q rows are positions too, see wl_query_pos). */
+void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
+              int row0, int n, float *out);
+
+#endif

@@ -1,0 +1,79 @@
+/* workload.h - an attention workload (workloads/*.yaml).
+ *
+ * A workload is a sequence of cases run back to back on the accelerator.
+ * Each case runs every layer, and every head of a layer, of the model:
+ *   prefill: case c has tokens[c] tokens; every token is a query that
+ *            attends to all tokens of its case (or to tokens <= itself when
+ *            causal).
+ *   decode:  one case; a prompt of P tokens is already in the K/V cache;
+ *            generated token t (0..T-1) is a query at position P+t that
+ *            attends to positions 0..P+t (the cache grows by one per step).
+ * Tensors come from a seeded synthetic generator or from .npy files of
+ * shape [layers, heads, tokens, head_dim] (float32 or float16).
+ */
+#ifndef ATTN_WORKLOAD_H
+#define ATTN_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define WL_MAX_CASES 16
+#define WL_PATH_MAX 512
+
+typedef enum { WL_PREFILL = 0, WL_DECODE = 1 } wl_phase_t;
+typedef enum { WL_SYNTHETIC = 0, WL_NPY = 1 } wl_source_t;
+
+typedef struct wl {
+  char name[64];
+  int layers;
+  int heads;
+  int head_dim;
+  wl_phase_t phase;
+  /* prefill */
+  int ncases;                 /* number of prefill sequences (1 for decode) */
+  int tokens[WL_MAX_CASES];   /* prefill: tokens per sequence */
+  bool causal;                /* prefill: mask keys after the query */
+  /* decode */
+  int prompt;                 /* P: tokens already in the K/V cache */
+  int generate;               /* T: tokens generated */
+  /* tensors */
+  wl_source_t source;
+  uint64_t seed;              /* synthetic generator seed */
+  double std;                 /* synthetic: std-dev of the random part */
+  double salience;            /* synthetic: strength of salient tokens */
+  char q_path[WL_PATH_MAX];   /* npy: paths as resolved (relative to the */
+  char k_path[WL_PATH_MAX];   /* workload file's folder when not absolute) */
+  char v_path[WL_PATH_MAX];
+} wl_t;
+
+void wl_defaults(wl_t *w);
+/* Load and validate a workload file. Returns 0 or ERR_BAD_INPUT. */
+int wl_load(const char *path, wl_t *w, err_t *e);
+/* Apply "key=value" (dotted key as in YAML). */
+int wl_set(wl_t *w, const char *assignment, err_t *e);
+/* Cross-field checks (run by wl_load and after wl_set). */
+int wl_validate(const wl_t *w, const char *file, err_t *e);
+void wl_dump(const wl_t *w, FILE *f);
+/* Serialise every key as "key=value\n" lines (the trace header carries a
+ * workload this way); returns bytes needed (like snprintf). */
+int wl_to_text(const wl_t *w, char *buf, size_t len);
+/* Rebuild a workload from wl_to_text's output (defaults, then wl_set per
+ * line, then wl_validate); origin names the source in errors. */
+int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e);
+void wl_doc(FILE *f);
+
+/* Shape helpers shared by the compiler, the simulator and the golden model. */
+/* Tokens in case c's K/V tensors (prefill: tokens[c]; decode: P+T). */
+int wl_ctx_tokens(const wl_t *w, int c);
+/* Queries of case c (prefill: tokens[c]; decode: T). */
+int wl_queries(const wl_t *w, int c);
+/* Position (row in Q/K/V) of query q of case c (prefill: q; decode: P+q). */
+int wl_query_pos(const wl_t *w, int c, int q);
+/* Keys query q of case c attends to: rows 0 .. wl_keys(...)-1. */
+int wl_keys(const wl_t *w, int c, int q);
+
+#endif

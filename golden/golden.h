@@ -1,0 +1,23 @@
+/* golden.h - golden CPU reference models of attention.
+ *
+ * Written from the algorithm, independent of the simulator: a plain loop
+ * over (case, layer, head, query). Two flavours:
+ *   float: double-precision softmax attention on the unquantized inputs;
+ *   fixed: the datapath's arithmetic (common/fixed.h), bit for bit.
+ */
+#ifndef ATTN_GOLDEN_H
+#define ATTN_GOLDEN_H
+
+#include <stdint.h>
+
+#include "fixed.h"
+#include "tensor.h"
+#include "workload.h"
+
+/* Outputs of one head: out[q * head_dim + i] for q < wl_queries(w, cs). */
+void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
+                     int layer, int head, int16_t *out);
+void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
+                     int head, double *out);
+
+#endif
