@@ -1,4 +1,4 @@
-/* config.h - the hardware description (configs/*.yaml).
+/* config.h - the hardware description (configs/NAME.yaml).
  *
  * Loaded through one schema table (config.c): every key has a type, a
  * default, a range, a unit and a one-line doc. The struct holds values in

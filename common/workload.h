@@ -1,4 +1,4 @@
-/* workload.h - an attention workload (workloads/*.yaml).
+/* workload.h - an attention workload (workloads/NAME.yaml).
  *
  * A workload is a sequence of cases run back to back on the accelerator.
  * Each case runs every layer, and every head of a layer, of the model:

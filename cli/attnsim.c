@@ -1,0 +1,352 @@
+/* attnsim - command-line front end. Every subcommand parses its options,
+ * calls the library, prints errors as "attnsim: <message>" and exits with
+ * 0 (success), 1 (check mismatch or run failure), 2 (bad input or usage)
+ * or 130 (interrupted). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "compile.h"
+#include "config.h"
+#include "engine.h"
+#include "err.h"
+#include "outfile.h"
+#include "report.h"
+#include "tensor.h"
+#include "timeline.h"
+#include "trace.h"
+#include "workload.h"
+
+#define MAX_SETS 64
+
+typedef struct opts {
+  const char *config, *workload, *out, *json, *csv, *timeline, *input;
+  const char *sets[MAX_SETS], *wsets[MAX_SETS];
+  int nsets, nwsets;
+  int check, quiet, doc;
+} opts_t;
+
+static const char usage[] =
+    "usage: attnsim COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run      --config C --workload W   compile and simulate in one step\n"
+    "  compile  --config C --workload W -o TRACE\n"
+    "  sim      --config C TRACE          simulate a compiled trace\n"
+    "  asm      TEXT [-o TRACE]           text trace -> binary trace\n"
+    "  disasm   TRACE [-o TEXT]           binary trace -> text trace\n"
+    "  config   [--config C] [--doc]      effective config, or the key table\n"
+    "  workload [--workload W] [--doc]    effective workload, or the key table\n"
+    "  version\n"
+    "\n"
+    "options for run and sim:\n"
+    "  --check          compare outputs with the golden models (exit 1 if not)\n"
+    "  --json FILE      statistics as JSON (docs/stats.md)\n"
+    "  --csv FILE       statistics as one CSV row\n"
+    "  --timeline FILE  unit activity as Chrome trace-event JSON (Perfetto)\n"
+    "  --quiet          no summary on stdout\n"
+    "  --set KEY=VALUE  override a config key (repeatable)\n"
+    "  --wset KEY=VALUE override a workload key (repeatable)\n"
+    "\n"
+    "exit status: 0 ok, 1 check mismatch or run failure, 2 bad input, "
+    "130 interrupted\n";
+
+static int fail(const err_t *e) {
+  fprintf(stderr, "attnsim: %s\n", e->msg);
+  return e->status ? e->status : ERR_RUN;
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "attnsim: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n(attnsim help for usage)\n");
+  return ERR_BAD_INPUT;
+}
+
+/* Options that take a value: name, where it goes. */
+static const char **opt_slot(opts_t *o, const char *name) {
+  static const struct { const char *name; size_t off; } tab[] = {
+      {"--config", offsetof(opts_t, config)},
+      {"--workload", offsetof(opts_t, workload)},
+      {"-o", offsetof(opts_t, out)},
+      {"--json", offsetof(opts_t, json)},
+      {"--csv", offsetof(opts_t, csv)},
+      {"--timeline", offsetof(opts_t, timeline)},
+  };
+  size_t i;
+  for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (strcmp(tab[i].name, name) == 0)
+      return (const char **)((char *)o + tab[i].off);
+  return NULL;
+}
+
+static int parse_opts(int argc, char **argv, opts_t *o) {
+  int i;
+  const char **slot;
+  memset(o, 0, sizeof *o);
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--check") == 0) o->check = 1;
+    else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
+    else if (strcmp(a, "--doc") == 0) o->doc = 1;
+    else if (strcmp(a, "--set") == 0 || strcmp(a, "--wset") == 0) {
+      int w = a[2] == 'w';
+      if (i + 1 >= argc) return usage_error("%s needs KEY=VALUE", a);
+      if ((w ? o->nwsets : o->nsets) >= MAX_SETS)
+        return usage_error("too many %s options", a);
+      if (w) o->wsets[o->nwsets++] = argv[++i];
+      else o->sets[o->nsets++] = argv[++i];
+    } else if ((slot = opt_slot(o, a))) {
+      if (i + 1 >= argc) return usage_error("%s needs a value", a);
+      *slot = argv[++i];
+    } else if (a[0] == '-' && a[1]) {
+      return usage_error("unknown option %s", a);
+    } else if (!o->input) {
+      o->input = a;
+    } else {
+      return usage_error("unexpected argument %s", a);
+    }
+  }
+  return 0;
+}
+
+static int load_config(const opts_t *o, cfg_t *c, err_t *e) {
+  int i;
+  if (!o->config) return err_set(e, ERR_BAD_INPUT, "--config FILE is required");
+  if (cfg_load(o->config, c, e)) return e->status;
+  for (i = 0; i < o->nsets; i++)
+    if (cfg_set(c, o->sets[i], e)) return e->status;
+  return 0;
+}
+
+static int load_workload(const opts_t *o, wl_t *w, err_t *e) {
+  int i;
+  if (!o->workload)
+    return err_set(e, ERR_BAD_INPUT, "--workload FILE is required");
+  if (wl_load(o->workload, w, e)) return e->status;
+  for (i = 0; i < o->nwsets; i++)
+    if (wl_set(w, o->wsets[i], e)) return e->status;
+  if (o->nwsets && wl_validate(w, "<--wset>", e)) return e->status;
+  return 0;
+}
+
+/* ---- simulate a trace and report --------------------------------------- */
+
+typedef struct run_ctx {
+  const opts_t *o;
+  const cfg_t *cfg;
+  const char *workload_path;
+  err_t *e;
+} run_ctx_t;
+
+static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
+                         const chk_t *chk) {
+  rep_t r;
+  memset(&r, 0, sizeof r);
+  r.cfg = x->cfg;
+  r.wl = w;
+  r.st = st;
+  r.config_path = x->o->config;
+  r.workload_path = x->workload_path;
+  r.config_hash = cfg_hash(x->cfg);
+  if (chk) {
+    r.checked = 1;
+    r.check_ok = chk->ok;
+    snprintf(r.check_msg, sizeof r.check_msg, "%s", chk->msg);
+    r.check_max_float_err = chk->max_float_err;
+    r.check_float_tol = chk->float_tol;
+  }
+  if (!x->o->quiet) rep_text(&r, stdout);
+  if (x->o->json && rep_json(&r, x->o->json, x->e)) return x->e->status;
+  if (x->o->csv && rep_csv(&r, x->o->csv, x->e)) return x->e->status;
+  return 0;
+}
+
+static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
+                    stats_t *st, chk_t *chk) {
+  outfile_t tlf;
+  timeline_t tl;
+  sim_t *s = sim_new(x->cfg, &tr->hdr.wl, ten, x->o->config, x->e);
+  int rc;
+  if (!s) return x->e->status;
+  if (x->o->timeline) {
+    if (of_open(&tlf, x->o->timeline, x->e)) {
+      sim_free(s);
+      return x->e->status;
+    }
+    tl_begin(&tl, tlf.f, x->cfg->clock_ghz);
+    sim_on_span(s, tl_span, &tl);
+  }
+  rc = sim_run(s, tr, st, x->e);
+  if (x->o->timeline) {
+    tl_end(&tl);
+    if (rc) of_abort(&tlf);
+    else rc = of_commit(&tlf, x->e);
+  }
+  if (!rc && x->o->check && chk_run(x->cfg, &tr->hdr.wl, ten, sim_memimg(s), chk))
+    rc = err_set(x->e, ERR_RUN, "out of memory during --check");
+  sim_free(s);
+  return rc;
+}
+
+static int sim_and_report(const run_ctx_t *x, trace_reader_t *tr) {
+  stats_t st;
+  chk_t chk;
+  ten_t *ten = NULL;
+  int rc;
+  st_init(&st);
+  if (ten_open(&ten, &tr->hdr.wl, x->e)) return fail(x->e);
+  rc = simulate(x, tr, ten, &st, &chk);
+  if (!rc) rc = write_reports(x, &tr->hdr.wl, &st, x->o->check ? &chk : NULL);
+  ten_close(ten);
+  st_free(&st);
+  if (rc) return fail(x->e);
+  if (x->o->check && !chk.ok) {
+    fprintf(stderr, "attnsim: check failed: %s\n", chk.msg);
+    return ERR_RUN;
+  }
+  if (x->o->check && x->o->quiet) printf("check: %s\n", chk.msg);
+  return 0;
+}
+
+static int cmd_run(const opts_t *o) {
+  cfg_t c;
+  wl_t w;
+  err_t e;
+  trace_reader_t tr;
+  FILE *f;
+  run_ctx_t x = {o, &c, o->workload, &e};
+  int rc;
+  err_clear(&e);
+  if (load_config(o, &c, &e) || load_workload(o, &w, &e)) return fail(&e);
+  if (!(f = tmpfile())) return err_set(&e, ERR_RUN, "cannot create a temporary trace"), fail(&e);
+  if (comp_compile(&c, &w, o->config, f, &e) || fflush(f) || fseek(f, 0, SEEK_SET) ||
+      trr_open(&tr, f, "<compiled trace>", &e)) {
+    fclose(f);
+    return fail(&e);
+  }
+  rc = sim_and_report(&x, &tr);
+  fclose(f);
+  return rc;
+}
+
+static int cmd_sim(const opts_t *o) {
+  cfg_t c;
+  err_t e;
+  trace_reader_t tr;
+  FILE *f;
+  run_ctx_t x = {o, &c, NULL, &e};
+  int rc;
+  err_clear(&e);
+  if (!o->input) return usage_error("%s", "sim needs a TRACE file");
+  if (load_config(o, &c, &e)) return fail(&e);
+  if (!(f = fopen(o->input, "rb")))
+    return err_at(&e, o->input, 0, 0, "trace", "cannot open"), fail(&e);
+  if (trr_open(&tr, f, o->input, &e)) {
+    fclose(f);
+    return fail(&e);
+  }
+  rc = sim_and_report(&x, &tr);
+  fclose(f);
+  return rc;
+}
+
+static int cmd_compile(const opts_t *o) {
+  cfg_t c;
+  wl_t w;
+  err_t e;
+  outfile_t of;
+  err_clear(&e);
+  if (!o->out) return usage_error("%s", "compile needs -o TRACE");
+  if (load_config(o, &c, &e) || load_workload(o, &w, &e)) return fail(&e);
+  if (strcmp(o->out, "-") == 0) return usage_error("%s", "compile cannot write a trace to stdout (it must be seekable)");
+  if (of_open(&of, o->out, &e)) return fail(&e);
+  if (comp_compile(&c, &w, o->config, of.f, &e)) {
+    of_abort(&of);
+    return fail(&e);
+  }
+  return of_commit(&of, &e) ? fail(&e) : 0;
+}
+
+/* asm and disasm: stream in to a committed output file. */
+static int cmd_convert(const opts_t *o, int to_text) {
+  err_t e;
+  outfile_t of;
+  trace_reader_t tr;
+  FILE *in;
+  int rc;
+  err_clear(&e);
+  if (!o->input) return usage_error("%s", "expected an input file");
+  if (!(in = fopen(o->input, to_text ? "rb" : "r")))
+    return err_at(&e, o->input, 0, 0, "input", "cannot open"), fail(&e);
+  if (!to_text && (!o->out || strcmp(o->out, "-") == 0)) {
+    fclose(in);
+    return usage_error("%s", "asm needs -o TRACE (a seekable file)");
+  }
+  if (of_open(&of, o->out ? o->out : "-", &e)) {
+    fclose(in);
+    return fail(&e);
+  }
+  if (to_text)
+    rc = trr_open(&tr, in, o->input, &e) || trace_disasm(&tr, of.f, &e);
+  else
+    rc = trace_asm(in, o->input, of.f, &e);
+  fclose(in);
+  if (rc) {
+    of_abort(&of);
+    return fail(&e);
+  }
+  return of_commit(&of, &e) ? fail(&e) : 0;
+}
+
+static int cmd_config(const opts_t *o) {
+  cfg_t c;
+  err_t e;
+  err_clear(&e);
+  if (o->doc) {
+    cfg_doc(stdout);
+    return 0;
+  }
+  cfg_defaults(&c);
+  if (o->config && load_config(o, &c, &e)) return fail(&e);
+  cfg_dump(&c, stdout);
+  return 0;
+}
+
+static int cmd_workload(const opts_t *o) {
+  wl_t w;
+  err_t e;
+  err_clear(&e);
+  if (o->doc) {
+    wl_doc(stdout);
+    return 0;
+  }
+  if (load_workload(o, &w, &e)) return fail(&e);
+  wl_dump(&w, stdout);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  opts_t o;
+  const char *cmd = argc > 1 ? argv[1] : "help";
+  of_install_signals();
+  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+      strcmp(cmd, "-h") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("attnsim %s (trace format %u)\n", ATTNSIM_VERSION, TRACE_VERSION);
+    return 0;
+  }
+  if (parse_opts(argc - 2, argv + 2, &o)) return ERR_BAD_INPUT;
+  if (strcmp(cmd, "run") == 0) return cmd_run(&o);
+  if (strcmp(cmd, "sim") == 0) return cmd_sim(&o);
+  if (strcmp(cmd, "compile") == 0) return cmd_compile(&o);
+  if (strcmp(cmd, "disasm") == 0) return cmd_convert(&o, 1);
+  if (strcmp(cmd, "asm") == 0) return cmd_convert(&o, 0);
+  if (strcmp(cmd, "config") == 0) return cmd_config(&o);
+  if (strcmp(cmd, "workload") == 0) return cmd_workload(&o);
+  return usage_error("unknown command %s", cmd);
+}

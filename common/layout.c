@@ -1,0 +1,96 @@
+#include "layout.h"
+
+#define LAY_ALIGN (UINT64_C(1) << 20)
+
+static uint64_t align_up(uint64_t x) {
+  return (x + LAY_ALIGN - 1) & ~(LAY_ALIGN - 1);
+}
+
+static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
+  return t == LAY_O ? wl_queries(w, cs) : wl_ctx_tokens(w, cs);
+}
+
+static int64_t rows_in(int64_t bytes, int row_bytes) {
+  int64_t r = bytes / row_bytes;
+  return r > 65535 ? 65535 : r; /* ISA row fields are 16 bits */
+}
+
+static int check_caps(const lay_t *l, const wl_t *w, const char *name,
+                      err_t *e) {
+  int cs, maxctx = 0;
+  if (l->qbuf_rows < 1 || l->kbuf_rows < 1 || l->vbuf_rows < 1 ||
+      l->obuf_rows < 1)
+    return err_at(e, name, 0, 0, "buffers",
+                  "a buffer holds no row of %d elements (query %d, key %d, "
+                  "value %d, output %d rows; expected at least 1 each)",
+                  l->head_dim, l->qbuf_rows, l->kbuf_rows, l->vbuf_rows,
+                  l->obuf_rows);
+  for (cs = 0; cs < w->ncases; cs++)
+    if (wl_ctx_tokens(w, cs) > maxctx) maxctx = wl_ctx_tokens(w, cs);
+  if (maxctx > l->sbuf_entries)
+    return err_at(e, name, 0, 0, "buffers.score_entries",
+                  "score buffer too small for the workload's context "
+                  "(got %d entries, expected at least %d)",
+                  l->sbuf_entries, maxctx);
+  return 0;
+}
+
+int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
+             err_t *e) {
+  uint64_t at = 0;
+  int t, cs;
+  l->row_bytes = (w->head_dim * c->width + 7) / 8;
+  l->head_dim = w->head_dim;
+  l->layers = w->layers;
+  l->heads = w->heads;
+  l->ncases = w->ncases;
+  for (t = 0; t < LAY_TENSORS; t++) {
+    uint64_t row = 0;
+    l->base[t] = at;
+    for (cs = 0; cs < w->ncases; cs++) {
+      l->rows[t][cs] = block_rows(w, (lay_tensor_t)t, cs);
+      l->case_row0[t][cs] = row;
+      row += (uint64_t)l->rows[t][cs] * (uint64_t)(w->layers * w->heads);
+    }
+    l->end[t] = at + row * (uint64_t)l->row_bytes;
+    at = align_up(l->end[t]);
+  }
+  l->obuf_row_bytes = 4 * w->head_dim;
+  l->qbuf_rows = (int)rows_in(c->query_buffer_bytes, l->row_bytes);
+  l->kbuf_rows = (int)rows_in(c->key_buffer_bytes, l->row_bytes);
+  l->vbuf_rows = (int)rows_in(c->value_buffer_bytes, l->row_bytes);
+  l->obuf_rows = (int)rows_in(c->output_buffer_bytes, l->obuf_row_bytes);
+  l->sbuf_entries = c->score_buffer_entries > 65535 ? 65535
+                                                    : c->score_buffer_entries;
+  return check_caps(l, w, cfg_name, e);
+}
+
+uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
+                  int head, int row) {
+  uint64_t r = l->case_row0[t][cs] +
+               (uint64_t)(layer * l->heads + head) * (uint64_t)l->rows[t][cs] +
+               (uint64_t)row;
+  return l->base[t] + r * (uint64_t)l->row_bytes;
+}
+
+int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out) {
+  int t, cs;
+  uint64_t r, blk, inblk;
+  for (t = 0; t < LAY_TENSORS; t++)
+    if (addr >= l->base[t] && addr < l->end[t]) break;
+  if (t == LAY_TENSORS || nrows < 1) return -1;
+  if ((addr - l->base[t]) % (uint64_t)l->row_bytes) return -1;
+  r = (addr - l->base[t]) / (uint64_t)l->row_bytes;
+  for (cs = l->ncases - 1; cs > 0 && r < l->case_row0[t][cs]; cs--) {
+  }
+  r -= l->case_row0[t][cs];
+  blk = r / (uint64_t)l->rows[t][cs];
+  inblk = r % (uint64_t)l->rows[t][cs];
+  if (inblk + (uint64_t)nrows > (uint64_t)l->rows[t][cs]) return -1;
+  out->t = (lay_tensor_t)t;
+  out->cs = cs;
+  out->layer = (int)(blk / (uint64_t)l->heads);
+  out->head = (int)(blk % (uint64_t)l->heads);
+  out->row = (int)inblk;
+  return 0;
+}

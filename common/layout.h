@@ -1,0 +1,52 @@
+/* layout.h - where tensors live in DRAM and how many rows each on-chip
+ * buffer holds. Shared by the compiler (which emits addresses and buffer
+ * rows) and the simulator (which checks them and maps addresses back to
+ * tensor rows), so the two can never disagree.
+ *
+ * DRAM holds four tensors, each in its own region aligned to 1 MiB:
+ *   Q, K, V: for every (case, layer, head) a block of wl_ctx_tokens rows;
+ *   O:       for every (case, layer, head) a block of wl_queries rows.
+ * Blocks follow each other case-major, then layer, then head; a row is
+ * head_dim elements of cfg.width bits, packed: row_bytes = ceil(d*W/8).
+ */
+#ifndef ATTN_LAYOUT_H
+#define ATTN_LAYOUT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "workload.h"
+
+typedef enum { LAY_Q = 0, LAY_K, LAY_V, LAY_O, LAY_TENSORS } lay_tensor_t;
+
+typedef struct lay {
+  int row_bytes;     /* DRAM bytes per row */
+  int head_dim, layers, heads, ncases;
+  uint64_t base[LAY_TENSORS];               /* region start, bytes */
+  uint64_t end[LAY_TENSORS];                /* region end (exclusive) */
+  int rows[LAY_TENSORS][WL_MAX_CASES];      /* rows per block, per case */
+  uint64_t case_row0[LAY_TENSORS][WL_MAX_CASES]; /* first row of a case */
+  /* on-chip capacities */
+  int qbuf_rows, kbuf_rows, vbuf_rows, obuf_rows; /* rows of head_dim */
+  int sbuf_entries;
+  int obuf_row_bytes; /* accumulator bytes per output row (4 B/element) */
+} lay_t;
+
+/* Derive the layout; fails (ERR_BAD_INPUT) when the hardware cannot run
+ * the workload at all (a buffer smaller than one row, a context longer
+ * than the score buffer). cfg_name names the config in messages. */
+int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
+             err_t *e);
+uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
+                  int head, int row);
+
+typedef struct lay_loc {
+  lay_tensor_t t;
+  int cs, layer, head, row;
+} lay_loc_t;
+/* Map [addr, addr + nrows rows) back to one block; -1 if it is not a whole
+ * run of rows inside one block. */
+int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out);
+
+#endif

@@ -1,0 +1,114 @@
+/* yload.h - strict YAML loading driven by a schema table.
+ *
+ * A schema is one table of keys. Each key names a dotted path ("dram.channels")
+ * whose nested YAML mappings lead to a scalar, the field it fills (offsetof
+ * into the target struct), its default (as YAML flow text), its range, unit
+ * and a one-line doc. The same table drives loading, "key=value" overrides,
+ * the canonical text used for hashing and trace headers, YAML dumps and the
+ * Markdown reference.
+ *
+ * Scalars are parsed strictly:
+ *   int/int64 : plain decimal [-+]?(0|[1-9][0-9]*); no 010, 1_6, 0x10, 1.0
+ *   uint64    : as int, without a sign
+ *   float     : plain [-+]?(digits[.digits]|.digits)([eE][-+]?digits)?;
+ *               no inf/nan, no leading zeros before the point
+ *   bool      : plain true or false
+ *   enum      : one of the choices ("a|b"), quoted or not
+ *   string    : any scalar (quoted keeps spaces and escapes)
+ *   int list  : a sequence of ints, or one int meaning a list of one
+ * Quoted scalars are rejected for numeric and bool keys.
+ *
+ * Every error is "origin:line:col: key: what is wrong (got X, expected Y)"
+ * with status ERR_BAD_INPUT; line/col are 1-based and point at the offending
+ * key (unknown, duplicate) or value (type, range). On error nothing is
+ * written for the failing key; yl_load may have written earlier keys, so
+ * callers load into a copy.
+ */
+#ifndef ATTN_YLOAD_H
+#define ATTN_YLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define YL_LIST_MAX 64 /* most entries an int list may declare */
+
+typedef enum {
+  YL_INT,      /* int */
+  YL_INT64,    /* int64_t */
+  YL_UINT64,   /* uint64_t, full range (min/max ignored) */
+  YL_DOUBLE,   /* double, always finite */
+  YL_BOOL,     /* bool */
+  YL_STRING,   /* char[size], NUL-terminated */
+  YL_PATH,     /* char[size]; relative values resolved against the file's
+                  folder when loaded from a file (not for --set or text) */
+  YL_ENUM,     /* int (or C enum): index of the choice */
+  YL_ENUM_STR, /* char[size] holding the choice's text */
+  YL_INT_LIST  /* int[size] plus an int count at count_off */
+} yl_type_t;
+
+enum { YL_MIN_OPEN = 1u }; /* flag: the lower bound itself is not allowed */
+
+typedef struct yl_key {
+  const char *key;     /* dotted path, e.g. "dram.channels" */
+  yl_type_t type;
+  size_t off;          /* offsetof(field) in the target struct */
+  size_t size;         /* STRING/PATH/ENUM_STR: bytes; INT_LIST: entries */
+  size_t count_off;    /* INT_LIST: offsetof(int count) */
+  const char *def;     /* default, as YAML flow text ("" = empty string) */
+  double min, max;     /* numeric range, inclusive (entries, for lists) */
+  unsigned flags;      /* YL_MIN_OPEN */
+  const char *choices; /* ENUM/ENUM_STR: "a|b" */
+  const char *unit;    /* "GHz", "bytes", "" */
+  const char *doc;     /* one line */
+} yl_key_t;
+
+typedef struct yl_schema {
+  const yl_key_t *keys;
+  int n;
+} yl_schema_t;
+
+/* Where a key was set: line/col 1-based (line 0 = no location, e.g. --set). */
+typedef struct yl_mark {
+  bool set;
+  int line, col;
+} yl_mark_t;
+
+/* Index of a key in the schema, or -1. */
+int yl_find(const yl_schema_t *s, const char *key);
+/* Store every key's default. Fails only on a broken schema. */
+int yl_defaults(const yl_schema_t *s, void *obj, err_t *e);
+/* Load a YAML file onto obj (keys not in the file are left alone).
+ * marks (s->n entries, or NULL) are cleared, then filled for keys set. */
+int yl_load(const yl_schema_t *s, const char *path, void *obj,
+            yl_mark_t *marks, err_t *e);
+/* Apply one "key=value"; value is parsed as a YAML scalar or flow list.
+ * line > 0 locates errors at origin:line:col (col within assignment);
+ * line 0 gives "origin: key: ...". marks may be NULL. */
+int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
+           int line, void *obj, yl_mark_t *marks, err_t *e);
+/* Check stored values against ranges and choices (for structs built or
+ * edited in code). Errors point at marks when given. */
+int yl_check(const yl_schema_t *s, const void *obj, const char *origin,
+             const yl_mark_t *marks, err_t *e);
+/* Located error for key (cross-field checks): at its mark when set. */
+int yl_err_key(const yl_schema_t *s, const yl_mark_t *marks,
+               const char *origin, const char *key, err_t *e,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* True when marks record key as set (marks may be NULL: false). */
+bool yl_is_set(const yl_schema_t *s, const yl_mark_t *marks, const char *key);
+
+/* Canonical "key=value\n" for every key in schema order (values in YAML
+ * flow syntax, so yl_set reads them back exactly). snprintf semantics. */
+int yl_text(const yl_schema_t *s, const void *obj, char *buf, size_t len);
+/* FNV-1a 64 of yl_text's output. */
+uint64_t yl_hash(const yl_schema_t *s, const void *obj);
+/* Nested YAML of every key, "# default" after keys equal to their default. */
+void yl_dump(const yl_schema_t *s, const void *obj, FILE *f);
+/* Markdown table: key, type, default, range, unit, doc. */
+void yl_doc(const yl_schema_t *s, FILE *f);
+
+#endif

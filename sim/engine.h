@@ -1,0 +1,48 @@
+/* engine.h - the cycle-level accelerator model: instruction window with a
+ * scoreboard, the hardware blocks, DRAM, and the fixed tick order.
+ *
+ * Every cycle, in this order:
+ *   1. DRAM completions return to their fetcher or store unit; a finished
+ *      load copies its rows into the buffer.
+ *   2. Compute blocks retire instructions whose results are ready.
+ *   3. The window retires finished instructions from its head, in order.
+ *   4. Each unit starts its oldest queued instruction if its input is free
+ *      and no older unfinished instruction touches an overlapping buffer
+ *      range in a conflicting way (read after write, write after read or
+ *      write). Compute blocks execute on data when they start.
+ *   5. Fetchers and the store unit issue at most one DRAM request each.
+ *   6. The dispatcher moves one instruction from the trace into the window.
+ * When nothing happened in a cycle, the loop jumps to the next cycle at
+ * which something is scheduled to change (a DRAM completion, a block
+ * freeing up): the result is the same as ticking every cycle.
+ */
+#ifndef ATTN_ENGINE_H
+#define ATTN_ENGINE_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "err.h"
+#include "memimg.h"
+#include "stats.h"
+#include "tensor.h"
+#include "trace.h"
+
+typedef struct sim sim_t;
+
+/* Called once per finished instruction when set (timelines). */
+typedef void (*sim_span_fn)(void *ctx, unit_t unit, const insn_t *in,
+                            uint64_t start, uint64_t end);
+
+/* Build the accelerator for cfg and the trace's workload; ten supplies
+ * DRAM's contents. */
+sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
+               const char *cfg_name, err_t *e);
+void sim_free(sim_t *s);
+void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx);
+/* Run the whole trace. Checks that it was compiled for this config. */
+int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e);
+/* DRAM after the run (outputs for --check). */
+const memimg_t *sim_memimg(const sim_t *s);
+
+#endif

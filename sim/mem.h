@@ -1,0 +1,42 @@
+/* mem.h - the DRAM port. Fetchers and the store unit talk to any memory
+ * model through this interface (DRAMsim3-style: will-accept / add in,
+ * completions out), so a bank-level HBM2 model can replace the simple
+ * bandwidth + latency one without touching them.
+ */
+#ifndef ATTN_MEM_H
+#define ATTN_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stats.h"
+#include "timing.h"
+
+typedef struct mem_req {
+  uint64_t addr;    /* byte address */
+  uint32_t bytes;   /* payload bytes */
+  bool write;
+  uint32_t tag;     /* owner's cookie, returned on completion */
+  uint64_t issued;  /* cycle the request was accepted */
+  uint64_t done;    /* cycle the last byte arrived (set by the model) */
+} mem_req_t;
+
+typedef struct mem mem_t;
+typedef struct mem_ops {
+  bool (*can_accept)(const mem_t *m, const mem_req_t *r);
+  void (*push)(mem_t *m, mem_req_t *r, uint64_t now);
+  /* Pop one request completed at or before now; false when none. */
+  bool (*pop_done)(mem_t *m, uint64_t now, mem_req_t *out);
+  uint64_t (*next_event)(const mem_t *m); /* UINT64_MAX when idle */
+  void (*destroy)(mem_t *m);
+} mem_ops_t;
+
+struct mem {
+  const mem_ops_t *ops;
+};
+
+/* The bandwidth + latency model (dram_simple.c). Counts bytes and
+ * requests into st. */
+mem_t *dram_simple_new(const timing_t *t, stats_t *st);
+
+#endif

@@ -1,0 +1,118 @@
+#include "memimg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct memimg {
+  const lay_t *lay;
+  const fx_t *fx;
+  const wl_t *w;
+  const ten_t *ten;
+  int nblocks;        /* cases * layers * heads */
+  int16_t **kv[2];    /* cached K and V blocks */
+  int16_t **out;      /* written output blocks */
+  float *scratch;     /* one block of floats */
+  uint64_t saturated;
+};
+
+static int block_id(const memimg_t *m, int cs, int layer, int head) {
+  return (cs * m->w->layers + layer) * m->w->heads + head;
+}
+
+memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
+                 const ten_t *ten) {
+  memimg_t *m = calloc(1, sizeof *m);
+  int cs, maxrows = 1;
+  if (!m) return NULL;
+  m->lay = lay;
+  m->fx = fx;
+  m->w = w;
+  m->ten = ten;
+  m->nblocks = w->ncases * w->layers * w->heads;
+  for (cs = 0; cs < w->ncases; cs++)
+    if (wl_ctx_tokens(w, cs) > maxrows) maxrows = wl_ctx_tokens(w, cs);
+  m->kv[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->kv[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->out = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->scratch = malloc((size_t)maxrows * (size_t)w->head_dim * sizeof(float));
+  if (!m->kv[0] || !m->kv[1] || !m->out || !m->scratch) {
+    mi_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+void mi_free(memimg_t *m) {
+  int i, k;
+  if (!m) return;
+  for (k = 0; k < 2; k++)
+    for (i = 0; m->kv[k] && i < m->nblocks; i++) free(m->kv[k][i]);
+  for (i = 0; m->out && i < m->nblocks; i++) free(m->out[i]);
+  free(m->kv[0]);
+  free(m->kv[1]);
+  free(m->out);
+  free(m->scratch);
+  free(m);
+}
+
+static void quantize(memimg_t *m, const float *src, size_t n, int16_t *dst) {
+  size_t i;
+  int16_t hi = (int16_t)((1 << (m->fx->width - 1)) - 1), lo = (int16_t)(-hi - 1);
+  for (i = 0; i < n; i++) {
+    dst[i] = fx_quant(m->fx, src[i]);
+    m->saturated += dst[i] == hi || dst[i] == lo;
+  }
+}
+
+/* The cached K or V block, quantized on first use; NULL when out of
+ * memory. */
+static const int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
+  int k = at->t == LAY_K ? 0 : 1, id = block_id(m, at->cs, at->layer, at->head);
+  size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * (size_t)m->w->head_dim;
+  if (!m->kv[k][id]) {
+    int16_t *b = malloc(n * sizeof *b);
+    if (!b) return NULL;
+    ten_rows(m->ten, at->t == LAY_K ? TEN_K : TEN_V, at->cs, at->layer,
+             at->head, 0, wl_ctx_tokens(m->w, at->cs), m->scratch);
+    quantize(m, m->scratch, n, b);
+    m->kv[k][id] = b;
+  }
+  return m->kv[k][id];
+}
+
+int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
+  size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;
+  if (at->t == LAY_Q) {
+    ten_rows(m->ten, TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
+             m->scratch);
+    quantize(m, m->scratch, n, dst);
+  } else if (at->t == LAY_K || at->t == LAY_V) {
+    const int16_t *b = kv_block(m, at);
+    if (!b) return -1;
+    memcpy(dst, b + (size_t)at->row * d, n * sizeof *dst);
+  } else {
+    const int16_t *o = mi_output(m, at->cs, at->layer, at->head);
+    if (o)
+      memcpy(dst, o + (size_t)at->row * d, n * sizeof *dst);
+    else
+      memset(dst, 0, n * sizeof *dst);
+  }
+  return 0;
+}
+
+int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {
+  int id = block_id(m, at->cs, at->layer, at->head);
+  size_t d = (size_t)m->w->head_dim;
+  if (!m->out[id]) {
+    m->out[id] = calloc((size_t)wl_queries(m->w, at->cs) * d, sizeof(int16_t));
+    if (!m->out[id]) return -1;
+  }
+  memcpy(m->out[id] + (size_t)at->row * d, row, d * sizeof *row);
+  return 0;
+}
+
+const int16_t *mi_output(const memimg_t *m, int cs, int layer, int head) {
+  return m->out[block_id(m, cs, layer, head)];
+}
+
+uint64_t mi_saturated(const memimg_t *m) { return m->saturated; }

@@ -1,0 +1,38 @@
+/* qk_array.c - the Q x K array: qk_multipliers multipliers feeding an adder
+ * reduction tree; one query row against `rows` key rows. */
+#include "pipe.h"
+
+void qk_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
+             uint64_t *depth) {
+  *occ = tm_qk_cycles(t, in->c);
+  *depth = (uint64_t)t->qk_depth;
+}
+
+static int64_t dot32(const int16_t *a, const int16_t *b, int d) {
+  int32_t s = 0;
+  int i;
+  for (i = 0; i < d; i++) s += (int32_t)a[i] * b[i];
+  return s;
+}
+
+static int64_t dot64(const int16_t *a, const int16_t *b, int d) {
+  int64_t s = 0;
+  int i;
+  for (i = 0; i < d; i++) s += (int64_t)a[i] * b[i];
+  return s;
+}
+
+/* SBUF[soff+i] = QBUF[qrow] . KBUF[krow+i]: exact integer dot products. */
+void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+  const int16_t *q = b->q + (size_t)in->a * (size_t)b->d;
+  int64_t *s = b->s + in->e;
+  int i, n = in->c;
+  for (i = 0; i < n; i++) {
+    const int16_t *k = b->k + (size_t)(in->b + i) * (size_t)b->d;
+    s[i] = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
+  }
+  st->c[ST_QK_MACS] += (uint64_t)n * (uint64_t)b->d;
+  st->c[ST_QBUF_READ_BYTES] += (uint64_t)b->row_bytes;
+  st->c[ST_KBUF_READ_BYTES] += (uint64_t)n * (uint64_t)b->row_bytes;
+  st->c[ST_SBUF_WRITE_BYTES] += 4 * (uint64_t)n;
+}

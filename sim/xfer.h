@@ -1,0 +1,35 @@
+/* xfer.h - a DMA engine between DRAM and the buffers: the key fetcher
+ * (LDQ, LDK), the value fetcher (LDV) and the store unit (STO). It splits
+ * each instruction's byte range into requests of at most request_bytes,
+ * aligned to request_bytes, issues at most one per cycle and keeps at most
+ * max_outstanding in flight. Several instructions may be in flight; they
+ * issue in order, complete when their last request returns. */
+#ifndef ATTN_XFER_H
+#define ATTN_XFER_H
+
+#include "core.h"
+#include "mem.h"
+#include "timing.h"
+
+#define XFER_MAX 32 /* instructions in flight per engine */
+
+typedef struct xfer {
+  int ops[XFER_MAX]; /* window slots of started instructions, in order */
+  int n;
+  int outstanding;   /* requests in flight */
+} xfer_t;
+
+enum { XF_IDLE = 0, XF_ISSUED = 1, XF_WAITING = 2, XF_REFUSED = 3 };
+
+void xfer_init(xfer_t *x);
+bool xfer_can_start(const xfer_t *x);
+void xfer_start(xfer_t *x, int slot);
+/* Try to issue one request. Returns XF_ISSUED, XF_REFUSED (DRAM back-
+ * pressure), XF_WAITING (outstanding limit, or all issued and waiting for
+ * data) or XF_IDLE (nothing in flight). */
+int xfer_issue(xfer_t *x, slot_t *win, mem_t *m, const timing_t *t,
+               bool write, uint64_t now);
+/* One request of slot s returned; true when its instruction is complete. */
+bool xfer_returned(xfer_t *x, slot_t *win, int s);
+
+#endif

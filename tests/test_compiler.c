@@ -1,0 +1,161 @@
+/* Compiler output pinned to exact instruction sequences for tiny graphs,
+ * derived by hand from the lowering rules in compiler/compile.h and the
+ * DRAM layout in common/layout.h (regions at 1 MiB: Q 0, K 0x100000,
+ * V 0x200000, O 0x300000; head_dim 4 at 12 bits = 6 B per row). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile.h"
+#include "trace.h"
+
+static cfg_t tiny_cfg(void) {
+  cfg_t c;
+  cfg_defaults(&c);
+  c.width = 12;
+  c.query_buffer_bytes = 64;  /* 10 rows of 6 B */
+  c.key_buffer_bytes = 64;    /* 10 rows */
+  c.value_buffer_bytes = 64;
+  c.output_buffer_bytes = 64; /* 4 accumulator rows of 16 B */
+  c.score_buffer_entries = 16;
+  c.chunk_rows = 2;
+  return c;
+}
+
+static wl_t tiny_wl(wl_phase_t ph, int heads) {
+  wl_t w;
+  wl_defaults(&w);
+  w.layers = 1;
+  w.heads = heads;
+  w.head_dim = 4;
+  w.phase = ph;
+  w.ncases = 1;
+  return w;
+}
+
+static void expect_program(const cfg_t *c, const wl_t *w, const char **want,
+                           int n) {
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  err_t e;
+  insn_t in;
+  char line[160];
+  int i = 0, r;
+  cr_assert_eq(comp_compile(c, w, "tiny", f, &e), 0, "%s", e.msg);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "tiny", &e), 0, "%s", e.msg);
+  cr_expect_eq(tr.hdr.config_hash, cfg_hash(c));
+  while ((r = trr_next(&tr, &in, &e)) == 1) {
+    isa_format(&in, line, sizeof line);
+    cr_assert_lt(i, n, "extra instruction %s", line);
+    cr_expect_str_eq(line, want[i], "instruction %d", i);
+    i++;
+  }
+  cr_expect_eq(r, 0, "%s", e.msg);
+  cr_expect_eq(i, n, "got %d instructions, expected %d", i, n);
+  fclose(f);
+}
+
+/* Decode one token after a 2-token prompt: 3 keys stream in chunks of 2. */
+Test(compiler, decode_streams_chunks) {
+  cfg_t c = tiny_cfg();
+  wl_t w = tiny_wl(WL_DECODE, 1);
+  static const char *want[] = {
+      "LAYER case=0 layer=0",
+      "LDQ qrow=0 rows=1 addr=0xc", /* Q row at position 2 */
+      "LDK krow=0 rows=2 addr=0x100000",
+      "QK qrow=0 krow=0 rows=2 soff=0",
+      "LDK krow=2 rows=1 addr=0x10000c",
+      "QK qrow=0 krow=2 rows=1 soff=2",
+      "SMAX soff=0 len=3",
+      "LDV vrow=0 rows=2 addr=0x200000",
+      "AV orow=0 vrow=0 rows=2 acc=0 soff=0",
+      "LDV vrow=2 rows=1 addr=0x20000c",
+      "AV orow=0 vrow=2 rows=1 acc=1 soff=2",
+      "STO orow=0 addr=0x300000",
+  };
+  w.prompt = 2;
+  w.generate = 1;
+  expect_program(&c, &w, want, (int)(sizeof want / sizeof want[0]));
+}
+
+/* Prefill, 2 tokens, 2 heads: K and V of a head load once and serve both
+ * queries; the second head's rows follow the first's in each ring. */
+Test(compiler, prefill_resident_heads) {
+  cfg_t c = tiny_cfg();
+  wl_t w = tiny_wl(WL_PREFILL, 2);
+  static const char *want[] = {
+      "LAYER case=0 layer=0",
+      "LDK krow=0 rows=2 addr=0x100000",
+      "LDV vrow=0 rows=2 addr=0x200000",
+      "LDQ qrow=0 rows=1 addr=0x0",
+      "QK qrow=0 krow=0 rows=2 soff=0",
+      "SMAX soff=0 len=2",
+      "AV orow=0 vrow=0 rows=2 acc=0 soff=0",
+      "STO orow=0 addr=0x300000",
+      "LDQ qrow=1 rows=1 addr=0x6",
+      "QK qrow=1 krow=0 rows=2 soff=2",
+      "SMAX soff=2 len=2",
+      "AV orow=1 vrow=0 rows=2 acc=0 soff=2",
+      "STO orow=1 addr=0x300006",
+      "LDK krow=2 rows=2 addr=0x10000c",
+      "LDV vrow=2 rows=2 addr=0x20000c",
+      "LDQ qrow=2 rows=1 addr=0xc",
+      "QK qrow=2 krow=2 rows=2 soff=4",
+      "SMAX soff=4 len=2",
+      "AV orow=2 vrow=2 rows=2 acc=0 soff=4",
+      "STO orow=2 addr=0x30000c",
+      "LDQ qrow=3 rows=1 addr=0x12",
+      "QK qrow=3 krow=2 rows=2 soff=6",
+      "SMAX soff=6 len=2",
+      "AV orow=3 vrow=2 rows=2 acc=0 soff=6",
+      "STO orow=3 addr=0x300012",
+  };
+  w.tokens[0] = 2;
+  w.causal = false;
+  expect_program(&c, &w, want, (int)(sizeof want / sizeof want[0]));
+}
+
+/* Causal prefill: query q sees keys 0..q. */
+Test(compiler, prefill_causal_mask) {
+  cfg_t c = tiny_cfg();
+  wl_t w = tiny_wl(WL_PREFILL, 1);
+  static const char *want[] = {
+      "LAYER case=0 layer=0",
+      "LDK krow=0 rows=2 addr=0x100000",
+      "LDK krow=2 rows=1 addr=0x10000c",
+      "LDV vrow=0 rows=2 addr=0x200000",
+      "LDV vrow=2 rows=1 addr=0x20000c",
+      "LDQ qrow=0 rows=1 addr=0x0",
+      "QK qrow=0 krow=0 rows=1 soff=0",
+      "SMAX soff=0 len=1",
+      "AV orow=0 vrow=0 rows=1 acc=0 soff=0",
+      "STO orow=0 addr=0x300000",
+      "LDQ qrow=1 rows=1 addr=0x6",
+      "QK qrow=1 krow=0 rows=2 soff=1",
+      "SMAX soff=1 len=2",
+      "AV orow=1 vrow=0 rows=2 acc=0 soff=1",
+      "STO orow=1 addr=0x300006",
+      "LDQ qrow=2 rows=1 addr=0xc",
+      "QK qrow=2 krow=0 rows=3 soff=3",
+      "SMAX soff=3 len=3",
+      "AV orow=2 vrow=0 rows=3 acc=0 soff=3",
+      "STO orow=2 addr=0x30000c",
+  };
+  w.tokens[0] = 3;
+  w.causal = true;
+  expect_program(&c, &w, want, (int)(sizeof want / sizeof want[0]));
+}
+
+/* A buffer that cannot hold one row is refused before anything runs. */
+Test(compiler, refuses_impossible_hardware) {
+  cfg_t c = tiny_cfg();
+  wl_t w = tiny_wl(WL_PREFILL, 1);
+  FILE *f = tmpfile();
+  err_t e;
+  w.tokens[0] = 20; /* more keys than 16 score entries */
+  cr_expect_eq(comp_compile(&c, &w, "tiny.yaml", f, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "tiny.yaml: buffers.score_entries: score buffer too small") == e.msg,
+            "%s", e.msg);
+  fclose(f);
+}
