@@ -59,7 +59,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@sh bench/study.sh $(BIN)
+	@sh studies/default.sh $(BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)

@@ -26,7 +26,6 @@
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
 #define NPY_HDR_MAX 65536      /* bytes; numpy itself writes < 200 */
-#define NPY_DIM_MAX ((int64_t)1 << 62) /* bigger literals are rejected */
 #define NPY_CHUNK 65536        /* bytes read per fread when streaming */
 
 /* What the prefix and header say about the data. */
@@ -51,12 +50,21 @@ typedef struct cur {
 static int parse_prefix(const char *name, const uint8_t *b, size_t n,
                         uint64_t total, npy_hdr_t *h, size_t *hdr_len,
                         err_t *e) {
-  size_t pre;
+  size_t pre, i;
   uint64_t hl;
-  if (n < NPY_MAGIC_LEN + 2 || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+  char got[3 * NPY_MAGIC_LEN + 8] = "empty file";
+  if (n < NPY_MAGIC_LEN || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0) {
+    for (i = 0; i < n && i < NPY_MAGIC_LEN; i++) /* "xx yy ..." */
+      snprintf(got + (i ? 3 * i - 1 : 0), sizeof got - 3 * i, "%s%02x",
+               i ? " " : "", b[i]);
     return err_at(e, name, 0, 0, "magic",
-                  "not a .npy file (got %zu bytes that do not start with "
-                  "\\x93NUMPY, expected the .npy magic string)", n);
+                  "not a .npy file (got bytes %s, expected 93 4e 55 4d 50 "
+                  "59, the magic string \\x93NUMPY)", got);
+  }
+  if (n < NPY_MAGIC_LEN + 2)
+    return err_at(e, name, 0, 0, "version",
+                  "file ends inside the prefix (got %zu bytes, expected at "
+                  "least %d)", n, NPY_MAGIC_LEN + 2);
   if (b[6] < 1 || b[6] > 3 || b[7] != 0)
     return err_at(e, name, 0, 0, "version",
                   "unsupported format version (got %d.%d, expected 1.0, "
@@ -84,9 +92,12 @@ static int parse_prefix(const char *name, const uint8_t *b, size_t n,
 
 /* ---- header dict ------------------------------------------------------ */
 
+static bool is_ws(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 static void skip_ws(cur_t *c) {
-  while (c->at < c->len && strchr(" \t\r\n", c->s[c->at]) && c->s[c->at])
-    c->at++;
+  while (c->at < c->len && is_ws(c->s[c->at])) c->at++;
 }
 
 /* The next character, printable, for "got" in messages. */
@@ -95,7 +106,7 @@ static const char *peek_str(const cur_t *c, char buf[8]) {
   if (c->at >= c->len) return "end of header";
   ch = (unsigned char)c->s[c->at];
   if (ch >= 0x20 && ch < 0x7f)
-    snprintf(buf, 8, "'%c'", ch);
+    snprintf(buf, 8, "\"%c\"", ch);
   else
     snprintf(buf, 8, "\\x%02x", ch);
   return buf;
@@ -120,23 +131,28 @@ static bool eat(cur_t *c, char ch) {
 }
 
 /* A quoted string without escapes (repr() of our keys and descrs has
- * none). Returns false on a missing quote or overflow of buf. */
-static bool read_str(cur_t *c, char *buf, size_t cap) {
+ * none) into buf. Returns 0, or a syntax error naming what was expected
+ * (no opening quote) or an unterminated/overlong string. */
+static int read_str(const char *name, cur_t *c, char *buf, size_t cap,
+                    const char *what, err_t *e) {
   char q;
-  size_t n = 0;
+  size_t n = 0, start;
   skip_ws(c);
+  start = c->at;
   if (c->at >= c->len || (c->s[c->at] != '\'' && c->s[c->at] != '"'))
-    return false;
+    return syntax(name, c, what, e);
   q = c->s[c->at++];
-  while (c->at < c->len && c->s[c->at] != q) {
-    if (c->s[c->at] == '\\' || c->s[c->at] == '\n' || n + 1 >= cap)
-      return false;
+  while (c->at < c->len && c->s[c->at] != q && c->s[c->at] != '\\' &&
+         c->s[c->at] != '\n' && n + 1 < cap)
     buf[n++] = c->s[c->at++];
-  }
-  if (c->at >= c->len) return false;
+  if (c->at >= c->len || c->s[c->at] != q)
+    return err_at(e, name, 0, 0, "header",
+                  "bad string at offset %zu (got no closing quote within "
+                  "%zu characters, expected a short quoted name without "
+                  "escapes)", start, cap - 1);
   c->at++;
   buf[n] = '\0';
-  return true;
+  return 0;
 }
 
 /* A bare word of letters (True, False). */
@@ -153,7 +169,8 @@ static size_t read_word(cur_t *c, char *buf, size_t cap) {
 
 static int parse_descr(const char *name, cur_t *c, npy_hdr_t *h, err_t *e) {
   char v[32];
-  if (!read_str(c, v, sizeof v)) return syntax(name, c, "a quoted dtype", e);
+  int rc = read_str(name, c, v, sizeof v, "a quoted dtype", e);
+  if (rc) return rc;
   if (strcmp(v, "<f4") == 0)
     h->itemsize = 4;
   else if (strcmp(v, "<f2") == 0)
@@ -175,22 +192,24 @@ static int parse_order(const char *name, cur_t *c, err_t *e) {
   return syntax(name, c, "True or False", e);
 }
 
-/* A non-negative decimal literal; rejects values above NPY_DIM_MAX. */
+/* A decimal literal in 0 .. NPY_MAX_ELEMS (a larger dimension could
+ * never pass the element limit, and stopping early avoids overflow). */
 static int parse_dim(const char *name, cur_t *c, int64_t *v, err_t *e) {
   int64_t x = 0;
   size_t start;
   skip_ws(c);
+  start = c->at;
   if (c->at < c->len && c->s[c->at] == '-')
     return err_at(e, name, 0, 0, "shape",
                   "negative dimension at offset %zu (expected sizes >= 0)",
-                  c->at);
-  start = c->at;
+                  start);
   while (c->at < c->len && c->s[c->at] >= '0' && c->s[c->at] <= '9') {
     x = x * 10 + (c->s[c->at++] - '0');
-    if (x > NPY_DIM_MAX)
+    if (x > NPY_MAX_ELEMS)
       return err_at(e, name, 0, 0, "shape",
-                    "dimension too large at offset %zu (expected at most "
-                    "%" PRId64 ")", start, NPY_MAX_ELEMS);
+                    "dimension too large at offset %zu (got more than "
+                    "%" PRId64 ", expected at most %" PRId64 ")", start,
+                    NPY_MAX_ELEMS, NPY_MAX_ELEMS);
   }
   if (c->at == start) return syntax(name, c, "a dimension", e);
   *v = x;
@@ -214,7 +233,9 @@ static int parse_shape(const char *name, cur_t *c, npy_hdr_t *h, err_t *e) {
     if (eat(c, ')')) return 0;
   }
   if (h->ndim == 1) /* (n) is an int in Python, not a tuple */
-    return syntax(name, c, "',' after the only dimension", e);
+    return err_at(e, name, 0, 0, "shape",
+                  "not a tuple (got (%" PRId64 "), expected (%" PRId64
+                  ",) for one dimension)", h->shape[0], h->shape[0]);
   return 0;
 }
 
@@ -228,22 +249,25 @@ static int parse_dict(const char *name, const char *s, size_t len,
   int k, rc;
   if (!eat(&c, '{')) return syntax(name, &c, "'{' opening the header", e);
   while (!eat(&c, '}')) {
-    if (!read_str(&c, key, sizeof key))
-      return syntax(name, &c, "a quoted key or '}'", e);
+    if ((rc = read_str(name, &c, key, sizeof key, "a quoted key or '}'", e)))
+      return rc;
     for (k = 0; k < 3 && strcmp(key, keys[k]) != 0; k++) {}
     if (k == 3)
       return err_at(e, name, 0, 0, "header",
                     "unknown key (got '%s', expected descr, fortran_order "
                     "or shape)", key);
     if (seen[k])
-      return err_at(e, name, 0, 0, keys[k], "key given twice");
+      return err_at(e, name, 0, 0, keys[k],
+                    "key given twice (expected each key once)");
     seen[k] = true;
     if (!eat(&c, ':')) return syntax(name, &c, "':' after the key", e);
     rc = k == 0 ? parse_descr(name, &c, h, e)
          : k == 1 ? parse_order(name, &c, e)
                   : parse_shape(name, &c, h, e);
     if (rc) return rc;
-    if (!eat(&c, ',') && (skip_ws(&c), c.at >= len || s[c.at] != '}'))
+    if (eat(&c, ',')) continue;
+    skip_ws(&c);
+    if (c.at >= len || s[c.at] != '}')
       return syntax(name, &c, "',' or '}' after a value", e);
   }
   skip_ws(&c);
@@ -267,9 +291,9 @@ static int check_data(const char *name, npy_hdr_t *h, uint64_t data_len,
   for (i = 0; i < h->ndim && h->count; i++) {
     if (h->shape[i] > NPY_MAX_ELEMS / h->count)
       return err_at(e, name, 0, 0, "shape",
-                    "too many elements (product of the shape exceeds %" PRId64
-                    ", expected at most %" PRId64 ")", NPY_MAX_ELEMS,
-                    NPY_MAX_ELEMS);
+                    "too many elements (got a shape whose product exceeds "
+                    "%" PRId64 ", expected at most %" PRId64 ")",
+                    NPY_MAX_ELEMS, NPY_MAX_ELEMS);
     h->count *= h->shape[i];
   }
   if (data_len != (uint64_t)h->count * (uint64_t)h->itemsize)
@@ -299,7 +323,7 @@ static float half_to_float(uint16_t x) {
 }
 
 /* Convert n little-endian elements; returns the index (within this chunk)
- * of the first NaN/Inf, or -1. *neg/*nan describe that element. */
+ * of the first NaN/Inf, or -1; nan and neg then describe that element. */
 static int64_t convert(int itemsize, const uint8_t *raw, int64_t n,
                        float *out, bool *nan, bool *neg) {
   int64_t i;
@@ -374,17 +398,21 @@ int npy_parse(const char *name, const uint8_t *buf, size_t len, npy_t *out,
 /* Stream the data of an opened file into out->data, chunk by chunk. */
 static int read_data(const char *path, FILE *f, const npy_hdr_t *h,
                      npy_t *out, err_t *e) {
-  static uint8_t raw[NPY_CHUNK];
-  int64_t per = NPY_CHUNK / h->itemsize, done, n, bad;
+  int64_t per = NPY_CHUNK / h->itemsize, done, n, bad = -1;
   bool nan = false, neg = false;
-  for (done = 0; done < h->count; done += n) {
+  uint8_t *raw = malloc(NPY_CHUNK);
+  int rc = 0;
+  if (!raw) return err_set(e, ERR_RUN, "%s: out of memory", path);
+  for (done = 0; done < h->count && !rc; done += n) {
     n = h->count - done < per ? h->count - done : per;
     if (fread(raw, (size_t)h->itemsize, (size_t)n, f) != (size_t)n)
-      return err_set(e, ERR_RUN, "%s: read error in the data", path);
-    bad = convert(h->itemsize, raw, n, out->data + done, &nan, &neg);
-    if (bad >= 0) return bad_value(path, done + bad, nan, neg, e);
+      rc = err_set(e, ERR_RUN, "%s: read error in the data", path);
+    else if ((bad = convert(h->itemsize, raw, n, out->data + done, &nan,
+                            &neg)) >= 0)
+      rc = bad_value(path, done + bad, nan, neg, e);
   }
-  return 0;
+  free(raw);
+  return rc;
 }
 
 int npy_read(const char *path, npy_t *out, err_t *e) {

@@ -85,9 +85,12 @@ int yl_defaults(const yl_schema_t *s, void *obj, err_t *e);
  * marks (s->n entries, or NULL) are cleared, then filled for keys set. */
 int yl_load(const yl_schema_t *s, const char *path, void *obj,
             yl_mark_t *marks, err_t *e);
-/* Apply one "key=value"; value is parsed as a YAML scalar or flow list.
- * line > 0 locates errors at origin:line:col (col within assignment);
- * line 0 gives "origin: key: ...". marks may be NULL. */
+/* Apply one "key=value"; value is parsed as a YAML scalar or flow list
+ * (an empty value is "" for strings and paths, an error otherwise).
+ * line > 0 locates errors at origin:line:col (col within assignment) and
+ * makes a key already marked at a line a duplicate; line 0 gives
+ * "origin: key: ..." and lets a later override win. marks may be NULL.
+ * YL_PATH values are stored as given (not resolved). */
 int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
            int line, void *obj, yl_mark_t *marks, err_t *e);
 /* Check stored values against ranges and choices (for structs built or

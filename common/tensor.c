@@ -1,0 +1,257 @@
+/* tensor.c - Q, K and V rows from the synthetic generator or .npy files.
+ *
+ * Synthetic generator (counter-based, so any element can be made alone):
+ *   n(kind, c, l, h, p, i)  iid N(0, 1): dims 2k and 2k+1 are the Box-Muller
+ *                           pair of one splitmix64 output keyed by
+ *                           (seed, kind, c, l, h, p) and counter k
+ *   a(c, p)                 salience weight of position p of case c, shared
+ *                           by every layer and head: a(c, 0) = 1 (the
+ *                           first token is an attention sink); otherwise
+ *                           a = min(1/2, 1 / (32 u)) with u uniform in
+ *                           (0, 1] (Pareto tail: median 1/16, 1 position
+ *                           in 16 at the cap 1/2, like punctuation)
+ *   u(l, h)                 unit direction per layer and head (normalized
+ *                           Gaussian vector, the same in every case)
+ *   g = sqrt(salience) * head_dim^(1/4)
+ *   Q[p] = std * n + g * u
+ *   K[p] = std * n + g * a(c, p) * u
+ *   V[p] = std * n
+ * So the scaled score q.k / sqrt(head_dim) of a key gains salience * a(c, p)
+ * (plus random terms): salience is the logit boost of a fully salient key
+ * in nats, whatever the head dimension. salience = 0 gives iid
+ * N(0, std^2). Box-Muller never exceeds 6.77 in magnitude and the
+ * salient part of an element is typically sqrt(salience / sqrt(head_dim))
+ * (0.7 for salience 4, head_dim 64), so with std = 1 elements fit a 12-bit
+ * datapath with 8 fractional bits (range +-8).
+ * Elements are clamped to +-FLT_MAX, so huge std or salience give large
+ * but finite values, never Inf or NaN.
+ *
+ * NumPy source: q, k and v are [layers, heads, tokens, head_dim] arrays
+ * of one sequence, loaded once. K and V hold the whole context; Q holds
+ * the context too, or (decode) only the generated tokens, whose row r is
+ * position prompt + r.
+ */
+#include "tensor.h"
+
+#include <assert.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npy.h"
+
+#define TEN_GOLDEN UINT64_C(0x9E3779B97F4A7C15) /* splitmix64 increment */
+#define TEN_PI 3.14159265358979323846
+
+/* Streams of the generator beyond TEN_Q, TEN_K, TEN_V. */
+enum { STREAM_DIR = 3, STREAM_SAL = 4 };
+
+struct ten {
+  wl_t w;          /* copy: shapes and generator parameters */
+  double *dir;     /* synthetic: g * u(l, h), layers x heads x head_dim */
+  npy_t a[3];      /* npy: Q, K, V */
+  int q_row0;      /* npy: position of Q's row 0 (0, or prompt) */
+};
+
+/* ---- synthetic generator --------------------------------------------- */
+
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+/* The x-th splitmix64 output from state key: folds one index into a key. */
+static uint64_t fold(uint64_t key, uint64_t x) {
+  return mix64(key + TEN_GOLDEN * (x + 1));
+}
+
+static uint64_t row_key(uint64_t seed, int stream, int cs, int layer,
+                        int head, int row) {
+  uint64_t k = fold(mix64(seed), (uint64_t)stream);
+  k = fold(k, (uint64_t)cs);
+  k = fold(k, (uint64_t)layer);
+  k = fold(k, (uint64_t)head);
+  return fold(k, (uint64_t)row);
+}
+
+/* Two standard normals from one 64-bit hash (Box-Muller); u1 lies in
+ * (0, 1], never 0, so the log is finite and |n| <= 6.77. */
+static void normal_pair(uint64_t z, double nb[2]) {
+  double u1 = ((double)(z >> 32) + 1.0) * 0x1p-32;
+  double u2 = (double)(z & 0xffffffffu) * 0x1p-32;
+  double r = sqrt(-2.0 * log(u1)), c = cos(2.0 * TEN_PI * u2);
+  double s = sqrt(fmax(0.0, 1.0 - c * c)); /* |sin|, cheaper than sin() */
+  nb[0] = r * c;
+  nb[1] = u2 < 0.5 ? r * s : -r * s;
+}
+
+/* Element i of a row is half of pair i / 2, hashed from the row's key. */
+static void normals(uint64_t key, int n, double *out) {
+  double nb[2];
+  int i;
+  for (i = 0; i < n; i += 2) {
+    normal_pair(fold(key, (uint64_t)(i / 2)), nb);
+    out[i] = nb[0];
+    if (i + 1 < n) out[i + 1] = nb[1];
+  }
+}
+
+/* Salience weight a(c, p) in [0, 1]; see the top comment. */
+static double salience_weight(uint64_t seed, int cs, int pos) {
+  double u, a;
+  if (pos == 0) return 1.0;
+  u = ((double)(fold(row_key(seed, STREAM_SAL, cs, 0, 0, 0),
+                     (uint64_t)pos) >> 11) + 1.0) * 0x1p-53;
+  a = 1.0 / (32.0 * u);
+  return a < 0.5 ? a : 0.5;
+}
+
+/* dir[(l * heads + h) * d + i] = g * u(l, h)_i. */
+static int make_dirs(ten_t *t, err_t *e) {
+  const wl_t *w = &t->w;
+  int d = w->head_dim, lh, i;
+  double g = sqrt(w->salience) * pow((double)d, 0.25);
+  t->dir = malloc((size_t)w->layers * (size_t)w->heads * (size_t)d *
+                  sizeof *t->dir);
+  if (!t->dir) return err_set(e, ERR_RUN, "out of memory for tensors");
+  for (lh = 0; lh < w->layers * w->heads; lh++) {
+    double *u = t->dir + (size_t)lh * (size_t)d, norm = 0.0;
+    normals(row_key(w->seed, STREAM_DIR, 0, lh / w->heads, lh % w->heads, 0),
+            d, u);
+    for (i = 0; i < d; i++) norm += u[i] * u[i];
+    norm = norm > 0.0 ? sqrt(norm) : 1.0;
+    for (i = 0; i < d; i++) u[i] *= g / norm;
+  }
+  return 0;
+}
+
+static float clamp_float(double x) {
+  return (float)(x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX : x);
+}
+
+static void synth_rows(const ten_t *t, ten_kind_t kind, int cs, int layer,
+                       int head, int row0, int n, float *out) {
+  const wl_t *w = &t->w;
+  int d = w->head_dim, r, i;
+  const double *u = t->dir + ((size_t)layer * (size_t)w->heads +
+                              (size_t)head) * (size_t)d;
+  double nb[2];
+  for (r = 0; r < n; r++) {
+    int p = row0 + r;
+    uint64_t key = row_key(w->seed, (int)kind, cs, layer, head, p);
+    float *o = out + (size_t)r * (size_t)d;
+    double gain = kind == TEN_Q   ? 1.0
+                  : kind == TEN_K ? salience_weight(w->seed, cs, p)
+                                  : 0.0;
+    for (i = 0; i < d; i += 2) { /* as normals(), without a row buffer */
+      normal_pair(fold(key, (uint64_t)(i / 2)), nb);
+      o[i] = clamp_float(w->std * nb[0] + gain * u[i]);
+      if (i + 1 < d) o[i + 1] = clamp_float(w->std * nb[1] + gain * u[i + 1]);
+    }
+  }
+}
+
+/* ---- NumPy source ----------------------------------------------------- */
+
+static const char *const axis_names[4] = {"layers", "heads", "tokens",
+                                          "head_dim"};
+
+/* Check one array's shape against the workload. q_alt is a second token
+ * count accepted for Q in decode (generate), or -1. */
+static int check_shape(const npy_t *a, const char *path, const int want[4],
+                       int q_alt, err_t *e) {
+  int ax;
+  if (a->ndim != 4)
+    return err_at(e, path, 0, 0, "shape",
+                  "wrong number of axes (got %d, expected 4: layers, heads, "
+                  "tokens, head_dim)", a->ndim);
+  for (ax = 0; ax < 4; ax++) {
+    if (a->shape[ax] == want[ax] || (ax == 2 && a->shape[ax] == q_alt))
+      continue;
+    if (ax == 2 && q_alt >= 0)
+      return err_at(e, path, 0, 0, "shape",
+                    "axis 2 (tokens) does not match the workload (got "
+                    "%" PRId64 ", expected %d (context) or %d (generated "
+                    "tokens))", a->shape[ax], want[ax], q_alt);
+    return err_at(e, path, 0, 0, "shape",
+                  "axis %d (%s) does not match the workload (got %" PRId64
+                  ", expected %d)", ax, axis_names[ax], a->shape[ax],
+                  want[ax]);
+  }
+  return 0;
+}
+
+static int open_npy(ten_t *t, err_t *e) {
+  const wl_t *w = &t->w;
+  const char *paths[3] = {w->q_path, w->k_path, w->v_path};
+  int want[4] = {w->layers, w->heads, wl_ctx_tokens(w, 0), w->head_dim};
+  int k, rc;
+  if (w->ncases != 1)
+    return err_at(e, w->name, 0, 0, "prefill.tokens",
+                  "got %d cases with tensors.source npy, expected 1 (a .npy "
+                  "file holds one sequence)", w->ncases);
+  for (k = 0; k < 3; k++) {
+    int alt = k == TEN_Q && w->phase == WL_DECODE ? w->generate : -1;
+    if ((rc = npy_read(paths[k], &t->a[k], e)) ||
+        (rc = check_shape(&t->a[k], paths[k], want, alt, e)))
+      return rc;
+  }
+  t->q_row0 = t->a[TEN_Q].shape[2] == want[2] ? 0 : w->prompt;
+  return 0;
+}
+
+static void npy_rows(const ten_t *t, ten_kind_t kind, int layer, int head,
+                     int row0, int n, float *out) {
+  const npy_t *a = &t->a[kind];
+  int64_t d = a->shape[3], rows = a->shape[2], first;
+  if (kind == TEN_Q) row0 -= t->q_row0;
+  assert(row0 >= 0 && row0 + n <= rows);
+  first = (((int64_t)layer * a->shape[1] + head) * rows + row0) * d;
+  memcpy(out, a->data + first, (size_t)n * (size_t)d * sizeof *out);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+int ten_open(ten_t **out, const wl_t *w, err_t *e) {
+  ten_t *t;
+  int rc;
+  *out = NULL;
+  if (w->source == WL_SYNTHETIC && !(isfinite(w->std) && w->std >= 0))
+    return err_at(e, w->name, 0, 0, "tensors.std",
+                  "got %g, expected a finite value >= 0", w->std);
+  if (w->source == WL_SYNTHETIC &&
+      !(isfinite(w->salience) && w->salience >= 0))
+    return err_at(e, w->name, 0, 0, "tensors.salience",
+                  "got %g, expected a finite value >= 0", w->salience);
+  if (!(t = calloc(1, sizeof *t)))
+    return err_set(e, ERR_RUN, "out of memory for tensors");
+  t->w = *w;
+  rc = w->source == WL_SYNTHETIC ? make_dirs(t, e) : open_npy(t, e);
+  if (rc) {
+    ten_close(t);
+    return rc;
+  }
+  *out = t;
+  return 0;
+}
+
+void ten_close(ten_t *t) {
+  int k;
+  if (!t) return;
+  free(t->dir);
+  for (k = 0; k < 3; k++) npy_free(&t->a[k]);
+  free(t);
+}
+
+void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
+              int row0, int n, float *out) {
+  assert(layer >= 0 && layer < t->w.layers && head >= 0 &&
+         head < t->w.heads && row0 >= 0 && n >= 0);
+  if (t->w.source == WL_SYNTHETIC)
+    synth_rows(t, kind, cs, layer, head, row0, n, out);
+  else
+    npy_rows(t, kind, layer, head, row0, n, out);
+}

@@ -1,0 +1,205 @@
+/* workload.c - the workload schema (one row per wl_t field) and wl_*.
+ *
+ * The defaults describe one BERT-base-like prefill case with synthetic
+ * tensors; bundled workloads set every key explicitly. Shapes: see
+ * workload.h.
+ */
+#include "workload.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "yload.h"
+
+#define F(field) offsetof(wl_t, field)
+#define SZ(field) sizeof(((wl_t *)0)->field)
+#define WL_MAX_POS 65535 /* largest position count (tokens, prompt+generate) */
+
+/* yload stores enums through an int. */
+_Static_assert(sizeof(wl_phase_t) == sizeof(int), "wl_phase_t is int-sized");
+_Static_assert(sizeof(wl_source_t) == sizeof(int), "wl_source_t is int-sized");
+
+#define INT(k, f, def, lo, hi, unit, doc) \
+  {k, YL_INT, F(f), 0, 0, def, lo, hi, 0, NULL, unit, doc}
+#define DBL(k, f, def, lo, hi, flags, doc) \
+  {k, YL_DOUBLE, F(f), 0, 0, def, lo, hi, flags, NULL, "", doc}
+#define ENUM(k, f, def, choices, doc) \
+  {k, YL_ENUM, F(f), 0, 0, def, 0, 0, 0, choices, "", doc}
+#define PATH(k, f, doc) {k, YL_PATH, F(f), SZ(f), 0, "", 0, 0, 0, NULL, "", doc}
+
+static const yl_key_t wl_keys_tab[] = {
+  {"name", YL_STRING, F(name), SZ(name), 0, "workload", 0, 0, 0, NULL, "",
+   "free-form workload name"},
+  /* BERT-base (Devlin et al. 2019): 12 layers, 12 heads of 64 */
+  INT("model.layers", layers, "12", 1, 1024, "layers", "transformer layers"),
+  INT("model.heads", heads, "12", 1, 1024, "heads",
+      "attention heads per layer"),
+  INT("model.head_dim", head_dim, "64", 1, 1024, "elements",
+      "elements per query/key/value row"),
+  ENUM("phase", phase, "prefill", "prefill|decode",
+       "prefill: whole sequences; decode: one token at a time"),
+  {"prefill.tokens", YL_INT_LIST, F(tokens), WL_MAX_CASES, F(ncases), "128",
+   1, WL_MAX_POS, 0, NULL, "tokens",
+   "tokens per sequence, one case each (an int or a list)"},
+  {"prefill.causal", YL_BOOL, F(causal), 0, 0, "false", 0, 0, 0, NULL, "",
+   "each query attends only to keys at or before it"},
+  /* assumed: a 1024-token context, 32 tokens generated */
+  INT("decode.prompt", prompt, "992", 0, WL_MAX_POS, "tokens",
+      "tokens already in the K/V cache"),
+  INT("decode.generate", generate, "32", 1, WL_MAX_POS, "tokens",
+      "tokens generated (prompt + generate <= 65535)"),
+  ENUM("tensors.source", source, "synthetic", "synthetic|npy",
+       "synthetic: seeded generator; npy: tensors.q/k/v files"),
+  {"tensors.seed", YL_UINT64, F(seed), 0, 0, "1", 0, 0, 0, NULL, "",
+   "synthetic generator seed"},
+  DBL("tensors.std", std, "1", 0, 1000, YL_MIN_OPEN,
+      "synthetic: standard deviation of the random part"),
+  DBL("tensors.salience", salience, "2", 0, 1000, 0,
+      "synthetic: how strongly a few salient tokens attract attention"),
+  PATH("tensors.q", q_path,
+       "npy: Q [layers, heads, tokens, head_dim] (relative to the file)"),
+  PATH("tensors.k", k_path, "npy: K, same shape as Q"),
+  PATH("tensors.v", v_path, "npy: V, same shape as Q"),
+};
+
+#define WL_NKEYS (sizeof wl_keys_tab / sizeof wl_keys_tab[0])
+
+static const yl_schema_t wl_schema = {wl_keys_tab, (int)WL_NKEYS};
+
+void wl_defaults(wl_t *w) {
+  err_t e;
+  int rc;
+  memset(w, 0, sizeof *w);
+  rc = yl_defaults(&wl_schema, w, &e);
+  assert(rc == 0 && "wl_keys_tab: a default does not parse or is out of range");
+  (void)rc;
+}
+
+/* Cross-field rules for the phase's shape. */
+static int wl_check_shape(const wl_t *w, const char *origin,
+                          const yl_mark_t *marks, err_t *e) {
+  const char *k;
+  if (w->phase == WL_DECODE && w->ncases != 1)
+    return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
+                      "decode runs one case and ignores prefill.tokens (got %d "
+                      "entries with phase decode, expected 1)", w->ncases);
+  if (w->phase == WL_DECODE && w->prompt + w->generate > WL_MAX_POS) {
+    k = !yl_is_set(&wl_schema, marks, "decode.generate") &&
+                yl_is_set(&wl_schema, marks, "decode.prompt")
+            ? "decode.prompt" : "decode.generate";
+    return yl_err_key(&wl_schema, marks, origin, k, e,
+                      "sequence too long (got prompt + generate = %d, "
+                      "expected <= %d)",
+                      w->prompt + w->generate, WL_MAX_POS);
+  }
+  return 0;
+}
+
+/* Cross-field rules for .npy sources: one sequence, three paths. */
+static int wl_check_npy(const wl_t *w, const char *origin,
+                        const yl_mark_t *marks, err_t *e) {
+  const char *names[3] = {"tensors.q", "tensors.k", "tensors.v"};
+  const char *paths[3] = {w->q_path, w->k_path, w->v_path};
+  if (w->source != WL_NPY) return 0;
+  for (int i = 0; i < 3; i++)
+    if (!paths[i][0])
+      return yl_err_key(&wl_schema, marks, origin, "tensors.source", e,
+                        "npy needs three paths (got no %s, expected a .npy "
+                        "path in %s)",
+                        names[i], names[i]);
+  if (w->phase == WL_PREFILL && w->ncases != 1)
+    return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
+                      "a .npy file holds one sequence (got %d cases with "
+                      "tensors.source npy, expected 1)", w->ncases);
+  return 0;
+}
+
+static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
+                    err_t *e) {
+  if (yl_check(&wl_schema, w, origin, marks, e) ||
+      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e))
+    return e->status;
+  return 0;
+}
+
+int wl_validate(const wl_t *w, const char *file, err_t *e) {
+  return wl_check(w, file, NULL, e);
+}
+
+int wl_load(const char *path, wl_t *w, err_t *e) {
+  yl_mark_t marks[WL_NKEYS];
+  wl_t tmp;
+  wl_defaults(&tmp);
+  if (yl_load(&wl_schema, path, &tmp, marks, e) ||
+      wl_check(&tmp, path, marks, e))
+    return e->status;
+  *w = tmp;
+  return 0;
+}
+
+/* No cross-field check here: a workload may pass through invalid states
+ * between overrides. Callers run wl_validate after the last one. */
+int wl_set(wl_t *w, const char *assignment, err_t *e) {
+  return yl_set(&wl_schema, assignment, "<--set>", 0, w, NULL, e);
+}
+
+void wl_dump(const wl_t *w, FILE *f) {
+  fprintf(f, "# effective workload; \"# default\" marks keys at their "
+             "schema default\n");
+  yl_dump(&wl_schema, w, f);
+}
+
+int wl_to_text(const wl_t *w, char *buf, size_t len) {
+  return yl_text(&wl_schema, w, buf, len);
+}
+
+/* Lines "key=value" (wl_to_text's format); blank lines are skipped, a key
+ * given twice is an error, errors point at origin:line:col. */
+int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e) {
+  yl_mark_t marks[WL_NKEYS] = {{0}};
+  char line[8192];
+  wl_t tmp;
+  int lineno = 1;
+  wl_defaults(&tmp);
+  for (const char *p = text; *p; lineno++) {
+    size_t n = strcspn(p, "\n");
+    if (n >= sizeof line)
+      return err_at(e, origin, lineno, 1, "(text)",
+                    "line too long (got %zu bytes, expected < %zu)", n,
+                    sizeof line);
+    memcpy(line, p, n);
+    line[n - (n > 0 && p[n - 1] == '\r')] = '\0';
+    p += n + (p[n] == '\n');
+    if (line[strspn(line, " \t")] &&
+        yl_set(&wl_schema, line, origin, lineno, &tmp, marks, e))
+      return e->status;
+  }
+  if (wl_check(&tmp, origin, marks, e)) return e->status;
+  *w = tmp;
+  return 0;
+}
+
+void wl_doc(FILE *f) { yl_doc(&wl_schema, f); }
+
+/* ------------------------------------------------------------ shapes */
+
+int wl_ctx_tokens(const wl_t *w, int c) {
+  assert(c >= 0 && c < w->ncases);
+  return w->phase == WL_DECODE ? w->prompt + w->generate : w->tokens[c];
+}
+
+int wl_queries(const wl_t *w, int c) {
+  assert(c >= 0 && c < w->ncases);
+  return w->phase == WL_DECODE ? w->generate : w->tokens[c];
+}
+
+int wl_query_pos(const wl_t *w, int c, int q) {
+  assert(q >= 0 && q < wl_queries(w, c));
+  return w->phase == WL_DECODE ? w->prompt + q : q;
+}
+
+int wl_keys(const wl_t *w, int c, int q) {
+  int pos = wl_query_pos(w, c, q);
+  if (w->phase == WL_DECODE || w->causal) return pos + 1;
+  return w->tokens[c];
+}

@@ -1,0 +1,115 @@
+/* golden.c - reference attention, written straight from the algorithm.
+ *
+ * For each query q of case cs, over keys j < wl_keys(w, cs, q):
+ *   fixed: the formulas of common/fixed.h, one primitive per step;
+ *   float: s_j = q.k_j / sqrt(d), p_j = exp(s_j - max s) / sum, o = sum p_j v_j
+ *          in double on the unquantized inputs.
+ * Buffers are allocated per call. The API returns nothing, so when memory
+ * runs out the outputs are set to zero (a --check then reports mismatches
+ * rather than passing silently).
+ */
+#include "golden.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows [0, n) of one tensor, quantized. */
+static void load_quant(const fx_t *fx, const ten_t *t, ten_kind_t kind,
+                       int cs, int layer, int head, int n, int d,
+                       float *scratch, int16_t *out) {
+  size_t i, m = (size_t)n * (size_t)d;
+  ten_rows(t, kind, cs, layer, head, 0, n, scratch);
+  for (i = 0; i < m; i++) out[i] = fx_quant(fx, scratch[i]);
+}
+
+/* One query over keys [0, nk): scores, softmax and the weighted sum. */
+static void fixed_query(const fx_t *fx, const int16_t *q, const int16_t *k,
+                        const int16_t *v, int nk, int d, int64_t *tt,
+                        int16_t *out) {
+  int64_t m = INT64_MIN, sum = 0, acc;
+  int j, i;
+  for (j = 0; j < nk; j++) {
+    int64_t s = 0;
+    for (i = 0; i < d; i++) s += (int64_t)q[i] * k[(size_t)j * d + i];
+    tt[j] = fx_scale(fx, s);
+    if (tt[j] > m) m = tt[j];
+  }
+  for (j = 0; j < nk; j++) { /* tt becomes e_j, then p_j */
+    tt[j] = fx_exp(fx, tt[j] - m);
+    sum += tt[j];
+  }
+  for (j = 0; j < nk; j++) tt[j] = fx_prob(fx, tt[j], sum);
+  for (i = 0; i < d; i++) {
+    acc = 0;
+    for (j = 0; j < nk; j++) acc += tt[j] * v[(size_t)j * d + i];
+    out[i] = fx_out(fx, acc);
+  }
+}
+
+void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
+                     int layer, int head, int16_t *out) {
+  int d = w->head_dim, L = wl_ctx_tokens(w, cs), nq = wl_queries(w, cs), q;
+  size_t ld = (size_t)L * (size_t)d;
+  float *f = malloc(ld * sizeof *f);
+  int16_t *k = malloc(ld * sizeof *k), *v = malloc(ld * sizeof *v),
+          *qq = malloc((size_t)d * sizeof *qq);
+  int64_t *tt = malloc((size_t)L * sizeof *tt);
+  assert(fx->head_dim == d);
+  if (!f || !k || !v || !qq || !tt) {
+    memset(out, 0, (size_t)nq * (size_t)d * sizeof *out);
+  } else {
+    load_quant(fx, t, TEN_K, cs, layer, head, L, d, f, k);
+    load_quant(fx, t, TEN_V, cs, layer, head, L, d, f, v);
+    for (q = 0; q < nq; q++) {
+      int i;
+      ten_rows(t, TEN_Q, cs, layer, head, wl_query_pos(w, cs, q), 1, f);
+      for (i = 0; i < d; i++) qq[i] = fx_quant(fx, f[i]);
+      fixed_query(fx, qq, k, v, wl_keys(w, cs, q), d, tt,
+                  out + (size_t)q * (size_t)d);
+    }
+  }
+  free(f), free(k), free(v), free(qq), free(tt);
+}
+
+/* One query in double precision. */
+static void float_query(const float *q, const float *k, const float *v,
+                        int nk, int d, double *s, double *out) {
+  double m = -INFINITY, sum = 0.0, scale = 1.0 / sqrt((double)d);
+  int j, i;
+  for (j = 0; j < nk; j++) {
+    double dot = 0.0;
+    for (i = 0; i < d; i++) dot += (double)q[i] * k[(size_t)j * d + i];
+    s[j] = dot * scale;
+    if (s[j] > m) m = s[j];
+  }
+  for (j = 0; j < nk; j++) {
+    s[j] = exp(s[j] - m);
+    sum += s[j];
+  }
+  for (i = 0; i < d; i++) out[i] = 0.0;
+  for (j = 0; j < nk; j++)
+    for (i = 0; i < d; i++) out[i] += s[j] / sum * v[(size_t)j * d + i];
+}
+
+void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
+                     int head, double *out) {
+  int d = w->head_dim, L = wl_ctx_tokens(w, cs), nq = wl_queries(w, cs), q;
+  size_t ld = (size_t)L * (size_t)d;
+  float *k = malloc(ld * sizeof *k), *v = malloc(ld * sizeof *v),
+        *qf = malloc((size_t)d * sizeof *qf);
+  double *s = malloc((size_t)L * sizeof *s);
+  if (!k || !v || !qf || !s) {
+    memset(out, 0, (size_t)nq * (size_t)d * sizeof *out);
+  } else {
+    ten_rows(t, TEN_K, cs, layer, head, 0, L, k);
+    ten_rows(t, TEN_V, cs, layer, head, 0, L, v);
+    for (q = 0; q < nq; q++) {
+      ten_rows(t, TEN_Q, cs, layer, head, wl_query_pos(w, cs, q), 1, qf);
+      float_query(qf, k, v, wl_keys(w, cs, q), d, s,
+                  out + (size_t)q * (size_t)d);
+    }
+  }
+  free(k), free(v), free(qf), free(s);
+}

@@ -1,0 +1,836 @@
+/* report.c - text, JSON and CSV reports from the counters and the config.
+ *
+ * Every scalar the reports carry is produced by one walk over five groups,
+ * in a fixed order: run metadata (version, config, workload), the counters
+ * of stats.def, the derived metrics of the table below, the cycles each
+ * unit spent in each state, and the --check result. The JSON writer builds
+ * a tree from the dotted paths (children in first-seen order, so "ops.macs"
+ * joins the counters' "ops" object); the CSV writer prints the same walk as
+ * a header row and a value row; rep_value() searches it. Derived figures,
+ * energy included, are computed here from event counts and the config's
+ * coefficients, so a run can be re-costed with another energy table.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outfile.h"
+
+/* ---- values ------------------------------------------------------------ */
+
+typedef enum { V_NULL, V_INT, V_REAL, V_BOOL, V_STR } vkind_t;
+
+typedef struct rval {
+  vkind_t kind;
+  uint64_t u;    /* V_INT; V_BOOL: 0 or 1 */
+  double d;      /* V_REAL */
+  const char *s; /* V_STR */
+} rval_t;
+
+static rval_t v_int(uint64_t u) {
+  rval_t v = {V_INT, u, 0, NULL};
+  return v;
+}
+static rval_t v_real(double d) {
+  rval_t v = {V_REAL, 0, d, NULL};
+  return v;
+}
+static rval_t v_bool(int b) {
+  rval_t v = {V_BOOL, b != 0, 0, NULL};
+  return v;
+}
+static rval_t v_str(const char *s) {
+  rval_t v = {s ? V_STR : V_NULL, 0, 0, s};
+  return v;
+}
+static rval_t v_null(void) {
+  rval_t v = {V_NULL, 0, 0, NULL};
+  return v;
+}
+
+/* ---- derived metrics ----------------------------------------------------- */
+
+static uint64_t cnt(const rep_t *r, stat_id_t id) { return r->st->c[id]; }
+static double cntd(const rep_t *r, stat_id_t id) {
+  return (double)r->st->c[id];
+}
+/* a / b, or 0 when b is 0 (an empty run has no throughput, not NaN) */
+static double ratio(double a, double b) { return b == 0 ? 0 : a / b; }
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return b ? a / b + (a % b != 0) : 0;
+}
+/* ceil(a / b) for a real divisor, ignoring rounding noise just above an
+ * integer (256 / 25.6 must be 10, not 11). */
+static uint64_t ceil_div_real(double a, double b) {
+  double q, f;
+  if (!(b > 0)) return 0;
+  q = a / b;
+  f = floor(q);
+  return (uint64_t)(q - f <= 1e-9 * (q > 1 ? q : 1) ? f : f + 1);
+}
+
+static double seconds(const rep_t *r) {
+  return cntd(r, ST_CYCLES) / (r->cfg->clock_ghz * 1e9);
+}
+static uint64_t macs(const rep_t *r) {
+  return cnt(r, ST_QK_MACS) + cnt(r, ST_AV_MACS);
+}
+
+static double e_compute(const rep_t *r) {
+  double s = (double)r->cfg->width / r->cfg->e_mac_bits;
+  return (double)macs(r) * r->cfg->e_mac_pj * s * s;
+}
+static double e_softmax(const rep_t *r) {
+  return cntd(r, ST_SOFTMAX_ELEMS) * r->cfg->e_softmax_pj;
+}
+/* Each buffer: its two byte counters and its pJ-per-access coefficient. */
+#define PJ(field) offsetof(cfg_t, field)
+static const struct {
+  stat_id_t rd, wr;
+  size_t pj; /* offsetof the cfg_t field */
+} sram_bufs[] = {
+    {ST_QBUF_READ_BYTES, ST_QBUF_WRITE_BYTES, PJ(e_query_buffer_pj)},
+    {ST_KBUF_READ_BYTES, ST_KBUF_WRITE_BYTES, PJ(e_key_buffer_pj)},
+    {ST_VBUF_READ_BYTES, ST_VBUF_WRITE_BYTES, PJ(e_value_buffer_pj)},
+    {ST_SBUF_READ_BYTES, ST_SBUF_WRITE_BYTES, PJ(e_score_buffer_pj)},
+    {ST_OBUF_READ_BYTES, ST_OBUF_WRITE_BYTES, PJ(e_output_buffer_pj)},
+};
+#undef PJ
+static double e_sram(const rep_t *r) {
+  double sum = 0;
+  size_t i;
+  for (i = 0; i < sizeof sram_bufs / sizeof sram_bufs[0]; i++) {
+    double bytes = cntd(r, sram_bufs[i].rd) + cntd(r, sram_bufs[i].wr);
+    double pj = *(const double *)((const char *)r->cfg + sram_bufs[i].pj);
+    sum += bytes * 8 / r->cfg->e_sram_access_bits * pj;
+  }
+  return sum;
+}
+static double e_dram(const rep_t *r) {
+  return cntd(r, ST_DRAM_TRANSFERRED_BYTES) * 8 * r->cfg->e_dram_pj_per_bit;
+}
+static double e_static(const rep_t *r) {
+  return r->cfg->e_static_mw * seconds(r) * 1e9; /* mW x s = 1e9 pJ */
+}
+static double e_total(const rep_t *r) {
+  return e_compute(r) + e_softmax(r) + e_sram(r) + e_dram(r) + e_static(r);
+}
+
+static double a_mult(const rep_t *r) {
+  double s = (double)r->cfg->width / r->cfg->a_mult_bits;
+  return (double)(r->cfg->qk_multipliers + r->cfg->av_multipliers) *
+         r->cfg->a_mult_mm2 * s * s;
+}
+static double a_sram(const rep_t *r) {
+  const cfg_t *c = r->cfg;
+  double bytes = (double)(c->query_buffer_bytes + c->key_buffer_bytes +
+                          c->value_buffer_bytes + c->output_buffer_bytes) +
+                 4.0 * c->score_buffer_entries;
+  return bytes / 1024 * c->a_sram_mm2_per_kb;
+}
+static double a_softmax(const rep_t *r) {
+  return r->cfg->softmax_units * r->cfg->a_softmax_mm2;
+}
+static double a_topk(const rep_t *r) {
+  return r->cfg->topk_parallelism * r->cfg->a_topk_mm2;
+}
+static double a_total(const rep_t *r) {
+  return a_mult(r) + a_sram(r) + a_softmax(r) + a_topk(r);
+}
+
+static double peak_gbps(const rep_t *r) {
+  return r->cfg->dram_channels * (r->cfg->dram_bus_bits / 8.0) *
+         r->cfg->dram_gbps_per_pin;
+}
+static double bandwidth_gbps(const rep_t *r) {
+  return ratio(cntd(r, ST_DRAM_TRANSFERRED_BYTES), seconds(r)) / 1e9;
+}
+static uint64_t memory_cycles(const rep_t *r) {
+  return ceil_div_real(cntd(r, ST_DRAM_TRANSFERRED_BYTES),
+                       peak_gbps(r) / r->cfg->clock_ghz);
+}
+static uint64_t compute_cycles(const rep_t *r) {
+  const cfg_t *c = r->cfg;
+  uint64_t qk = ceil_div(cnt(r, ST_QK_MACS), (uint64_t)c->qk_multipliers);
+  uint64_t av = ceil_div(cnt(r, ST_AV_MACS), (uint64_t)c->av_multipliers);
+  uint64_t sm = ceil_div(cnt(r, ST_SOFTMAX_ELEMS), (uint64_t)c->softmax_units);
+  uint64_t m = qk > av ? qk : av;
+  return m > sm ? m : sm;
+}
+static uint64_t floor_cycles(const rep_t *r) {
+  uint64_t m = memory_cycles(r), c = compute_cycles(r);
+  return m > c ? m : c;
+}
+static const char *bound(const rep_t *r) {
+  return memory_cycles(r) > compute_cycles(r) ? "memory" : "compute";
+}
+
+/* The table's adapters: each metric as a report value. */
+static rval_t m_seconds(const rep_t *r) { return v_real(seconds(r)); }
+static rval_t m_macs(const rep_t *r) { return v_int(macs(r)); }
+static rval_t m_tflops(const rep_t *r) {
+  return v_real(ratio(2.0 * (double)macs(r), seconds(r)) / 1e12);
+}
+static rval_t m_e_compute(const rep_t *r) { return v_real(e_compute(r)); }
+static rval_t m_e_softmax(const rep_t *r) { return v_real(e_softmax(r)); }
+static rval_t m_e_sram(const rep_t *r) { return v_real(e_sram(r)); }
+static rval_t m_e_dram(const rep_t *r) { return v_real(e_dram(r)); }
+static rval_t m_e_static(const rep_t *r) { return v_real(e_static(r)); }
+static rval_t m_e_total(const rep_t *r) { return v_real(e_total(r)); }
+static rval_t m_a_mult(const rep_t *r) { return v_real(a_mult(r)); }
+static rval_t m_a_sram(const rep_t *r) { return v_real(a_sram(r)); }
+static rval_t m_a_softmax(const rep_t *r) { return v_real(a_softmax(r)); }
+static rval_t m_a_topk(const rep_t *r) { return v_real(a_topk(r)); }
+static rval_t m_a_total(const rep_t *r) { return v_real(a_total(r)); }
+static rval_t m_peak(const rep_t *r) { return v_real(peak_gbps(r)); }
+static rval_t m_bandwidth(const rep_t *r) { return v_real(bandwidth_gbps(r)); }
+static rval_t m_read_lat(const rep_t *r) {
+  return v_real(ratio(cntd(r, ST_DRAM_READ_LATENCY),
+                      cntd(r, ST_DRAM_READ_REQUESTS)));
+}
+static rval_t m_mem_cycles(const rep_t *r) { return v_int(memory_cycles(r)); }
+static rval_t m_cmp_cycles(const rep_t *r) { return v_int(compute_cycles(r)); }
+static rval_t m_efficiency(const rep_t *r) {
+  return v_real(ratio((double)floor_cycles(r), cntd(r, ST_CYCLES)));
+}
+static rval_t m_bound(const rep_t *r) { return v_str(bound(r)); }
+
+typedef struct metric {
+  rep_metric_t m;
+  rval_t (*fn)(const rep_t *r);
+} metric_t;
+
+/* Derived metrics, in report order. Config keys are named as in YAML. */
+static const metric_t metrics[] = {
+    {{"seconds", "s", "simulated time: cycles / (clock_ghz * 1e9)"}, m_seconds},
+    {{"ops.macs", "MACs", "qk_macs + av_macs"}, m_macs},
+    {{"ops.tflops", "TFLOP/s",
+      "effective throughput: 2 * macs / seconds / 1e12 (0 when seconds = 0)"},
+     m_tflops},
+    {{"energy_pj.compute", "pJ",
+      "macs * energy.mac_pj * (datapath.width / energy.mac_bits)^2"},
+     m_e_compute},
+    {{"energy_pj.softmax", "pJ", "softmax_elems * energy.softmax_pj"},
+     m_e_softmax},
+    {{"energy_pj.sram", "pJ",
+      "sum over the five buffers of (read_bytes + write_bytes) * 8 / "
+      "energy.sram_access_bits * energy.<buffer>_pj"},
+     m_e_sram},
+    {{"energy_pj.dram", "pJ",
+      "transferred_bytes * 8 * energy.dram_pj_per_bit"},
+     m_e_dram},
+    {{"energy_pj.static", "pJ", "energy.static_mw * seconds * 1e9"},
+     m_e_static},
+    {{"energy_pj.total", "pJ", "compute + softmax + sram + dram + static"},
+     m_e_total},
+    {{"area_mm2.multipliers", "mm2",
+      "(qk_array.multipliers + av_array.multipliers) * area.mult_mm2 * "
+      "(datapath.width / area.mult_bits)^2"},
+     m_a_mult},
+    {{"area_mm2.sram", "mm2",
+      "(buffers.query_bytes + key_bytes + value_bytes + output_bytes + 4 * "
+      "buffers.score_entries) / 1024 * area.sram_mm2_per_kb"},
+     m_a_sram},
+    {{"area_mm2.softmax", "mm2", "softmax.units * area.softmax_mm2"},
+     m_a_softmax},
+    {{"area_mm2.topk", "mm2", "topk.parallelism * area.topk_mm2"}, m_a_topk},
+    {{"area_mm2.total", "mm2", "multipliers + sram + softmax + topk"},
+     m_a_total},
+    {{"dram.peak_GBps", "GB/s",
+      "dram.channels * dram.bus_bits / 8 * dram.gbps_per_pin"},
+     m_peak},
+    {{"dram.bandwidth_GBps", "GB/s",
+      "achieved: transferred_bytes / seconds / 1e9 (0 when seconds = 0)"},
+     m_bandwidth},
+    {{"dram.mean_read_latency_cycles", "cycles",
+      "read_latency_cycles / read_requests (0 when there are none)"},
+     m_read_lat},
+    {{"bounds.memory_cycles", "cycles",
+      "ceil(transferred_bytes / (peak_GBps / clock_ghz)): the bus alone"},
+     m_mem_cycles},
+    {{"bounds.compute_cycles", "cycles",
+      "max(ceil(qk_macs / qk_array.multipliers), ceil(av_macs / "
+      "av_array.multipliers), ceil(softmax_elems / softmax.units))"},
+     m_cmp_cycles},
+    {{"bounds.efficiency", "ratio",
+      "max(memory_cycles, compute_cycles) / cycles: 1 means the run reached "
+      "its floor (0 when cycles = 0)"},
+     m_efficiency},
+    {{"bounds.bound", "",
+      "\"memory\" when memory_cycles > compute_cycles, else \"compute\""},
+     m_bound},
+};
+#define NMETRICS (int)(sizeof metrics / sizeof metrics[0])
+
+int rep_metric_count(void) { return NMETRICS; }
+const rep_metric_t *rep_metric(int i) {
+  return i >= 0 && i < NMETRICS ? &metrics[i].m : NULL;
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+typedef void (*visit_fn)(void *ctx, const char *path, rval_t v);
+
+static const char *phase_name(wl_phase_t p) {
+  return p == WL_DECODE ? "decode" : "prefill";
+}
+
+static void walk_meta(const rep_t *r, visit_fn fn, void *ctx) {
+  char hash[24];
+  snprintf(hash, sizeof hash, "0x%016llx", (unsigned long long)r->config_hash);
+  fn(ctx, "attnsim.version", v_str(ATTNSIM_VERSION));
+  fn(ctx, "config.name", v_str(r->cfg->name));
+  fn(ctx, "config.path", v_str(r->config_path));
+  fn(ctx, "config.hash", v_str(hash));
+  fn(ctx, "workload.name", v_str(r->wl->name));
+  fn(ctx, "workload.path", v_str(r->workload_path));
+  fn(ctx, "workload.phase", v_str(phase_name(r->wl->phase)));
+  fn(ctx, "workload.layers", v_int((uint64_t)r->wl->layers));
+  fn(ctx, "workload.heads", v_int((uint64_t)r->wl->heads));
+  fn(ctx, "workload.head_dim", v_int((uint64_t)r->wl->head_dim));
+}
+
+static void walk_counters(const rep_t *r, visit_fn fn, void *ctx) {
+  int i;
+  for (i = 0; i < ST_COUNT; i++) fn(ctx, stat_info[i].path, v_int(r->st->c[i]));
+}
+
+static void walk_derived(const rep_t *r, visit_fn fn, void *ctx) {
+  int i;
+  for (i = 0; i < NMETRICS; i++) fn(ctx, metrics[i].m.path, metrics[i].fn(r));
+}
+
+static void walk_units(const rep_t *r, visit_fn fn, void *ctx) {
+  char path[128];
+  int u, s;
+  for (u = 0; u < UNIT_COUNT; u++)
+    for (s = 0; s < US_COUNT; s++) {
+      snprintf(path, sizeof path, "units.%s.%s", unit_names[u],
+               ustate_names[s]);
+      fn(ctx, path, v_int(r->st->unit[u][s]));
+    }
+}
+
+/* always: emit the columns even when --check did not run (CSV keeps one
+ * header whatever the options), with ran = false and the rest null. */
+static void walk_check(const rep_t *r, int always, visit_fn fn, void *ctx) {
+  int ran = r->checked;
+  if (!ran && !always) return;
+  fn(ctx, "check.ran", v_bool(ran));
+  fn(ctx, "check.ok", ran ? v_bool(r->check_ok) : v_null());
+  fn(ctx, "check.message", ran ? v_str(r->check_msg) : v_null());
+  fn(ctx, "check.max_float_error",
+     ran ? v_real(r->check_max_float_err) : v_null());
+  fn(ctx, "check.float_tolerance", ran ? v_real(r->check_float_tol) : v_null());
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s);
+
+/* Valid UTF-8 passes through; an invalid byte becomes U+FFFD, so any path
+ * or name still yields well-formed JSON. Returns the sequence length, 0 if
+ * invalid. */
+static int utf8_len(const unsigned char *p) {
+  int n, i;
+  unsigned cp;
+  if (p[0] < 0x80) return 1;
+  if ((p[0] & 0xe0) == 0xc0) n = 2, cp = p[0] & 0x1f;
+  else if ((p[0] & 0xf0) == 0xe0) n = 3, cp = p[0] & 0x0f;
+  else if ((p[0] & 0xf8) == 0xf0) n = 4, cp = p[0] & 0x07;
+  else return 0;
+  for (i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+      (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+static void json_str(FILE *f, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  fputc('"', f);
+  while (*p) {
+    int n;
+    if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p), n = 1;
+    else if (*p == '\n') fputs("\\n", f), n = 1;
+    else if (*p == '\t') fputs("\\t", f), n = 1;
+    else if (*p == '\r') fputs("\\r", f), n = 1;
+    else if (*p < 0x20) fprintf(f, "\\u%04x", *p), n = 1;
+    else if ((n = utf8_len(p)) > 0) fwrite(p, 1, (size_t)n, f);
+    else fputs("\\ufffd", f), n = 1;
+    p += n;
+  }
+  fputc('"', f);
+}
+
+/* %.10g, or null for NaN and infinities (which JSON cannot spell). */
+static void json_real(FILE *f, double d) {
+  if (isfinite(d)) fprintf(f, "%.10g", d);
+  else fputs("null", f);
+}
+
+static void json_val(FILE *f, rval_t v) {
+  switch (v.kind) {
+  case V_NULL: fputs("null", f); break;
+  case V_INT: fprintf(f, "%" PRIu64, v.u); break;
+  case V_REAL: json_real(f, v.d); break;
+  case V_BOOL: fputs(v.u ? "true" : "false", f); break;
+  case V_STR: json_str(f, v.s); break;
+  }
+}
+
+/* A tree of the dotted paths; children keep first-insertion order. */
+typedef struct jnode {
+  char *name;
+  int child, last, next; /* first child, last child, next sibling; -1 = none */
+  int leaf;
+  rval_t v; /* a leaf's value; strings owned by the node */
+} jnode_t;
+
+typedef struct jtree {
+  jnode_t *n;
+  int len, cap, oom;
+} jtree_t;
+
+static int jt_new(jtree_t *t, const char *name, size_t len) {
+  jnode_t *n;
+  if (t->len == t->cap) {
+    int cap = t->cap ? 2 * t->cap : 128;
+    jnode_t *p = realloc(t->n, (size_t)cap * sizeof *p);
+    if (!p) return -1;
+    t->n = p;
+    t->cap = cap;
+  }
+  n = &t->n[t->len];
+  memset(n, 0, sizeof *n);
+  n->child = n->last = n->next = -1;
+  if (!(n->name = malloc(len + 1))) return -1;
+  memcpy(n->name, name, len);
+  n->name[len] = '\0';
+  return t->len++;
+}
+
+/* The child of node p named name[0..len), created at the end if absent. */
+static int jt_child(jtree_t *t, int p, const char *name, size_t len) {
+  int c, k;
+  for (c = t->n[p].child; c >= 0; c = t->n[c].next)
+    if (strlen(t->n[c].name) == len && memcmp(t->n[c].name, name, len) == 0)
+      return c;
+  if ((k = jt_new(t, name, len)) < 0) return -1;
+  if (t->n[p].last >= 0) t->n[t->n[p].last].next = k;
+  else t->n[p].child = k;
+  t->n[p].last = k;
+  return k;
+}
+
+static void jt_insert(void *ctx, const char *path, rval_t v) {
+  jtree_t *t = ctx;
+  int node = 0;
+  const char *p = path, *dot;
+  if (t->oom) return;
+  for (;;) {
+    dot = strchr(p, '.');
+    node = jt_child(t, node, p, dot ? (size_t)(dot - p) : strlen(p));
+    if (node < 0) {
+      t->oom = 1;
+      return;
+    }
+    if (!dot) break;
+    p = dot + 1;
+  }
+  t->n[node].leaf = 1;
+  t->n[node].v = v;
+  if (v.kind == V_STR && !(t->n[node].v.s = strdup(v.s))) {
+    t->n[node].v = v_null();
+    t->oom = 1;
+  }
+}
+
+static void jt_free(jtree_t *t) {
+  int i;
+  for (i = 0; i < t->len; i++) {
+    free(t->n[i].name);
+    if (t->n[i].leaf && t->n[i].v.kind == V_STR) free((char *)t->n[i].v.s);
+  }
+  free(t->n);
+}
+
+static int jt_all_leaves(const jtree_t *t, int node) {
+  int c;
+  for (c = t->n[node].child; c >= 0; c = t->n[c].next)
+    if (!t->n[c].leaf) return 0;
+  return 1;
+}
+
+/* Members of an object, each on its own line, indented 2 * depth; an
+ * object nested inside a top-level one (depth >= 2) whose members are all
+ * scalars fits on one line: {"read_bytes": 1, "write_bytes": 2}. */
+static void jt_members(const jtree_t *t, int node, int depth, FILE *f,
+                       int *first) {
+  int c;
+  for (c = t->n[node].child; c >= 0; c = t->n[c].next) {
+    const jnode_t *n = &t->n[c];
+    fprintf(f, "%s\n%*s", *first ? "" : ",", 2 * depth, "");
+    *first = 0;
+    json_str(f, n->name);
+    fputs(": ", f);
+    if (n->leaf) {
+      json_val(f, n->v);
+    } else if (depth >= 2 && jt_all_leaves(t, c)) {
+      int k;
+      fputc('{', f);
+      for (k = n->child; k >= 0; k = t->n[k].next) {
+        json_str(f, t->n[k].name);
+        fputs(": ", f);
+        json_val(f, t->n[k].v);
+        if (t->n[k].next >= 0) fputs(", ", f);
+      }
+      fputc('}', f);
+    } else {
+      int sub = 1;
+      fputc('{', f);
+      jt_members(t, c, depth + 1, f, &sub);
+      fprintf(f, "\n%*s}", 2 * depth, "");
+    }
+  }
+}
+
+/* A layer's cycles: how far its end_cycle moved the latest end seen so
+ * far (*hi). With ends in order this is end - previous end; if a layer
+ * ever finished before the one listed ahead of it, it counts 0 rather
+ * than going negative, so the layers always sum to the last end. */
+static uint64_t layer_step(uint64_t *hi, uint64_t end) {
+  uint64_t n = end > *hi ? end - *hi : 0;
+  if (end > *hi) *hi = end;
+  return n;
+}
+
+static void json_layers(const rep_t *r, FILE *f, int *first) {
+  uint64_t hi = 0;
+  int i;
+  fprintf(f, "%s\n  \"layers\": [", *first ? "" : ",");
+  *first = 0;
+  for (i = 0; i < r->st->nlayers; i++) {
+    const st_layer_t *l = &r->st->layers[i];
+    fprintf(f,
+            "%s\n    {\"case\": %d, \"layer\": %d, \"cycles\": %" PRIu64
+            ", \"end_cycle\": %" PRIu64 "}",
+            i ? "," : "", l->cs, l->layer, layer_step(&hi, l->end_cycle),
+            l->end_cycle);
+  }
+  fputs(r->st->nlayers ? "\n  ]" : "]", f);
+}
+
+int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
+  jtree_t t = {NULL, 0, 0, 0};
+  int first = 1;
+  if (jt_new(&t, "", 0) < 0) t.oom = 1;
+  if (!t.oom) {
+    walk_meta(r, jt_insert, &t);
+    walk_counters(r, jt_insert, &t);
+    walk_derived(r, jt_insert, &t);
+    walk_units(r, jt_insert, &t);
+    walk_check(r, 0, jt_insert, &t);
+  }
+  if (t.oom) {
+    jt_free(&t);
+    return err_set(e, ERR_RUN, "out of memory writing the JSON report");
+  }
+  fputc('{', f);
+  jt_members(&t, 0, 1, f, &first);
+  json_layers(r, f, &first);
+  fputs("\n}\n", f);
+  jt_free(&t);
+  return 0;
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+/* Columns: counters, derived, units, then the run's identity and check
+ * (strings last, so a naive comma split still finds the numbers). */
+static void csv_walk(const rep_t *r, visit_fn fn, void *ctx) {
+  walk_counters(r, fn, ctx);
+  walk_derived(r, fn, ctx);
+  walk_units(r, fn, ctx);
+  walk_meta(r, fn, ctx);
+  walk_check(r, 1, fn, ctx);
+}
+
+typedef struct csv_ctx {
+  FILE *f;
+  int n; /* columns written so far */
+} csv_ctx_t;
+
+static void csv_name(void *ctx, const char *path, rval_t v) {
+  csv_ctx_t *c = ctx;
+  (void)v;
+  fprintf(c->f, "%s%s", c->n++ ? "," : "", path);
+}
+
+/* RFC 4180: strings always quoted, inner quotes doubled; null is empty. */
+static void csv_value(void *ctx, const char *path, rval_t v) {
+  csv_ctx_t *c = ctx;
+  const char *s;
+  (void)path;
+  if (c->n++) fputc(',', c->f);
+  switch (v.kind) {
+  case V_NULL: break;
+  case V_INT: fprintf(c->f, "%" PRIu64, v.u); break;
+  case V_REAL:
+    if (isfinite(v.d)) fprintf(c->f, "%.10g", v.d);
+    break;
+  case V_BOOL: fputc(v.u ? '1' : '0', c->f); break;
+  case V_STR:
+    fputc('"', c->f);
+    for (s = v.s; *s; s++) {
+      if (*s == '"') fputc('"', c->f);
+      fputc(*s, c->f);
+    }
+    fputc('"', c->f);
+    break;
+  }
+}
+
+void rep_csv_to(const rep_t *r, FILE *f) {
+  csv_ctx_t c = {f, 0};
+  csv_walk(r, csv_name, &c);
+  fputc('\n', f);
+  c.n = 0;
+  csv_walk(r, csv_value, &c);
+  fputc('\n', f);
+}
+
+/* ---- files and lookup ---------------------------------------------------- */
+
+int rep_json(const rep_t *r, const char *path, err_t *e) {
+  outfile_t o;
+  if (of_open(&o, path, e)) return e->status;
+  if (rep_json_to(r, o.f, e)) {
+    of_abort(&o);
+    return e->status;
+  }
+  return of_commit(&o, e);
+}
+
+int rep_csv(const rep_t *r, const char *path, err_t *e) {
+  outfile_t o;
+  if (of_open(&o, path, e)) return e->status;
+  rep_csv_to(r, o.f);
+  return of_commit(&o, e);
+}
+
+typedef struct find_ctx {
+  const char *path;
+  int found; /* 1 numeric, -1 present but not a number */
+  double v;
+} find_ctx_t;
+
+static void find_visit(void *ctx, const char *path, rval_t v) {
+  find_ctx_t *c = ctx;
+  if (c->found || strcmp(path, c->path) != 0) return;
+  c->found = -1;
+  if (v.kind == V_INT || v.kind == V_BOOL) c->found = 1, c->v = (double)v.u;
+  else if (v.kind == V_REAL) c->found = 1, c->v = v.d;
+}
+
+int rep_value(const rep_t *r, const char *path, double *out) {
+  find_ctx_t c = {path, 0, 0};
+  walk_meta(r, find_visit, &c);
+  walk_counters(r, find_visit, &c);
+  walk_derived(r, find_visit, &c);
+  walk_units(r, find_visit, &c);
+  walk_check(r, 0, find_visit, &c);
+  if (c.found != 1) return -1;
+  *out = c.v;
+  return 0;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+/* Exact counts get thousands separators; physical quantities get three
+ * significant digits and an SI prefix (1 kB = 1000 B, like GB/s). */
+static const char *fmt_count(uint64_t v, char *buf, size_t len) {
+  char raw[32];
+  int n = snprintf(raw, sizeof raw, "%" PRIu64, v), i, o = 0;
+  for (i = 0; i < n && (size_t)o + 1 < len; i++) {
+    if (i && (n - i) % 3 == 0 && (size_t)o + 2 < len) buf[o++] = ',';
+    buf[o++] = raw[i];
+  }
+  buf[o] = '\0';
+  return buf;
+}
+
+static const char *fmt_si(double v, const char *unit, char *buf, size_t len) {
+  static const char *const pre[] = {"p", "n", "u", "m", "",  "k",
+                                    "M", "G", "T", "P", "E"};
+  int k = 4, dec;
+  double a;
+  if (!isfinite(v)) {
+    snprintf(buf, len, "- %s", unit);
+    return buf;
+  }
+  a = fabs(v);
+  if (a > 0) {
+    while (a < 1 && k > 0) a *= 1000, k--;
+    while (a >= 999.5 && k < 10) a /= 1000, k++;
+  }
+  dec = a == 0 ? 0 : a < 9.995 ? 2 : a < 99.95 ? 1 : 0;
+  snprintf(buf, len, "%s%.*f %s%s", v < 0 ? "-" : "", dec, a, pre[k], unit);
+  return buf;
+}
+
+static double pct(double a, double b) { return b > 0 ? 100 * a / b : 0; }
+
+static void text_header(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48], d[48];
+  const wl_t *w = r->wl;
+  fprintf(f, "attnsim %s: workload %s on config %s\n", ATTNSIM_VERSION,
+          w->name, r->cfg->name);
+  fprintf(f, "  workload   %s, %d layers x %d heads, head_dim %d\n",
+          phase_name(w->phase), w->layers, w->heads, w->head_dim);
+  fprintf(f, "  cycles     %s (%s at %s), %s instructions\n",
+          fmt_count(cnt(r, ST_CYCLES), a, sizeof a),
+          fmt_si(seconds(r), "s", b, sizeof b),
+          fmt_si(r->cfg->clock_ghz * 1e9, "Hz", c, sizeof c),
+          fmt_count(cnt(r, ST_INSNS), d, sizeof d));
+}
+
+static void text_bound(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48];
+  fprintf(f, "  bound      %s: floor %s cycles (memory %s, compute %s), "
+          "efficiency %.1f%%\n",
+          bound(r), fmt_count(floor_cycles(r), a, sizeof a),
+          fmt_count(memory_cycles(r), b, sizeof b),
+          fmt_count(compute_cycles(r), c, sizeof c),
+          100 * ratio((double)floor_cycles(r), cntd(r, ST_CYCLES)));
+}
+
+static void text_dram(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48], d[48], g[48];
+  double bw = bandwidth_gbps(r), peak = peak_gbps(r);
+  fprintf(f, "  DRAM       read %s, written %s, on the bus %s "
+          "(%s read and %s write requests)\n",
+          fmt_si(cntd(r, ST_DRAM_READ_BYTES), "B", a, sizeof a),
+          fmt_si(cntd(r, ST_DRAM_WRITE_BYTES), "B", b, sizeof b),
+          fmt_si(cntd(r, ST_DRAM_TRANSFERRED_BYTES), "B", c, sizeof c),
+          fmt_count(cnt(r, ST_DRAM_READ_REQUESTS), d, sizeof d),
+          fmt_count(cnt(r, ST_DRAM_WRITE_REQUESTS), g, sizeof g));
+  fprintf(f, "  bandwidth  %s of %s peak (%.1f%%), "
+          "mean read latency %.1f cycles\n",
+          fmt_si(bw * 1e9, "B/s", a, sizeof a),
+          fmt_si(peak * 1e9, "B/s", b, sizeof b), pct(bw, peak),
+          m_read_lat(r).d);
+}
+
+static void text_compute(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48], d[48];
+  fprintf(f, "  compute    %s MACs = %s (Q x K %s, P x V %s)\n",
+          fmt_count(macs(r), a, sizeof a),
+          fmt_si(m_tflops(r).d * 1e12, "FLOP/s", b, sizeof b),
+          fmt_count(cnt(r, ST_QK_MACS), c, sizeof c),
+          fmt_count(cnt(r, ST_AV_MACS), d, sizeof d));
+  fprintf(f, "  softmax    %s elements, %s queries\n",
+          fmt_count(cnt(r, ST_SOFTMAX_ELEMS), a, sizeof a),
+          fmt_count(cnt(r, ST_QUERIES), b, sizeof b));
+  if (cnt(r, ST_SATURATED))
+    fprintf(f, "  saturated  %s elements clipped to the datapath width\n",
+            fmt_count(cnt(r, ST_SATURATED), a, sizeof a));
+}
+
+static void text_cost(const rep_t *r, FILE *f) {
+  char a[48];
+  double et = e_total(r), at = a_total(r);
+  fprintf(f, "  energy     %s: compute %.1f%%, softmax %.1f%%, SRAM %.1f%%, "
+          "DRAM %.1f%%, static %.1f%%\n",
+          fmt_si(et * 1e-12, "J", a, sizeof a), pct(e_compute(r), et),
+          pct(e_softmax(r), et), pct(e_sram(r), et), pct(e_dram(r), et),
+          pct(e_static(r), et));
+  fprintf(f, "  area       %.3f mm2: multipliers %.1f%%, SRAM %.1f%%, "
+          "softmax %.1f%%, top-k %.1f%%\n",
+          at, pct(a_mult(r), at), pct(a_sram(r), at), pct(a_softmax(r), at),
+          pct(a_topk(r), at));
+  if (r->checked)
+    fprintf(f, "  check      %s: %s\n", r->check_ok ? "ok" : "FAILED",
+            r->check_msg);
+}
+
+static void text_units(const rep_t *r, FILE *f) {
+  double cyc = cntd(r, ST_CYCLES);
+  int u, s, w[US_COUNT];
+  fprintf(f, "\n  %-14s", "% of cycles");
+  for (s = 0; s < US_COUNT; s++) {
+    w[s] = (int)strlen(ustate_names[s]);
+    if (w[s] < 6) w[s] = 6;
+    fprintf(f, " %*s", w[s], ustate_names[s]);
+  }
+  fputc('\n', f);
+  for (u = 0; u < UNIT_COUNT; u++) {
+    fprintf(f, "  %-14s", unit_names[u]);
+    for (s = 0; s < US_COUNT; s++)
+      fprintf(f, " %*.1f%%", w[s] - 1, pct((double)r->st->unit[u][s], cyc));
+    fputc('\n', f);
+  }
+}
+
+#define TEXT_MAX_LAYERS 48 /* list every layer up to this many */
+
+/* "c1 L3" (prefill: case, layer) or "t2 L3" (decode: the layer's third
+ * record, i.e. generated token 2). */
+static const char *layer_label(const rep_t *r, int i, char *buf, size_t len) {
+  const st_layer_t *l = r->st->layers;
+  int k, t = 0;
+  if (r->wl->phase != WL_DECODE) {
+    snprintf(buf, len, "c%d L%d", l[i].cs, l[i].layer);
+    return buf;
+  }
+  for (k = 0; k < i; k++) t += l[k].cs == l[i].cs && l[k].layer == l[i].layer;
+  snprintf(buf, len, "t%d L%d", t, l[i].layer);
+  return buf;
+}
+
+static void text_layers(const rep_t *r, FILE *f) {
+  const stats_t *st = r->st;
+  char a[48], b[48], c[48], d[48], g[48];
+  uint64_t hi = 0, n, nlo = 0, nhi = 0, sum = 0;
+  int i, lo = 0, top = 0, list = st->nlayers <= TEXT_MAX_LAYERS;
+  if (st->nlayers == 0) return;
+  if (list)
+    fprintf(f, "\n  cycles per layer (%s, L = layer)\n",
+            r->wl->phase == WL_DECODE ? "t = generated token" : "c = case");
+  for (i = 0; i < st->nlayers; i++) {
+    n = layer_step(&hi, st->layers[i].end_cycle);
+    sum += n;
+    if (i == 0 || n < nlo) lo = i, nlo = n;
+    if (i == 0 || n > nhi) top = i, nhi = n;
+    if (!list) continue;
+    fprintf(f, "  %-8s %11s", layer_label(r, i, b, sizeof b),
+            fmt_count(n, a, sizeof a));
+    if (i % 4 == 3 || i + 1 == st->nlayers) fputc('\n', f);
+  }
+  if (list) return;
+  fprintf(f, "\n  %d layers: cycles min %s (%s), mean %s, max %s (%s)\n",
+          st->nlayers, fmt_count(nlo, a, sizeof a),
+          layer_label(r, lo, d, sizeof d),
+          fmt_count((sum + (uint64_t)st->nlayers / 2) / (uint64_t)st->nlayers,
+                    b, sizeof b),
+          fmt_count(nhi, c, sizeof c), layer_label(r, top, g, sizeof g));
+}
+
+void rep_text(const rep_t *r, FILE *f) {
+  text_header(r, f);
+  text_bound(r, f);
+  text_dram(r, f);
+  text_compute(r, f);
+  text_cost(r, f);
+  text_units(r, f);
+  text_layers(r, f);
+}

@@ -1,0 +1,64 @@
+/* report.h - the text summary, JSON and CSV of a run (docs/stats.md).
+ *
+ * Every figure comes from two tables walked in order: the counters of
+ * stats.def, then the derived metrics of report.c (seconds, energy, area,
+ * bandwidth, bounds), which are computed here, at report time, from the
+ * counters and the config's coefficients; the simulator never accumulates
+ * energy. Writers never use positional lists, so the JSON keys, the CSV
+ * header and the text summary cannot drift apart. Same inputs give
+ * byte-identical JSON and CSV (no timestamps, no pointers, no wall time).
+ */
+#ifndef ATTN_REPORT_H
+#define ATTN_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "err.h"
+#include "stats.h"
+#include "workload.h"
+
+#ifndef ATTNSIM_VERSION
+#define ATTNSIM_VERSION "0.1.0"
+#endif
+
+typedef struct rep {
+  const cfg_t *cfg;
+  const wl_t *wl;
+  const stats_t *st;
+  const char *config_path;   /* as given; NULL prints null */
+  const char *workload_path; /* NULL when the workload came from a trace */
+  uint64_t config_hash;      /* cfg_hash(cfg) */
+  int checked;               /* --check ran: the check fields are valid */
+  int check_ok;
+  char check_msg[256];
+  double check_max_float_err; /* max |sim - float golden| */
+  double check_float_tol;     /* the bound it was held to */
+} rep_t;
+
+/* One derived metric of report.c's table (docs/stats.md documents each). */
+typedef struct rep_metric {
+  const char *path; /* dotted JSON path, e.g. "energy_pj.total" */
+  const char *unit;
+  const char *doc;  /* meaning and formula */
+} rep_metric_t;
+int rep_metric_count(void);
+const rep_metric_t *rep_metric(int i); /* 0 <= i < rep_metric_count() */
+
+/* Human summary (engineering units, thousands separators). */
+void rep_text(const rep_t *r, FILE *f);
+/* Nested JSON / one-row CSV, written through an outfile ("-" = stdout).
+ * Return 0 or ERR_RUN (I/O or out of memory; no partial file is left). */
+int rep_json(const rep_t *r, const char *path, err_t *e);
+int rep_csv(const rep_t *r, const char *path, err_t *e);
+/* The same documents written to an open stream (no commit). */
+int rep_json_to(const rep_t *r, FILE *f, err_t *e);
+void rep_csv_to(const rep_t *r, FILE *f);
+/* Any numeric scalar of the JSON by its dotted path ("dram.read_bytes",
+ * "energy_pj.total", "units.qk_array.busy", "workload.layers",
+ * "check.ok"...); booleans read as 0/1. Returns 0, or -1 when the path is
+ * unknown, a string, or null (check.* when --check did not run). */
+int rep_value(const rep_t *r, const char *path, double *out);
+
+#endif

@@ -1,0 +1,44 @@
+#!/bin/sh
+# make run: the default study. Dense attention of every bundled workload on
+# every bundled config: cycles, time, DRAM traffic, which bound the run
+# sits on and how close, energy, area, and speed against the dense
+# baseline. Then the full summary of one run, checked against the golden
+# model. Usage: studies/default.sh BIN
+set -e
+bin=$1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
+
+csv_get() {
+  awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
+                       NR == 2 { print $c }' "$1"
+}
+
+echo "attnsim default study: dense attention on the bundled configs"
+echo
+printf '%-12s %-15s %13s %10s %10s %7s %5s %11s %7s %7s %8s\n' \
+  workload config cycles "time(ms)" "DRAM(MB)" bound eff "energy(uJ)" TFLOPS "mm2" "vs dense"
+for w in bert-base gpt2-small gpt2-medium; do
+  for c in dense spatten spatten-eighth; do
+    "$bin" run --quiet --config "configs/$c.yaml" --workload "workloads/$w.yaml" \
+      --csv "$tmp/$w-$c.csv"
+    f="$tmp/$w-$c.csv"
+    cyc=$(csv_get "$f" cycles)
+    base=$(csv_get "$tmp/$w-dense.csv" seconds)
+    printf '%-12s %-15s %13s %10s %10s %7s %5s %11s %7s %7s %8s\n' "$w" "$c" "$cyc" \
+      "$(csv_get "$f" seconds | awk '{ printf "%.3f", $1 * 1e3 }')" \
+      "$(csv_get "$f" dram.transferred_bytes | awk '{ printf "%.1f", $1 / 1e6 }')" \
+      "$(csv_get "$f" bounds.bound | tr -d '"')" \
+      "$(csv_get "$f" bounds.efficiency | awk '{ printf "%.2f", $1 }')" \
+      "$(csv_get "$f" energy_pj.total | awk '{ printf "%.1f", $1 / 1e6 }')" \
+      "$(csv_get "$f" ops.tflops | awk '{ printf "%.3f", $1 }')" \
+      "$(csv_get "$f" area_mm2.total | awk '{ printf "%.2f", $1 }')" \
+      "$(csv_get "$f" seconds | awk -v b="$base" '{ printf "%.2fx", b / $1 }')"
+  done
+done
+echo
+echo "bert-base runs its two sequences (128 and 384 tokens) back to back;"
+echo "gpt2 runs decode 32 tokens after a 992-token prompt. Pruning is not"
+echo "modelled yet, so spatten and dense differ only in area."
+echo
+echo "== spatten.yaml x gpt2-small, with --check against the golden model =="
+"$bin" run --check --config configs/spatten.yaml --workload workloads/gpt2-small.yaml

@@ -1,0 +1,448 @@
+/* test_config.c - hardware config loading: presets, every error class,
+ * --set overrides, hashing, dumps.
+ *
+ * Error locations are derived by hand from the YAML text in each test
+ * (1-based line and column of the offending key or value), never copied
+ * from the program's output. Run from the repository root.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "testutil.h"
+
+#define MAX_PATHS 128
+
+/* Assert a bad-input error whose message starts "file:line:col: key: "
+ * (or "file: key: " when line is 0). */
+static void expect_at(int rc, const err_t *e, const char *file, int line,
+                      int col, const char *key) {
+  char want[700];
+  if (line)
+    snprintf(want, sizeof want, "%s:%d:%d: %s: ", file, line, col, key);
+  else
+    snprintf(want, sizeof want, "%s: %s: ", file, key);
+  cr_assert_eq(rc, 2, "status %d: %s", rc, e->msg);
+  cr_assert_eq(e->status, 2);
+  cr_assert(strncmp(e->msg, want, strlen(want)) == 0,
+            "message \"%s\" does not start with \"%s\"", e->msg, want);
+}
+
+/* Load text as a config file named after tag; check the error prefix. */
+static void load_fails_at(const char *tag, const char *yaml, int line,
+                          int col, const char *key) {
+  char path[256];
+  cfg_t c;
+  err_t e;
+  cr_assert_not_null(tu_write(path, sizeof path, tag, yaml));
+  expect_at(cfg_load(path, &c, &e), &e, path, line, col, key);
+}
+
+/* As load_fails_at, and the message after the prefix starts with what. */
+static void load_fails_with(const char *tag, const char *yaml, int line,
+                            int col, const char *key, const char *what) {
+  char path[256], prefix[700];
+  cfg_t c;
+  err_t e;
+  cr_assert_not_null(tu_write(path, sizeof path, tag, yaml));
+  expect_at(cfg_load(path, &c, &e), &e, path, line, col, key);
+  snprintf(prefix, sizeof prefix, "%s:%d:%d: %s: %s", path, line, col, key,
+           what);
+  cr_expect(strncmp(e.msg, prefix, strlen(prefix)) == 0,
+            "message \"%s\" does not start with \"%s\"", e.msg, prefix);
+}
+
+static void load_ok(const char *path, cfg_t *c) {
+  err_t e;
+  int rc = cfg_load(path, c, &e);
+  cr_assert_eq(rc, 0, "%s: %s", path, e.msg);
+}
+
+static cfg_t load_text(const char *tag, const char *yaml) {
+  char path[256];
+  cfg_t c;
+  cr_assert_not_null(tu_write(path, sizeof path, tag, yaml));
+  load_ok(path, &c);
+  return c;
+}
+
+/* Dotted paths of every leaf (non-mapping value) of a YAML mapping. */
+static int leaf_paths(yaml_document_t *d, yaml_node_t *map, const char *pre,
+                      char paths[][128], int n) {
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+       p < map->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(d, p->key);
+    yaml_node_t *v = yaml_document_get_node(d, p->value);
+    char path[128];
+    snprintf(path, sizeof path, "%s%s%s", pre, *pre ? "." : "",
+             (const char *)k->data.scalar.value);
+    if (v->type == YAML_MAPPING_NODE) {
+      n = leaf_paths(d, v, path, paths, n);
+    } else {
+      cr_assert_lt(n, MAX_PATHS);
+      snprintf(paths[n++], 128, "%s", path);
+    }
+  }
+  return n;
+}
+
+static int file_paths(const char *file, char paths[][128]) {
+  FILE *f = fopen(file, "rb");
+  yaml_parser_t p;
+  yaml_document_t d;
+  int n;
+  cr_assert_not_null(f, "%s", file);
+  yaml_parser_initialize(&p);
+  yaml_parser_set_input_file(&p, f);
+  cr_assert(yaml_parser_load(&p, &d), "%s does not parse", file);
+  n = leaf_paths(&d, yaml_document_get_root_node(&d), "", paths, 0);
+  yaml_document_delete(&d);
+  yaml_parser_delete(&p);
+  fclose(f);
+  return n;
+}
+
+static double gbytes_per_s(const cfg_t *c) {
+  return c->dram_channels * c->dram_bus_bits * c->dram_gbps_per_pin / 8;
+}
+
+/* ----------------------------------------------------------- presets */
+
+Test(config, spatten_preset_has_the_issue_figures) {
+  cfg_t c;
+  load_ok("configs/spatten.yaml", &c);
+  cr_expect_str_eq(c.name, "spatten");
+  cr_expect_eq(c.clock_ghz, 1.0);
+  cr_expect_eq(c.qk_multipliers, 512);
+  cr_expect_eq(c.av_multipliers, 512);
+  cr_expect_eq(c.width, 12);
+  cr_expect_eq(c.dram_channels, 16);
+  cr_expect_eq(c.dram_bus_bits, 128);
+  cr_expect_eq(c.dram_gbps_per_pin, 2.0);
+  cr_expect_eq(gbytes_per_s(&c), 512.0);
+  cr_expect_eq(c.topk_parallelism, 16);
+  cr_expect_eq(c.key_buffer_bytes, 196 * 1024);
+  cr_expect_eq(c.value_buffer_bytes, 196 * 1024);
+  cr_expect(c.pruning);
+  cr_expect_str_eq(c.dram_model, "simple");
+  cr_expect_eq(c.e_mac_pj, 0.23);
+  cr_expect_eq(c.e_mac_bits, 8);
+  cr_expect_eq(c.e_dram_pj_per_bit, 3.9);
+  cr_expect_eq(c.dram_burst_bytes, 32);
+}
+
+Test(config, eighth_preset_is_one_eighth_of_spatten) {
+  cfg_t full, c;
+  load_ok("configs/spatten.yaml", &full);
+  load_ok("configs/spatten-eighth.yaml", &c);
+  cr_expect_str_eq(c.name, "spatten-eighth");
+  cr_expect_eq(c.qk_multipliers + c.av_multipliers, 128);
+  cr_expect_eq(c.qk_multipliers, 64);
+  cr_expect_eq(c.dram_channels, 2);
+  cr_expect_eq(gbytes_per_s(&c), 64.0);
+  cr_expect_eq(c.key_buffer_bytes, 25088);
+  cr_expect_eq(c.value_buffer_bytes, 25088);
+  cr_expect_eq(c.query_buffer_bytes * 8, full.query_buffer_bytes);
+  cr_expect_eq(c.output_buffer_bytes * 8, full.output_buffer_bytes);
+  /* a query's score row must fit: GPT-2 contexts are 1024 tokens */
+  cr_expect_eq(c.score_buffer_entries, 1024);
+  cr_expect_eq(c.softmax_units * 8, full.softmax_units);
+  cr_expect_eq(c.topk_parallelism * 8, full.topk_parallelism);
+  cr_expect(c.pruning);
+  /* the datapath itself is unchanged */
+  cr_expect_eq(c.width, full.width);
+  cr_expect_eq(c.clock_ghz, full.clock_ghz);
+  cr_expect_eq(c.e_mac_pj, full.e_mac_pj);
+}
+
+Test(config, dense_preset_is_spatten_without_pruning) {
+  cfg_t full, c;
+  err_t e;
+  load_ok("configs/spatten.yaml", &full);
+  load_ok("configs/dense.yaml", &c);
+  cr_expect_not(c.pruning);
+  cr_expect_eq(c.topk_parallelism, 0);
+  /* Put the two differences (and the name) back: the rest is identical. */
+  cr_assert_eq(cfg_set(&c, "topk.parallelism=16", &e), 0, "%s", e.msg);
+  cr_assert_eq(cfg_set(&c, "features.pruning=true", &e), 0, "%s", e.msg);
+  cr_assert_eq(cfg_set(&c, "name=spatten", &e), 0, "%s", e.msg);
+  cr_expect_eq(cfg_hash(&c), cfg_hash(&full));
+}
+
+Test(config, defaults_are_the_spatten_preset) {
+  cfg_t d, c;
+  cfg_defaults(&d);
+  load_ok("configs/spatten.yaml", &c);
+  cr_expect_eq(cfg_hash(&d), cfg_hash(&c));
+  cr_expect_str_eq(d.name, "spatten");
+  cr_expect_eq(d.key_buffer_bytes, 200704);
+  cr_expect_eq(d.dram_latency_ns, 50.0);
+}
+
+/* Every key of the schema (as listed by a dump) appears in every preset. */
+Test(config, presets_set_every_key) {
+  static char want[MAX_PATHS][128], got[MAX_PATHS][128];
+  const char *presets[] = {"configs/spatten.yaml",
+                           "configs/spatten-eighth.yaml",
+                           "configs/dense.yaml"};
+  char dump[256];
+  cfg_t d;
+  FILE *f;
+  int nwant;
+  cfg_defaults(&d);
+  cr_assert_not_null(tu_write(dump, sizeof dump, "dump", ""));
+  f = fopen(dump, "w");
+  cfg_dump(&d, f);
+  fclose(f);
+  nwant = file_paths(dump, want);
+  cr_expect_eq(nwant, 47, "cfg_t has 47 fields");
+  for (int p = 0; p < 3; p++) {
+    int ngot = file_paths(presets[p], got);
+    cr_expect_eq(ngot, nwant, "%s sets %d keys, schema has %d", presets[p],
+                 ngot, nwant);
+    for (int i = 0; i < nwant; i++) {
+      int found = 0;
+      for (int j = 0; j < ngot; j++) found |= strcmp(want[i], got[j]) == 0;
+      cr_expect(found, "%s does not set %s", presets[p], want[i]);
+    }
+  }
+}
+
+Test(config, dump_reloads_and_marks_defaults) {
+  char path[256], text[8192] = "";
+  cfg_t c, back;
+  FILE *f;
+  load_ok("configs/spatten-eighth.yaml", &c);
+  cr_assert_not_null(tu_write(path, sizeof path, "dump", ""));
+  f = fopen(path, "w");
+  cfg_dump(&c, f);
+  fclose(f);
+  load_ok(path, &back);
+  cr_expect_eq(cfg_hash(&back), cfg_hash(&c));
+  f = fopen(path, "r");
+  cr_assert_eq(fread(text, 1, sizeof text - 1, f) > 0, 1);
+  fclose(f);
+  cr_expect_not_null(strstr(text, "\n  channels: 2\n"), "%s", text);
+  cr_expect_not_null(strstr(text, "\n  width: 12  # default\n"), "%s", text);
+}
+
+Test(config, doc_lists_every_key_with_range_and_unit) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cfg_doc(f);
+  fclose(f);
+  cr_expect_not_null(strstr(buf, "| key | type | default | range | unit |"));
+  cr_expect_not_null(
+      strstr(buf, "| `dram.channels` | int | `16` | 1..1024 | channels |"));
+  cr_expect_not_null(
+      strstr(buf, "| `energy.mac_pj` | float | `0.23` | >= 0 |"));
+  free(buf);
+}
+
+/* ----------------------------------------------------- error classes */
+
+Test(config, cannot_open) {
+  cfg_t c;
+  err_t e;
+  cr_expect_eq(cfg_load("build/tests/tmp/no-such-file.yaml", &c, &e), 2);
+  cr_expect_str_eq(e.msg, "build/tests/tmp/no-such-file.yaml: cannot open: "
+                          "No such file or directory");
+}
+
+Test(config, syntax_error) {
+  /* line 2 starts with a tab, which cannot start a YAML token */
+  load_fails_with("syntax", "dram:\n\tchannels: 2\n", 2, 1, "(syntax)",
+                  "syntax error: ");
+  /* an unterminated quote runs to the end of the stream: line 2, col 1 */
+  load_fails_at("syntax2", "name: \"abc\n", 2, 1, "(syntax)");
+}
+
+Test(config, empty_file) {
+  load_fails_with("empty", "", 1, 1, "(root)", "empty file (");
+  load_fails_at("comments", "# nothing here\n", 1, 1, "(root)");
+}
+
+Test(config, root_not_a_mapping) {
+  load_fails_at("rootseq", "- 1\n- 2\n", 1, 1, "(root)");
+  load_fails_at("rootscalar", "\nhello\n", 2, 1, "(root)");
+}
+
+Test(config, unknown_key) {
+  char path[256];
+  cfg_t c;
+  err_t e;
+  /* "chanels" is the key on line 2 at col 3 */
+  cr_assert_not_null(tu_write(path, sizeof path, "unknown",
+                              "dram:\n  chanels: 2\n"));
+  expect_at(cfg_load(path, &c, &e), &e, path, 2, 3, "dram.chanels");
+  cr_expect_not_null(strstr(e.msg, "did you mean dram.channels?"), "%s", e.msg);
+  load_fails_at("unknown2", "clock_ghz: 1\nfoo: 3\n", 2, 1, "foo");
+}
+
+Test(config, dotted_key_in_file) {
+  load_fails_at("dotted", "dram.channels: 4\n", 1, 1, "dram.channels");
+}
+
+Test(config, duplicate_key) {
+  /* second "channels" on line 3, col 3 */
+  load_fails_with("dup", "dram:\n  channels: 2\n  channels: 4\n", 3, 3,
+                  "dram.channels",
+                  "duplicate key (first set at line 2, col 3)");
+  /* a section given twice: second "dram" on line 3, col 1 */
+  load_fails_at("dupsec", "dram:\n  channels: 2\ndram:\n  bus_bits: 64\n", 3,
+                1, "dram");
+}
+
+Test(config, wrong_type) {
+  /* "  channels: " is 12 characters: the value starts at col 13 */
+  load_fails_with("type1", "dram:\n  channels: abc\n", 2, 13, "dram.channels",
+                  "wrong type (got abc, expected an integer)");
+  load_fails_at("type2", "dram:\n  channels: 1.5\n", 2, 13, "dram.channels");
+  load_fails_at("type3", "dram:\n  channels: {a: 1}\n", 2, 13,
+                "dram.channels");
+  load_fails_at("type4", "dram:\n  channels: [2]\n", 2, 13, "dram.channels");
+  /* "features:\n  pruning: yes": value at col 12 */
+  load_fails_at("type5", "features:\n  pruning: yes\n", 2, 12,
+                "features.pruning");
+  /* a section given a scalar: "dram: 4", value at col 7 */
+  load_fails_at("type6", "dram: 4\n", 1, 7, "dram");
+  /* enum outside its choices: "  model: " is 9 characters */
+  load_fails_at("type7", "dram:\n  model: fancy\n", 2, 10, "dram.model");
+  load_fails_at("type8", "clock_ghz: .inf\n", 1, 12, "clock_ghz");
+  load_fails_at("type9", "dram:\n  channels:\n", 2, 12, "dram.channels");
+}
+
+Test(config, octal_and_separators_rejected) {
+  load_fails_with("octal", "dram:\n  channels: 010\n", 2, 13, "dram.channels",
+                  "leading zero");
+  load_fails_at("under", "dram:\n  channels: 1_6\n", 2, 13, "dram.channels");
+  load_fails_at("hex", "dram:\n  channels: 0x10\n", 2, 13, "dram.channels");
+}
+
+Test(config, quoted_number) {
+  load_fails_with("quoted", "dram:\n  channels: \"4\"\n", 2, 13,
+                  "dram.channels",
+                  "quoted value (got \"4\", expected an unquoted");
+  load_fails_at("quoted2", "clock_ghz: '1.0'\n", 1, 12, "clock_ghz");
+  load_fails_at("quoted3", "features:\n  pruning: \"true\"\n", 2, 12,
+                "features.pruning");
+}
+
+Test(config, out_of_range) {
+  char path[256];
+  cfg_t c;
+  err_t e;
+  cr_assert_not_null(tu_write(path, sizeof path, "range",
+                              "dram:\n  channels: 2000\n"));
+  expect_at(cfg_load(path, &c, &e), &e, path, 2, 13, "dram.channels");
+  cr_expect_not_null(strstr(e.msg, "out of range (got 2000, expected 1..1024)"),
+                     "%s", e.msg);
+  /* "  width: " is 9 characters */
+  load_fails_at("range2", "datapath:\n  width: 1\n", 2, 10, "datapath.width");
+  load_fails_at("range3", "energy:\n  mac_pj: -0.5\n", 2, 11, "energy.mac_pj");
+  load_fails_at("range4", "clock_ghz: 0\n", 1, 12, "clock_ghz");
+  load_fails_at("range5", "buffers:\n  key_bytes: 2147483648\n", 2, 14,
+                "buffers.key_bytes");
+}
+
+Test(config, int_overflow) {
+  /* beyond int64: an overflow, not a wrapped value */
+  load_fails_with("ovf", "dram:\n  channels: 99999999999999999999\n", 2, 13,
+                  "dram.channels", "overflow (");
+  /* beyond int but within int64: out of range */
+  load_fails_with("ovf2", "dram:\n  channels: 4294967297\n", 2, 13,
+                  "dram.channels", "out of range (");
+  load_fails_at("ovf3", "clock_ghz: 1e999\n", 1, 12, "clock_ghz");
+}
+
+Test(config, second_document) {
+  /* the second document starts at "---" on line 2 */
+  load_fails_at("multi", "clock_ghz: 1\n---\nclock_ghz: 2\n", 2, 1, "(root)");
+}
+
+Test(config, cross_field_frac_bits) {
+  /* both set: blame frac_bits, the key on line 3 col 3 */
+  load_fails_with("cross", "datapath:\n  width: 8\n  frac_bits: 8\n", 3, 3,
+                  "datapath.frac_bits",
+                  "fractional bits must leave a sign bit");
+  /* only width set (frac_bits stays 8): blame width, line 2 col 3 */
+  load_fails_at("cross2", "datapath:\n  width: 8\n", 2, 3, "datapath.width");
+}
+
+Test(config, cross_field_pruning_needs_topk) {
+  load_fails_at("cross3", "topk:\n  parallelism: 0\n", 2, 3,
+                "topk.parallelism");
+  cfg_t c = load_text("cross4", "topk:\n  parallelism: 0\nfeatures:\n"
+                                "  pruning: false\n");
+  cr_expect_eq(c.topk_parallelism, 0);
+}
+
+/* ------------------------------------------------------------ --set */
+
+Test(config, set_overrides_one_key) {
+  cfg_t c;
+  err_t e;
+  cfg_defaults(&c);
+  cr_assert_eq(cfg_set(&c, "dram.channels=4", &e), 0, "%s", e.msg);
+  cr_expect_eq(c.dram_channels, 4);
+  cr_assert_eq(cfg_set(&c, "clock_ghz=1.5", &e), 0, "%s", e.msg);
+  cr_expect_eq(c.clock_ghz, 1.5);
+  cr_assert_eq(cfg_set(&c, "name=my chip", &e), 0, "%s", e.msg);
+  cr_expect_str_eq(c.name, "my chip");
+  cr_assert_eq(cfg_set(&c, "features.pruning=false", &e), 0, "%s", e.msg);
+  cr_expect_not(c.pruning);
+}
+
+Test(config, set_rejects_bad_keys_and_values) {
+  cfg_t c, before;
+  err_t e;
+  cfg_defaults(&c);
+  before = c;
+  expect_at(cfg_set(&c, "dram.chanels=4", &e), &e, "<--set>", 0, 0,
+            "dram.chanels");
+  cr_expect_not_null(strstr(e.msg, "did you mean dram.channels?"), "%s", e.msg);
+  expect_at(cfg_set(&c, "dram=4", &e), &e, "<--set>", 0, 0, "dram");
+  expect_at(cfg_set(&c, "dram.channels=abc", &e), &e, "<--set>", 0, 0,
+            "dram.channels");
+  expect_at(cfg_set(&c, "dram.channels=\"4\"", &e), &e, "<--set>", 0, 0,
+            "dram.channels");
+  expect_at(cfg_set(&c, "dram.channels=0", &e), &e, "<--set>", 0, 0,
+            "dram.channels");
+  expect_at(cfg_set(&c, "dram.channels=", &e), &e, "<--set>", 0, 0,
+            "dram.channels");
+  expect_at(cfg_set(&c, "dram.channels", &e), &e, "<--set>", 0, 0, "(set)");
+  /* the override would break frac_bits < width */
+  expect_at(cfg_set(&c, "datapath.width=8", &e), &e, "<--set>", 0, 0,
+            "datapath.width");
+  cr_expect_eq(cfg_hash(&c), cfg_hash(&before), "failed sets change nothing");
+}
+
+/* ------------------------------------------------------------ hashing */
+
+Test(config, hash_ignores_comments_order_and_format) {
+  cfg_t a = load_text("h1", "dram:\n  channels: 8\n  bus_bits: 64\n"
+                            "clock_ghz: 1.5\n");
+  cfg_t b = load_text("h2", "# a comment\nclock_ghz: 1.50   # GHz\n"
+                            "dram: {bus_bits: 64, channels: 8}\n");
+  cfg_t c = load_text("h3", "dram:\n  channels: 8\n  bus_bits: 64\n"
+                            "clock_ghz: 1.25\n");
+  cfg_t d;
+  cr_expect_eq(cfg_hash(&a), cfg_hash(&b));
+  cr_expect_neq(cfg_hash(&a), cfg_hash(&c));
+  cfg_defaults(&d);
+  cr_expect_neq(cfg_hash(&a), cfg_hash(&d));
+}
+
+Test(config, hash_sees_every_value) {
+  cfg_t a, b;
+  err_t e;
+  cfg_defaults(&a);
+  b = a;
+  cr_assert_eq(cfg_set(&b, "area.topk_mm2=0.003", &e), 0, "%s", e.msg);
+  cr_expect_neq(cfg_hash(&a), cfg_hash(&b));
+  cr_assert_eq(cfg_set(&b, "area.topk_mm2=0.002", &e), 0, "%s", e.msg);
+  cr_expect_eq(cfg_hash(&a), cfg_hash(&b));
+}

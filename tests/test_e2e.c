@@ -1,0 +1,267 @@
+/* End to end: the simulator's outputs equal the golden model's on several
+ * shapes, configs and seeds; a hand-timed trace takes the cycles the
+ * documented model predicts; runs are deterministic; the CLI's exit
+ * statuses and error locations. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "compile.h"
+#include "engine.h"
+#include "testutil.h"
+
+typedef struct shape {
+  int layers, heads, d, phase, ncases, tokens[3], causal, prompt, generate;
+} shape_t;
+
+static wl_t make_wl(const shape_t *s, uint64_t seed) {
+  wl_t w;
+  int i;
+  wl_defaults(&w);
+  w.layers = s->layers;
+  w.heads = s->heads;
+  w.head_dim = s->d;
+  w.phase = s->phase ? WL_DECODE : WL_PREFILL;
+  if (s->phase) {
+    w.prompt = s->prompt;
+    w.generate = s->generate;
+  } else {
+    w.ncases = s->ncases;
+    for (i = 0; i < s->ncases; i++) w.tokens[i] = s->tokens[i];
+    w.causal = s->causal;
+  }
+  w.seed = seed;
+  return w;
+}
+
+/* Compile, simulate and check in one process; returns the check. */
+static chk_t run_checked(const cfg_t *c, const wl_t *w, stats_t *st) {
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  ten_t *ten;
+  sim_t *s;
+  chk_t r;
+  err_t e;
+  cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
+  s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
+  cr_assert(s, "%s", e.msg);
+  cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
+  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), &r), 0);
+  sim_free(s);
+  ten_close(ten);
+  fclose(f);
+  return r;
+}
+
+static const shape_t shapes[] = {
+    {2, 2, 8, 0, 1, {16}, 0, 0, 0},        /* prefill, resident K/V */
+    {1, 3, 16, 0, 1, {20}, 1, 0, 0},       /* causal prefill */
+    {2, 2, 8, 1, 1, {0}, 0, 10, 3},        /* decode, growing cache */
+    {1, 2, 8, 0, 3, {5, 9, 1}, 0, 0, 0},   /* several cases */
+    {1, 1, 64, 1, 1, {0}, 0, 200, 2},      /* decode, real head dim */
+};
+
+Test(e2e, sim_equals_golden_across_shapes_and_seeds) {
+  size_t i;
+  uint64_t seed;
+  for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+    for (seed = 1; seed <= 3; seed++) {
+      cfg_t c;
+      wl_t w = make_wl(&shapes[i], seed);
+      stats_t st;
+      chk_t r;
+      cfg_defaults(&c);
+      st_init(&st);
+      r = run_checked(&c, &w, &st);
+      cr_expect(r.ok, "shape %zu seed %llu: %s", i, (unsigned long long)seed, r.msg);
+      cr_expect_gt(r.compared, 0);
+      st_free(&st);
+    }
+}
+
+/* Other datapaths and machines: 8-bit, narrow arrays (m < d), a key buffer
+ * too small for a head (streaming prefill), one DRAM channel. */
+Test(e2e, sim_equals_golden_across_configs) {
+  shape_t sh = {1, 2, 16, 0, 1, {40}, 0, 0, 0};
+  int k;
+  for (k = 0; k < 4; k++) {
+    cfg_t c;
+    wl_t w = make_wl(&sh, 7 + (uint64_t)k);
+    stats_t st;
+    chk_t r;
+    cfg_defaults(&c);
+    if (k == 0) { c.width = 8; c.frac_bits = 4; c.prob_bits = 8; }
+    if (k == 1) { c.qk_multipliers = 8; c.av_multipliers = 4; }
+    if (k == 2) { c.key_buffer_bytes = 24 * 16; c.value_buffer_bytes = 24 * 16; c.chunk_rows = 8; }
+    if (k == 3) { c.dram_channels = 1; c.fetch_request_bytes = 32; c.window = 4; }
+    st_init(&st);
+    r = run_checked(&c, &w, &st);
+    cr_expect(r.ok, "config %d: %s", k, r.msg);
+    st_free(&st);
+  }
+}
+
+/* Dense attention MAC counts and DRAM payload from first principles. */
+Test(e2e, counts_match_closed_forms) {
+  shape_t sh = {2, 3, 16, 1, 1, {0}, 0, 30, 4};
+  cfg_t c;
+  wl_t w = make_wl(&sh, 1);
+  stats_t st;
+  uint64_t keys = 0, t, row = 16 * 12 / 8, heads = 2 * 3;
+  cfg_defaults(&c);
+  st_init(&st);
+  run_checked(&c, &w, &st);
+  for (t = 0; t < 4; t++) keys += 30 + t + 1;
+  cr_expect_eq(st.c[ST_QK_MACS], heads * keys * 16);
+  cr_expect_eq(st.c[ST_AV_MACS], heads * keys * 16);
+  cr_expect_eq(st.c[ST_SOFTMAX_ELEMS], heads * keys);
+  /* every step reads its query, all keys and values; writes one row */
+  cr_expect_eq(st.c[ST_DRAM_READ_BYTES], heads * (4 + 2 * keys) * row);
+  cr_expect_eq(st.c[ST_DRAM_WRITE_BYTES], heads * 4 * row);
+  cr_expect_eq(st.c[ST_QUERIES], heads * 4);
+  st_free(&st);
+}
+
+/* A trace timed by hand from docs/isa.md's model, one 32 B/cycle channel,
+ * 50-cycle latency, d = 64 at 12 bits (96 B rows). The dispatcher runs last
+ * in a cycle, so an instruction dispatched in cycle c starts at c + 1:
+ *   cycle 1: LDQ starts and issues 96 B = 3 bursts: on the bus 51..54.
+ *   cycle 2: LDK 8 rows starts, issues 768 B = 24 bursts: earliest data at
+ *            52, but the bus is busy until 54, so 54..78.
+ *   cycle 3: QK (dispatched in cycle 2) waits on the LDK: stalled on DRAM
+ *            for 78 - 3 = 75 cycles; starts at 78, occupies
+ *            ceil(8*64/512) = 1 cycle, depth 1 + log2(64) = 7: done at 86. */
+Test(e2e, hand_timed_trace) {
+  cfg_t c;
+  wl_t w;
+  err_t e;
+  stats_t st;
+  trace_reader_t tr;
+  sim_t *s;
+  ten_t *ten;
+  FILE *text = tmpfile(), *bin = tmpfile();
+  char buf[4096], line[256];
+  int n;
+  cfg_defaults(&c);
+  c.dram_channels = 1;
+  c.dram_bus_bits = 128;
+  c.dram_gbps_per_pin = 2;
+  c.clock_ghz = 1;
+  c.dram_burst_bytes = 32;
+  c.dram_latency_ns = 50;
+  c.fetch_request_bytes = 1024;
+  c.qk_multipliers = 512;
+  c.mult_latency = 1;
+  c.adder_latency = 1;
+  wl_defaults(&w);
+  w.layers = 1; w.heads = 1; w.head_dim = 64; w.phase = WL_PREFILL;
+  w.ncases = 1; w.tokens[0] = 8;
+  n = wl_to_text(&w, buf, sizeof buf);
+  cr_assert_lt(n, (int)sizeof buf);
+  fprintf(text, ".version 1\n.config_hash 0x%llx\n", (unsigned long long)cfg_hash(&c));
+  for (char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1)
+    fprintf(text, ".workload %.*s\n", (int)(nl - p), p);
+  fputs("LDQ qrow=0 rows=1 addr=0x0\n", text);
+  snprintf(line, sizeof line, "LDK krow=0 rows=8 addr=0x%x\nQK qrow=0 krow=0 rows=8 soff=0\n", 1 << 20);
+  fputs(line, text);
+  rewind(text);
+  cr_assert_eq(trace_asm(text, "hand.s", bin, &e), 0, "%s", e.msg);
+  rewind(bin);
+  cr_assert_eq(trr_open(&tr, bin, "hand", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
+  s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
+  st_init(&st);
+  cr_assert_eq(sim_run(s, &tr, &st, &e), 0, "%s", e.msg);
+  cr_expect_eq(st.c[ST_CYCLES], 86, "cycles %llu", (unsigned long long)st.c[ST_CYCLES]);
+  cr_expect_eq(st.c[ST_DRAM_READ_BYTES], 96 + 768);
+  cr_expect_eq(st.unit[UNIT_QK][US_STALL_DRAM], 78 - 3);
+  sim_free(s);
+  ten_close(ten);
+  st_free(&st);
+  fclose(text);
+  fclose(bin);
+}
+
+/* ---- the command line ------------------------------------------------- */
+
+static int sh(const char *cmd) {
+  int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *b;
+  long n;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  rewind(f);
+  b = calloc(1, (size_t)n + 1);
+  if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+  fclose(f);
+  return b;
+}
+
+Test(cli, run_check_json_is_deterministic) {
+  char *a, *b;
+  cr_assert_eq(sh("build/attnsim run --config configs/spatten.yaml --workload "
+                  "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
+                  "--check --quiet --json build/tests/tmp/a.json >/dev/null"), 0);
+  cr_assert_eq(sh("build/attnsim run --config configs/spatten.yaml --workload "
+                  "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
+                  "--check --quiet --json build/tests/tmp/b.json >/dev/null"), 0);
+  a = slurp("build/tests/tmp/a.json");
+  b = slurp("build/tests/tmp/b.json");
+  cr_assert(a && b);
+  cr_expect_str_eq(a, b);
+  cr_expect(strstr(a, "\"read_bytes\"") && strstr(a, "\"energy_pj\"") &&
+            strstr(a, "\"area_mm2\"") && strstr(a, "\"cycles\""));
+  free(a);
+  free(b);
+}
+
+Test(cli, compile_disasm_asm_sim_round_trip) {
+  char *a;
+  cr_assert_eq(sh("build/attnsim compile --config configs/spatten.yaml --workload "
+                  "workloads/bert-base.yaml --wset prefill.tokens=8 --wset model.layers=1 "
+                  "-o build/tests/tmp/t.trace"), 0);
+  cr_assert_eq(sh("build/attnsim disasm build/tests/tmp/t.trace -o build/tests/tmp/t.s"), 0);
+  cr_assert_eq(sh("build/attnsim asm build/tests/tmp/t.s -o build/tests/tmp/t2.trace"), 0);
+  cr_assert_eq(sh("cmp -s build/tests/tmp/t.trace build/tests/tmp/t2.trace"), 0);
+  cr_assert_eq(sh("build/attnsim sim --config configs/spatten.yaml build/tests/tmp/t2.trace "
+                  "--check --quiet >/dev/null"), 0);
+  /* a trace compiled for one config is refused by another */
+  cr_expect_eq(sh("build/attnsim sim --config configs/spatten-eighth.yaml "
+                  "build/tests/tmp/t.trace 2>build/tests/tmp/err.txt"), 2);
+  a = slurp("build/tests/tmp/err.txt");
+  cr_expect(a && strstr(a, "compiled for another config"), "%s", a);
+  free(a);
+}
+
+Test(cli, malformed_config_is_located_and_exits_2) {
+  char path[256], cmd[512], *msg;
+  /* value "many" starts on line 3, column 13 */
+  tu_write(path, sizeof path, "bad.yaml", "name: x\ndram:\n  channels: many\n");
+  snprintf(cmd, sizeof cmd,
+           "build/attnsim run --config %s --workload workloads/gpt2-small.yaml "
+           "2>build/tests/tmp/err2.txt >/dev/null", path);
+  cr_expect_eq(sh(cmd), 2);
+  msg = slurp("build/tests/tmp/err2.txt");
+  snprintf(cmd, sizeof cmd, "%s:3:13: dram.channels:", path);
+  cr_expect(msg && strstr(msg, cmd), "%s", msg);
+  free(msg);
+}
+
+Test(cli, failed_run_leaves_no_output_file) {
+  unlink("build/tests/tmp/never.json");
+  cr_expect_eq(sh("build/attnsim run --config configs/spatten.yaml --workload "
+                  "workloads/gpt2-small.yaml --wset model.layers=0 --json "
+                  "build/tests/tmp/never.json 2>/dev/null >/dev/null"), 2);
+  cr_expect_eq(access("build/tests/tmp/never.json", F_OK), -1);
+}
