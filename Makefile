@@ -6,7 +6,7 @@
 #   make bench        simulated cycles per second, wall time; bench/results.txt
 CC      ?= cc
 BUILD   ?= build
-OPT     ?= -O2
+OPT     ?= -O3
 CFLAGS  ?= $(OPT) -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Icompiler -Igolden

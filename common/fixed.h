@@ -52,8 +52,8 @@ static inline int16_t fx_sat(const fx_t *fx, int64_t x) {
   return (int16_t)(x > hi ? hi : x < lo ? lo : x);
 }
 
-/* Quantize a float element (non-finite input maps to 0; callers reject
- * NaN/inf before this). */
+/* Quantize a float element: round half up, saturate to the width (NaN
+ * maps to 0; tensor sources reject NaN and inf before this). */
 int16_t fx_quant(const fx_t *fx, float x);
 static inline double fx_dequant(const fx_t *fx, int64_t q) {
   return (double)q / (double)((int64_t)1 << fx->frac_bits);

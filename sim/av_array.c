@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pipe.h"
+#include "simd.h"
 
 void av_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
              uint64_t *depth) {
@@ -12,15 +13,16 @@ void av_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
 
 /* acc[j] += sum over rows of p_i * v_i[j]; partial sums of up to av32_rows
  * rows fit 32 bits, so they are exact before widening. */
-static void accumulate(const bufs_t *b, const int64_t *p, const int16_t *v,
-                       int rows, int64_t *acc) {
+SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
+                                   const int16_t *const *v, int rows,
+                                   int64_t *acc) {
   int32_t part[1024];
   int d = b->d, i, j, r0, r1;
   for (r0 = 0; r0 < rows; r0 = r1) {
     r1 = r0 + b->av32_rows < rows ? r0 + b->av32_rows : rows;
     memset(part, 0, (size_t)d * sizeof part[0]);
     for (i = r0; i < r1; i++) {
-      const int16_t *vr = v + (size_t)i * (size_t)d;
+      const int16_t *vr = v[i];
       int32_t pi = (int32_t)p[i];
       for (j = 0; j < d; j++) part[j] += pi * vr[j];
     }
@@ -33,7 +35,7 @@ void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   uint64_t n = in->c, d = (uint64_t)b->d;
   if (!in->d) memset(o, 0, (size_t)d * sizeof *o);
-  accumulate(b, b->s + in->e, b->v + (size_t)in->b * d, in->c, o);
+  accumulate(b, b->s + in->e, b->v + in->b, in->c, o);
   st->c[ST_AV_MACS] += n * d;
   st->c[ST_VBUF_READ_BYTES] += n * (uint64_t)b->row_bytes;
   st->c[ST_SBUF_READ_BYTES] += 4 * n;

@@ -18,7 +18,12 @@ typedef struct bufs {
   int d;           /* elements per row */
   int row_bytes;   /* packed bytes per Q/K/V row (SRAM traffic) */
   int cap[BUF_COUNT];
-  int16_t *q, *k, *v; /* cap x d */
+  int16_t *q;         /* cap x d */
+  /* K and V rows are never written on chip, so a buffer row is modelled
+   * as a pointer to the row it holds (DRAM contents are immutable inputs);
+   * rows never loaded point at a zero row. */
+  const int16_t **k, **v;
+  int16_t *zero_row;
   int64_t *s;         /* cap entries: scores, then exp terms, then probs */
   int64_t *o;         /* cap x d accumulators */
   bool dot32;         /* Q.K fits a 32-bit accumulator */

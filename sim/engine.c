@@ -58,6 +58,7 @@ static bool is_load(uint8_t op) {
 
 static int alloc_bufs(sim_t *s) {
   bufs_t *b = &s->b;
+  int i;
   int64_t wmax = ((int64_t)1 << (s->cfg->width - 1));
   size_t d = (size_t)s->w->head_dim;
   b->d = s->w->head_dim;
@@ -72,11 +73,15 @@ static int alloc_bufs(sim_t *s) {
   b->av32_rows = (int)(INT32_MAX / (wmax << s->cfg->prob_bits));
   if (b->av32_rows < 1) b->av32_rows = 1;
   b->q = calloc((size_t)b->cap[BUF_Q] * d, sizeof *b->q);
-  b->k = calloc((size_t)b->cap[BUF_K] * d, sizeof *b->k);
-  b->v = calloc((size_t)b->cap[BUF_V] * d, sizeof *b->v);
+  b->k = malloc((size_t)b->cap[BUF_K] * sizeof *b->k);
+  b->v = malloc((size_t)b->cap[BUF_V] * sizeof *b->v);
+  b->zero_row = calloc(d, sizeof *b->zero_row);
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
-  return b->q && b->k && b->v && b->s && b->o ? 0 : -1;
+  if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row) return -1;
+  for (i = 0; i < b->cap[BUF_K]; i++) b->k[i] = b->zero_row;
+  for (i = 0; i < b->cap[BUF_V]; i++) b->v[i] = b->zero_row;
+  return 0;
 }
 
 sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
@@ -121,6 +126,7 @@ void sim_free(sim_t *s) {
   free(s->b.q);
   free(s->b.k);
   free(s->b.v);
+  free(s->b.zero_row);
   free(s->b.s);
   free(s->b.o);
   for (u = 0; u < UNIT_COUNT; u++) free(s->uq[u].slot);
@@ -303,9 +309,18 @@ static uint8_t blocked(sim_t *s, int si) {
 
 /* ---- execution ------------------------------------------------------- */
 
-static int16_t *buf_rows(const sim_t *s, uint8_t op, int row) {
-  int16_t *base = op == OP_LDQ ? s->b.q : op == OP_LDK ? s->b.k : s->b.v;
-  return base + (size_t)row * (size_t)s->b.d;
+/* A finished load: Q rows are copied into QBUF; K and V buffer rows are
+ * pointed at the DRAM rows they now hold. Returns -1 when out of memory. */
+static int fill_rows(sim_t *s, const slot_t *sl) {
+  const int16_t *src, **dst;
+  int i, d = s->b.d;
+  if (sl->in.op == OP_LDQ)
+    return mi_read(s->mi, &sl->loc, sl->in.b,
+                   s->b.q + (size_t)sl->in.a * (size_t)d);
+  if (!(src = mi_rows(s->mi, &sl->loc))) return -1;
+  dst = (sl->in.op == OP_LDK ? s->b.k : s->b.v) + sl->in.a;
+  for (i = 0; i < sl->in.b; i++) dst[i] = src + (size_t)i * (size_t)d;
+  return 0;
 }
 
 /* STO: round the accumulators to the datapath width and write DRAM. */
@@ -339,7 +354,7 @@ static void complete(sim_t *s, int si) {
   slot_t *sl = &s->win[si];
   if (is_load(sl->in.op)) {
     uint64_t bytes = (uint64_t)sl->in.b * (uint64_t)s->b.row_bytes;
-    if (mi_read(s->mi, &sl->loc, sl->in.b, buf_rows(s, sl->in.op, sl->in.a)))
+    if (fill_rows(s, sl))
       s->rc = err_set(s->e, ERR_RUN, "out of memory reading tensors");
     s->st->c[sl->in.op == OP_LDQ   ? ST_QBUF_WRITE_BYTES
              : sl->in.op == OP_LDK ? ST_KBUF_WRITE_BYTES

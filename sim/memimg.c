@@ -100,6 +100,11 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   return 0;
 }
 
+const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
+  const int16_t *b = kv_block(m, at);
+  return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;
+}
+
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {
   int id = block_id(m, at->cs, at->layer, at->head);
   size_t d = (size_t)m->w->head_dim;

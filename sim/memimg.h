@@ -23,6 +23,9 @@ void mi_free(memimg_t *m);
  * the caller with lay_decode) into dst, nrows x head_dim. Returns -1 when
  * out of memory. */
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst);
+/* Rows of a K or V block from at->row on, for zero-copy buffers: valid
+ * until mi_free. NULL when out of memory. */
+const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
 /* Store one output row. Returns -1 when out of memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);
 /* Output block of (cs, layer, head), wl_queries x head_dim, or NULL when

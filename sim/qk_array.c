@@ -1,6 +1,7 @@
 /* qk_array.c - the Q x K array: qk_multipliers multipliers feeding an adder
  * reduction tree; one query row against `rows` key rows. */
 #include "pipe.h"
+#include "simd.h"
 
 void qk_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
              uint64_t *depth) {
@@ -8,14 +9,14 @@ void qk_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
   *depth = (uint64_t)t->qk_depth;
 }
 
-static int64_t dot32(const int16_t *a, const int16_t *b, int d) {
+SIMD_CLONES static int64_t dot32(const int16_t *a, const int16_t *b, int d) {
   int32_t s = 0;
   int i;
   for (i = 0; i < d; i++) s += (int32_t)a[i] * b[i];
   return s;
 }
 
-static int64_t dot64(const int16_t *a, const int16_t *b, int d) {
+SIMD_CLONES static int64_t dot64(const int16_t *a, const int16_t *b, int d) {
   int64_t s = 0;
   int i;
   for (i = 0; i < d; i++) s += (int64_t)a[i] * b[i];
@@ -28,7 +29,7 @@ void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *s = b->s + in->e;
   int i, n = in->c;
   for (i = 0; i < n; i++) {
-    const int16_t *k = b->k + (size_t)(in->b + i) * (size_t)b->d;
+    const int16_t *k = b->k[in->b + i];
     s[i] = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
   }
   st->c[ST_QK_MACS] += (uint64_t)n * (uint64_t)b->d;
