@@ -1,17 +1,19 @@
 #!/bin/sh
 # Run every Criterion test binary, then print one closing line that sums
 # them: "tests: N passed, N failed". Exit 1 if any binary failed.
-# Usage: tests/run.sh BUILD_DIR BIN...
+# Usage: tests/run.sh BUILD_DIR BIN...   (CLI tests run $BUILD_DIR/attnsim)
 build=$1; shift
+export ATTNSIM="$build/attnsim"
 passed=0; failed=0; bad=""
 log="$build/tests/last.log"
+mkdir -p build/tests/tmp
 for t in "$@"; do
   "$t" --jobs 2 >"$log" 2>&1; rc=$?
   line=$(grep 'Synthesis:' "$log" | tail -n 1)
-  p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
-  f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*Crashing: \([0-9]*\).*/\1 \2/p')
-  set -- $f "$@"; fl=${1:-0}; cr=${2:-0}; shift 2 2>/dev/null
-  passed=$((passed + ${p:-0})); failed=$((failed + fl + cr))
+  counts=$(echo "$line" | awk -F'|' '{
+    for (i = 1; i <= NF; i++) { split($i, kv, ": "); v[kv[1]] = kv[2] + 0 }
+  } END { printf "%d %d", v[" Passing"], v[" Failing"] + v[" Crashing"] }')
+  passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
   printf '%-28s %s\n' "$(basename "$t")" "${line:-no summary (exit $rc)}"
   if [ "$rc" != 0 ] || [ -z "$line" ]; then
     bad="$bad $(basename "$t")"; cat "$log"

@@ -189,8 +189,15 @@ Test(e2e, hand_timed_trace) {
 
 /* ---- the command line ------------------------------------------------- */
 
+/* Run a shell command with "attnsim" bound to the binary under test
+ * ($ATTNSIM, set by tests/run.sh to the build being tested). */
 static int sh(const char *cmd) {
-  int rc = system(cmd);
+  char full[2048];
+  const char *bin = getenv("ATTNSIM");
+  int rc;
+  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
+           bin ? bin : "build/attnsim", cmd);
+  rc = system(full);
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
@@ -210,10 +217,10 @@ static char *slurp(const char *path) {
 
 Test(cli, run_check_json_is_deterministic) {
   char *a, *b;
-  cr_assert_eq(sh("build/attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
                   "--check --quiet --json build/tests/tmp/a.json >/dev/null"), 0);
-  cr_assert_eq(sh("build/attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
                   "--check --quiet --json build/tests/tmp/b.json >/dev/null"), 0);
   a = slurp("build/tests/tmp/a.json");
@@ -228,16 +235,16 @@ Test(cli, run_check_json_is_deterministic) {
 
 Test(cli, compile_disasm_asm_sim_round_trip) {
   char *a;
-  cr_assert_eq(sh("build/attnsim compile --config configs/spatten.yaml --workload "
+  cr_assert_eq(sh("attnsim compile --config configs/spatten.yaml --workload "
                   "workloads/bert-base.yaml --wset prefill.tokens=8 --wset model.layers=1 "
                   "-o build/tests/tmp/t.trace"), 0);
-  cr_assert_eq(sh("build/attnsim disasm build/tests/tmp/t.trace -o build/tests/tmp/t.s"), 0);
-  cr_assert_eq(sh("build/attnsim asm build/tests/tmp/t.s -o build/tests/tmp/t2.trace"), 0);
+  cr_assert_eq(sh("attnsim disasm build/tests/tmp/t.trace -o build/tests/tmp/t.s"), 0);
+  cr_assert_eq(sh("attnsim asm build/tests/tmp/t.s -o build/tests/tmp/t2.trace"), 0);
   cr_assert_eq(sh("cmp -s build/tests/tmp/t.trace build/tests/tmp/t2.trace"), 0);
-  cr_assert_eq(sh("build/attnsim sim --config configs/spatten.yaml build/tests/tmp/t2.trace "
+  cr_assert_eq(sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/t2.trace "
                   "--check --quiet >/dev/null"), 0);
   /* a trace compiled for one config is refused by another */
-  cr_expect_eq(sh("build/attnsim sim --config configs/spatten-eighth.yaml "
+  cr_expect_eq(sh("attnsim sim --config configs/spatten-eighth.yaml "
                   "build/tests/tmp/t.trace 2>build/tests/tmp/err.txt"), 2);
   a = slurp("build/tests/tmp/err.txt");
   cr_expect(a && strstr(a, "compiled for another config"), "%s", a);
@@ -249,7 +256,7 @@ Test(cli, malformed_config_is_located_and_exits_2) {
   /* value "many" starts on line 3, column 13 */
   tu_write(path, sizeof path, "bad.yaml", "name: x\ndram:\n  channels: many\n");
   snprintf(cmd, sizeof cmd,
-           "build/attnsim run --config %s --workload workloads/gpt2-small.yaml "
+           "attnsim run --config %s --workload workloads/gpt2-small.yaml "
            "2>build/tests/tmp/err2.txt >/dev/null", path);
   cr_expect_eq(sh(cmd), 2);
   msg = slurp("build/tests/tmp/err2.txt");
@@ -260,7 +267,7 @@ Test(cli, malformed_config_is_located_and_exits_2) {
 
 Test(cli, failed_run_leaves_no_output_file) {
   unlink("build/tests/tmp/never.json");
-  cr_expect_eq(sh("build/attnsim run --config configs/spatten.yaml --workload "
+  cr_expect_eq(sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset model.layers=0 --json "
                   "build/tests/tmp/never.json 2>/dev/null >/dev/null"), 2);
   cr_expect_eq(access("build/tests/tmp/never.json", F_OK), -1);
