@@ -23,8 +23,13 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
     memset(part, 0, (size_t)d * sizeof part[0]);
     for (i = r0; i < r1; i++) {
       const int16_t *vr = v[i];
-      int32_t pi = (int32_t)p[i];
-      for (j = 0; j < d; j++) part[j] += pi * vr[j];
+      if (p[i] <= INT16_MAX) { /* 16 x 16 -> 32-bit products vectorise best */
+        int16_t pi = (int16_t)p[i];
+        for (j = 0; j < d; j++) part[j] += (int32_t)pi * (int32_t)vr[j];
+      } else {
+        int32_t pi = (int32_t)p[i];
+        for (j = 0; j < d; j++) part[j] += pi * vr[j];
+      }
     }
     for (j = 0; j < d; j++) acc[j] += part[j];
   }

@@ -47,9 +47,7 @@ typedef struct slot {
   access_t acc[3];
   int layer_rec;       /* stats layer record it belongs to */
   uint64_t start;      /* cycle it started */
-  int blocker;         /* cached slot that blocked it, or -1 */
-  uint64_t blocker_seq;
-  uint8_t blocker_reason;
+  uint64_t clear_seq;  /* older slots before this seq never block it */
   /* DRAM transfers (fetchers, store) */
   lay_loc_t loc;
   uint64_t next_addr, end_addr;

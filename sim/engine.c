@@ -253,7 +253,6 @@ static void dispatch(sim_t *s) {
     sl->seq = s->seq++;
     sl->unit = (uint8_t)isa_lookup(in.op)->unit;
     sl->layer_rec = s->layer_rec;
-    sl->blocker = -1;
     if ((s->rc = decode_accesses(s, sl))) {
       s->trace_done = true;
       return;
@@ -285,25 +284,25 @@ static uint8_t conflict(const slot_t *x, const slot_t *y) {
   return 0;
 }
 
-/* Returns 0 when slot si may start, else the stall reason. */
+/* Returns 0 when slot si may start, else the stall reason.
+ * Invariant: no unfinished slot older than x->clear_seq conflicts with x.
+ * It holds because a slot's accesses never change and finishing only
+ * removes conflicts, so each retry resumes where the last scan stopped
+ * and checking a window costs O(window) per instruction in all. */
 static uint8_t blocked(sim_t *s, int si) {
   slot_t *x = &s->win[si];
-  int j;
-  if (x->blocker >= 0) {
-    const slot_t *y = &s->win[x->blocker];
-    if (y->seq == x->blocker_seq && y->state != SLOT_DONE)
-      return x->blocker_reason;
-    x->blocker = -1;
-  }
-  for (j = s->whead; j != si; j = (j + 1) % s->wcap) {
+  uint64_t head_seq = s->win[s->whead].seq;
+  int j = s->whead;
+  if (x->clear_seq > head_seq)
+    j = (int)((s->whead + (x->clear_seq - head_seq)) % (uint64_t)s->wcap);
+  for (; j != si; j = (j + 1) % s->wcap) {
     const slot_t *y = &s->win[j];
     uint8_t why;
     if (y->state == SLOT_DONE || !(why = conflict(x, y))) continue;
-    x->blocker = j;
-    x->blocker_seq = y->seq;
-    x->blocker_reason = why;
+    x->clear_seq = y->seq;
     return why;
   }
+  x->clear_seq = x->seq;
   return 0;
 }
 

@@ -1,0 +1,4 @@
+build-prev/obj/common/outfile.o: common/outfile.c common/outfile.h \
+ common/err.h
+common/outfile.h:
+common/err.h:

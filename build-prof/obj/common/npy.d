@@ -1,0 +1,3 @@
+build-prof/obj/common/npy.o: common/npy.c common/npy.h common/err.h
+common/npy.h:
+common/err.h:

@@ -1,0 +1,18 @@
+build-prof/obj/sim/qk_array.o: sim/qk_array.c sim/pipe.h sim/core.h \
+ common/fixed.h common/isa.h common/err.h common/isa.def common/layout.h \
+ common/config.h common/workload.h sim/stats.h sim/stats.def sim/timing.h \
+ common/config.h common/simd.h
+sim/pipe.h:
+sim/core.h:
+common/fixed.h:
+common/isa.h:
+common/err.h:
+common/isa.def:
+common/layout.h:
+common/config.h:
+common/workload.h:
+sim/stats.h:
+sim/stats.def:
+sim/timing.h:
+common/config.h:
+common/simd.h:
