@@ -13,17 +13,6 @@ void fx_init(fx_t *fx, int width, int frac_bits, int prob_bits, int head_dim) {
     fx->lut[f] = (int32_t)lround(65536.0 * exp2(-(double)f / n));
 }
 
-/* round half up, then saturate: floor(x * 2^F + 1/2) without libm */
-int16_t fx_quant(const fx_t *fx, float x) {
-  double s = (double)x * (double)((int64_t)1 << fx->frac_bits) + 0.5;
-  int64_t i;
-  if (!(s > -1e15 && s < 1e15)) /* NaN, inf, or far outside any width */
-    return s > 0 ? fx_sat(fx, INT64_MAX) : s < 0 ? fx_sat(fx, INT64_MIN) : 0;
-  i = (int64_t)s;
-  if ((double)i > s) i--; /* truncation rounded a negative value up */
-  return fx_sat(fx, i);
-}
-
 /* Invariant: t_minus_m <= 0, so the result lies in [0, 2^16]. */
 int32_t fx_exp(const fx_t *fx, int64_t t_minus_m) {
   int64_t z = -fx_rsh(t_minus_m * FX_LOG2E_Q16, 16), ip, fp;

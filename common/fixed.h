@@ -54,7 +54,15 @@ static inline int16_t fx_sat(const fx_t *fx, int64_t x) {
 
 /* Quantize a float element: round half up, saturate to the width (NaN
  * maps to 0; tensor sources reject NaN and inf before this). */
-int16_t fx_quant(const fx_t *fx, float x);
+static inline int16_t fx_quant(const fx_t *fx, float x) {
+  double s = (double)x * (double)((int64_t)1 << fx->frac_bits) + 0.5;
+  int64_t i;
+  if (!(s > -1e15 && s < 1e15)) /* NaN, inf, or far outside any width */
+    return s > 0 ? fx_sat(fx, INT64_MAX) : s < 0 ? fx_sat(fx, INT64_MIN) : 0;
+  i = (int64_t)s;
+  if ((double)i > s) i--; /* truncation rounded a negative value up */
+  return fx_sat(fx, i);
+}
 static inline double fx_dequant(const fx_t *fx, int64_t q) {
   return (double)q / (double)((int64_t)1 << fx->frac_bits);
 }

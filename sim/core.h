@@ -44,6 +44,7 @@ typedef struct slot {
   insn_t in;
   uint64_t seq;        /* program order */
   uint8_t unit, state, nacc;
+  uint8_t rmask, wmask; /* buffers read / written (1 << buf_id_t) */
   access_t acc[3];
   int layer_rec;       /* stats layer record it belongs to */
   uint64_t start;      /* cycle it started */

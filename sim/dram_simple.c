@@ -25,6 +25,7 @@ typedef struct dsim {
   stats_t *st;
   double *free_at;   /* per channel: cycle its bus is next free */
   int *pending;      /* per channel: unfinished requests touching it */
+  int nfull;         /* channels with pending == queue_depth */
   heap_item_t *heap; /* completions, min (done, seq) */
   int nheap, capheap;
   uint64_t seq;
@@ -42,7 +43,8 @@ static bool ds_can_accept(const mem_t *m, const mem_req_t *r) {
   const dsim_t *d = (const dsim_t *)m;
   uint64_t b0, nb, i, C = (uint64_t)d->t->channels;
   span(d, r, &b0, &nb);
-  for (i = 0; i < nb && i < C; i++)
+  if (nb >= C) return d->nfull == 0; /* touches every channel */
+  for (i = 0; i < nb; i++)
     if (d->pending[(b0 + i) % C] >= d->t->queue_depth) return false;
   return true;
 }
@@ -100,7 +102,7 @@ static void ds_push(mem_t *m, mem_req_t *r, uint64_t now) {
     if (s < first) s = first;
     d->free_at[c] = s + k * d->t->cycles_per_burst;
     if (d->free_at[c] > done) done = d->free_at[c];
-    d->pending[c]++;
+    d->nfull += ++d->pending[c] == d->t->queue_depth;
   }
   r->issued = now;
   r->done = (uint64_t)ceil(done);
@@ -120,7 +122,8 @@ static bool ds_pop_done(mem_t *m, uint64_t now, mem_req_t *out) {
   *out = d->heap[0].req;
   heap_pop(d);
   span(d, out, &b0, &nb);
-  for (i = 0; i < nb && i < C; i++) d->pending[(b0 + i) % C]--;
+  for (i = 0; i < nb && i < C; i++)
+    d->nfull -= d->pending[(b0 + i) % C]-- == d->t->queue_depth;
   if (!out->write) d->st->c[ST_DRAM_READ_LATENCY] += out->done - out->issued;
   return true;
 }

@@ -149,6 +149,8 @@ static void acc_set(slot_t *sl, int buf, int write, int lo, int n) {
   a->write = (uint8_t)write;
   a->lo = lo;
   a->hi = lo + n;
+  if (write) sl->wmask |= (uint8_t)(1u << buf);
+  else sl->rmask |= (uint8_t)(1u << buf);
 }
 
 /* A trace is input: every range is checked before it is used. */
@@ -185,6 +187,7 @@ static int decode_accesses(sim_t *s, slot_t *sl) {
   static const int lbuf[] = {[OP_LDQ] = BUF_Q, [OP_LDK] = BUF_K, [OP_LDV] = BUF_V};
   static const lay_tensor_t lt[] = {[OP_LDQ] = LAY_Q, [OP_LDK] = LAY_K, [OP_LDV] = LAY_V};
   sl->nacc = 0;
+  sl->rmask = sl->wmask = 0;
   switch (in->op) {
   case OP_LDQ: case OP_LDK: case OP_LDV:
     if (!(rc = check_range(s, "load", lbuf[in->op], in->a, in->b)))
@@ -274,6 +277,8 @@ static bool overlap(const access_t *a, const access_t *b) {
 /* Why x must wait for the older y (0 if it need not). */
 static uint8_t conflict(const slot_t *x, const slot_t *y) {
   int i, j;
+  if (!((x->wmask & (y->rmask | y->wmask)) | (x->rmask & y->wmask)))
+    return 0; /* no buffer both touch with a write: the common case */
   for (i = 0; i < x->nacc; i++)
     for (j = 0; j < y->nacc; j++) {
       if (!overlap(&x->acc[i], &y->acc[j])) continue;

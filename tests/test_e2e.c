@@ -10,6 +10,7 @@
 #include "check.h"
 #include "compile.h"
 #include "engine.h"
+#include "npy.h"
 #include "testutil.h"
 
 typedef struct shape {
@@ -271,4 +272,99 @@ Test(cli, failed_run_leaves_no_output_file) {
                   "workloads/gpt2-small.yaml --wset model.layers=0 --json "
                   "build/tests/tmp/never.json 2>/dev/null >/dev/null"), 2);
   cr_expect_eq(access("build/tests/tmp/never.json", F_OK), -1);
+}
+
+/* --check catches a wrong output and names where: corrupt one element the
+ * simulator wrote, then compare again. */
+Test(e2e, check_names_a_corrupted_element) {
+  shape_t sh = {1, 2, 8, 0, 1, {6}, 0, 0, 0};
+  cfg_t c;
+  wl_t w = make_wl(&sh, 3);
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  ten_t *ten;
+  sim_t *s;
+  stats_t st;
+  chk_t r;
+  err_t e;
+  lay_loc_t at = {LAY_O, 0, 0, 1, 4};
+  int16_t row[8];
+  cfg_defaults(&c);
+  st_init(&st);
+  cr_assert_eq(comp_compile(&c, &w, "cfg", f, &e), 0);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0);
+  s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
+  cr_assert_eq(sim_run(s, &tr, &st, &e), 0);
+  memcpy(row, mi_output(sim_memimg(s), 0, 0, 1) + 4 * 8, sizeof row);
+  row[5] ^= 1;
+  cr_assert_eq(mi_write((memimg_t *)sim_memimg(s), &at, row), 0);
+  cr_assert_eq(chk_run(&c, &tr.hdr.wl, ten, sim_memimg(s), &r), 0);
+  cr_expect(!r.ok);
+  cr_expect_eq(r.mismatches, 1);
+  cr_expect(strstr(r.msg, "case 0 layer 0 head 1 query 4 element 5"), "%s", r.msg);
+  sim_free(s);
+  ten_close(ten);
+  st_free(&st);
+  fclose(f);
+}
+
+/* Tensors from NumPy files, as a user would dump them from a model. */
+Test(cli, npy_workload_runs_and_checks) {
+  int64_t shape[4] = {1, 2, 10, 8};
+  float data[160];
+  const char *names[3] = {"q", "k", "v"};
+  char path[256], yaml[1024], cmd[1400];
+  err_t e;
+  int i, t;
+  for (t = 0; t < 3; t++) {
+    for (i = 0; i < 160; i++)
+      data[i] = (float)(((i * 37 + t * 11) % 23) - 11) / 8.0f;
+    snprintf(path, sizeof path, "build/tests/tmp/%s.npy", names[t]);
+    cr_assert_eq(npy_write_f32(path, 4, shape, data, &e), 0, "%s", e.msg);
+  }
+  snprintf(yaml, sizeof yaml,
+           "name: npy-test\nmodel: {layers: 1, heads: 2, head_dim: 8}\n"
+           "phase: prefill\nprefill: {tokens: 10, causal: true}\n"
+           "tensors: {source: npy, q: q.npy, k: k.npy, v: v.npy}\n");
+  tu_write(path, sizeof path, "npy.yaml", yaml);
+  snprintf(cmd, sizeof cmd,
+           "attnsim run --config configs/spatten.yaml --workload %s --check --quiet "
+           ">build/tests/tmp/npy.out 2>&1", path);
+  cr_expect_eq(sh(cmd), 0);
+  /* a shape that does not match the workload is bad input */
+  snprintf(cmd, sizeof cmd,
+           "attnsim run --config configs/spatten.yaml --workload %s --wset prefill.tokens=9 "
+           ">/dev/null 2>build/tests/tmp/npy.err", path);
+  cr_expect_eq(sh(cmd), 2);
+}
+
+Test(cli, foreign_trace_version_is_refused) {
+  char *msg;
+  cr_assert_eq(sh("attnsim compile --config configs/spatten.yaml --workload "
+                  "workloads/bert-base.yaml --wset prefill.tokens=4 --wset model.layers=1 "
+                  "-o build/tests/tmp/v.trace"), 0);
+  /* byte 8 is the low byte of the format version */
+  cr_assert_eq(sh("printf '\\011' | dd of=build/tests/tmp/v.trace bs=1 seek=8 "
+                  "conv=notrunc 2>/dev/null"), 0);
+  cr_expect_eq(sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/v.trace "
+                  "2>build/tests/tmp/v.err"), 2);
+  msg = slurp("build/tests/tmp/v.err");
+  cr_expect(msg && strstr(msg, "version: trace format version 9 is not supported"), "%s", msg);
+  free(msg);
+}
+
+Test(cli, timeline_has_every_unit_track_and_slices) {
+  char *tl;
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+                  "workloads/gpt2-small.yaml --wset decode.generate=1 --wset model.layers=1 "
+                  "--quiet --timeline build/tests/tmp/tl.json"), 0);
+  tl = slurp("build/tests/tmp/tl.json");
+  cr_assert(tl);
+  cr_expect(strstr(tl, "\"traceEvents\""));
+  cr_expect(strstr(tl, "\"name\":\"qk_array\""));
+  cr_expect(strstr(tl, "\"name\":\"QK\",\"ph\":\"X\""));
+  cr_expect(strstr(tl, "\"name\":\"STO\",\"ph\":\"X\""));
+  free(tl);
 }
