@@ -65,9 +65,11 @@ test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
 	@sh tests/run.sh $(BUILD) $(TEST_BINS)
 
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
 test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
-	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  EXTRA_CFLAGS="$(SANITIZE) $(EXTRA_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
 bench: deps

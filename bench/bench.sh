@@ -37,6 +37,8 @@ bench() {
 cat "$tmp/res"
 bench "gpt2-small decode, spatten" \
   --config configs/spatten.yaml --workload workloads/gpt2-small.yaml
+bench "gpt2-small decode, spatten, --timing-only" \
+  --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --timing-only
 bench "gpt2-small decode, spatten, --check" \
   --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --check
 bench "bert-base prefill L=384, spatten, --check" \

@@ -24,7 +24,7 @@ typedef struct opts {
   const char *config, *workload, *out, *json, *csv, *timeline, *input;
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
-  int check, quiet, doc;
+  int check, quiet, doc, timing_only;
 } opts_t;
 
 static const char usage[] =
@@ -45,6 +45,8 @@ static const char usage[] =
     "  --json FILE      statistics as JSON (docs/stats.md)\n"
     "  --csv FILE       statistics as one CSV row\n"
     "  --timeline FILE  unit activity as Chrome trace-event JSON (Perfetto)\n"
+    "  --timing-only    skip the datapath's values (dense attention: same\n"
+    "                   cycles and counts, faster; not with --check)\n"
     "  --quiet          no summary on stdout\n"
     "  --set KEY=VALUE  override a config key (repeatable)\n"
     "  --wset KEY=VALUE override a workload key (repeatable)\n"
@@ -90,6 +92,7 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
     if (strcmp(a, "--check") == 0) o->check = 1;
     else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
     else if (strcmp(a, "--doc") == 0) o->doc = 1;
+    else if (strcmp(a, "--timing-only") == 0) o->timing_only = 1;
     else if (strcmp(a, "--set") == 0 || strcmp(a, "--wset") == 0) {
       int w = a[2] == 'w';
       if (i + 1 >= argc) return usage_error("%s needs KEY=VALUE", a);
@@ -170,6 +173,7 @@ static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
   sim_t *s = sim_new(x->cfg, &tr->hdr.wl, ten, x->o->config, x->e);
   int rc;
   if (!s) return x->e->status;
+  if (x->o->timing_only) sim_timing_only(s);
   if (x->o->timeline) {
     if (of_open(&tlf, x->o->timeline, x->e)) {
       sim_free(s);
@@ -341,6 +345,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (parse_opts(argc - 2, argv + 2, &o)) return ERR_BAD_INPUT;
+  if (o.check && o.timing_only)
+    return usage_error("%s", "--check needs the datapath's values: drop --timing-only");
   if (strcmp(cmd, "run") == 0) return cmd_run(&o);
   if (strcmp(cmd, "sim") == 0) return cmd_sim(&o);
   if (strcmp(cmd, "compile") == 0) return cmd_compile(&o);

@@ -39,8 +39,10 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
 void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   uint64_t n = in->c, d = (uint64_t)b->d;
-  if (!in->d) memset(o, 0, (size_t)d * sizeof *o);
-  accumulate(b, b->s + in->e, b->v + in->b, in->c, o);
+  if (b->data) {
+    if (!in->d) memset(o, 0, (size_t)d * sizeof *o);
+    accumulate(b, b->s + in->e, b->v + in->b, in->c, o);
+  }
   st->c[ST_AV_MACS] += n * d;
   st->c[ST_VBUF_READ_BYTES] += n * (uint64_t)b->row_bytes;
   st->c[ST_SBUF_READ_BYTES] += 4 * n;

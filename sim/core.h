@@ -29,6 +29,7 @@ typedef struct bufs {
   bool dot32;         /* Q.K fits a 32-bit accumulator */
   int av32_rows;      /* rows of p*v that fit a 32-bit partial sum */
   const fx_t *fx;
+  bool data;          /* false: timing only, no values are computed */
 } bufs_t;
 
 /* A buffer range an instruction touches. */

@@ -69,6 +69,7 @@ static int alloc_bufs(sim_t *s) {
   b->cap[BUF_S] = s->lay.sbuf_entries;
   b->cap[BUF_O] = s->lay.obuf_rows;
   b->fx = &s->fx;
+  b->data = true;
   b->dot32 = wmax * wmax * (int64_t)d < INT32_MAX;
   b->av32_rows = (int)(INT32_MAX / (wmax << s->cfg->prob_bits));
   if (b->av32_rows < 1) b->av32_rows = 1;
@@ -138,6 +139,8 @@ void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx) {
   s->span = fn;
   s->span_ctx = ctx;
 }
+
+void sim_timing_only(sim_t *s) { s->b.data = false; }
 
 const memimg_t *sim_memimg(const sim_t *s) { return s->mi; }
 
@@ -332,12 +335,13 @@ static int store_row(sim_t *s, slot_t *sl) {
   int16_t row[1024];
   const int64_t *acc = s->b.o + (size_t)sl->in.a * (size_t)s->b.d;
   int i, hi = (1 << (s->cfg->width - 1)) - 1;
+  s->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)s->b.d;
+  s->st->c[ST_QUERIES]++;
+  if (!s->b.data) return 0;
   for (i = 0; i < s->b.d; i++) {
     row[i] = fx_out(&s->fx, acc[i]);
     s->st->c[ST_SATURATED] += row[i] == hi || row[i] == -hi - 1;
   }
-  s->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)s->b.d;
-  s->st->c[ST_QUERIES]++;
   return mi_write(s->mi, &sl->loc, row);
 }
 
@@ -358,7 +362,7 @@ static void complete(sim_t *s, int si) {
   slot_t *sl = &s->win[si];
   if (is_load(sl->in.op)) {
     uint64_t bytes = (uint64_t)sl->in.b * (uint64_t)s->b.row_bytes;
-    if (fill_rows(s, sl))
+    if (s->b.data && fill_rows(s, sl))
       s->rc = err_set(s->e, ERR_RUN, "out of memory reading tensors");
     s->st->c[sl->in.op == OP_LDQ   ? ST_QBUF_WRITE_BYTES
              : sl->in.op == OP_LDK ? ST_KBUF_WRITE_BYTES

@@ -40,6 +40,10 @@ sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
                const char *cfg_name, err_t *e);
 void sim_free(sim_t *s);
 void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx);
+/* Timing only: skip computing values (no tensors are generated, outputs
+ * are not written). Cycles and every event count stay the same as long
+ * as no decision depends on data, which holds for dense attention. */
+void sim_timing_only(sim_t *s);
 /* Run the whole trace. Checks that it was compiled for this config. */
 int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e);
 /* DRAM after the run (outputs for --check). */

@@ -28,7 +28,7 @@ void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   const int16_t *q = b->q + (size_t)in->a * (size_t)b->d;
   int64_t *s = b->s + in->e;
   int i, n = in->c;
-  for (i = 0; i < n; i++) {
+  for (i = 0; b->data && i < n; i++) {
     const int16_t *k = b->k[in->b + i];
     s[i] = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
   }

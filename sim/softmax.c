@@ -12,6 +12,10 @@ void smax_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
 void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *s = b->s + in->a, m, sum = 0;
   int i, n = in->b;
+  st->c[ST_SOFTMAX_ELEMS] += (uint64_t)n;
+  st->c[ST_SBUF_READ_BYTES] += 12 * (uint64_t)n;
+  st->c[ST_SBUF_WRITE_BYTES] += 8 * (uint64_t)n;
+  if (!b->data) return;
   for (i = 0; i < n; i++) s[i] = fx_scale(b->fx, s[i]);
   m = s[0];
   for (i = 1; i < n; i++)
@@ -21,7 +25,4 @@ void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
     sum += s[i];
   }
   for (i = 0; i < n; i++) s[i] = fx_prob(b->fx, s[i], sum);
-  st->c[ST_SOFTMAX_ELEMS] += (uint64_t)n;
-  st->c[ST_SBUF_READ_BYTES] += 12 * (uint64_t)n;
-  st->c[ST_SBUF_WRITE_BYTES] += 8 * (uint64_t)n;
 }

@@ -368,3 +368,41 @@ Test(cli, timeline_has_every_unit_track_and_slices) {
   cr_expect(strstr(tl, "\"name\":\"STO\",\"ph\":\"X\""));
   free(tl);
 }
+
+/* Timing only skips the values but must not change the timing of dense
+ * attention: every counter and every unit's state cycles are the same. */
+Test(e2e, timing_only_keeps_cycles_and_counts) {
+  shape_t sh = {2, 2, 16, 1, 1, {0}, 0, 40, 3};
+  stats_t st[2];
+  int mode, i, u;
+  for (mode = 0; mode < 2; mode++) {
+    cfg_t c;
+    wl_t w = make_wl(&sh, 5);
+    FILE *f = tmpfile();
+    trace_reader_t tr;
+    ten_t *ten;
+    sim_t *s;
+    err_t e;
+    cfg_defaults(&c);
+    st_init(&st[mode]);
+    cr_assert_eq(comp_compile(&c, &w, "cfg", f, &e), 0);
+    rewind(f);
+    cr_assert_eq(trr_open(&tr, f, "trace", &e), 0);
+    cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0);
+    s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
+    if (mode) sim_timing_only(s);
+    cr_assert_eq(sim_run(s, &tr, &st[mode], &e), 0, "%s", e.msg);
+    sim_free(s);
+    ten_close(ten);
+    fclose(f);
+  }
+  for (i = 0; i < ST_COUNT; i++)
+    if (i != ST_SATURATED)
+      cr_expect_eq(st[0].c[i], st[1].c[i], "%s", stat_info[i].path);
+  for (u = 0; u < UNIT_COUNT; u++)
+    for (i = 0; i < US_COUNT; i++)
+      cr_expect_eq(st[0].unit[u][i], st[1].unit[u][i]);
+  cr_expect_gt(st[0].c[ST_CYCLES], 0);
+  st_free(&st[0]);
+  st_free(&st[1]);
+}
