@@ -524,9 +524,10 @@ static void json_layers(const rep_t *r, FILE *f, int *first) {
   for (i = 0; i < r->st->nlayers; i++) {
     const st_layer_t *l = &r->st->layers[i];
     fprintf(f,
-            "%s\n    {\"case\": %d, \"layer\": %d, \"cycles\": %" PRIu64
-            ", \"end_cycle\": %" PRIu64 "}",
-            i ? "," : "", l->cs, l->layer, layer_step(&hi, l->end_cycle),
+            "%s\n    {\"case\": %d, \"layer\": %d, \"step\": %d, "
+            "\"cycles\": %" PRIu64 ", \"end_cycle\": %" PRIu64 "}",
+            i ? "," : "", l->cs, l->layer, l->step,
+            layer_step(&hi, l->end_cycle),
             l->end_cycle);
   }
   fputs(r->st->nlayers ? "\n  ]" : "]", f);
@@ -789,13 +790,10 @@ static void text_units(const rep_t *r, FILE *f) {
  * record, i.e. generated token 2). */
 static const char *layer_label(const rep_t *r, int i, char *buf, size_t len) {
   const st_layer_t *l = r->st->layers;
-  int k, t = 0;
-  if (r->wl->phase != WL_DECODE) {
+  if (r->wl->phase != WL_DECODE)
     snprintf(buf, len, "c%d L%d", l[i].cs, l[i].layer);
-    return buf;
-  }
-  for (k = 0; k < i; k++) t += l[k].cs == l[i].cs && l[k].layer == l[i].layer;
-  snprintf(buf, len, "t%d L%d", t, l[i].layer);
+  else
+    snprintf(buf, len, "t%d L%d", l[i].step, l[i].layer);
   return buf;
 }
 

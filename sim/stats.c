@@ -24,6 +24,7 @@ void st_free(stats_t *s) {
 }
 
 int st_add_layer(stats_t *s, int cs, int layer) {
+  int i;
   if (s->nlayers == s->cap_layers) {
     int cap = s->cap_layers ? 2 * s->cap_layers : 64;
     st_layer_t *p = realloc(s->layers, (size_t)cap * sizeof *p);
@@ -33,6 +34,12 @@ int st_add_layer(stats_t *s, int cs, int layer) {
   }
   s->layers[s->nlayers].cs = cs;
   s->layers[s->nlayers].layer = layer;
+  s->layers[s->nlayers].step = 0;
+  for (i = s->nlayers - 1; i >= 0; i--) /* the latest record of this layer */
+    if (s->layers[i].cs == cs && s->layers[i].layer == layer) {
+      s->layers[s->nlayers].step = s->layers[i].step + 1;
+      break;
+    }
   s->layers[s->nlayers].end_cycle = 0;
   return s->nlayers++;
 }

@@ -41,6 +41,8 @@ extern const char *const ustate_names[US_COUNT];
 
 typedef struct st_layer {
   int cs, layer;
+  int step;           /* earlier records of the same (cs, layer): the
+                         generated token in decode, 0 in prefill */
   uint64_t end_cycle; /* cycle the layer's last instruction completed */
 } st_layer_t;
 

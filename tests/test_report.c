@@ -483,7 +483,7 @@ Test(report, json_is_well_formed_and_nested) {
   cr_expect(strstr(doc, "\"efficiency\": 0.5"));
   cr_expect(strstr(doc, "\"macs\": 1000"));
   cr_expect(strstr(doc, "\"phase\": \"decode\""));
-  cr_expect(strstr(doc, "{\"case\": 0, \"layer\": 1, \"cycles\": 150, \"end_cycle\": 250}"));
+  cr_expect(strstr(doc, "{\"case\": 0, \"layer\": 1, \"step\": 0, \"cycles\": 150, \"end_cycle\": 250}"));
   /* "ops.macs" (derived) joins the counters' "ops" object: one "ops" */
   cr_expect_null(strstr(strstr(doc, "\"ops\": {") + 1, "\"ops\": {"));
   free(doc);
@@ -676,9 +676,9 @@ Test(report, layer_cycles_sum_to_the_last_end) {
   t.st.layers[3].end_cycle = 400;
   doc = json_of(&t.r, "layers.json");
   cr_assert(jv_parse(&j, doc));
-  cr_expect(strstr(doc, "\"layer\": 1, \"cycles\": 200, \"end_cycle\": 300}"), "%s", doc);
-  cr_expect(strstr(doc, "\"layer\": 2, \"cycles\": 0, \"end_cycle\": 250}"), "%s", doc);
-  cr_expect(strstr(doc, "\"layer\": 3, \"cycles\": 100, \"end_cycle\": 400}"), "%s", doc);
+  cr_expect(strstr(doc, "\"layer\": 1, \"step\": 0, \"cycles\": 200, \"end_cycle\": 300}"), "%s", doc);
+  cr_expect(strstr(doc, "\"layer\": 2, \"step\": 0, \"cycles\": 0, \"end_cycle\": 250}"), "%s", doc);
+  cr_expect(strstr(doc, "\"layer\": 3, \"step\": 0, \"cycles\": 100, \"end_cycle\": 400}"), "%s", doc);
   free(doc);
   st_free(&t.st);
 }
@@ -701,10 +701,10 @@ Test(report, text_summarises_many_layers) {
   free(s);
   /* decode: records repeat per generated token; token 2's layer 5 */
   t.w.phase = WL_DECODE;
+  t.st.nlayers = 0;
   for (i = 0; i < 60; i++) {
-    t.st.layers[i].cs = 0;
-    t.st.layers[i].layer = i % 12;
-    t.st.layers[i].end_cycle = (uint64_t)(i + 1) * 100 + (i >= 29 ? 200 : 0);
+    int k = st_add_layer(&t.st, 0, i % 12);
+    t.st.layers[k].end_cycle = (uint64_t)(i + 1) * 100 + (i >= 29 ? 200 : 0);
   }
   s = text_of(&t.r);
   cr_expect(strstr(s, "min 100 (t0 L0), mean 103, max 300 (t2 L5)"), "%s", s);
@@ -864,4 +864,22 @@ Test(outfile, signal_removes_temporaries) {
     cr_expect_eq(temporaries(open_), 0, "temporary left");
     unlink(done);
   }
+}
+
+/* Decode repeats each layer once per token: the k-th record of a layer is
+ * step k, whatever else is interleaved. */
+Test(report, layer_steps_count_repeats) {
+  stats_t st;
+  st_init(&st);
+  st_add_layer(&st, 0, 0);
+  st_add_layer(&st, 0, 1);
+  st_add_layer(&st, 0, 0);
+  st_add_layer(&st, 0, 1);
+  st_add_layer(&st, 0, 0);
+  cr_expect_eq(st.layers[0].step, 0);
+  cr_expect_eq(st.layers[1].step, 0);
+  cr_expect_eq(st.layers[2].step, 1);
+  cr_expect_eq(st.layers[3].step, 1);
+  cr_expect_eq(st.layers[4].step, 2);
+  st_free(&st);
 }
