@@ -42,10 +42,11 @@ static void span(const dsim_t *d, const mem_req_t *r, uint64_t *b0,
 static bool ds_can_accept(const mem_t *m, const mem_req_t *r) {
   const dsim_t *d = (const dsim_t *)m;
   uint64_t b0, nb, i, C = (uint64_t)d->t->channels;
+  int c;
   span(d, r, &b0, &nb);
   if (nb >= C) return d->nfull == 0; /* touches every channel */
-  for (i = 0; i < nb; i++)
-    if (d->pending[(b0 + i) % C] >= d->t->queue_depth) return false;
+  for (i = 0, c = (int)(b0 % C); i < nb; i++, c = c + 1 == (int)C ? 0 : c + 1)
+    if (d->pending[c] >= d->t->queue_depth) return false;
   return true;
 }
 
@@ -96,8 +97,8 @@ static void ds_push(mem_t *m, mem_req_t *r, uint64_t now) {
   span(d, r, &b0, &nb);
   full = nb / C;
   rem = nb % C;
-  for (i = 0; i < nb && i < C; i++) {
-    int c = (int)((b0 + i) % C);
+  int c = (int)(b0 % C);
+  for (i = 0; i < nb && i < C; i++, c = c + 1 == (int)C ? 0 : c + 1) {
     double k = (double)(full + (i < rem)), s = d->free_at[c];
     if (s < first) s = first;
     d->free_at[c] = s + k * d->t->cycles_per_burst;
@@ -118,12 +119,14 @@ static void ds_push(mem_t *m, mem_req_t *r, uint64_t now) {
 static bool ds_pop_done(mem_t *m, uint64_t now, mem_req_t *out) {
   dsim_t *d = (dsim_t *)m;
   uint64_t b0, nb, i, C = (uint64_t)d->t->channels;
+  int c;
   if (!d->nheap || d->heap[0].done > now) return false;
   *out = d->heap[0].req;
   heap_pop(d);
   span(d, out, &b0, &nb);
-  for (i = 0; i < nb && i < C; i++)
-    d->nfull -= d->pending[(b0 + i) % C]-- == d->t->queue_depth;
+  for (i = 0, c = (int)(b0 % C); i < nb && i < C;
+       i++, c = c + 1 == (int)C ? 0 : c + 1)
+    d->nfull -= d->pending[c]-- == d->t->queue_depth;
   if (!out->write) d->st->c[ST_DRAM_READ_LATENCY] += out->done - out->issued;
   return true;
 }

@@ -46,6 +46,9 @@ struct sim {
   int rc;
 };
 
+/* Next index of a ring of n (cheaper than % on the hot path). */
+static inline int ring_next(int i, int n) { return i + 1 == n ? 0 : i + 1; }
+
 static bool is_xfer(int u) {
   return u == UNIT_FETCH_K || u == UNIT_FETCH_V || u == UNIT_STORE;
 }
@@ -303,7 +306,7 @@ static uint8_t blocked(sim_t *s, int si) {
   int j = s->whead;
   if (x->clear_seq > head_seq)
     j = (int)((s->whead + (x->clear_seq - head_seq)) % (uint64_t)s->wcap);
-  for (; j != si; j = (j + 1) % s->wcap) {
+  for (; j != si; j = ring_next(j, s->wcap)) {
     const slot_t *y = &s->win[j];
     uint8_t why;
     if (y->state == SLOT_DONE || !(why = conflict(x, y))) continue;
@@ -397,7 +400,7 @@ static uint8_t try_start(sim_t *s, int u) {
   si = q->slot[q->head];
   if ((why = blocked(s, si))) return why;
   start(s, u, si);
-  q->head = (q->head + 1) % s->wcap;
+  q->head = ring_next(q->head, s->wcap);
   q->n--;
   s->progress = true;
   return US_BUSY;
@@ -413,7 +416,7 @@ static void collect_completions(sim_t *s) {
   for (u = UNIT_QK; u <= UNIT_AV; u++)
     while ((si = pipe_pop_done(&s->pipe[u], s->now)) >= 0) complete(s, si);
   while (s->wn && s->win[s->whead].state == SLOT_DONE) {
-    s->whead = (s->whead + 1) % s->wcap;
+    s->whead = ring_next(s->whead, s->wcap);
     s->wn--;
   }
 }

@@ -16,6 +16,8 @@
 typedef struct xfer {
   int ops[XFER_MAX]; /* window slots of started instructions, in order */
   int n;
+  int nissued;       /* ops[0..nissued) have issued all their requests
+                        (ops issue in order, so these are a prefix) */
   int outstanding;   /* requests in flight */
 } xfer_t;
 

@@ -1,2 +1,0 @@
-build-prev/obj/common/fixed.o: common/fixed.c common/fixed.h
-common/fixed.h:

@@ -1,4 +1,0 @@
-build-prev/obj/common/outfile.o: common/outfile.c common/outfile.h \
- common/err.h
-common/outfile.h:
-common/err.h:

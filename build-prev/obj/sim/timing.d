@@ -1,5 +1,0 @@
-build-prev/obj/sim/timing.o: sim/timing.c sim/timing.h common/config.h \
- common/err.h
-sim/timing.h:
-common/config.h:
-common/err.h:

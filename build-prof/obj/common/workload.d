@@ -1,5 +1,0 @@
-build-prof/obj/common/workload.o: common/workload.c common/workload.h \
- common/err.h common/yload.h
-common/workload.h:
-common/err.h:
-common/yload.h:

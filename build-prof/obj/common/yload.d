@@ -1,3 +1,0 @@
-build-prof/obj/common/yload.o: common/yload.c common/yload.h common/err.h
-common/yload.h:
-common/err.h:
