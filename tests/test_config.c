@@ -15,21 +15,6 @@
 
 #define MAX_PATHS 128
 
-/* Assert a bad-input error whose message starts "file:line:col: key: "
- * (or "file: key: " when line is 0). */
-static void expect_at(int rc, const err_t *e, const char *file, int line,
-                      int col, const char *key) {
-  char want[700];
-  if (line)
-    snprintf(want, sizeof want, "%s:%d:%d: %s: ", file, line, col, key);
-  else
-    snprintf(want, sizeof want, "%s: %s: ", file, key);
-  cr_assert_eq(rc, 2, "status %d: %s", rc, e->msg);
-  cr_assert_eq(e->status, 2);
-  cr_assert(strncmp(e->msg, want, strlen(want)) == 0,
-            "message \"%s\" does not start with \"%s\"", e->msg, want);
-}
-
 /* Load text as a config file named after tag; check the error prefix. */
 static void load_fails_at(const char *tag, const char *yaml, int line,
                           int col, const char *key) {
@@ -37,7 +22,7 @@ static void load_fails_at(const char *tag, const char *yaml, int line,
   cfg_t c;
   err_t e;
   cr_assert_not_null(tu_write(path, sizeof path, tag, yaml));
-  expect_at(cfg_load(path, &c, &e), &e, path, line, col, key);
+  tu_expect_at(cfg_load(path, &c, &e), &e, path, line, col, key);
 }
 
 /* As load_fails_at, and the message after the prefix starts with what. */
@@ -47,7 +32,7 @@ static void load_fails_with(const char *tag, const char *yaml, int line,
   cfg_t c;
   err_t e;
   cr_assert_not_null(tu_write(path, sizeof path, tag, yaml));
-  expect_at(cfg_load(path, &c, &e), &e, path, line, col, key);
+  tu_expect_at(cfg_load(path, &c, &e), &e, path, line, col, key);
   snprintf(prefix, sizeof prefix, "%s:%d:%d: %s: %s", path, line, col, key,
            what);
   cr_expect(strncmp(e.msg, prefix, strlen(prefix)) == 0,
@@ -277,7 +262,7 @@ Test(config, unknown_key) {
   /* "chanels" is the key on line 2 at col 3 */
   cr_assert_not_null(tu_write(path, sizeof path, "unknown",
                               "dram:\n  chanels: 2\n"));
-  expect_at(cfg_load(path, &c, &e), &e, path, 2, 3, "dram.chanels");
+  tu_expect_at(cfg_load(path, &c, &e), &e, path, 2, 3, "dram.chanels");
   cr_expect_not_null(strstr(e.msg, "did you mean dram.channels?"), "%s", e.msg);
   load_fails_at("unknown2", "clock_ghz: 1\nfoo: 3\n", 2, 1, "foo");
 }
@@ -337,7 +322,7 @@ Test(config, out_of_range) {
   err_t e;
   cr_assert_not_null(tu_write(path, sizeof path, "range",
                               "dram:\n  channels: 2000\n"));
-  expect_at(cfg_load(path, &c, &e), &e, path, 2, 13, "dram.channels");
+  tu_expect_at(cfg_load(path, &c, &e), &e, path, 2, 13, "dram.channels");
   cr_expect_not_null(strstr(e.msg, "out of range (got 2000, expected 1..1024)"),
                      "%s", e.msg);
   /* "  width: " is 9 characters */
@@ -401,21 +386,21 @@ Test(config, set_rejects_bad_keys_and_values) {
   err_t e;
   cfg_defaults(&c);
   before = c;
-  expect_at(cfg_set(&c, "dram.chanels=4", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(cfg_set(&c, "dram.chanels=4", &e), &e, "<--set>", 0, 0,
             "dram.chanels");
   cr_expect_not_null(strstr(e.msg, "did you mean dram.channels?"), "%s", e.msg);
-  expect_at(cfg_set(&c, "dram=4", &e), &e, "<--set>", 0, 0, "dram");
-  expect_at(cfg_set(&c, "dram.channels=abc", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(cfg_set(&c, "dram=4", &e), &e, "<--set>", 0, 0, "dram");
+  tu_expect_at(cfg_set(&c, "dram.channels=abc", &e), &e, "<--set>", 0, 0,
             "dram.channels");
-  expect_at(cfg_set(&c, "dram.channels=\"4\"", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(cfg_set(&c, "dram.channels=\"4\"", &e), &e, "<--set>", 0, 0,
             "dram.channels");
-  expect_at(cfg_set(&c, "dram.channels=0", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(cfg_set(&c, "dram.channels=0", &e), &e, "<--set>", 0, 0,
             "dram.channels");
-  expect_at(cfg_set(&c, "dram.channels=", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(cfg_set(&c, "dram.channels=", &e), &e, "<--set>", 0, 0,
             "dram.channels");
-  expect_at(cfg_set(&c, "dram.channels", &e), &e, "<--set>", 0, 0, "(set)");
+  tu_expect_at(cfg_set(&c, "dram.channels", &e), &e, "<--set>", 0, 0, "(set)");
   /* the override would break frac_bits < width */
-  expect_at(cfg_set(&c, "datapath.width=8", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(cfg_set(&c, "datapath.width=8", &e), &e, "<--set>", 0, 0,
             "datapath.width");
   cr_expect_eq(cfg_hash(&c), cfg_hash(&before), "failed sets change nothing");
 }

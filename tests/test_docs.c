@@ -7,23 +7,11 @@
 
 #include "isa.h"
 #include "stats.h"
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *b;
-  long n;
-  cr_assert(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  rewind(f);
-  b = calloc(1, (size_t)n + 1);
-  cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  return b;
-}
+#include "testutil.h"
 
 Test(docs, every_instruction_in_isa_md) {
-  char *doc = slurp("docs/isa.md"), pat[64];
+  char *doc = tu_slurp("docs/isa.md"), pat[64];
+  cr_assert(doc, "cannot read docs/isa.md");
   int i;
   for (i = 0; i < isa_count; i++) {
     snprintf(pat, sizeof pat, "| %s | 0x%02x |", isa_table[i].name,
@@ -34,7 +22,8 @@ Test(docs, every_instruction_in_isa_md) {
 }
 
 Test(docs, every_stat_in_stats_md) {
-  char *doc = slurp("docs/stats.md"), pat[128];
+  char *doc = tu_slurp("docs/stats.md"), pat[128];
+  cr_assert(doc, "cannot read docs/stats.md");
   int i;
   for (i = 0; i < ST_COUNT; i++) {
     snprintf(pat, sizeof pat, "`%s`", stat_info[i].path);

@@ -37,25 +37,44 @@ static wl_t make_wl(const shape_t *s, uint64_t seed) {
   return w;
 }
 
-/* Compile, simulate and check in one process; returns the check. */
-static chk_t run_checked(const cfg_t *c, const wl_t *w, stats_t *st) {
-  FILE *f = tmpfile();
+/* A compiled workload and a simulator built for it, in one process. */
+typedef struct fixture {
+  FILE *f;
   trace_reader_t tr;
   ten_t *ten;
   sim_t *s;
-  chk_t r;
+} fixture_t;
+
+static void fix_open(fixture_t *x, const cfg_t *c, const wl_t *w) {
   err_t e;
-  cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
-  rewind(f);
-  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0, "%s", e.msg);
-  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
-  s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
-  cr_assert(s, "%s", e.msg);
-  cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
-  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), &r), 0);
-  sim_free(s);
-  ten_close(ten);
-  fclose(f);
+  x->f = tmpfile();
+  cr_assert_eq(comp_compile(c, w, "cfg", x->f, &e), 0, "%s", e.msg);
+  rewind(x->f);
+  cr_assert_eq(trr_open(&x->tr, x->f, "trace", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&x->ten, &x->tr.hdr.wl, &e), 0, "%s", e.msg);
+  x->s = sim_new(c, &x->tr.hdr.wl, x->ten, "cfg", &e);
+  cr_assert(x->s, "%s", e.msg);
+}
+
+static void fix_run(fixture_t *x, stats_t *st) {
+  err_t e;
+  cr_assert_eq(sim_run(x->s, &x->tr, st, &e), 0, "%s", e.msg);
+}
+
+static void fix_close(fixture_t *x) {
+  sim_free(x->s);
+  ten_close(x->ten);
+  fclose(x->f);
+}
+
+/* Compile, simulate and check; returns the check. */
+static chk_t run_checked(const cfg_t *c, const wl_t *w, stats_t *st) {
+  fixture_t x;
+  chk_t r;
+  fix_open(&x, c, w);
+  fix_run(&x, st);
+  cr_assert_eq(chk_run(c, &x.tr.hdr.wl, x.ten, sim_memimg(x.s), &r), 0);
+  fix_close(&x);
   return r;
 }
 
@@ -202,20 +221,6 @@ static int sh(const char *cmd) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *b;
-  long n;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  rewind(f);
-  b = calloc(1, (size_t)n + 1);
-  if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-  fclose(f);
-  return b;
-}
-
 Test(cli, run_check_json_is_deterministic) {
   char *a, *b;
   cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
@@ -224,8 +229,8 @@ Test(cli, run_check_json_is_deterministic) {
   cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
                   "--check --quiet --json build/tests/tmp/b.json >/dev/null"), 0);
-  a = slurp("build/tests/tmp/a.json");
-  b = slurp("build/tests/tmp/b.json");
+  a = tu_slurp("build/tests/tmp/a.json");
+  b = tu_slurp("build/tests/tmp/b.json");
   cr_assert(a && b);
   cr_expect_str_eq(a, b);
   cr_expect(strstr(a, "\"read_bytes\"") && strstr(a, "\"energy_pj\"") &&
@@ -247,7 +252,7 @@ Test(cli, compile_disasm_asm_sim_round_trip) {
   /* a trace compiled for one config is refused by another */
   cr_expect_eq(sh("attnsim sim --config configs/spatten-eighth.yaml "
                   "build/tests/tmp/t.trace 2>build/tests/tmp/err.txt"), 2);
-  a = slurp("build/tests/tmp/err.txt");
+  a = tu_slurp("build/tests/tmp/err.txt");
   cr_expect(a && strstr(a, "compiled for another config"), "%s", a);
   free(a);
 }
@@ -260,7 +265,7 @@ Test(cli, malformed_config_is_located_and_exits_2) {
            "attnsim run --config %s --workload workloads/gpt2-small.yaml "
            "2>build/tests/tmp/err2.txt >/dev/null", path);
   cr_expect_eq(sh(cmd), 2);
-  msg = slurp("build/tests/tmp/err2.txt");
+  msg = tu_slurp("build/tests/tmp/err2.txt");
   snprintf(cmd, sizeof cmd, "%s:3:13: dram.channels:", path);
   cr_expect(msg && strstr(msg, cmd), "%s", msg);
   free(msg);
@@ -280,34 +285,24 @@ Test(e2e, check_names_a_corrupted_element) {
   shape_t sh = {1, 2, 8, 0, 1, {6}, 0, 0, 0};
   cfg_t c;
   wl_t w = make_wl(&sh, 3);
-  FILE *f = tmpfile();
-  trace_reader_t tr;
-  ten_t *ten;
-  sim_t *s;
+  fixture_t x;
   stats_t st;
   chk_t r;
-  err_t e;
   lay_loc_t at = {LAY_O, 0, 0, 1, 4};
   int16_t row[8];
   cfg_defaults(&c);
   st_init(&st);
-  cr_assert_eq(comp_compile(&c, &w, "cfg", f, &e), 0);
-  rewind(f);
-  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0);
-  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0);
-  s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
-  cr_assert_eq(sim_run(s, &tr, &st, &e), 0);
-  memcpy(row, mi_output(sim_memimg(s), 0, 0, 1) + 4 * 8, sizeof row);
+  fix_open(&x, &c, &w);
+  fix_run(&x, &st);
+  memcpy(row, mi_output(sim_memimg(x.s), 0, 0, 1) + 4 * 8, sizeof row);
   row[5] ^= 1;
-  cr_assert_eq(mi_write((memimg_t *)sim_memimg(s), &at, row), 0);
-  cr_assert_eq(chk_run(&c, &tr.hdr.wl, ten, sim_memimg(s), &r), 0);
+  cr_assert_eq(mi_write((memimg_t *)sim_memimg(x.s), &at, row), 0);
+  cr_assert_eq(chk_run(&c, &x.tr.hdr.wl, x.ten, sim_memimg(x.s), &r), 0);
   cr_expect(!r.ok);
   cr_expect_eq(r.mismatches, 1);
   cr_expect(strstr(r.msg, "case 0 layer 0 head 1 query 4 element 5"), "%s", r.msg);
-  sim_free(s);
-  ten_close(ten);
+  fix_close(&x);
   st_free(&st);
-  fclose(f);
 }
 
 /* Tensors from NumPy files, as a user would dump them from a model. */
@@ -350,7 +345,7 @@ Test(cli, foreign_trace_version_is_refused) {
                   "conv=notrunc 2>/dev/null"), 0);
   cr_expect_eq(sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/v.trace "
                   "2>build/tests/tmp/v.err"), 2);
-  msg = slurp("build/tests/tmp/v.err");
+  msg = tu_slurp("build/tests/tmp/v.err");
   cr_expect(msg && strstr(msg, "version: trace format version 9 is not supported"), "%s", msg);
   free(msg);
 }
@@ -360,7 +355,7 @@ Test(cli, timeline_has_every_unit_track_and_slices) {
   cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=1 --wset model.layers=1 "
                   "--quiet --timeline build/tests/tmp/tl.json"), 0);
-  tl = slurp("build/tests/tmp/tl.json");
+  tl = tu_slurp("build/tests/tmp/tl.json");
   cr_assert(tl);
   cr_expect(strstr(tl, "\"traceEvents\""));
   cr_expect(strstr(tl, "\"name\":\"qk_array\""));
@@ -378,23 +373,13 @@ Test(e2e, timing_only_keeps_cycles_and_counts) {
   for (mode = 0; mode < 2; mode++) {
     cfg_t c;
     wl_t w = make_wl(&sh, 5);
-    FILE *f = tmpfile();
-    trace_reader_t tr;
-    ten_t *ten;
-    sim_t *s;
-    err_t e;
+    fixture_t x;
     cfg_defaults(&c);
     st_init(&st[mode]);
-    cr_assert_eq(comp_compile(&c, &w, "cfg", f, &e), 0);
-    rewind(f);
-    cr_assert_eq(trr_open(&tr, f, "trace", &e), 0);
-    cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0);
-    s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
-    if (mode) sim_timing_only(s);
-    cr_assert_eq(sim_run(s, &tr, &st[mode], &e), 0, "%s", e.msg);
-    sim_free(s);
-    ten_close(ten);
-    fclose(f);
+    fix_open(&x, &c, &w);
+    if (mode) sim_timing_only(x.s);
+    fix_run(&x, &st[mode]);
+    fix_close(&x);
   }
   for (i = 0; i < ST_COUNT; i++)
     if (i != ST_SATURATED)

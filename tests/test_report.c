@@ -421,20 +421,6 @@ Test(json_validator, rejects_malformed) {
 
 /* ---- JSON and CSV documents ----------------------------------------------- */
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *b;
-  long n;
-  cr_assert(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  rewind(f);
-  b = calloc(1, (size_t)n + 1);
-  cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  return b;
-}
-
 /* A scratch path that does not exist yet. */
 static const char *scratch(char *buf, size_t len, const char *tag) {
   cr_assert(tu_write(buf, len, tag, ""));
@@ -448,7 +434,7 @@ static char *json_of(const rep_t *r, const char *tag) {
   err_clear(&e);
   scratch(path, sizeof path, tag);
   cr_assert_eq(rep_json(r, path, &e), 0, "%s", e.msg);
-  doc = slurp(path);
+  doc = tu_slurp(path);
   unlink(path);
   return doc;
 }
@@ -526,8 +512,8 @@ Test(report, two_writes_are_byte_identical) {
   scratch(pd, sizeof pd, "det-d.csv");
   cr_assert_eq(rep_csv(&t.r, pc, &e), 0, "%s", e.msg);
   cr_assert_eq(rep_csv(&t.r, pd, &e), 0, "%s", e.msg);
-  c = slurp(pc);
-  d = slurp(pd);
+  c = tu_slurp(pc);
+  d = tu_slurp(pd);
   unlink(pc);
   unlink(pd);
   cr_expect_str_eq(c, d);
@@ -715,7 +701,7 @@ Test(report, text_summarises_many_layers) {
 /* ---- docs ------------------------------------------------------------------ */
 
 Test(report, every_derived_metric_in_stats_md) {
-  char *doc = slurp("docs/stats.md"), pat[128];
+  char *doc = tu_slurp("docs/stats.md"), pat[128];
   int i;
   for (i = 0; i < rep_metric_count(); i++) {
     snprintf(pat, sizeof pat, "`%s`", rep_metric(i)->path);
@@ -758,7 +744,7 @@ Test(outfile, commit_writes_the_content) {
   cr_expect_eq(temporaries(path), 1);
   cr_assert_eq(of_commit(&o, &e), 0, "%s", e.msg);
   cr_expect_null(o.f);
-  s = slurp(path);
+  s = tu_slurp(path);
   cr_expect_str_eq(s, "hello\n");
   free(s);
   cr_expect_eq(temporaries(path), 0);
@@ -768,7 +754,7 @@ Test(outfile, commit_writes_the_content) {
   cr_assert_eq(of_open(&o, path, &e), 0, "%s", e.msg);
   fputs("bye\n", o.f);
   cr_assert_eq(of_commit(&o, &e), 0, "%s", e.msg);
-  s = slurp(path);
+  s = tu_slurp(path);
   cr_expect_str_eq(s, "bye\n");
   free(s);
   unlink(path);
@@ -790,7 +776,7 @@ Test(outfile, abort_leaves_nothing_and_keeps_the_old_file) {
   cr_assert_eq(of_open(&o, path, &e), 0, "%s", e.msg);
   fputs("new", o.f);
   of_abort(&o);
-  s = slurp(path);
+  s = tu_slurp(path);
   cr_expect_str_eq(s, "old\n");
   free(s);
   cr_expect_eq(temporaries(path), 0);

@@ -14,28 +14,13 @@
 #include "testutil.h"
 #include "workload.h"
 
-/* Assert a bad-input error whose message starts "file:line:col: key: "
- * (or "file: key: " when line is 0). */
-static void expect_at(int rc, const err_t *e, const char *file, int line,
-                      int col, const char *key) {
-  char want[700];
-  if (line)
-    snprintf(want, sizeof want, "%s:%d:%d: %s: ", file, line, col, key);
-  else
-    snprintf(want, sizeof want, "%s: %s: ", file, key);
-  cr_assert_eq(rc, 2, "status %d: %s", rc, e->msg);
-  cr_assert_eq(e->status, 2);
-  cr_assert(strncmp(e->msg, want, strlen(want)) == 0,
-            "message \"%s\" does not start with \"%s\"", e->msg, want);
-}
-
 static void load_fails_at(const char *tag, const char *yaml, int line,
                           int col, const char *key) {
   char path[256];
   wl_t w;
   err_t e;
   cr_assert_not_null(tu_write(path, sizeof path, tag, yaml));
-  expect_at(wl_load(path, &w, &e), &e, path, line, col, key);
+  tu_expect_at(wl_load(path, &w, &e), &e, path, line, col, key);
 }
 
 static wl_t load_path(const char *path) {
@@ -241,14 +226,14 @@ Test(workload, from_text_errors_point_at_the_line) {
   wl_t w;
   err_t e;
   /* line 2, value after "model.heads=" (12 characters): col 13 */
-  expect_at(wl_from_text(&w, "name=\"x\"\nmodel.heads=abc\n", "hdr", &e), &e,
+  tu_expect_at(wl_from_text(&w, "name=\"x\"\nmodel.heads=abc\n", "hdr", &e), &e,
             "hdr", 2, 13, "model.heads");
-  expect_at(wl_from_text(&w, "model.heads=4\nmodel.heads=5\n", "hdr", &e), &e,
+  tu_expect_at(wl_from_text(&w, "model.heads=4\nmodel.heads=5\n", "hdr", &e), &e,
             "hdr", 2, 1, "model.heads");
-  expect_at(wl_from_text(&w, "\nbogus=1\n", "hdr", &e), &e, "hdr", 2, 1,
+  tu_expect_at(wl_from_text(&w, "\nbogus=1\n", "hdr", &e), &e, "hdr", 2, 1,
             "bogus");
   /* cross-field: decode with two cases, tokens set on line 2 */
-  expect_at(wl_from_text(&w, "phase=decode\nprefill.tokens=[1, 2]\n", "hdr",
+  tu_expect_at(wl_from_text(&w, "phase=decode\nprefill.tokens=[1, 2]\n", "hdr",
                          &e),
             &e, "hdr", 2, 1, "prefill.tokens");
 }
@@ -382,9 +367,9 @@ Test(workload, set_overrides_and_rejects) {
   cr_expect_eq(w.tokens[2], 64);
   cr_assert_eq(wl_set(&w, "tensors.seed=42", &e), 0, "%s", e.msg);
   cr_expect_eq(w.seed, 42);
-  expect_at(wl_set(&w, "model.head=4", &e), &e, "<--set>", 0, 0, "model.head");
-  expect_at(wl_set(&w, "phase=decoding", &e), &e, "<--set>", 0, 0, "phase");
-  expect_at(wl_set(&w, "prefill.tokens=[1, x]", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(wl_set(&w, "model.head=4", &e), &e, "<--set>", 0, 0, "model.head");
+  tu_expect_at(wl_set(&w, "phase=decoding", &e), &e, "<--set>", 0, 0, "phase");
+  tu_expect_at(wl_set(&w, "prefill.tokens=[1, x]", &e), &e, "<--set>", 0, 0,
             "prefill.tokens");
   cr_expect_eq(w.ncases, 3, "a failed set leaves the workload alone");
 }
@@ -393,7 +378,7 @@ Test(workload, set_does_not_validate_but_validate_does) {
   wl_t w = load_path("workloads/bert-base.yaml");
   err_t e;
   cr_assert_eq(wl_set(&w, "phase=decode", &e), 0, "%s", e.msg);
-  expect_at(wl_validate(&w, "<--wset>", &e), &e, "<--wset>", 0, 0,
+  tu_expect_at(wl_validate(&w, "<--wset>", &e), &e, "<--wset>", 0, 0,
             "prefill.tokens");
   cr_assert_eq(wl_set(&w, "prefill.tokens=128", &e), 0, "%s", e.msg);
   cr_expect_eq(wl_validate(&w, "<--wset>", &e), 0, "%s", e.msg);
