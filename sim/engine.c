@@ -238,9 +238,9 @@ static void dispatch(sim_t *s) {
   int r, si;
   while (!s->trace_done && s->wn < s->wcap) {
     r = trr_next(s->tr, &in, s->e);
-    if (r <= 0) {
+    if (r != 1) { /* 0: end of trace; otherwise a malformed trace */
       s->trace_done = true;
-      if (r < 0) s->rc = s->e->status;
+      if (r) s->rc = s->e->status;
       return;
     }
     if (in.op == OP_NOP) continue;

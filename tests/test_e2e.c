@@ -391,3 +391,42 @@ Test(e2e, timing_only_keeps_cycles_and_counts) {
   st_free(&st[0]);
   st_free(&st[1]);
 }
+
+/* A corrupted instruction stops the run with a located error (regression:
+ * the decoder's error status was once taken for "one more instruction"
+ * and the simulator spun forever). */
+Test(e2e, corrupted_instruction_is_bad_input) {
+  shape_t sh = {1, 1, 8, 0, 1, {2}, 0, 0, 0};
+  cfg_t c;
+  wl_t w = make_wl(&sh, 1);
+  FILE *f = tmpfile(), *g;
+  unsigned char buf[4096];
+  size_t n;
+  uint32_t hdr;
+  trace_reader_t tr;
+  ten_t *ten;
+  sim_t *s;
+  stats_t st;
+  err_t e;
+  cfg_defaults(&c);
+  cr_assert_eq(comp_compile(&c, &w, "cfg", f, &e), 0);
+  rewind(f);
+  n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  hdr = buf[12] | buf[13] << 8 | (uint32_t)buf[14] << 16;
+  /* instructions: LAYER LDK LDV LDQ QK SMAX AV ...; AV has no address */
+  cr_assert_eq(buf[hdr + 6 * 16], 0x22, "instruction 6 is not AV");
+  buf[hdr + 6 * 16 + 8] = 1;
+  g = fmemopen(buf, n, "rb");
+  cr_assert_eq(trr_open(&tr, g, "bad.trace", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0);
+  s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
+  st_init(&st);
+  cr_expect_eq(sim_run(s, &tr, &st, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "bad.trace: insn: instruction 6: AV: unused field addr"),
+            "%s", e.msg);
+  sim_free(s);
+  ten_close(ten);
+  st_free(&st);
+  fclose(g);
+}
