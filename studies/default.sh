@@ -36,9 +36,15 @@ for w in bert-base gpt2-small gpt2-medium; do
   done
 done
 echo
-echo "bert-base runs its two sequences (128 and 384 tokens) back to back;"
-echo "gpt2 runs decode 32 tokens after a 992-token prompt. Pruning is not"
-echo "modelled yet, so spatten and dense differ only in area."
+cat <<'EOF'
+bert-base runs its two sequences (128 and 384 tokens) back to back; gpt2
+decodes 32 tokens after a 992-token prompt. Pruning is not modelled yet, so
+spatten and dense differ only in area. spatten-eighth's key and value
+buffers (24.5 KB, 261 rows of 96 B) cannot hold a 384-token head (36 KB),
+so there bert-base streams every head's keys and values once per query:
+hence its DRAM traffic. "eff" is the run's floor (memory or compute bound,
+docs/stats.md) over its cycles.
+EOF
 echo
 echo "== spatten.yaml x gpt2-small, with --check against the golden model =="
 "$bin" run --check --config configs/spatten.yaml --workload workloads/gpt2-small.yaml
