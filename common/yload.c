@@ -21,6 +21,7 @@
 #define YL_STR_MAX 1024   /* largest string/path field a schema may declare */
 #define YL_KEY_MAX 128    /* longest dotted key path */
 #define YL_SHOW_MAX 48    /* characters of a bad value quoted in messages */
+#define YL_SHOWN_LEN (4 * YL_SHOW_MAX + 8) /* room for it escaped */
 #define YL_TEXT_MAX (4 * YL_STR_MAX + 64) /* one formatted value */
 
 /* A parsed or read-back value; self-contained (strings are copied). */
@@ -246,14 +247,29 @@ static int yl_fail(const yl_ctx_t *c, yaml_mark_t m, const char *key,
   return err_at(c->e, c->origin, line, col, key, "%s", msg);
 }
 
+/* Up to YL_SHOW_MAX bytes of t for a one-line message: printable ASCII as
+ * is, anything else (control bytes, non-ASCII, a truncated UTF-8
+ * sequence) as \xNN, and "..." when cut short. */
+static void yl_printable(const char *t, char *buf, size_t len) {
+  size_t n = 0, i;
+  buf[0] = '\0';
+  for (i = 0; t[i] && i < YL_SHOW_MAX && n + 5 < len; i++) {
+    unsigned char ch = (unsigned char)t[i];
+    n += (size_t)snprintf(buf + n, len - n, ch >= 0x20 && ch < 0x7f ? "%c"
+                                                                     : "\\x%02x",
+                          ch);
+  }
+  if (t[i] && n + 4 < len) snprintf(buf + n, len - n, "...");
+}
+
 /* How a node looks in "got ...": plain text as is, quoted text in quotes. */
 static void yl_show(const yaml_node_t *n, char *buf, size_t len) {
-  const char *t = (const char *)n->data.scalar.value;
-  const char *more = strlen(t) > YL_SHOW_MAX ? "..." : "";
+  char p[YL_SHOWN_LEN - 2]; /* leaves room for the quotes */
+  yl_printable((const char *)n->data.scalar.value, p, sizeof p);
   if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-    snprintf(buf, len, "%.*s%s", YL_SHOW_MAX, t, more);
+    snprintf(buf, len, "%s", p);
   else
-    snprintf(buf, len, "\"%.*s%s\"", YL_SHOW_MAX, t, more);
+    snprintf(buf, len, "\"%s\"", p);
 }
 
 static const char *yl_kind(const yaml_node_t *n) {
@@ -291,7 +307,7 @@ static int yl_syntax(const yl_ctx_t *c, const yaml_parser_t *p,
 static int yl_number(const yl_ctx_t *c, const yl_key_t *k, yl_type_t t,
                      const yaml_node_t *n, const char *want, yl_val_t *v) {
   const char *text = (const char *)n->data.scalar.value;
-  char shown[YL_SHOW_MAX + 8], range[100];
+  char shown[YL_SHOWN_LEN], range[100];
   yl_num_t r;
   double x = 0;
   yl_show(n, shown, sizeof shown);
@@ -323,7 +339,7 @@ static int yl_textual(const yl_ctx_t *c, const yl_key_t *k,
   const char *t = (const char *)n->data.scalar.value;
   const char *base = (k->type == YL_PATH && c->dir && t[0] && t[0] != '/')
                          ? c->dir : "";
-  char shown[YL_SHOW_MAX + 8];
+  char shown[YL_SHOWN_LEN];
   int len;
   yl_show(n, shown, sizeof shown);
   if (strlen(t) != n->data.scalar.length)
@@ -349,7 +365,7 @@ static int yl_textual(const yl_ctx_t *c, const yl_key_t *k,
 static int yl_scalar(const yl_ctx_t *c, const yl_key_t *k, yl_type_t t,
                      const yaml_node_t *n, yl_val_t *v) {
   const char *text = (const char *)n->data.scalar.value;
-  char shown[YL_SHOW_MAX + 8], want[200];
+  char shown[YL_SHOWN_LEN], want[200];
   yl_show(n, shown, sizeof shown);
   if (t != k->type) snprintf(want, sizeof want, "an integer");
   else yl_expect(k, want, sizeof want);
@@ -812,9 +828,12 @@ int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
   char key[YL_KEY_MAX + 1];
   yl_val_t v;
   int idx, kcol = line ? 1 : 0;
-  if (!eq)
+  if (!eq) {
+    char shown[YL_SHOWN_LEN];
+    yl_printable(assignment, shown, sizeof shown);
     return err_at(e, origin, line, kcol, "(set)",
-                  "no '=' (got %.60s, expected key=value)", assignment);
+                  "no '=' (got %s, expected key=value)", shown);
+  }
   while (*k0 == ' ') k0++;
   for (k1 = eq; k1 > k0 && k1[-1] == ' ';) k1--;
   snprintf(key, sizeof key, "%.*s", (int)(k1 - k0), k0);

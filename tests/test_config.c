@@ -431,3 +431,18 @@ Test(config, hash_sees_every_value) {
   cr_assert_eq(cfg_set(&b, "area.topk_mm2=0.002", &e), 0, "%s", e.msg);
   cr_expect_eq(cfg_hash(&a), cfg_hash(&b));
 }
+
+/* A bad value is shown on one line and in plain ASCII, whatever bytes it
+ * holds: control and non-ASCII bytes appear as \xNN. */
+Test(config, bad_values_are_shown_escaped) {
+  char path[256];
+  cfg_t c;
+  err_t e;
+  cr_assert_not_null(tu_write(path, sizeof path, "esc.yaml",
+                              "clock_ghz: \"1\\n\xc3\xa9\"\n"));
+  cr_assert_eq(cfg_load(path, &c, &e), 2);
+  cr_expect(strstr(e.msg, "(got \"1\\x0a\\xc3\\xa9\","), "%s", e.msg);
+  cfg_defaults(&c);
+  cr_assert_eq(cfg_set(&c, "no equals \x01 sign", &e), 2);
+  cr_expect(strstr(e.msg, "(got no equals \\x01 sign,"), "%s", e.msg);
+}
