@@ -21,7 +21,8 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 LIB     := $(BUILD)/libattnsim.a
 BIN     := $(BUILD)/attnsim
 
-DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config
+DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
+            clang libclang-rt-14-dev valgrind
 
 .PHONY: all deps run test test-asan bench clean
 all: $(BIN) $(LIB)
@@ -79,4 +80,5 @@ bench: deps
 clean:
 	rm -rf build build-asan
 
+-include fuzz/fuzz.mk
 -include $(LIB_OBJS:.o=.d) $(BUILD)/obj/cli/attnsim.d
