@@ -2,7 +2,8 @@
 #   make / make all   build build/attnsim and build/libattnsim.a
 #   make deps         install missing Debian packages (or print the apt-get line)
 #   make run          the default study on the bundled configs and workloads
-#   make test         every test (Criterion); make test-asan: same under ASan+UBSan
+#   make test         every test (Criterion); make test-asan: same under
+#                     ASan+UBSan; make test-valgrind: same under memcheck
 #   make bench        simulated cycles per second, wall time; bench/results.txt
 CC      ?= cc
 BUILD   ?= build
@@ -24,7 +25,7 @@ BIN     := $(BUILD)/attnsim
 DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
             clang libclang-rt-14-dev valgrind
 
-.PHONY: all deps run test test-asan bench clean
+.PHONY: all deps run test test-asan test-valgrind bench clean
 all: $(BIN) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -72,6 +73,15 @@ test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  EXTRA_CFLAGS="$(SANITIZE) $(EXTRA_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" test
+
+# Memcheck over the whole suite, the CLI runs the tests start included:
+# any error or definite leak fails (exit 99).
+VALGRIND := valgrind -q --trace-children=yes \
+  --trace-children-skip='/bin/*,/usr/bin/*' --error-exitcode=99 \
+  --leak-check=full --errors-for-leak-kinds=definite
+test-valgrind: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@RUNNER="$(VALGRIND)" sh tests/run.sh $(BUILD) $(TEST_BINS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

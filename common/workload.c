@@ -76,6 +76,18 @@ void wl_defaults(wl_t *w) {
 }
 
 /* Cross-field rules for the phase's shape. */
+/* Elements of the K tensor, in 64 bits (every factor is range-checked, so
+ * the product cannot overflow). */
+static int64_t wl_elems(const wl_t *w) {
+  int64_t toks = 0;
+  int c;
+  if (w->phase == WL_DECODE)
+    toks = (int64_t)w->prompt + w->generate;
+  else
+    for (c = 0; c < w->ncases && c < WL_MAX_CASES; c++) toks += w->tokens[c];
+  return (int64_t)w->layers * w->heads * w->head_dim * toks;
+}
+
 static int wl_check_shape(const wl_t *w, const char *origin,
                           const yl_mark_t *marks, err_t *e) {
   const char *k;
@@ -83,6 +95,12 @@ static int wl_check_shape(const wl_t *w, const char *origin,
     return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
                       "decode runs one case and ignores prefill.tokens (got %d "
                       "entries with phase decode, expected 1)", w->ncases);
+  if (wl_elems(w) > WL_MAX_ELEMS)
+    return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
+                      "workload too large (got %lld elements per tensor: "
+                      "layers x heads x tokens x head_dim over all cases, "
+                      "expected <= %lld)",
+                      (long long)wl_elems(w), (long long)WL_MAX_ELEMS);
   if (w->phase == WL_DECODE && w->prompt + w->generate > WL_MAX_POS) {
     k = !yl_is_set(&wl_schema, marks, "decode.generate") &&
                 yl_is_set(&wl_schema, marks, "decode.prompt")

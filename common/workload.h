@@ -22,6 +22,11 @@
 #include "err.h"
 
 #define WL_MAX_CASES 16
+/* Elements of one tensor (K, summed over cases, layers, heads, tokens and
+ * head_dim) a workload may have: the simulator holds K and V as 16-bit
+ * values, so this bounds them to 4 GiB, checked before anything is
+ * allocated. */
+#define WL_MAX_ELEMS ((int64_t)1 << 30)
 #define WL_PATH_MAX 512
 
 typedef enum { WL_PREFILL = 0, WL_DECODE = 1 } wl_phase_t;

@@ -2,13 +2,14 @@
 # Run every Criterion test binary, then print one closing line that sums
 # them: "tests: N passed, N failed". Exit 1 if any binary failed.
 # Usage: tests/run.sh BUILD_DIR BIN...   (CLI tests run $BUILD_DIR/attnsim)
+# $RUNNER, if set, prefixes every test binary (make test-valgrind).
 build=$1; shift
 export ATTNSIM="$build/attnsim"
 passed=0; failed=0; bad=""
 log="$build/tests/last.log"
 mkdir -p build/tests/tmp
 for t in "$@"; do
-  "$t" --jobs 2 >"$log" 2>&1; rc=$?
+  $RUNNER "$t" --jobs 2 >"$log" 2>&1; rc=$?
   line=$(grep 'Synthesis:' "$log" | tail -n 1)
   counts=$(echo "$line" | awk -F'|' '{
     for (i = 1; i <= NF; i++) { split($i, kv, ": "); v[kv[1]] = kv[2] + 0 }

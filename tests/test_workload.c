@@ -203,12 +203,28 @@ Test(workload, text_round_trip_of_awkward_values) {
   cr_assert_lt(wl_to_text(&w, text, sizeof text), (int)sizeof text);
   cr_assert_eq(wl_from_text(&back, text, "hdr", &e), 0, "%s\n%s", e.msg, text);
   expect_same(&w, &back);
-  /* sixteen cases survive too */
+  /* sixteen cases survive too (one head keeps them within WL_MAX_ELEMS) */
+  w.layers = w.heads = 1;
   w.source = WL_SYNTHETIC;
   w.ncases = WL_MAX_CASES;
   wl_to_text(&w, text, sizeof text);
   cr_assert_eq(wl_from_text(&back, text, "hdr", &e), 0, "%s", e.msg);
   expect_same(&w, &back);
+}
+
+/* Sizes are checked before anything is allocated: a workload bigger than
+ * WL_MAX_ELEMS per tensor is refused with the limit named. */
+Test(workload, refuses_workloads_past_the_element_limit) {
+  char path[256];
+  wl_t w;
+  err_t e;
+  /* 1024 x 1024 x 1024 x 64 = 2^36 elements; "model: {" is 8 columns,
+   * so the key layers starts at 2:9 */
+  tu_write(path, sizeof path, "huge.yaml",
+           "phase: prefill\nmodel: {layers: 1024, heads: 1024, head_dim: 64}\n"
+           "prefill: {tokens: 1024}\n");
+  tu_expect_at(wl_load(path, &w, &e), &e, path, 2, 9, "model.layers");
+  cr_expect(strstr(e.msg, "expected <= 1073741824"), "%s", e.msg);
 }
 
 Test(workload, to_text_reports_the_size_needed) {
