@@ -2,7 +2,7 @@
 # make bench: simulated cycles per second and wall time per workload.
 # Usage: bench/bench.sh BIN OUTFILE. Figures go to stdout and OUTFILE.
 # Wall time is measured around the whole command (load, compile, simulate,
-# check, report), best of three runs.
+# check, report), best of three runs; peak resident memory by GNU time.
 set -e
 bin=$1; out=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -20,19 +20,23 @@ bench() {
   name=$1; shift
   best=""
   for i in 1 2 3; do
-    t0=$(now); "$bin" run --quiet --csv "$tmp/r.csv" "$@" >/dev/null; t1=$(now)
+    t0=$(now)
+    /usr/bin/time -f %M -o "$tmp/rss" "$bin" run --quiet --csv "$tmp/r.csv" "$@" >/dev/null
+    t1=$(now)
     best=$(awk -v a="$t0" -v b="$t1" -v c="$best" \
       'BEGIN { w = b - a; if (c != "" && c + 0 < w) w = c; printf "%.3f", w }')
   done
   cyc=$(csv_get "$tmp/r.csv" cycles)
   rate=$(echo "$cyc $best" | awk '{ printf "%.1f", $1 / $2 / 1e6 }')
-  printf '%-44s %14s %9s s %10s M cycles/s\n' "$name" "$cyc" "$best" "$rate" | tee -a "$tmp/res"
+  rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
+  printf '%-44s %12s %8s s %6s M/s %7s MB\n' "$name" "$cyc" "$best" "$rate" "$rss" \
+    | tee -a "$tmp/res"
 }
 
 {
   echo "attnsim bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(uname -m), $(nproc) cores"
   echo "$("$bin" version)"
-  printf '%-44s %14s %11s %21s\n' workload "sim cycles" "wall" "sim rate"
+  printf '%-44s %12s %10s %10s %10s\n' workload "sim cycles" "wall" "sim rate" "peak RSS"
 } > "$tmp/res"
 cat "$tmp/res"
 bench "gpt2-small decode, spatten" \
