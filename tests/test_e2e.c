@@ -432,15 +432,18 @@ Test(e2e, corrupted_instruction_is_bad_input) {
 }
 
 /* SIGTERM mid-run: exit status 130 and no output file, final or
- * temporary, left behind. gpt2-medium runs for seconds, the signal comes
- * after 0.3 s. */
+ * temporary, left behind. The signal is sent once the timeline's
+ * temporary file exists (so the run is under way); gpt2-medium then runs
+ * for seconds more. */
 Test(cli, killed_run_leaves_nothing) {
   int rc = sh("rm -f build/tests/tmp/killed.*; "
               "\"${ATTNSIM:-build/attnsim}\" run --config configs/spatten.yaml "
               "--workload workloads/gpt2-medium.yaml --quiet "
               "--json build/tests/tmp/killed.json "
               "--timeline build/tests/tmp/killed.tl.json & pid=$!; "
-              "sleep 0.3; kill -TERM $pid; wait $pid; rc=$?; "
+              "for i in $(seq 300); do ls build/tests/tmp/killed.tl.json.tmp.* "
+              ">/dev/null 2>&1 && break; sleep 0.05; done; "
+              "kill -TERM $pid; wait $pid; rc=$?; "
               "ls build/tests/tmp/killed.* >/dev/null 2>&1 && exit 3; exit $rc");
   cr_expect_eq(rc, 130, "exit %d (3: a file was left behind)", rc);
 }
