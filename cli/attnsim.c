@@ -2,9 +2,11 @@
  * calls the library, prints errors as "attnsim: <message>" and exits with
  * 0 (success), 1 (check mismatch or run failure), 2 (bad input or usage)
  * or 130 (interrupted). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "compile.h"
@@ -112,6 +114,22 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
     }
   }
   return 0;
+}
+
+/* fopen for an input file; a folder or a missing file is bad input. */
+static FILE *open_input(const char *path, const char *mode, err_t *e) {
+  struct stat st;
+  FILE *f = fopen(path, mode);
+  if (!f) {
+    err_at(e, path, 0, 0, "input", "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    err_at(e, path, 0, 0, "input", "cannot open: %s", strerror(EISDIR));
+    return NULL;
+  }
+  return f;
 }
 
 static int load_config(const opts_t *o, cfg_t *c, err_t *e) {
@@ -245,8 +263,7 @@ static int cmd_sim(const opts_t *o) {
   err_clear(&e);
   if (!o->input) return usage_error("%s", "sim needs a TRACE file");
   if (load_config(o, &c, &e)) return fail(&e);
-  if (!(f = fopen(o->input, "rb")))
-    return err_at(&e, o->input, 0, 0, "trace", "cannot open"), fail(&e);
+  if (!(f = open_input(o->input, "rb", &e))) return fail(&e);
   if (trr_open(&tr, f, o->input, &e)) {
     fclose(f);
     return fail(&e);
@@ -282,8 +299,7 @@ static int cmd_convert(const opts_t *o, int to_text) {
   int rc;
   err_clear(&e);
   if (!o->input) return usage_error("%s", "expected an input file");
-  if (!(in = fopen(o->input, to_text ? "rb" : "r")))
-    return err_at(&e, o->input, 0, 0, "input", "cannot open"), fail(&e);
+  if (!(in = open_input(o->input, to_text ? "rb" : "r", &e))) return fail(&e);
   if (!to_text && (!o->out || strcmp(o->out, "-") == 0)) {
     fclose(in);
     return usage_error("%s", "asm needs -o TRACE (a seekable file)");

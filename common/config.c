@@ -247,7 +247,7 @@ int cfg_load(const char *path, cfg_t *c, err_t *e) {
 int cfg_set(cfg_t *c, const char *assignment, err_t *e) {
   yl_mark_t marks[CFG_NKEYS] = {{0}};
   cfg_t tmp = *c;
-  if (yl_set(&cfg_schema, assignment, "<--set>", 0, &tmp, marks, e) ||
+  if (yl_set(&cfg_schema, assignment, "<--set>", 0, 0, &tmp, marks, e) ||
       cfg_check(&tmp, "<--set>", marks, e))
     return e->status;
   *c = tmp;

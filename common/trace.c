@@ -1,5 +1,6 @@
 #include "trace.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,12 @@ int trr_open(trace_reader_t *r, FILE *f, const char *name, err_t *e) {
     return err_at(e, name, 0, 0, "header", "truncated trace header");
   }
   text[n] = '\0';
+  if (memchr(text, '\0', n)) {
+    free(text);
+    return err_at(e, name, 0, 0, "header",
+                  "NUL byte in the workload text (expected %u bytes of text)",
+                  n);
+  }
   rc = wl_from_text(&r->hdr.wl, text, name, e);
   free(text);
   return rc;
@@ -173,14 +180,23 @@ static char *strip(char *s) {
 typedef struct asm_state {
   char *wl_text;
   size_t wl_len, wl_cap;
+  int *wl_lines;     /* file line of each .workload line */
+  int wl_n, wl_col;  /* lines so far; column of the first assignment */
   uint64_t hash;
   int have_version, have_hash;
   trace_writer_t w;
   int opened;
 } asm_state_t;
 
-static int asm_append_wl(asm_state_t *st, const char *kv) {
+/* Keep one ".workload key=value" line and where it came from. */
+static int asm_append_wl(asm_state_t *st, const char *kv, int lineno,
+                         int col) {
   size_t n = strlen(kv);
+  int *lines = realloc(st->wl_lines, (size_t)(st->wl_n + 1) * sizeof *lines);
+  if (!lines) return -1;
+  st->wl_lines = lines;
+  st->wl_lines[st->wl_n++] = lineno;
+  st->wl_col = col;
   if (st->wl_len + n + 2 > st->wl_cap) {
     size_t cap = st->wl_cap ? 2 * st->wl_cap + n : 4096 + n;
     char *p = realloc(st->wl_text, cap);
@@ -195,27 +211,31 @@ static int asm_append_wl(asm_state_t *st, const char *kv) {
   return 0;
 }
 
+/* s is the directive with blanks and comment stripped; it starts at
+ * column col of line lineno. */
 static int asm_directive(asm_state_t *st, char *s, const char *name,
-                         int lineno, err_t *e) {
+                         int lineno, int col, err_t *e) {
   char *end;
   if (strncmp(s, ".version ", 9) == 0) {
     unsigned long v = strtoul(s + 9, &end, 0);
     if (*end || v != TRACE_VERSION)
-      return err_at(e, name, lineno, 10, ".version",
+      return err_at(e, name, lineno, col + 9, ".version",
                     "unsupported version (got %s, expected %u)", s + 9,
                     TRACE_VERSION);
     st->have_version = 1;
   } else if (strncmp(s, ".config_hash ", 13) == 0) {
+    errno = 0;
     st->hash = strtoull(s + 13, &end, 0);
-    if (*end || end == s + 13)
-      return err_at(e, name, lineno, 14, ".config_hash",
-                    "expected a number (got %s)", s + 13);
+    if (*end || end == s + 13 || errno == ERANGE || s[13] == '-')
+      return err_at(e, name, lineno, col + 13, ".config_hash",
+                    "expected a 64-bit number (got %.40s)", s + 13);
     st->have_hash = 1;
   } else if (strncmp(s, ".workload ", 10) == 0) {
     if (st->opened)
       return err_at(e, name, lineno, 1, ".workload",
                     "workload lines must come before instructions");
-    if (asm_append_wl(st, s + 10)) return err_set(e, ERR_RUN, "out of memory");
+    if (asm_append_wl(st, s + 10, lineno, col + 10))
+      return err_set(e, ERR_RUN, "out of memory");
   } else {
     return err_at(e, name, lineno, 1, "directive", "unknown directive (got %s)",
                   s);
@@ -229,7 +249,8 @@ static int asm_begin(asm_state_t *st, FILE *out, const char *name,
   if (!st->have_version || !st->have_hash)
     return err_at(e, name, lineno, 1, "header",
                   "expected .version and .config_hash before instructions");
-  if (wl_from_text(&wl, st->wl_text ? st->wl_text : "", name, e))
+  if (wl_from_text_at(&wl, st->wl_text ? st->wl_text : "", name, st->wl_lines,
+                      st->wl_col, e))
     return ERR_BAD_INPUT;
   st->opened = 1;
   return trw_open(&st->w, out, st->hash, &wl, e);
@@ -237,22 +258,25 @@ static int asm_begin(asm_state_t *st, FILE *out, const char *name,
 
 int trace_asm(FILE *in, const char *name, FILE *out, err_t *e) {
   asm_state_t st;
-  char buf[1024], *s;
+  char *buf = NULL, *s;
+  size_t cap = 0;
   int lineno = 0, rc = 0;
   insn_t ins;
   memset(&st, 0, sizeof st);
-  while (!rc && fgets(buf, sizeof buf, in)) {
+  while (!rc && getline(&buf, &cap, in) >= 0) {
     lineno++;
-    s = strip(buf);
+    s = strip(buf); /* blanks and comment cut; buf keeps the indentation */
     if (!*s) continue;
     if (*s == '.')
-      rc = asm_directive(&st, s, name, lineno, e);
+      rc = asm_directive(&st, s, name, lineno, (int)(s - buf) + 1, e);
     else if (!(rc = st.opened ? 0 : asm_begin(&st, out, name, lineno, e)) &&
-             !(rc = isa_parse(s, &ins, name, lineno, e)))
+             !(rc = isa_parse(buf, &ins, name, lineno, e)))
       rc = trw_put(&st.w, &ins, e);
   }
   if (!rc && !st.opened) rc = asm_begin(&st, out, name, lineno, e);
   if (!rc) rc = trw_close(&st.w, e);
+  free(buf);
   free(st.wl_text);
+  free(st.wl_lines);
   return rc;
 }

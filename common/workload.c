@@ -158,7 +158,7 @@ int wl_load(const char *path, wl_t *w, err_t *e) {
 /* No cross-field check here: a workload may pass through invalid states
  * between overrides. Callers run wl_validate after the last one. */
 int wl_set(wl_t *w, const char *assignment, err_t *e) {
-  return yl_set(&wl_schema, assignment, "<--set>", 0, w, NULL, e);
+  return yl_set(&wl_schema, assignment, "<--wset>", 0, 0, w, NULL, e);
 }
 
 void wl_dump(const wl_t *w, FILE *f) {
@@ -172,8 +172,11 @@ int wl_to_text(const wl_t *w, char *buf, size_t len) {
 }
 
 /* Lines "key=value" (wl_to_text's format); blank lines are skipped, a key
- * given twice is an error, errors point at origin:line:col. */
-int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e) {
+ * given twice is an error. Line i (from 1) of text came from line
+ * lines[i-1] of origin, where its assignment starts at column col0; with
+ * lines NULL, text is the file itself (lines count from 1, col0 = 1). */
+int wl_from_text_at(wl_t *w, const char *text, const char *origin,
+                    const int *lines, int col0, err_t *e) {
   yl_mark_t marks[WL_NKEYS] = {{0}};
   char line[8192];
   wl_t tmp;
@@ -181,20 +184,25 @@ int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e) {
   wl_defaults(&tmp);
   for (const char *p = text; *p; lineno++) {
     size_t n = strcspn(p, "\n");
+    int at = lines ? lines[lineno - 1] : lineno;
     if (n >= sizeof line)
-      return err_at(e, origin, lineno, 1, "(text)",
+      return err_at(e, origin, at, col0, "(text)",
                     "line too long (got %zu bytes, expected < %zu)", n,
                     sizeof line);
     memcpy(line, p, n);
     line[n - (n > 0 && p[n - 1] == '\r')] = '\0';
     p += n + (p[n] == '\n');
     if (line[strspn(line, " \t")] &&
-        yl_set(&wl_schema, line, origin, lineno, &tmp, marks, e))
+        yl_set(&wl_schema, line, origin, at, col0, &tmp, marks, e))
       return e->status;
   }
   if (wl_check(&tmp, origin, marks, e)) return e->status;
   *w = tmp;
   return 0;
+}
+
+int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e) {
+  return wl_from_text_at(w, text, origin, NULL, 1, e);
 }
 
 void wl_doc(FILE *f) { yl_doc(&wl_schema, f); }

@@ -69,6 +69,10 @@ int wl_to_text(const wl_t *w, char *buf, size_t len);
 /* Rebuild a workload from wl_to_text's output (defaults, then wl_set per
  * line, then wl_validate); origin names the source in errors. */
 int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e);
+/* The same where line i (from 1) of text came from line lines[i-1] of
+ * origin, its assignment starting at column col0 (text traces). */
+int wl_from_text_at(wl_t *w, const char *text, const char *origin,
+                    const int *lines, int col0, err_t *e);
 void wl_doc(FILE *f);
 
 /* Shape helpers shared by the compiler, the simulator and the golden model. */

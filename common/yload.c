@@ -20,6 +20,7 @@
 
 #define YL_STR_MAX 1024   /* largest string/path field a schema may declare */
 #define YL_KEY_MAX 128    /* longest dotted key path */
+#define YL_FILE_MAX (16 << 20) /* largest YAML file read (bytes) */
 #define YL_SHOW_MAX 48    /* characters of a bad value quoted in messages */
 #define YL_SHOWN_LEN (4 * YL_SHOW_MAX + 8) /* room for it escaped */
 #define YL_TEXT_MAX (4 * YL_STR_MAX + 64) /* one formatted value */
@@ -45,6 +46,8 @@ typedef struct yl_ctx {
   void *obj;
   yl_mark_t *marks;          /* NULL when the caller does not track keys */
   err_t *e;
+  const char *src;           /* the YAML text being parsed, for marks */
+  size_t srclen;
 } yl_ctx_t;
 
 /* ---------------------------------------------------------------- schema */
@@ -419,9 +422,14 @@ static int yl_list(const yl_ctx_t *c, const yl_key_t *k, yaml_node_t *n,
   return 0;
 }
 
-/* Reject explicit tags (!!int "4"): the schema alone decides types. */
-static bool yl_untagged(const yaml_node_t *n) {
+/* Reject explicit tags (!!int "4", and !!str 1 too): the schema alone
+ * decides types. libyaml gives an untagged node its default tag, so an
+ * explicit default tag shows only in the source: a tagged node starts at
+ * its '!', which can begin no untagged value. */
+static bool yl_untagged(const yl_ctx_t *c, const yaml_node_t *n) {
   const char *tag = (const char *)n->tag;
+  size_t at = n->start_mark.index;
+  if (c->src && at < c->srclen && c->src[at] == '!') return false;
   return !tag || strcmp(tag, YAML_DEFAULT_SCALAR_TAG) == 0 ||
          strcmp(tag, YAML_DEFAULT_SEQUENCE_TAG) == 0 ||
          strcmp(tag, YAML_DEFAULT_MAPPING_TAG) == 0;
@@ -431,7 +439,7 @@ static bool yl_untagged(const yaml_node_t *n) {
 static int yl_value(const yl_ctx_t *c, const yl_key_t *k, yaml_node_t *n,
                     yl_val_t *v) {
   char want[200];
-  if (!yl_untagged(n))
+  if (!yl_untagged(c, n))
     return yl_fail(c, n->start_mark, k->key,
                    "explicit tag (got %s, expected no tag)",
                    (const char *)n->tag);
@@ -775,19 +783,33 @@ static const char *yl_dir(const char *path, char *buf, size_t len) {
   return buf;
 }
 
-static FILE *yl_open(const char *path, err_t *e) {
+/* The whole file, NUL-terminated, in *len bytes (caller frees), or NULL
+ * with e set. Files larger than YL_FILE_MAX are refused before reading. */
+static char *yl_slurp(const char *path, size_t *len, err_t *e) {
   struct stat st;
   FILE *f = fopen(path, "rb");
+  char *buf = NULL;
   if (!f) {
     err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path, strerror(errno));
     return NULL;
   }
-  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode))
     err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path, strerror(EISDIR));
-    fclose(f);
-    return NULL;
+  else if (st.st_size > YL_FILE_MAX)
+    err_at(e, path, 0, 0, "(file)", "file too large (got %lld bytes, "
+           "expected at most %d)", (long long)st.st_size, YL_FILE_MAX);
+  else if (!(buf = malloc((size_t)st.st_size + 1)))
+    err_set(e, ERR_RUN, "%s: out of memory", path);
+  else if ((*len = fread(buf, 1, (size_t)st.st_size, f)) !=
+           (size_t)st.st_size) {
+    err_set(e, ERR_BAD_INPUT, "%s: cannot read: %s", path, strerror(errno));
+    free(buf);
+    buf = NULL;
+  } else {
+    buf[*len] = '\0';
   }
-  return f;
+  fclose(f);
+  return buf;
 }
 
 int yl_load(const yl_schema_t *s, const char *path, void *obj,
@@ -796,16 +818,17 @@ int yl_load(const yl_schema_t *s, const char *path, void *obj,
   yaml_parser_t p;
   yaml_document_t doc;
   yl_ctx_t c = {s, path, yl_dir(path, dir, sizeof dir), -1, 0, NULL, obj,
-                marks, e};
-  FILE *f = yl_open(path, e);
+                marks, e, NULL, 0};
+  char *text = NULL;
   int rc;
-  if (!f) return e->status;
+  if (!(text = yl_slurp(path, &c.srclen, e))) return e->status;
+  c.src = text;
   if (marks) memset(marks, 0, sizeof *marks * (size_t)s->n);
   if (!yaml_parser_initialize(&p)) {
-    fclose(f);
-    return err_set(e, ERR_BAD_INPUT, "%s: out of memory", path);
+    free(text);
+    return err_set(e, ERR_RUN, "%s: out of memory", path);
   }
-  yaml_parser_set_input_file(&p, f);
+  yaml_parser_set_input_string(&p, (const unsigned char *)text, c.srclen);
   if (!yaml_parser_load(&p, &doc)) {
     rc = yl_syntax(&c, &p, "(syntax)");
   } else {
@@ -815,33 +838,34 @@ int yl_load(const yl_schema_t *s, const char *path, void *obj,
     if (rc == 0) rc = yl_no_more(&c, &p, "(root)");
   }
   yaml_parser_delete(&p);
-  fclose(f);
+  free(text);
   return rc;
 }
 
 /* ------------------------------------------------------ set and defaults */
 
 int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
-           int line, void *obj, yl_mark_t *marks, err_t *e) {
+           int line, int col0, void *obj, yl_mark_t *marks, err_t *e) {
   const char *eq = strchr(assignment, '='), *k0 = assignment, *k1;
-  yl_ctx_t c = {s, origin, NULL, line, 0, NULL, obj, marks, e};
+  yl_ctx_t c = {s, origin, NULL, line, 0, NULL, obj, marks, e, NULL, 0};
   char key[YL_KEY_MAX + 1];
   yl_val_t v;
-  int idx, kcol = line ? 1 : 0;
+  int idx, kcol;
+  while (*k0 == ' ') k0++;
+  kcol = line ? col0 + (int)(k0 - assignment) : 0;
   if (!eq) {
     char shown[YL_SHOWN_LEN];
     yl_printable(assignment, shown, sizeof shown);
     return err_at(e, origin, line, kcol, "(set)",
                   "no '=' (got %s, expected key=value)", shown);
   }
-  while (*k0 == ' ') k0++;
   for (k1 = eq; k1 > k0 && k1[-1] == ' ';) k1--;
   snprintf(key, sizeof key, "%.*s", (int)(k1 - k0), k0);
   if ((idx = yl_find(s, key)) < 0) return yl_unknown(&c, line, kcol, key);
   if (marks && marks[idx].set && marks[idx].line > 0)
     return err_at(e, origin, line, kcol, key,
                   "duplicate key (first set at line %d)", marks[idx].line);
-  c.col = (int)(eq - assignment) + 2; /* 1-based column after '=' */
+  c.col = col0 + (int)(eq - assignment) + 1; /* column after '=' */
   if (yl_parse_text(&c, &s->keys[idx], eq + 1, &v)) return e->status;
   yl_store(&s->keys[idx], obj, &v);
   if (marks) marks[idx] = (yl_mark_t){true, line, kcol};
@@ -864,7 +888,7 @@ static int yl_schema_ok(const yl_key_t *k, err_t *e) {
 }
 
 int yl_defaults(const yl_schema_t *s, void *obj, err_t *e) {
-  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, obj, NULL, e};
+  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, obj, NULL, e, NULL, 0};
   yl_val_t v;
   for (int i = 0; i < s->n; i++) {
     if (yl_schema_ok(&s->keys[i], e)) return e->status;
@@ -878,7 +902,7 @@ int yl_defaults(const yl_schema_t *s, void *obj, err_t *e) {
 static void yl_default_text(const yl_schema_t *s, const yl_key_t *k,
                             char *buf, size_t len) {
   err_t e;
-  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, NULL, NULL, &e};
+  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, NULL, NULL, &e, NULL, 0};
   yl_val_t v;
   buf[0] = '\0';
   if (yl_parse_text(&c, k, k->def, &v) == 0) yl_fmt(k, &v, buf, len);

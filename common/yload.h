@@ -87,12 +87,12 @@ int yl_load(const yl_schema_t *s, const char *path, void *obj,
             yl_mark_t *marks, err_t *e);
 /* Apply one "key=value"; value is parsed as a YAML scalar or flow list
  * (an empty value is "" for strings and paths, an error otherwise).
- * line > 0 locates errors at origin:line:col (col within assignment) and
- * makes a key already marked at a line a duplicate; line 0 gives
- * "origin: key: ..." and lets a later override win. marks may be NULL.
- * YL_PATH values are stored as given (not resolved). */
+ * line > 0 locates errors at origin:line:col, where the assignment starts
+ * at column col0 of that line, and makes a key already marked at a line a
+ * duplicate; line 0 gives "origin: key: ..." and lets a later override
+ * win. marks may be NULL. YL_PATH values are stored as given. */
 int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
-           int line, void *obj, yl_mark_t *marks, err_t *e);
+           int line, int col0, void *obj, yl_mark_t *marks, err_t *e);
 /* Check stored values against ranges and choices (for structs built or
  * edited in code). Errors point at marks when given. */
 int yl_check(const yl_schema_t *s, const void *obj, const char *origin,

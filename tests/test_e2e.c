@@ -447,3 +447,26 @@ Test(cli, killed_run_leaves_nothing) {
               "ls build/tests/tmp/killed.* >/dev/null 2>&1 && exit 3; exit $rc");
   cr_expect_eq(rc, 130, "exit %d (3: a file was left behind)", rc);
 }
+
+/* A NUL inside the header's workload text is refused, not read as the end
+ * of the text (which would silently drop the keys after it). */
+Test(e2e, nul_in_trace_header_is_refused) {
+  shape_t sh = {1, 1, 8, 0, 1, {2}, 0, 0, 0};
+  cfg_t c;
+  wl_t w = make_wl(&sh, 1);
+  FILE *f = tmpfile(), *g;
+  unsigned char buf[4096];
+  size_t n;
+  trace_reader_t tr;
+  err_t e;
+  cfg_defaults(&c);
+  cr_assert_eq(comp_compile(&c, &w, "cfg", f, &e), 0);
+  rewind(f);
+  n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  buf[36 + 5] = 0; /* inside the first line of the workload text */
+  g = fmemopen(buf, n, "rb");
+  cr_expect_eq(trr_open(&tr, g, "nul.trace", &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "nul.trace: header: NUL byte in the workload text"), "%s", e.msg);
+  fclose(g);
+}

@@ -383,9 +383,9 @@ Test(workload, set_overrides_and_rejects) {
   cr_expect_eq(w.tokens[2], 64);
   cr_assert_eq(wl_set(&w, "tensors.seed=42", &e), 0, "%s", e.msg);
   cr_expect_eq(w.seed, 42);
-  tu_expect_at(wl_set(&w, "model.head=4", &e), &e, "<--set>", 0, 0, "model.head");
-  tu_expect_at(wl_set(&w, "phase=decoding", &e), &e, "<--set>", 0, 0, "phase");
-  tu_expect_at(wl_set(&w, "prefill.tokens=[1, x]", &e), &e, "<--set>", 0, 0,
+  tu_expect_at(wl_set(&w, "model.head=4", &e), &e, "<--wset>", 0, 0, "model.head");
+  tu_expect_at(wl_set(&w, "phase=decoding", &e), &e, "<--wset>", 0, 0, "phase");
+  tu_expect_at(wl_set(&w, "prefill.tokens=[1, x]", &e), &e, "<--wset>", 0, 0,
             "prefill.tokens");
   cr_expect_eq(w.ncases, 3, "a failed set leaves the workload alone");
 }

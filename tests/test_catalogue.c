@@ -1,0 +1,892 @@
+/* test_catalogue.c - a catalogue of malformed inputs, each run through the
+ * real command line ($ATTNSIM, default build/attnsim).
+ *
+ * Every row must exit with status 2 and print one message on stderr that
+ * starts "attnsim: " and names its place: the input's path (or "<--set>" /
+ * "<--wset>" for an override, or the option for a usage error) and, where
+ * the format has them, line, column and key. The expected fragments were
+ * worked out by hand from the text written here (columns are 1-based:
+ * "  channels: many" has its value at column 13). Rows that write an output
+ * (--json, --csv, --timeline, -o) must leave neither it nor a temporary
+ * behind.
+ *
+ * Formats: hardware config YAML, workload YAML, text trace (asm), binary
+ * trace (sim, disasm; corrupted copies of a freshly compiled trace), .npy
+ * tensors (a workload whose K file is bad), and the command line itself.
+ *
+ * A row whose bug flag is set fails today: its comment names the
+ * program's answer, the row holds what it should say, and a failure
+ * message starts "[known bug]" (none is set now). Every CLI call runs under `timeout 20`, so a hang fails
+ * its row instead of the suite. CATALOGUE_VERBOSE=1 prints every row's
+ * status and message.
+ */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* ---- running one row --------------------------------------------------- */
+
+/* A scratch folder for this process (Criterion runs each Test() in its own
+ * process, so Tests never share one). */
+static void scratch_dir(char *dir, size_t len) {
+  mkdir("build", 0777);
+  mkdir("build/tests", 0777);
+  mkdir("build/tests/tmp", 0777);
+  snprintf(dir, len, "build/tests/tmp/catalogue-%d", (int)getpid());
+  mkdir(dir, 0777);
+}
+
+static void remove_dir(const char *dir) {
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  cr_expect_eq(system(cmd), 0);
+}
+
+/* Copy tmpl to out with {F} (the input), {O} (the output) and {D} (the
+ * scratch folder) replaced. */
+static void subst(char *out, size_t len, const char *tmpl, const char *f,
+                  const char *o, const char *d) {
+  size_t n = 0;
+  const char *p, *v;
+  for (p = tmpl; *p && n + 1 < len; p++) {
+    v = NULL;
+    if (p[0] == '{' && p[1] && p[2] == '}')
+      v = p[1] == 'F' ? f : p[1] == 'O' ? o : p[1] == 'D' ? d : NULL;
+    if (v) {
+      n += (size_t)snprintf(out + n, len - n, "%s", v);
+      if (n >= len) n = len - 1;
+      p += 2;
+    } else {
+      out[n++] = *p;
+    }
+  }
+  out[n] = '\0';
+}
+
+/* Run "attnsim ARGS" with stderr to errpath; the exit status, 128 + signal
+ * when killed, 124 on a timeout. */
+static int run_cli(const char *args, const char *errpath) {
+  char full[2048];
+  const char *bin = getenv("ATTNSIM");
+  int rc;
+  snprintf(full, sizeof full,
+           "attnsim() { timeout 20 \"%s\" \"$@\"; }; attnsim %s >/dev/null 2>'%s'",
+           bin && *bin ? bin : "build/attnsim", args, errpath);
+  rc = system(full);
+  if (rc == -1) return -1;
+  if (WIFSIGNALED(rc)) return 128 + WTERMSIG(rc);
+  return WEXITSTATUS(rc);
+}
+
+static int exists_with_tmp(const char *out) {
+  char pat[600];
+  glob_t g;
+  int found;
+  if (access(out, F_OK) == 0) return 1;
+  snprintf(pat, sizeof pat, "%s.tmp.*", out);
+  found = glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+  globfree(&g);
+  return found;
+}
+
+/* The checks every row gets. place: a text the message must contain (the
+ * input's path, "<--set>"...) or NULL; want: a further fragment or "";
+ * out: an output path that must not exist afterwards, or NULL. */
+static void expect_bad(const char *row, int bug, const char *args,
+                       const char *place, const char *want, const char *out,
+                       const char *dir) {
+  char errpath[400];
+  const char *tag = bug ? "[known bug] " : "";
+  char *msg;
+  int rc;
+  if (getenv("CATALOGUE_VERBOSE")) fprintf(stderr, "ROW %s\n", row);
+  snprintf(errpath, sizeof errpath, "%s/stderr.txt", dir);
+  if (out) unlink(out);
+  rc = run_cli(args, errpath);
+  msg = tu_slurp(errpath);
+  if (!msg) msg = calloc(1, 1);
+  if (getenv("CATALOGUE_VERBOSE")) fprintf(stderr, "  rc=%d %s", rc, msg);
+  cr_expect_eq(rc, 2, "%srow %s: exit status %d, expected 2\n  attnsim %s\n  stderr: %s",
+               tag, row, rc, args, msg);
+  cr_expect(msg[0] != '\0', "%srow %s: stderr is empty", tag, row);
+  if (msg[0]) { /* one failure for an empty message is enough */
+    cr_expect(strncmp(msg, "attnsim: ", 9) == 0,
+              "%srow %s: stderr does not start with \"attnsim: \": %s", tag, row, msg);
+    if (place)
+      cr_expect(strstr(msg, place) != NULL,
+                "%srow %s: message does not name \"%s\": %s", tag, row, place, msg);
+    if (want && *want)
+      cr_expect(strstr(msg, want) != NULL,
+                "%srow %s: message lacks \"%s\": %s", tag, row, want, msg);
+  }
+  if (out)
+    cr_expect(!exists_with_tmp(out),
+              "%srow %s: output %s (or its temporary) was left behind", tag, row, out);
+  free(msg);
+}
+
+static void write_bytes(const char *path, const void *b, size_t n) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "cannot create %s", path);
+  cr_assert_eq(fwrite(b, 1, n, f), n);
+  cr_assert_eq(fclose(f), 0);
+}
+
+/* n pseudo-random bytes (a fixed LCG, so every run sees the same file). */
+static void garbage(uint8_t *b, size_t n, uint32_t seed) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    b[i] = (uint8_t)(seed >> 24);
+  }
+}
+
+#define GARBAGE_BYTES 256
+
+/* ---- YAML, text traces, overrides and usage ---------------------------- */
+
+enum {
+  IN_TEXT,    /* the input {F} holds text */
+  IN_NONE,    /* no input file: usage errors and overrides */
+  IN_ABSENT,  /* {F} is named but does not exist */
+  IN_GARBAGE  /* {F} holds GARBAGE_BYTES pseudo-random bytes */
+};
+
+typedef struct text_row {
+  char name[40];  /* the input's file name in the scratch folder; row id */
+  int in;         /* IN_* */
+  char text[240]; /* IN_TEXT: the file's contents */
+  char args[220]; /* attnsim arguments: {F} input, {O} output, {D} folder */
+  char want[100]; /* fragment of the message, {F} = the input's path */
+  int bug;        /* fails today, see the comment on the row */
+} text_row_t;
+
+#define CFG "config --config {F}"
+#define CFG_RUN "run --config {F} --workload workloads/gpt2-small.yaml --json {O}"
+#define WL "workload --workload {F}"
+#define WL_RUN "run --config configs/spatten.yaml --workload {F} --json {O}"
+#define WL_COMPILE "compile --config configs/spatten.yaml --workload {F} -o {O}"
+#define ASM "asm {F} -o {O}"
+#define HDR ".version 1\n.config_hash 0x1\n" /* lines 1 and 2 of a text trace */
+#define GPT2 "--workload workloads/gpt2-small.yaml"
+#define SPATTEN "--config configs/spatten.yaml"
+
+static const text_row_t config_rows[] = {
+    /* value "many" of line 3 starts at column 13 */
+    {"cfg-wrong-type.yaml", IN_TEXT, "name: x\ndram:\n  channels: many\n", CFG,
+     "{F}:3:13: dram.channels: wrong type", 0},
+    {"cfg-wrong-type-bool.yaml", IN_TEXT, "features:\n  pruning: yes\n", CFG,
+     "{F}:2:12: features.pruning: wrong type", 0},
+    {"cfg-list-for-number.yaml", IN_TEXT, "clock_ghz: [1, 2]\n", CFG,
+     "{F}:1:12: clock_ghz: wrong type", 0},
+    {"cfg-section-scalar.yaml", IN_TEXT, "dram: 16\n", CFG, "{F}:1:7: dram: wrong type", 0},
+    {"cfg-quoted-number.yaml", IN_TEXT, "dram:\n  channels: \"16\"\n", CFG,
+     "{F}:2:13: dram.channels: quoted value", 0},
+    {"cfg-leading-zero.yaml", IN_TEXT, "core:\n  window: 010\n", CFG,
+     "{F}:2:11: core.window: leading zero", 0},
+    {"cfg-tag-int.yaml", IN_TEXT, "dram:\n  channels: !!int \"4\"\n", CFG,
+     "{F}:2:13: dram.channels: explicit tag", 0},
+    /* "!!str" is libyaml's default tag: only the source shows it */
+    {"cfg-tag-str.yaml", IN_TEXT, "clock_ghz: !!str 1\n", CFG,
+     "{F}:1:12: clock_ghz: explicit tag", 0},
+    /* "\0" is a YAML escape: the string holds a NUL byte */
+    {"cfg-nul-in-string.yaml", IN_TEXT, "name: \"a\\0b\"\n", CFG,
+     "{F}:1:7: name: NUL byte in text", 0},
+    {"cfg-enum.yaml", IN_TEXT, "dram:\n  model: hbm3\n", CFG,
+     "{F}:2:10: dram.model: not a choice", 0},
+    {"cfg-unknown-key.yaml", IN_TEXT, "name: x\nclock_ghz: 1\nturbo: true\n", CFG,
+     "{F}:3:1: turbo: unknown key", 0},
+    {"cfg-unknown-nested.yaml", IN_TEXT, "dram:\n  chanels: 4\n", CFG,
+     "{F}:2:3: dram.chanels: unknown key", 0},
+    {"cfg-dotted-key.yaml", IN_TEXT, "dram.channels: 4\n", CFG,
+     "{F}:1:1: dram.channels: dotted", 0},
+    {"cfg-duplicate-key.yaml", IN_TEXT, "clock_ghz: 1\nclock_ghz: 2\n", CFG,
+     "{F}:2:1: clock_ghz: duplicate key", 0},
+    {"cfg-duplicate-nested.yaml", IN_TEXT, "dram:\n  channels: 4\n  bus_bits: 64\n  channels: 8\n",
+     CFG, "{F}:4:3: dram.channels: duplicate key", 0},
+    {"cfg-zero.yaml", IN_TEXT, "dram:\n  channels: 0\n", CFG,
+     "{F}:2:13: dram.channels: out of range", 0},
+    {"cfg-negative.yaml", IN_TEXT, "core:\n  window: -4\n", CFG,
+     "{F}:2:11: core.window: out of range", 0},
+    /* 2^32 + 16 would wrap to a valid 16 in a 32-bit int */
+    {"cfg-overflow-int32.yaml", IN_TEXT, "softmax:\n  units: 4294967312\n", CFG,
+     "{F}:2:10: softmax.units: out of range", 0},
+    {"cfg-overflow-32.yaml", IN_TEXT, "buffers:\n  key_bytes: 4294967297\n", CFG,
+     "{F}:2:14: buffers.key_bytes: out of range", 0},
+    {"cfg-overflow-64.yaml", IN_TEXT, "buffers:\n  query_bytes: 18446744073709551617\n", CFG,
+     "{F}:2:16: buffers.query_bytes: overflow", 0},
+    {"cfg-float-overflow.yaml", IN_TEXT, "energy:\n  mac_pj: 1e999\n", CFG,
+     "{F}:2:11: energy.mac_pj: overflow", 0},
+    {"cfg-inf.yaml", IN_TEXT, "clock_ghz: .inf\n", CFG, "{F}:1:12: clock_ghz: wrong type", 0},
+    {"cfg-nan.yaml", IN_TEXT, "dram:\n  latency_ns: .nan\n", CFG,
+     "{F}:2:15: dram.latency_ns: wrong type", 0},
+    /* both keys set: the fractional bits are blamed, at their key */
+    {"cfg-cross-field.yaml", IN_TEXT, "datapath:\n  width: 8\n  frac_bits: 8\n", CFG,
+     "{F}:3:3: datapath.frac_bits: fractional bits", 0},
+    {"cfg-empty.yaml", IN_TEXT, "", CFG, "{F}:1:1: (root): empty file", 0},
+    {"cfg-comment-only.yaml", IN_TEXT, "# nothing here\n", CFG, "{F}:1:1: (root): empty file", 0},
+    {"cfg-root-list.yaml", IN_TEXT, "- a\n- b\n", CFG, "{F}:1:1: (root): wrong type", 0},
+    {"cfg-second-document.yaml", IN_TEXT, "name: a\n---\nname: b\n", CFG,
+     "{F}:2:1: (root): second document", 0},
+    /* libyaml stops at the tab that starts line 2 */
+    {"cfg-tab-indent.yaml", IN_TEXT, "dram:\n\tchannels: 4\n", CFG,
+     "{F}:2:1: (syntax): syntax error", 0},
+    /* invalid UTF-8: libyaml's reader gives a byte offset, no line */
+    {"cfg-garbage.yaml", IN_GARBAGE, "", CFG, "{F}: (syntax): unreadable input", 0},
+    {"cfg-absent.yaml", IN_ABSENT, "", CFG, "{F}: cannot open", 0},
+    {"cfg-run-wrong-type.yaml", IN_TEXT, "dram:\n  channels: many\n", CFG_RUN,
+     "{F}:2:13: dram.channels: wrong type", 0},
+    {"cfg-run-duplicate.yaml", IN_TEXT, "name: a\nname: b\n", CFG_RUN,
+     "{F}:2:1: name: duplicate key", 0},
+    {"cfg-run-empty.yaml", IN_TEXT, "", CFG_RUN, "{F}:1:1: (root): empty file", 0},
+};
+
+static const text_row_t workload_rows[] = {
+    {"wl-layers-overflow-32.yaml", IN_TEXT, "model:\n  layers: 4294967297\n", WL,
+     "{F}:2:11: model.layers: out of range", 0},
+    {"wl-tokens-overflow-64.yaml", IN_TEXT, "prefill:\n  tokens: 18446744073709551617\n", WL,
+     "{F}:2:11: prefill.tokens: overflow", 0},
+    /* the second entry of "  tokens: [4, 4294967300]" starts at column 15 */
+    {"wl-tokens-entry-overflow.yaml", IN_TEXT, "prefill:\n  tokens: [4, 4294967300]\n", WL,
+     "{F}:2:15: prefill.tokens: out of range", 0},
+    {"wl-layers-zero.yaml", IN_TEXT, "model:\n  layers: 0\n", WL,
+     "{F}:2:11: model.layers: out of range", 0},
+    {"wl-heads-negative.yaml", IN_TEXT, "model:\n  heads: -1\n", WL,
+     "{F}:2:10: model.heads: out of range", 0},
+    {"wl-tokens-zero.yaml", IN_TEXT, "prefill:\n  tokens: 0\n", WL,
+     "{F}:2:11: prefill.tokens: out of range", 0},
+    {"wl-tokens-empty-list.yaml", IN_TEXT, "prefill:\n  tokens: []\n", WL,
+     "{F}:2:11: prefill.tokens: wrong length", 0},
+    {"wl-tokens-17-cases.yaml", IN_TEXT,
+     "prefill:\n  tokens: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n", WL,
+     "{F}:2:11: prefill.tokens: wrong length", 0},
+    {"wl-tokens-mapping.yaml", IN_TEXT, "prefill:\n  tokens: {a: 1}\n", WL,
+     "{F}:2:11: prefill.tokens: wrong type", 0},
+    {"wl-phase-number.yaml", IN_TEXT, "phase: 3\n", WL, "{F}:1:8: phase: not a choice", 0},
+    {"wl-causal-number.yaml", IN_TEXT, "prefill:\n  causal: 1\n", WL,
+     "{F}:2:11: prefill.causal: wrong type", 0},
+    {"wl-duplicate.yaml", IN_TEXT, "name: a\nphase: decode\nphase: prefill\n", WL,
+     "{F}:3:1: phase: duplicate key", 0},
+    /* "model: {layers: 2, heads: 2, " is 29 characters */
+    {"wl-duplicate-flow.yaml", IN_TEXT, "model: {layers: 2, heads: 2, layers: 3}\n", WL,
+     "{F}:1:30: model.layers: duplicate key", 0},
+    {"wl-unknown.yaml", IN_TEXT, "model:\n  layers: 2\n  hidden: 768\n", WL,
+     "{F}:3:3: model.hidden: unknown key", 0},
+    {"wl-std-nan.yaml", IN_TEXT, "tensors:\n  std: .nan\n", WL,
+     "{F}:2:8: tensors.std: wrong type", 0},
+    {"wl-std-inf.yaml", IN_TEXT, "tensors:\n  std: 1e400\n", WL,
+     "{F}:2:8: tensors.std: overflow", 0},
+    {"wl-std-zero.yaml", IN_TEXT, "tensors:\n  std: 0\n", WL,
+     "{F}:2:8: tensors.std: out of range", 0},
+    {"wl-salience-negative.yaml", IN_TEXT, "tensors:\n  salience: -1\n", WL,
+     "{F}:2:13: tensors.salience: out of range", 0},
+    {"wl-seed-negative.yaml", IN_TEXT, "tensors:\n  seed: -1\n", WL,
+     "{F}:2:9: tensors.seed: wrong type", 0},
+    {"wl-seed-overflow-64.yaml", IN_TEXT, "tensors:\n  seed: 18446744073709551616\n", WL,
+     "{F}:2:9: tensors.seed: overflow", 0},
+    /* 1024^3 x 65535 elements: blamed on model.layers, at its key */
+    {"wl-too-large.yaml", IN_TEXT,
+     "model: {layers: 1024, heads: 1024, head_dim: 1024}\nprefill: {tokens: 65535}\n", WL,
+     "{F}:1:9: model.layers: workload too large", 0},
+    /* "decode: {prompt: 65535, " is 24 characters */
+    {"wl-decode-too-long.yaml", IN_TEXT, "phase: decode\ndecode: {prompt: 65535, generate: 1}\n", WL,
+     "{F}:2:25: decode.generate: sequence too long", 0},
+    {"wl-decode-two-cases.yaml", IN_TEXT, "phase: decode\nprefill: {tokens: [4, 8]}\n", WL,
+     "{F}:2:11: prefill.tokens: decode runs one case", 0},
+    {"wl-npy-missing-path.yaml", IN_TEXT, "tensors:\n  source: npy\n  q: q.npy\n", WL,
+     "{F}:2:3: tensors.source: npy needs three paths", 0},
+    {"wl-empty.yaml", IN_TEXT, "", WL, "{F}:1:1: (root): empty file", 0},
+    {"wl-scalar-root.yaml", IN_TEXT, "just text\n", WL, "{F}:1:1: (root): wrong type", 0},
+    {"wl-garbage.yaml", IN_GARBAGE, "", WL, "{F}: (syntax): unreadable input", 0},
+    {"wl-absent.yaml", IN_ABSENT, "", WL, "{F}: cannot open", 0},
+    {"wl-run-layers-zero.yaml", IN_TEXT, "model:\n  layers: 0\n", WL_RUN,
+     "{F}:2:11: model.layers: out of range", 0},
+    {"wl-compile-unknown.yaml", IN_TEXT, "modle:\n  layers: 2\n", WL_COMPILE,
+     "{F}:1:1: modle: unknown key", 0},
+};
+
+static const text_row_t asm_rows[] = {
+    {"asm-unknown-mnemonic.s", IN_TEXT, HDR "LDX qrow=0 rows=1 addr=0x0\n", ASM,
+     "{F}:3:1: insn: unknown mnemonic", 0},
+    {"asm-missing-operand.s", IN_TEXT, HDR "LDQ qrow=0 addr=0x0\n", ASM,
+     "{F}:3:1: LDQ: missing operand rows", 0},
+    {"asm-operand-16-bits.s", IN_TEXT, HDR "LDQ qrow=65536 rows=1 addr=0x0\n", ASM,
+     "{F}:3:5: qrow: value out of range", 0},
+    /* "LDQ qrow=0 rows=1 " is 18 characters */
+    {"asm-operand-48-bits.s", IN_TEXT, HDR "LDQ qrow=0 rows=1 addr=0x1000000000000\n", ASM,
+     "{F}:3:19: addr: value out of range", 0},
+    {"asm-operand-64-bits.s", IN_TEXT, HDR "SMAX soff=18446744073709551617 len=1\n", ASM,
+     "{F}:3:6: soff: value out of range", 0},
+    {"asm-operand-negative.s", IN_TEXT, HDR "SMAX soff=-1 len=4\n", ASM,
+     "{F}:3:6: soff: value out of range", 0},
+    {"asm-operand-not-number.s", IN_TEXT, HDR "SMAX soff=0 len=four\n", ASM,
+     "{F}:3:13: len:", 0},
+    {"asm-operand-empty.s", IN_TEXT, HDR "SMAX soff= len=4\n", ASM, "{F}:3:6: soff: bad value", 0},
+    {"asm-operand-not-name-value.s", IN_TEXT, HDR "SMAX soff 0 len=4\n", ASM,
+     "{F}:3:6: SMAX: operand 'soff' is not name=value", 0},
+    {"asm-unknown-operand.s", IN_TEXT, HDR "LDQ qrow=0 rows=1 addr=0 krow=1\n", ASM,
+     "{F}:3:26: LDQ: unknown operand 'krow'", 0},
+    {"asm-duplicate-operand.s", IN_TEXT, HDR "LDQ qrow=0 qrow=1 rows=1 addr=0\n", ASM,
+     "{F}:3:12: qrow: operand given twice", 0},
+    {"asm-before-version.s", IN_TEXT, "LDQ qrow=0 rows=1 addr=0x0\n.version 1\n", ASM,
+     "{F}:1:1: header: expected .version", 0},
+    {"asm-no-config-hash.s", IN_TEXT, ".version 1\nNOP\n", ASM, "{F}:2:1: header: expected", 0},
+    {"asm-bad-version.s", IN_TEXT, ".version 2\n.config_hash 0x1\nNOP\n", ASM,
+     "{F}:1:10: .version: unsupported version", 0},
+    {"asm-bad-config-hash.s", IN_TEXT, ".version 1\n.config_hash zz\nNOP\n", ASM,
+     "{F}:2:14: .config_hash: expected a 64-bit number", 0},
+    /* 2^64 does not fit the 64-bit hash field */
+    {"asm-config-hash-overflow.s", IN_TEXT, ".version 1\n.config_hash 0x10000000000000000\nNOP\n",
+     ASM, "{F}:2:14: .config_hash: expected a 64-bit number", 0},
+    {"asm-unknown-directive.s", IN_TEXT, HDR ".align 16\nNOP\n", ASM,
+     "{F}:3:1: directive: unknown directive", 0},
+    {"asm-workload-after-insn.s", IN_TEXT, HDR "NOP\n.workload model.layers=2\n", ASM,
+     "{F}:4:1: .workload: workload lines must come before", 0},
+    /* ".workload model.layers=many" is line 3; the value starts at column
+     * 24 of the file, not of the collected workload text */
+    {"asm-workload-bad-value.s", IN_TEXT, HDR ".workload model.layers=many\nNOP\n", ASM,
+     "{F}:3:24: model.layers: wrong type", 0},
+    /* the key is at line 3, column 11 */
+    {"asm-workload-unknown-key.s", IN_TEXT, HDR ".workload hidden=1\nNOP\n", ASM,
+     "{F}:3:11: hidden: unknown key", 0},
+    /* the second model.layers is line 4, column 11; the first line 3 */
+    {"asm-workload-duplicate.s", IN_TEXT,
+     HDR ".workload model.layers=2\n.workload model.layers=3\nNOP\n", ASM,
+     "{F}:4:11: model.layers: duplicate key (first set at line 3)", 0},
+    /* "  LDQ qrow=65536": qrow= is at column 7, indentation counted */
+    {"asm-indented-operand.s", IN_TEXT, HDR "  LDQ qrow=65536 rows=1 addr=0x0\n", ASM,
+     "{F}:3:7: qrow: value out of range", 0},
+    /* an empty file has no line to point at */
+    {"asm-empty.s", IN_TEXT, "", ASM, "{F}: header: expected .version", 0},
+    {"asm-garbage.s", IN_GARBAGE, "", ASM, "", 0},
+    {"asm-absent.s", IN_ABSENT, "", ASM, "{F}: input: cannot open", 0},
+    /* a folder opens but reads as empty: only the path is asked for */
+    {"asm-directory", IN_NONE, "", "asm {D} -o {O}", "{D}: ", 0},
+};
+
+static const text_row_t usage_rows[] = {
+    {"unknown-command", IN_NONE, "", "frobnicate", "attnsim: unknown command frobnicate", 0},
+    {"unknown-option", IN_NONE, "", "run " SPATTEN " " GPT2 " --frob --json {O}",
+     "attnsim: unknown option --frob", 0},
+    {"check-with-timing-only", IN_NONE, "",
+     "run " SPATTEN " " GPT2 " --check --timing-only --json {O}", "attnsim: --check needs", 0},
+    {"run-missing-config", IN_NONE, "", "run " GPT2 " --json {O}",
+     "attnsim: --config FILE is required", 0},
+    {"compile-missing-config", IN_NONE, "", "compile " GPT2 " -o {O}",
+     "attnsim: --config FILE is required", 0},
+    {"sim-missing-config", IN_NONE, "", "sim {D}/none.trace",
+     "attnsim: --config FILE is required", 0},
+    {"compile-missing-workload", IN_NONE, "", "compile " SPATTEN " -o {O}",
+     "attnsim: --workload FILE is required", 0},
+    {"compile-missing-o", IN_NONE, "", "compile " SPATTEN " " GPT2,
+     "attnsim: compile needs -o TRACE", 0},
+    {"compile-to-stdout", IN_NONE, "", "compile " SPATTEN " " GPT2 " -o -",
+     "attnsim: compile cannot write a trace to stdout", 0},
+    {"option-without-value", IN_NONE, "", "run --config", "attnsim: --config needs a value", 0},
+    {"set-without-value", IN_NONE, "", "run " SPATTEN " " GPT2 " --set",
+     "attnsim: --set needs KEY=VALUE", 0},
+    {"unexpected-argument", IN_NONE, "", "config configs/spatten.yaml extra",
+     "attnsim: unexpected argument extra", 0},
+    {"sim-missing-trace", IN_NONE, "", "sim " SPATTEN, "attnsim: sim needs a TRACE file", 0},
+    {"sim-directory", IN_NONE, "", "sim " SPATTEN " {D} --json {O}", "{D}: ", 0},
+    {"asm-missing-o", IN_NONE, "", "asm configs/spatten.yaml", "attnsim: asm needs -o TRACE", 0},
+    /* overrides: the origin is the option */
+    {"set-wrong-type", IN_NONE, "", "config " SPATTEN " --set dram.channels=many",
+     "<--set>: dram.channels: wrong type", 0},
+    {"set-unknown-key", IN_NONE, "", "config " SPATTEN " --set dram.chanels=4",
+     "<--set>: dram.chanels: unknown key", 0},
+    {"set-no-equals", IN_NONE, "", "config " SPATTEN " --set dram.channels",
+     "<--set>: (set): no '='", 0},
+    {"set-overflow-int32", IN_NONE, "",
+     "run " SPATTEN " " GPT2 " --set dram.channels=4294967312 --json {O}",
+     "<--set>: dram.channels: out of range", 0},
+    {"set-cross-field", IN_NONE, "", "config " SPATTEN " --set datapath.frac_bits=12",
+     "<--set>: datapath.frac_bits: fractional bits", 0},
+    {"wset-overflow-32", IN_NONE, "", "workload " GPT2 " --wset model.layers=4294967297",
+     "<--wset>: model.layers: out of range", 0},
+    {"wset-overflow-64", IN_NONE, "",
+     "compile " SPATTEN " " GPT2 " --wset prefill.tokens=18446744073709551617 -o {O}",
+     "<--wset>: prefill.tokens: overflow", 0},
+    {"wset-unknown-key", IN_NONE, "", "workload " GPT2 " --wset model.hidden=768",
+     "<--wset>: model.hidden: unknown key", 0},
+    /* each value is in range; their product is not */
+    {"wset-too-large", IN_NONE, "",
+     "run " SPATTEN " " GPT2 " --wset model.layers=1024 --wset model.heads=1024 "
+     "--wset model.head_dim=1024 --json {O}",
+     "<--wset>: model.layers: workload too large", 0},
+    /* prompt + generate = 65567; either key may be blamed */
+    {"wset-decode-too-long", IN_NONE, "", "workload " GPT2 " --wset decode.prompt=65535",
+     "<--wset>: decode.", 0},
+};
+
+static void run_text_rows(const text_row_t *rows, size_t n) {
+  char dir[200], in[400], out[400], args[1400], want[600];
+  uint8_t junk[GARBAGE_BYTES];
+  size_t i;
+  scratch_dir(dir, sizeof dir);
+  for (i = 0; i < n; i++) {
+    const text_row_t *r = &rows[i];
+    snprintf(in, sizeof in, "%s/%.*s", dir, (int)sizeof r->name, r->name);
+    snprintf(out, sizeof out, "%s/%.*s.out", dir, (int)sizeof r->name, r->name);
+    unlink(in);
+    if (r->in == IN_TEXT) write_bytes(in, r->text, strlen(r->text));
+    if (r->in == IN_GARBAGE) {
+      garbage(junk, sizeof junk, (uint32_t)i + 1u);
+      junk[0] = 0xff; /* never UTF-8, never a mnemonic or directive */
+      write_bytes(in, junk, sizeof junk);
+    }
+    subst(args, sizeof args, r->args, in, out, dir);
+    subst(want, sizeof want, r->want, in, out, dir);
+    expect_bad(r->name, r->bug, args, r->in == IN_NONE ? NULL : in, want,
+               strstr(r->args, "{O}") ? out : NULL, dir);
+  }
+  remove_dir(dir);
+}
+
+Test(catalogue, config_yaml) {
+  run_text_rows(config_rows, sizeof config_rows / sizeof config_rows[0]);
+}
+
+Test(catalogue, workload_yaml) {
+  run_text_rows(workload_rows, sizeof workload_rows / sizeof workload_rows[0]);
+}
+
+Test(catalogue, text_trace) {
+  run_text_rows(asm_rows, sizeof asm_rows / sizeof asm_rows[0]);
+}
+
+Test(catalogue, usage_and_overrides) {
+  run_text_rows(usage_rows, sizeof usage_rows / sizeof usage_rows[0]);
+}
+
+/* ---- binary traces ------------------------------------------------------ */
+
+/* A corrupted copy of a good trace. The good one is
+ *   compile --config configs/spatten.yaml --workload workloads/bert-base.yaml
+ *           --wset prefill.tokens=4 --wset model.layers=1
+ * whose header text starts "name=\"bert-base\"\nmodel.layers=1\n" (so the
+ * '1' is byte 36 + 17 + 13 = 66) and whose first instructions are
+ *   0 LAYER case=0 layer=0     1 LDK krow=0 rows=4 addr=0x100000
+ *   2 LDV vrow=0 rows=4 ...    3 LDQ qrow=0 rows=1 addr=0x0
+ *   4 QK qrow=0 krow=0 rows=4 soff=0   5 SMAX soff=0 len=4
+ *   6 AV orow=0 vrow=0 rows=4 acc=0 soff=0   7 STO orow=0 addr=0x300000
+ * (checked by trace_control below). An instruction's bytes: 0 op, 1 d,
+ * 2-3 a, 4-5 b, 6-7 c, 8-13 addr, 14-15 e, little-endian. */
+typedef struct trace_row {
+  char name[40];
+  int insn;             /* -1: off counts from the file's start; else from
+                           instruction insn */
+  int off;
+  uint8_t bytes[8];     /* written at off */
+  int nbytes;
+  int keep_insn;        /* -2 keep all; -1 keep keep_off bytes; i: keep up to
+                           instruction i plus keep_off bytes */
+  int keep_off;
+  int grow;             /* zero bytes appended */
+  int junk;             /* 1: the whole file is pseudo-random bytes (then
+                           the patch, if any, is applied) */
+  char args[160];       /* {F} the trace, {O} an output */
+  char want[100];
+  int bug;
+} trace_row_t;
+
+#define SIM "sim " SPATTEN " {F} --json {O}"
+#define KEEP -2, 0, 0, 0 /* keep_insn, keep_off, grow, junk: unchanged */
+
+static const trace_row_t trace_rows[] = {
+    {"tr-magic.trace", -1, 0, {'X'}, 1, KEEP, SIM, "{F}: magic: not an attnsim trace", 0},
+    {"tr-version.trace", -1, 8, {9}, 1, KEEP, SIM, "{F}: version: trace format version 9", 0},
+    {"tr-version-high-byte.trace", -1, 11, {0x80}, 1, KEEP, SIM, "{F}: version:", 0},
+    {"tr-short-header.trace", -1, 0, {0}, 0, -1, 20, 0, 0, SIM, "{F}: header: file too short", 0},
+    {"tr-cut-in-workload.trace", -1, 0, {0}, 0, -1, 100, 0, 0, SIM,
+     "{F}: header: truncated trace header", 0},
+    /* header bytes 0x140 where 36 + 268 rounds up to 0x130 */
+    {"tr-header-size.trace", -1, 12, {0x40, 0x01}, 2, KEEP, SIM,
+     "{F}: header: inconsistent header sizes", 0},
+    {"tr-workload-length.trace", -1, 32, {0x00, 0x00, 0x01, 0x00}, 4, KEEP, SIM,
+     "{F}: header: inconsistent header sizes", 0},
+    {"tr-workload-value.trace", -1, 66, {'X'}, 1, KEEP, SIM,
+     "{F}:2:14: model.layers: wrong type", 0},
+    {"tr-workload-key.trace", -1, 64, {'z'}, 1, KEEP, SIM, "{F}:2:1: model.layerz: unknown key", 0},
+    {"tr-cut-mid-insn.trace", -1, 0, {0}, 0, 10, 8, 0, 0, SIM, "{F}: count: truncated trace", 0},
+    {"tr-cut-at-insn.trace", -1, 0, {0}, 0, 10, 0, 0, 0, SIM, "{F}: count: truncated trace", 0},
+    {"tr-count-huge.trace", -1, 24, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 8, KEEP,
+     SIM, "{F}: count: truncated trace", 0},
+    {"tr-count-small.trace", -1, 24, {5, 0, 0, 0, 0, 0, 0, 0}, 8, KEEP, SIM,
+     "{F}: count: data after the last instruction", 0},
+    {"tr-extra-byte.trace", -1, 0, {0}, 0, -2, 0, 1, 0, SIM,
+     "{F}: count: data after the last instruction", 0},
+    {"tr-extra-insn.trace", -1, 0, {0}, 0, -2, 0, 16, 0, SIM,
+     "{F}: count: data after the last instruction", 0},
+    {"tr-opcode-ff.trace", 1, 0, {0xff}, 1, KEEP, SIM,
+     "{F}: insn: instruction 1: unknown opcode 0xff", 0},
+    {"tr-opcode-gap.trace", 3, 0, {0x13}, 1, KEEP, SIM,
+     "{F}: insn: instruction 3: unknown opcode 0x13", 0},
+    {"tr-unused-d.trace", 0, 1, {1}, 1, KEEP, SIM,
+     "{F}: insn: instruction 0: LAYER: unused field d", 0},
+    {"tr-unused-addr.trace", 4, 8, {1}, 1, KEEP, SIM,
+     "{F}: insn: instruction 4: QK: unused field addr", 0},
+    {"tr-krow-past-buffer.trace", 1, 2, {0xff, 0xff}, 2, KEEP, SIM,
+     "{F}: instruction 1 (load): buffer range ends past the buffer", 0},
+    {"tr-rows-zero.trace", 1, 4, {0, 0}, 2, KEEP, SIM, "{F}: instruction 1 (load): empty range", 0},
+    {"tr-soff-past-buffer.trace", 4, 14, {0xff, 0xff}, 2, KEEP, SIM,
+     "{F}: instruction 4 (QK): buffer range ends past the buffer", 0},
+    {"tr-dram-outside.trace", 1, 12, {0x10}, 1, KEEP, SIM,
+     "{F}: instruction 1 (LDK): DRAM address", 0},
+    {"tr-dram-other-tensor.trace", 1, 10, {0x20}, 1, KEEP, SIM,
+     "{F}: instruction 1 (LDK): DRAM address 0x200000", 0},
+    {"tr-dram-misaligned.trace", 3, 8, {0x01}, 1, KEEP, SIM,
+     "{F}: instruction 3 (LDQ): DRAM address", 0},
+    {"tr-layer-range.trace", 0, 4, {5}, 1, KEEP, SIM,
+     "{F}: instruction 0 (LAYER): case or layer out of range", 0},
+    {"tr-case-range.trace", 0, 2, {1}, 1, KEEP, SIM,
+     "{F}: instruction 0 (LAYER): case or layer out of range", 0},
+    {"tr-av-acc.trace", 6, 1, {2}, 1, KEEP, SIM, "{F}: instruction 6 (AV): acc flag", 0},
+    {"tr-other-config.trace", -1, 0, {0}, 0, KEEP,
+     "sim --config configs/spatten-eighth.yaml {F} --json {O}",
+     "{F}: config_hash: trace was compiled for another config", 0},
+    {"tr-other-config-set.trace", -1, 0, {0}, 0, KEEP,
+     "sim " SPATTEN " --set dram.channels=8 {F} --csv {O}",
+     "{F}: config_hash: trace was compiled for another config", 0},
+    {"tr-empty.trace", -1, 0, {0}, 0, -1, 0, 0, 0, SIM, "{F}: header: file too short", 0},
+    {"tr-garbage.trace", -1, 0, {0}, 0, -2, 0, 0, 1, SIM, "{F}: magic:", 0},
+    {"tr-magic-then-garbage.trace", -1, 0, {'A', 'T', 'T', 'N', 'T', 'R', 'C', 0}, 8, -2, 0, 0, 1,
+     SIM, "{F}: version:", 0},
+    /* other commands and outputs that are open when the error comes */
+    {"tr-disasm-opcode.trace", 5, 0, {0xff}, 1, KEEP, "disasm {F} -o {O}",
+     "{F}: insn: instruction 5: unknown opcode 0xff", 0},
+    {"tr-disasm-cut.trace", -1, 0, {0}, 0, 100, 4, 0, 0, "disasm {F} -o {O}",
+     "{F}: count: truncated trace", 0},
+    {"tr-timing-only.trace", 1, 2, {0xff, 0xff}, 2, KEEP,
+     "sim " SPATTEN " --timing-only {F} --csv {O}",
+     "{F}: instruction 1 (load): buffer range ends past the buffer", 0},
+    {"tr-late-opcode-timeline.trace", 200, 0, {0xff}, 1, KEEP,
+     "sim " SPATTEN " --check {F} --timeline {O}", "{F}: insn: instruction 200: unknown opcode", 0},
+};
+
+static uint8_t *slurp_bin(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  uint8_t *b;
+  long n;
+  cr_assert_not_null(f, "cannot open %s", path);
+  cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+  n = ftell(f);
+  cr_assert_geq(n, 0);
+  rewind(f);
+  b = malloc((size_t)n + 64);
+  cr_assert_not_null(b);
+  cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *len = (size_t)n;
+  return b;
+}
+
+static uint64_t le(const uint8_t *p, int n) {
+  uint64_t v = 0;
+  while (n--) v = v << 8 | p[n];
+  return v;
+}
+
+/* Compile the good trace into dir; returns its bytes and header size. */
+static uint8_t *good_trace(const char *dir, size_t *len, size_t *hdr) {
+  char cmd[600], path[300];
+  uint8_t *b;
+  snprintf(path, sizeof path, "%s/good.trace", dir);
+  snprintf(cmd, sizeof cmd,
+           "compile " SPATTEN " --workload workloads/bert-base.yaml "
+           "--wset prefill.tokens=4 --wset model.layers=1 -o %s", path);
+  cr_assert_eq(run_cli(cmd, "/dev/null"), 0, "cannot compile the good trace");
+  b = slurp_bin(path, len);
+  cr_assert_geq(*len, 36);
+  *hdr = (size_t)le(b + 12, 4);
+  return b;
+}
+
+/* The good trace is what the table's offsets assume, and it runs. */
+Test(catalogue, trace_control) {
+  char dir[200], cmd[600];
+  size_t len, hdr, n;
+  uint8_t *b;
+  scratch_dir(dir, sizeof dir);
+  b = good_trace(dir, &len, &hdr);
+  n = (size_t)le(b + 32, 4);
+  cr_expect_eq(memcmp(b, "ATTNTRC\0", 8), 0);
+  cr_expect_eq(le(b + 8, 4), 1);
+  cr_expect_eq(hdr, (36 + n + 15) / 16 * 16);
+  cr_expect_eq(len, hdr + 16 * le(b + 24, 8));
+  cr_expect_eq(memcmp(b + 36, "name=\"bert-base\"\nmodel.layers=1\n", 32), 0);
+  cr_expect_eq(b[66], '1');
+  cr_expect_gt(le(b + 24, 8), 200);
+  /* opcodes 0..7: LAYER LDK LDV LDQ QK SMAX AV STO */
+  {
+    static const uint8_t ops[8] = {0x01, 0x11, 0x12, 0x10, 0x20, 0x21, 0x22, 0x30};
+    int i;
+    for (i = 0; i < 8; i++) cr_expect_eq(b[hdr + 16 * (size_t)i], ops[i], "instruction %d", i);
+  }
+  cr_expect_eq(le(b + hdr + 16 + 8, 6), 0x100000); /* LDK addr */
+  cr_expect_eq(le(b + hdr + 16 + 4, 2), 4);        /* LDK rows */
+  snprintf(cmd, sizeof cmd, "sim " SPATTEN " %s/good.trace --check --quiet", dir);
+  cr_expect_eq(run_cli(cmd, "/dev/null"), 0);
+  free(b);
+  remove_dir(dir);
+}
+
+Test(catalogue, binary_trace) {
+  char dir[200], in[400], out[400], args[1400], want[600];
+  size_t len, hdr, i, n, at;
+  uint8_t *good, *b;
+  scratch_dir(dir, sizeof dir);
+  good = good_trace(dir, &len, &hdr);
+  b = malloc(len + 64);
+  cr_assert_not_null(b);
+  for (i = 0; i < sizeof trace_rows / sizeof trace_rows[0]; i++) {
+    const trace_row_t *r = &trace_rows[i];
+    memcpy(b, good, len);
+    n = len;
+    if (r->junk) garbage(b, n, 1000u + (uint32_t)i);
+    at = (r->insn < 0 ? 0 : hdr + 16 * (size_t)r->insn) + (size_t)r->off;
+    cr_assert_leq(at + (size_t)r->nbytes, n, "row %s: patch past the end", r->name);
+    memcpy(b + at, r->bytes, (size_t)r->nbytes);
+    if (r->keep_insn == -1) n = (size_t)r->keep_off;
+    else if (r->keep_insn >= 0) n = hdr + 16 * (size_t)r->keep_insn + (size_t)r->keep_off;
+    cr_assert_leq(n + (size_t)r->grow, len + 64);
+    memset(b + n, 0, (size_t)r->grow);
+    n += (size_t)r->grow;
+    snprintf(in, sizeof in, "%s/%.*s", dir, (int)sizeof r->name, r->name);
+    snprintf(out, sizeof out, "%s/%.*s.out", dir, (int)sizeof r->name, r->name);
+    write_bytes(in, b, n);
+    subst(args, sizeof args, r->args, in, out, dir);
+    subst(want, sizeof want, r->want, in, out, dir);
+    expect_bad(r->name, r->bug, args, in, want, strstr(r->args, "{O}") ? out : NULL, dir);
+  }
+  free(b);
+  free(good);
+  remove_dir(dir);
+}
+
+/* ---- .npy tensors ------------------------------------------------------- */
+
+/* The workload (shape [1, 1, 2, 4]) reads good Q and V files and the row's
+ * K file, so the message must name K's path:
+ *   name: npy-row
+ *   model: {layers: 1, heads: 1, head_dim: 4}
+ *   phase: prefill
+ *   prefill: {tokens: 2}
+ *   tensors: {source: npy, q: good-q.npy, k: <row>, v: good-v.npy} */
+typedef struct npy_row {
+  char name[40];     /* the K file */
+  char magic[8];     /* first 6 bytes */
+  int major, minor;
+  char dict[160];    /* header text (padded to 64 bytes and '\n' here) */
+  int hl;            /* header_len written: 0 = the true one */
+  int nelem;         /* elements of data: 0.5 each */
+  int f16;           /* 2-byte elements (else 4) */
+  int poison;        /* element to overwrite, -1 none */
+  uint32_t bits;     /* ... with these bits */
+  int keep;          /* -1 whole file; else truncate to keep bytes */
+  int junk;          /* 1: GARBAGE_BYTES pseudo-random bytes instead */
+  int absent;        /* 1: the file does not exist */
+  char want[100];    /* {F} = the K file's path */
+  int bug;
+} npy_row_t;
+
+#define MAGIC "\x93NUMPY"
+#define DICT(descr, order, shape) \
+  "{'descr': '" descr "', 'fortran_order': " order ", 'shape': " shape ", }"
+#define GOOD_DICT DICT("<f4", "False", "(1, 1, 2, 4)")
+#define F32_NAN 0x7fc00000u
+#define F32_INF 0x7f800000u
+#define F32_NINF 0xff800000u
+#define NPY_KEEP -1, 0, 0 /* keep, junk, absent */
+
+static const npy_row_t npy_rows[] = {
+    {"np-magic.npy", "\x93NUMPX", 1, 0, GOOD_DICT, 0, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: magic: not a .npy file", 0},
+    {"np-version-4.npy", MAGIC, 4, 0, GOOD_DICT, 0, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: version: unsupported", 0},
+    {"np-version-1-1.npy", MAGIC, 1, 1, GOOD_DICT, 0, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: version: unsupported", 0},
+    {"np-cut-in-prefix.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, -1, 0, 7, 0, 0,
+     "{F}: version: file ends inside the prefix", 0},
+    {"np-cut-in-header.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, -1, 0, 40, 0, 0,
+     "{F}: header_len: header runs past the end", 0},
+    {"np-header-len-lies.npy", MAGIC, 1, 0, GOOD_DICT, 60000, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: header_len: header runs past the end", 0},
+    {"np-header-len-huge.npy", MAGIC, 2, 0, GOOD_DICT, 0x7fffffff, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: header_len: header too long", 0},
+    {"np-bad-dict.npy", MAGIC, 1, 0,
+     "{'descr' '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 4), }",
+     0, 8, 0, -1, 0, NPY_KEEP, "{F}: header: bad dict syntax", 0},
+    {"np-not-a-dict.npy", MAGIC, 1, 0, "[1, 1, 2, 4]", 0, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: header: bad dict syntax", 0},
+    {"np-unknown-key.npy", MAGIC, 1, 0,
+     "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 4), 'extra': 1, }", 0, 8, 0, -1,
+     0, NPY_KEEP, "{F}: header: unknown key", 0},
+    {"np-duplicate-key.npy", MAGIC, 1, 0,
+     "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 4), }", 0, 8, 0,
+     -1, 0, NPY_KEEP, "{F}: descr: key given twice", 0},
+    {"np-missing-key.npy", MAGIC, 1, 0, "{'descr': '<f4', 'shape': (1, 1, 2, 4), }", 0, 8, 0, -1, 0,
+     NPY_KEEP, "{F}: fortran_order: missing", 0},
+    {"np-fortran-order.npy", MAGIC, 1, 0, DICT("<f4", "True", "(1, 1, 2, 4)"), 0, 8, 0, -1, 0,
+     NPY_KEEP, "{F}: fortran_order: Fortran-ordered", 0},
+    {"np-dtype-f8.npy", MAGIC, 1, 0, DICT("<f8", "False", "(1, 1, 2, 4)"), 0, 16, 0, -1, 0,
+     NPY_KEEP,
+     "{F}: descr: unsupported dtype", 0},
+    {"np-dtype-big-endian.npy", MAGIC, 1, 0, DICT(">f4", "False", "(1, 1, 2, 4)"), 0, 8, 0, -1, 0,
+     NPY_KEEP, "{F}: descr: unsupported dtype", 0},
+    {"np-dtype-int.npy", MAGIC, 1, 0, DICT("<i4", "False", "(1, 1, 2, 4)"), 0, 8, 0, -1, 0,
+     NPY_KEEP,
+     "{F}: descr: unsupported dtype", 0},
+    {"np-three-axes.npy", MAGIC, 1, 0, DICT("<f4", "False", "(1, 2, 4)"), 0, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: shape: wrong number of axes", 0},
+    {"np-not-a-tuple.npy", MAGIC, 1, 0, DICT("<f4", "False", "(8)"), 0, 8, 0, -1, 0, NPY_KEEP,
+     "{F}: shape: not a tuple", 0},
+    {"np-shape-mismatch.npy", MAGIC, 1, 0, DICT("<f4", "False", "(1, 1, 3, 4)"), 0, 12, 0, -1, 0,
+     NPY_KEEP, "{F}: shape: axis 2 (tokens) does not match", 0},
+    {"np-shape-zero.npy", MAGIC, 1, 0, DICT("<f4", "False", "(1, 1, 0, 4)"), 0, 0, 0, -1, 0,
+     NPY_KEEP,
+     "{F}: shape: axis 2 (tokens) does not match", 0},
+    {"np-shape-negative.npy", MAGIC, 1, 0, DICT("<f4", "False", "(1, -1, 2, 4)"), 0, 8, 0, -1, 0,
+     NPY_KEEP, "{F}: shape: negative dimension", 0},
+    {"np-shape-overflow-32.npy", MAGIC, 1, 0, DICT("<f4", "False", "(4294967296, 1, 2, 4)"), 0, 8,
+     0,
+     -1, 0, NPY_KEEP, "{F}: shape: dimension too large", 0},
+    {"np-shape-overflow-64.npy", MAGIC, 1, 0, DICT("<f4", "False",
+     "(1, 1, 18446744073709551617, 4)"),
+     0, 8, 0, -1, 0, NPY_KEEP, "{F}: shape: dimension too large", 0},
+    {"np-shape-product.npy", MAGIC, 1, 0, DICT("<f4", "False", "(65536, 65536, 2, 4)"), 0, 8, 0, -1,
+     0, NPY_KEEP, "{F}: shape: too many elements", 0},
+    {"np-data-short.npy", MAGIC, 1, 0, GOOD_DICT, 0, 7, 0, -1, 0, NPY_KEEP,
+     "{F}: data: data length does not match", 0},
+    {"np-data-long.npy", MAGIC, 1, 0, GOOD_DICT, 0, 9, 0, -1, 0, NPY_KEEP,
+     "{F}: data: data length does not match", 0},
+    {"np-nan.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, 3, F32_NAN, NPY_KEEP,
+     "{F}: data: element 3 is NaN", 0},
+    {"np-inf.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, 7, F32_INF, NPY_KEEP,
+     "{F}: data: element 7 is +Inf", 0},
+    {"np-neg-inf.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, 0, F32_NINF, NPY_KEEP,
+     "{F}: data: element 0 is -Inf", 0},
+    {"np-f16-nan.npy", MAGIC, 3, 0, DICT("<f2", "False", "(1, 1, 2, 4)"), 0, 8, 1, 5, 0x7e00,
+     NPY_KEEP,
+     "{F}: data: element 5 is NaN", 0},
+    {"np-f16-inf.npy", MAGIC, 2, 0, DICT("<f2", "False", "(1, 1, 2, 4)"), 0, 8, 1, 2, 0x7c00,
+     NPY_KEEP,
+     "{F}: data: element 2 is +Inf", 0},
+    {"np-empty.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, -1, 0, 0, 0, 0,
+     "{F}: magic: not a .npy file", 0},
+    {"np-garbage.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, -1, 0, -1, 1, 0,
+     "{F}: magic: not a .npy file", 0},
+    {"np-absent.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, -1, 0, -1, 0, 1,
+     "{F}: file: cannot open", 0},
+};
+
+/* The .npy image a row describes (prefix, padded dict, data) in buf. */
+static size_t npy_image(const npy_row_t *r, uint8_t *buf, size_t cap) {
+  size_t pre = r->major == 1 ? 10 : 12, hl = strlen(r->dict), n, i, sz;
+  uint32_t hlw;
+  memcpy(buf, r->magic, 6);
+  buf[6] = (uint8_t)r->major, buf[7] = (uint8_t)r->minor;
+  memcpy(buf + pre, r->dict, hl);
+  while ((pre + hl + 1) % 64) buf[pre + hl++] = ' ';
+  buf[pre + hl++] = '\n';
+  hlw = r->hl ? (uint32_t)r->hl : (uint32_t)hl;
+  for (i = 0; i < pre - 8; i++) buf[8 + i] = (uint8_t)(hlw >> (8 * i));
+  n = pre + hl;
+  sz = r->f16 ? 2 : 4;
+  cr_assert_leq(n + sz * (size_t)r->nelem, cap);
+  for (i = 0; i < (size_t)r->nelem; i++) {
+    uint32_t v = r->f16 ? 0x3800u : 0x3f000000u; /* 0.5 */
+    if ((int)i == r->poison) v = r->bits;
+    buf[n + sz * i] = (uint8_t)v, buf[n + sz * i + 1] = (uint8_t)(v >> 8);
+    if (!r->f16) buf[n + sz * i + 2] = (uint8_t)(v >> 16), buf[n + sz * i + 3] = (uint8_t)(v >> 24);
+  }
+  return n + sz * (size_t)r->nelem;
+}
+
+static const npy_row_t good_npy = {"good.npy", MAGIC, 1, 0, GOOD_DICT, 0, 8, 0, -1, 0,
+                                   NPY_KEEP, "", 0};
+
+/* good-q.npy and good-v.npy in dir; the workload for K file kname in wl. */
+static void npy_setup(const char *dir, const char *kname, char *wl, size_t len) {
+  uint8_t buf[512];
+  char path[400], yaml[600];
+  size_t n = npy_image(&good_npy, buf, sizeof buf);
+  snprintf(path, sizeof path, "%s/good-q.npy", dir);
+  write_bytes(path, buf, n);
+  snprintf(path, sizeof path, "%s/good-v.npy", dir);
+  write_bytes(path, buf, n);
+  snprintf(yaml, sizeof yaml,
+           "name: npy-row\nmodel: {layers: 1, heads: 1, head_dim: 4}\nphase: prefill\n"
+           "prefill: {tokens: 2}\ntensors: {source: npy, q: good-q.npy, k: %s, v: good-v.npy}\n",
+           kname);
+  snprintf(wl, len, "%s/%s.yaml", dir, kname);
+  write_bytes(wl, yaml, strlen(yaml));
+}
+
+/* Good files run, so a failing row fails for its own defect. */
+Test(catalogue, npy_control) {
+  char dir[200], wl[400], path[400], cmd[900];
+  uint8_t buf[512];
+  size_t n;
+  scratch_dir(dir, sizeof dir);
+  n = npy_image(&good_npy, buf, sizeof buf);
+  snprintf(path, sizeof path, "%s/good-k.npy", dir);
+  write_bytes(path, buf, n);
+  npy_setup(dir, "good-k.npy", wl, sizeof wl);
+  snprintf(cmd, sizeof cmd, "run " SPATTEN " --workload %s --check --quiet", wl);
+  cr_expect_eq(run_cli(cmd, "/dev/null"), 0);
+  remove_dir(dir);
+}
+
+Test(catalogue, npy) {
+  char dir[200], in[400], out[400], wl[400], args[1400], want[600];
+  uint8_t buf[1024];
+  size_t i, n;
+  scratch_dir(dir, sizeof dir);
+  for (i = 0; i < sizeof npy_rows / sizeof npy_rows[0]; i++) {
+    const npy_row_t *r = &npy_rows[i];
+    snprintf(in, sizeof in, "%s/%.*s", dir, (int)sizeof r->name, r->name);
+    snprintf(out, sizeof out, "%s/%.*s.out", dir, (int)sizeof r->name, r->name);
+    npy_setup(dir, r->name, wl, sizeof wl);
+    unlink(in);
+    if (!r->absent) {
+      n = npy_image(r, buf, sizeof buf);
+      if (r->junk) {
+        n = GARBAGE_BYTES;
+        garbage(buf, n, 2000u + (uint32_t)i);
+      }
+      if (r->keep >= 0) n = (size_t)r->keep;
+      write_bytes(in, buf, n);
+    }
+    snprintf(args, sizeof args, "run " SPATTEN " --workload %s --json %s", wl, out);
+    subst(want, sizeof want, r->want, in, out, dir);
+    expect_bad(r->name, r->bug, args, in, want, out, dir);
+  }
+  remove_dir(dir);
+}
+
+/* A text trace line longer than any buffer is still one line: a comment
+ * of 1500 bytes on line 3, then an error on line 4 (regression: the line
+ * was once split and its tail read as an instruction). */
+Test(catalogue, long_lines_keep_line_numbers) {
+  char path[256], cmd[700], *msg;
+  static char text[2048];
+  snprintf(text, sizeof text, ".version 1\n.config_hash 0x1\n; %01500d\nFOO\n", 0);
+  cr_assert(tu_write(path, sizeof path, "long.s", text));
+  snprintf(cmd, sizeof cmd,
+           "timeout 20 \"${ATTNSIM:-build/attnsim}\" asm %s -o %s.out "
+           "2>build/tests/tmp/long.err", path, path);
+  cr_expect_eq(WEXITSTATUS(system(cmd)), 2);
+  msg = tu_slurp("build/tests/tmp/long.err");
+  snprintf(cmd, sizeof cmd, "%s:4:1: insn: unknown mnemonic", path);
+  cr_expect(msg && strstr(msg, cmd), "%s", msg);
+  free(msg);
+}
