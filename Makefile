@@ -5,6 +5,7 @@
 #   make test         every test (Criterion); make test-asan: same under
 #                     ASan+UBSan; make test-valgrind: same under memcheck
 #   make bench        simulated cycles per second, wall time; bench/results.txt
+#   make fuzz         every parser under libFuzzer (fuzz/fuzz.mk)
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O3
@@ -63,14 +64,18 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@sh studies/default.sh $(BIN)
 
+# The libFuzzer smoke run comes first so the suite's summary line is last;
+# FUZZ_SMOKE=0 skips it (the sanitizer suite reruns the tests only).
+FUZZ_SMOKE ?= 1
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@if [ "$(FUZZ_SMOKE)" = 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 	@sh tests/run.sh $(BUILD) $(TEST_BINS)
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 test-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FUZZ_SMOKE=0 \
 	  EXTRA_CFLAGS="$(SANITIZE) $(EXTRA_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
