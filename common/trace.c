@@ -263,8 +263,14 @@ int trace_asm(FILE *in, const char *name, FILE *out, err_t *e) {
   int lineno = 0, rc = 0;
   insn_t ins;
   memset(&st, 0, sizeof st);
-  while (!rc && getline(&buf, &cap, in) >= 0) {
+  ssize_t got;
+  while (!rc && (got = getline(&buf, &cap, in)) >= 0) {
     lineno++;
+    if (memchr(buf, '\0', (size_t)got)) {
+      rc = err_at(e, name, lineno, (int)((char *)memchr(buf, '\0', (size_t)got) - buf) + 1,
+                  "line", "NUL byte in a text trace line");
+      break;
+    }
     s = strip(buf); /* blanks and comment cut; buf keeps the indentation */
     if (!*s) continue;
     if (*s == '.')

@@ -95,6 +95,15 @@ static int wl_check_shape(const wl_t *w, const char *origin,
     return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
                       "decode runs one case and ignores prefill.tokens (got %d "
                       "entries with phase decode, expected 1)", w->ncases);
+  if ((int64_t)w->ncases * w->layers * w->heads > WL_MAX_HEADS ||
+      (int64_t)w->layers * w->heads * w->head_dim > WL_MAX_DIRS)
+    return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
+                      "workload too large (got %lld heads over all cases and "
+                      "layers, %lld layers x heads x head_dim; expected <= "
+                      "%lld and <= %lld)",
+                      (long long)w->ncases * w->layers * w->heads,
+                      (long long)w->layers * w->heads * w->head_dim,
+                      (long long)WL_MAX_HEADS, (long long)WL_MAX_DIRS);
   if (wl_elems(w) > WL_MAX_ELEMS)
     return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
                       "workload too large (got %lld elements per tensor: "

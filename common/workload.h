@@ -27,6 +27,11 @@
  * values, so this bounds them to 4 GiB, checked before anything is
  * allocated. */
 #define WL_MAX_ELEMS ((int64_t)1 << 30)
+/* Heads over all cases and layers (each has per-head state in the
+ * simulator and the trace), and layers x heads x head_dim (the synthetic
+ * generator's per-head directions). */
+#define WL_MAX_HEADS ((int64_t)1 << 20)
+#define WL_MAX_DIRS ((int64_t)1 << 24)
 #define WL_PATH_MAX 512
 
 typedef enum { WL_PREFILL = 0, WL_DECODE = 1 } wl_phase_t;
