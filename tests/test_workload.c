@@ -218,11 +218,12 @@ Test(workload, refuses_workloads_past_the_element_limit) {
   char path[256];
   wl_t w;
   err_t e;
-  /* 1024 x 1024 x 1024 x 64 = 2^36 elements; "model: {" is 8 columns,
-   * so the key layers starts at 2:9 */
+  /* 64 x 64 x 65535 x 64 = 2^34 elements (heads and direction tables
+   * within their limits); "model: {" is 8 columns, so the key layers
+   * starts at 2:9 */
   tu_write(path, sizeof path, "huge.yaml",
-           "phase: prefill\nmodel: {layers: 1024, heads: 1024, head_dim: 64}\n"
-           "prefill: {tokens: 1024}\n");
+           "phase: prefill\nmodel: {layers: 64, heads: 64, head_dim: 64}\n"
+           "prefill: {tokens: 65535}\n");
   tu_expect_at(wl_load(path, &w, &e), &e, path, 2, 9, "model.layers");
   cr_expect(strstr(e.msg, "expected <= 1073741824"), "%s", e.msg);
 }
