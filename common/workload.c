@@ -25,6 +25,9 @@ _Static_assert(sizeof(wl_source_t) == sizeof(int), "wl_source_t is int-sized");
   {k, YL_DOUBLE, F(f), 0, 0, def, lo, hi, flags, NULL, "", doc}
 #define ENUM(k, f, def, choices, doc) \
   {k, YL_ENUM, F(f), 0, 0, def, 0, 0, 0, choices, "", doc}
+#define SCHED(k, i, def, lo, hi, flags, doc)                              \
+  {k, YL_DBL_LIST, F(sched[i]), WL_SCHED_MAX, F(sched_n[i]), def, lo, hi, \
+   flags, NULL, "", doc}
 #define PATH(k, f, doc) {k, YL_PATH, F(f), SZ(f), 0, "", 0, 0, 0, NULL, "", doc}
 
 static const yl_key_t wl_keys_tab[] = {
@@ -60,6 +63,21 @@ static const yl_key_t wl_keys_tab[] = {
        "npy: Q [layers, heads, tokens, head_dim] (relative to the file)"),
   PATH("tensors.k", k_path, "npy: K, same shape as Q"),
   PATH("tensors.v", v_path, "npy: V, same shape as Q"),
+  /* The SpAtten schedule (docs/spatten.md); defaults are dense attention. */
+  SCHED("schedule.token_keep", WL_S_TOKEN_KEEP, "1", 0, 1, YL_MIN_OPEN,
+        "per layer: fraction of the context kept after the layer"),
+  SCHED("schedule.head_keep", WL_S_HEAD_KEEP, "1", 0, 1, YL_MIN_OPEN,
+        "per layer: fraction of the heads kept after the layer"),
+  SCHED("schedule.value_keep", WL_S_VALUE_KEEP, "1", 0, 1, YL_MIN_OPEN,
+        "per layer: fraction of a query's value rows fetched"),
+  SCHED("schedule.key_msb_bits", WL_S_KEY_MSB, "0", 0, 16, 0,
+        "per layer: key bits fetched first (0 = the datapath width)"),
+  SCHED("schedule.key_lsb_bits", WL_S_KEY_LSB, "0", 0, 16, 0,
+        "per layer: key bits a low-bit refetch adds (0 = never refetch)"),
+  SCHED("schedule.value_bits", WL_S_VALUE_BITS, "0", 0, 16, 0,
+        "per layer: value bits fetched (0 = the datapath width)"),
+  SCHED("schedule.threshold", WL_S_THRESHOLD, "0", 0, 1, 0,
+        "per layer: refetch low bits when the largest probability is below"),
 };
 
 #define WL_NKEYS (sizeof wl_keys_tab / sizeof wl_keys_tab[0])
@@ -141,10 +159,41 @@ static int wl_check_npy(const wl_t *w, const char *origin,
   return 0;
 }
 
+/* Cross-field rules for the schedule: lists of 1 or `layers` entries,
+ * whole bit counts, no token pruning where the key count of a query would
+ * depend on the data (causal prefill). */
+static int wl_check_sched(const wl_t *w, const char *origin,
+                          const yl_mark_t *marks, err_t *e) {
+  static const char *names[WL_S_COUNT] = {
+    "schedule.token_keep", "schedule.head_keep", "schedule.value_keep",
+    "schedule.key_msb_bits", "schedule.key_lsb_bits", "schedule.value_bits",
+    "schedule.threshold"};
+  for (int k = 0; k < WL_S_COUNT; k++) {
+    int n = w->sched_n[k];
+    if (n != 1 && n != w->layers)
+      return yl_err_key(&wl_schema, marks, origin, names[k], e,
+                        "wrong length (got %d entries, expected 1 or "
+                        "model.layers = %d)", n, w->layers);
+    for (int i = 0; k >= WL_S_KEY_MSB && k <= WL_S_VALUE_BITS && i < n; i++)
+      if (w->sched[k][i] != (double)(int)w->sched[k][i])
+        return yl_err_key(&wl_schema, marks, origin, names[k], e,
+                          "not a whole number of bits (got %g as entry %d, "
+                          "expected an integer)", w->sched[k][i], i);
+  }
+  for (int i = 0; i < w->sched_n[WL_S_TOKEN_KEEP]; i++)
+    if (w->phase == WL_PREFILL && w->causal && w->sched[WL_S_TOKEN_KEEP][i] < 1)
+      return yl_err_key(&wl_schema, marks, origin, "schedule.token_keep", e,
+                        "token pruning with causal prefill is not supported "
+                        "(got %g as entry %d with prefill.causal true, "
+                        "expected 1)", w->sched[WL_S_TOKEN_KEEP][i], i);
+  return 0;
+}
+
 static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
                     err_t *e) {
   if (yl_check(&wl_schema, w, origin, marks, e) ||
-      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e))
+      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e) ||
+      wl_check_sched(w, origin, marks, e))
     return e->status;
   return 0;
 }

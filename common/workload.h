@@ -35,6 +35,15 @@
 #define WL_PATH_MAX 512
 
 typedef enum { WL_PREFILL = 0, WL_DECODE = 1 } wl_phase_t;
+
+/* The SpAtten schedule (docs/spatten.md): per-layer values, one entry for
+ * every layer or exactly `layers` entries. common/schedule.h turns it into
+ * integers. */
+enum {
+  WL_S_TOKEN_KEEP, WL_S_HEAD_KEEP, WL_S_VALUE_KEEP, WL_S_KEY_MSB,
+  WL_S_KEY_LSB, WL_S_VALUE_BITS, WL_S_THRESHOLD, WL_S_COUNT
+};
+#define WL_SCHED_MAX 64 /* most per-layer entries a schedule list holds */
 typedef enum { WL_SYNTHETIC = 0, WL_NPY = 1 } wl_source_t;
 
 typedef struct wl {
@@ -58,6 +67,9 @@ typedef struct wl {
   char q_path[WL_PATH_MAX];   /* npy: paths as resolved (relative to the */
   char k_path[WL_PATH_MAX];   /* workload file's folder when not absolute) */
   char v_path[WL_PATH_MAX];
+  /* schedule: sched[key][layer], sched_n[key] entries (1 = every layer) */
+  int sched_n[WL_S_COUNT];
+  double sched[WL_S_COUNT][WL_SCHED_MAX];
 } wl_t;
 
 void wl_defaults(wl_t *w);

@@ -31,7 +31,8 @@ typedef struct yl_val {
   uint64_t u;                /* UINT64 */
   double d;                  /* DOUBLE */
   int n;                     /* INT_LIST entries */
-  int list[YL_LIST_MAX];
+  int list[YL_LIST_MAX];     /* INT_LIST entries */
+  double dlist[YL_LIST_MAX]; /* DBL_LIST entries */
   char s[YL_STR_MAX];        /* STRING, PATH, ENUM_STR */
 } yl_val_t;
 
@@ -100,13 +101,19 @@ static bool yl_choice_at(const char *choices, int idx, char *buf, size_t len) {
 static const char *yl_type_name(yl_type_t t) {
   static const char *names[] = {"int",    "int64", "uint64", "float", "bool",
                                 "string", "path",  "enum",   "enum",
-                                "int list"};
+                                "int list", "number list"};
   return names[t];
+}
+
+static bool yl_is_list(const yl_key_t *k) {
+  return k->type == YL_INT_LIST || k->type == YL_DBL_LIST;
 }
 
 /* Scalar type of a key's entries (an int list holds ints). */
 static yl_type_t yl_elem_type(const yl_key_t *k) {
-  return k->type == YL_INT_LIST ? YL_INT : k->type;
+  return k->type == YL_INT_LIST   ? YL_INT
+         : k->type == YL_DBL_LIST ? YL_DOUBLE
+                                  : k->type;
 }
 
 /* What a key accepts, for "expected ..." in messages. */
@@ -122,6 +129,8 @@ static void yl_expect(const yl_key_t *k, char *buf, size_t len) {
     snprintf(buf, len, "one of %s", k->choices);
     break;
   case YL_INT_LIST: snprintf(buf, len, "an integer or a list of integers");
+    break;
+  case YL_DBL_LIST: snprintf(buf, len, "a number or a list of numbers");
   }
 }
 
@@ -393,17 +402,19 @@ static int yl_scalar(const yl_ctx_t *c, const yl_key_t *k, yl_type_t t,
 static int yl_list(const yl_ctx_t *c, const yl_key_t *k, yaml_node_t *n,
                    yl_val_t *v) {
   yaml_node_item_t *it;
+  yl_type_t et = yl_elem_type(k);
+  char want[64];
   if (n->type == YAML_SCALAR_NODE) {
     v->n = 1;
-    if (yl_scalar(c, k, YL_INT, n, v)) return c->e->status;
+    if (yl_scalar(c, k, et, n, v)) return c->e->status;
     v->list[0] = (int)v->i;
+    v->dlist[0] = v->d;
     return 0;
   }
+  yl_expect(k, want, sizeof want);
   if (n->type != YAML_SEQUENCE_NODE)
-    return yl_fail(c, n->start_mark, k->key,
-                   "wrong type (got %s, expected an integer or a list of "
-                   "integers)",
-                   yl_kind(n));
+    return yl_fail(c, n->start_mark, k->key, "wrong type (got %s, expected %s)",
+                   yl_kind(n), want);
   v->n = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
   if (v->n < 1 || (size_t)v->n > k->size)
     return yl_fail(c, n->start_mark, k->key,
@@ -414,10 +425,11 @@ static int yl_list(const yl_ctx_t *c, const yl_key_t *k, yaml_node_t *n,
     yaml_node_t *e = yaml_document_get_node(c->doc, *it);
     if (e->type != YAML_SCALAR_NODE)
       return yl_fail(c, e->start_mark, k->key,
-                     "wrong type (got %s as entry %d, expected an integer)",
-                     yl_kind(e), i);
-    if (yl_scalar(c, k, YL_INT, e, v)) return c->e->status;
+                     "wrong type (got %s as entry %d, expected %s)",
+                     yl_kind(e), i, et == YL_INT ? "an integer" : "a number");
+    if (yl_scalar(c, k, et, e, v)) return c->e->status;
     v->list[i] = (int)v->i;
+    v->dlist[i] = v->d;
   }
   return 0;
 }
@@ -443,7 +455,7 @@ static int yl_value(const yl_ctx_t *c, const yl_key_t *k, yaml_node_t *n,
     return yl_fail(c, n->start_mark, k->key,
                    "explicit tag (got %s, expected no tag)",
                    (const char *)n->tag);
-  if (k->type == YL_INT_LIST) return yl_list(c, k, n, v);
+  if (yl_is_list(k)) return yl_list(c, k, n, v);
   yl_expect(k, want, sizeof want);
   if (n->type != YAML_SCALAR_NODE)
     return yl_fail(c, n->start_mark, k->key, "wrong type (got %s, expected %s)",
@@ -467,6 +479,10 @@ static void yl_store(const yl_key_t *k, void *obj, const yl_val_t *v) {
   case YL_INT_LIST:
     *(int *)((char *)obj + k->count_off) = v->n;
     memcpy(p, v->list, sizeof(int) * (size_t)v->n);
+    break;
+  case YL_DBL_LIST:
+    *(int *)((char *)obj + k->count_off) = v->n;
+    memcpy(p, v->dlist, sizeof(double) * (size_t)v->n);
   }
 }
 
@@ -485,10 +501,13 @@ static void yl_read(const yl_key_t *k, const void *obj, yl_val_t *v) {
     if (memchr(p, 0, k->size)) memcpy(v->s, p, strlen(p) + 1);
     else v->n = -1;
     break;
-  case YL_INT_LIST:
+  case YL_INT_LIST: case YL_DBL_LIST:
     v->n = *(const int *)((const char *)obj + k->count_off);
     if (v->n < 0 || (size_t)v->n > k->size) v->n = -1;
-    else memcpy(v->list, p, sizeof(int) * (size_t)v->n);
+    else if (k->type == YL_INT_LIST)
+      memcpy(v->list, p, sizeof(int) * (size_t)v->n);
+    else
+      memcpy(v->dlist, p, sizeof(double) * (size_t)v->n);
   }
 }
 
@@ -538,11 +557,13 @@ static void yl_fmt(const yl_key_t *k, const yl_val_t *v, char *buf,
   case YL_STRING: case YL_PATH:
     yl_quote(v->s, buf, len);
     break;
-  case YL_INT_LIST:
+  case YL_INT_LIST: case YL_DBL_LIST:
     yl_put(buf, len, &n, "[");
     for (int i = 0; i < v->n; i++) {
-      char num[16];
-      snprintf(num, sizeof num, "%s%d", i ? ", " : "", v->list[i]);
+      char num[40];
+      if (i) yl_put(buf, len, &n, ", ");
+      if (k->type == YL_INT_LIST) snprintf(num, sizeof num, "%d", v->list[i]);
+      else yl_fmt_double(v->dlist[i], num, sizeof num);
       yl_put(buf, len, &n, num);
     }
     yl_put(buf, len, &n, "]");
@@ -878,7 +899,7 @@ static int yl_schema_ok(const yl_key_t *k, err_t *e) {
               k->type == YL_ENUM_STR;
   if (text && (k->size < 1 || k->size > YL_STR_MAX))
     return err_at(e, "<schema>", 0, 0, k->key, "bad string size %zu", k->size);
-  if (k->type == YL_INT_LIST && (k->size < 1 || k->size > YL_LIST_MAX))
+  if (yl_is_list(k) && (k->size < 1 || k->size > YL_LIST_MAX))
     return err_at(e, "<schema>", 0, 0, k->key, "bad list size %zu", k->size);
   if ((k->type == YL_ENUM || k->type == YL_ENUM_STR) && !k->choices)
     return err_at(e, "<schema>", 0, 0, k->key, "enum without choices");
@@ -936,19 +957,21 @@ static bool yl_invalid(const yl_key_t *k, const yl_val_t *v, char *why,
     snprintf(why, len, "unterminated text (got no NUL, expected at most %zu "
              "bytes)", k->size - 1);
     return true;
-  case YL_INT_LIST:
+  case YL_INT_LIST: case YL_DBL_LIST:
     if (v->n < 1) {
       snprintf(why, len, "wrong length (got %d entries, expected 1..%zu)",
                v->n, k->size);
       return true;
     }
-    for (int i = 0; i < v->n; i++)
-      if (!yl_in_range(k, v->list[i])) {
-        snprintf(why, len, "out of range (got %d as entry %d, expected %s)",
-                 v->list[i], i,
-                 range);
-        return true;
-      }
+    for (int i = 0; i < v->n; i++) {
+      double x = k->type == YL_INT_LIST ? v->list[i] : v->dlist[i];
+      if (isfinite(x) && yl_in_range(k, x)) continue;
+      if (k->type == YL_INT_LIST) snprintf(got, sizeof got, "%d", v->list[i]);
+      else yl_fmt_double(x, got, sizeof got);
+      snprintf(why, len, "out of range (got %s as entry %d, expected %s)",
+               got, i, range);
+      return true;
+    }
     return false;
   case YL_UINT64: case YL_BOOL: return false;
   }
@@ -1057,15 +1080,16 @@ void yl_doc(const yl_schema_t *s, FILE *f) {
     yl_default_text(s, k, def, sizeof def);
     if (k->type == YL_ENUM || k->type == YL_ENUM_STR)
       snprintf(range, sizeof range, "%s", k->choices);
-    else if (k->type == YL_INT_LIST || k->type == YL_INT ||
+    else if (yl_is_list(k) || k->type == YL_INT ||
              k->type == YL_INT64 || k->type == YL_DOUBLE)
       yl_range_text(k, range, sizeof range);
     else
       snprintf(range, sizeof range, "-");
     for (char *p = range; *p; p++) /* '|' would split the Markdown cell */
       if (*p == '|') *p = '/';
-    if (k->type == YL_INT_LIST)
-      snprintf(type, sizeof type, "int list (1..%zu entries)", k->size);
+    if (yl_is_list(k))
+      snprintf(type, sizeof type, "%s (1..%zu entries)",
+               yl_type_name(k->type), k->size);
     else
       snprintf(type, sizeof type, "%s", yl_type_name(k->type));
     fprintf(f, "| `%s` | %s | `%s` | %s | %s | %s |\n", k->key, type, def,

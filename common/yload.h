@@ -47,7 +47,8 @@ typedef enum {
                   folder when loaded from a file (not for --set or text) */
   YL_ENUM,     /* int (or C enum): index of the choice */
   YL_ENUM_STR, /* char[size] holding the choice's text */
-  YL_INT_LIST  /* int[size] plus an int count at count_off */
+  YL_INT_LIST, /* int[size] plus an int count at count_off */
+  YL_DBL_LIST  /* double[size] plus an int count at count_off */
 } yl_type_t;
 
 enum { YL_MIN_OPEN = 1u }; /* flag: the lower bound itself is not allowed */

@@ -1,0 +1,45 @@
+/* schedule.h - the SpAtten schedule of a workload as integers.
+ *
+ * docs/spatten.md defines every rule; this header is the one place the
+ * workload's fractions and bit counts become the integers the compiler,
+ * the simulator and the golden model all use, so none of them can round
+ * differently. It holds definitions of the workload, not of any model.
+ */
+#ifndef ATTN_SCHEDULE_H
+#define ATTN_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "workload.h"
+
+#define SCHED_FRAC_BITS 20
+
+typedef struct sched_layer {
+  uint32_t token_keep, head_keep, value_keep; /* fractions x 2^20 */
+  int msb;        /* key bits of the first fetch (<= width) */
+  int full;       /* key bits after a refetch (msb when it cannot happen) */
+  int vbits;      /* value bits (<= width) */
+  bool refetch;   /* the layer can refetch low bits */
+  uint32_t thr16; /* threshold x 2^16, at most 65535 */
+} sched_layer_t;
+
+/* Layer l's rules for a datapath of `width` bits. */
+void sched_layer(const wl_t *w, int width, int l, sched_layer_t *s);
+/* True when any layer prunes or quantizes (else the run is dense). */
+bool sched_active(const wl_t *w, int width);
+/* min(n, ceil(frac * n)) for frac in 2^-20 units, in integers. */
+int sched_keep(uint32_t frac, int n);
+/* The b most significant bits of a width-bit code, as a width-bit code. */
+static inline int16_t sched_quant(int16_t x, int bits, int width) {
+  int s = width - bits;
+  if (s <= 0) return x;
+  return (int16_t)((x >> s) * (1 << s)); /* >> on int16: arithmetic */
+}
+/* Does a query refetch? pmax: its largest probability (prob_bits bits). */
+static inline bool sched_refetch(const sched_layer_t *s, uint32_t pmax,
+                                 int prob_bits) {
+  return s->refetch && (pmax << (16 - prob_bits)) < s->thr16;
+}
+
+#endif

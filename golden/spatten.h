@@ -1,0 +1,37 @@
+/* spatten.h - golden models of SpAtten's techniques (docs/spatten.md).
+ *
+ * Written from the algorithm, independent of the simulator: a plain loop
+ * over (case or decode step, layer, head, query) applying the workload's
+ * schedule in the datapath's fixed-point arithmetic, logging every
+ * decision, plus the same run's accuracy against dense float attention.
+ */
+#ifndef ATTN_GOLDEN_SPATTEN_H
+#define ATTN_GOLDEN_SPATTEN_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "declog.h"
+#include "tensor.h"
+#include "workload.h"
+
+/* Top-k by the tie rule (score desc, then index asc): writes the kept
+ * indices in ascending order to keep and returns how many (min(k, n)). */
+int gold_topk(const int64_t *score, int n, int k, uint32_t *keep);
+
+typedef struct gold_sp_acc {
+  double err2, ref2;   /* sum of squared (output - dense) and of dense^2 */
+  double mass;         /* sum over queries of the dense probability mass used */
+  uint64_t queries;    /* queries computed */
+} gold_sp_acc_t;
+
+/* Run workload w with its schedule on datapath c. out (may be NULL) gets
+ * every output as the simulator's DRAM holds it: for (cs, layer, head) the
+ * block out + ((cs * layers + layer) * heads + head) * maxq * head_dim,
+ * maxq = max over cases of wl_queries, rows of pruned queries and heads 0.
+ * Decisions go to log (may be NULL), accuracy to acc (may be NULL).
+ * Returns 0, or ERR_RUN when out of memory. */
+int gold_spatten(const cfg_t *c, const wl_t *w, const ten_t *t, int16_t *out,
+                 declog_t *log, gold_sp_acc_t *acc);
+
+#endif
