@@ -29,6 +29,8 @@ typedef struct dec {
   int n;      /* candidates */
   int kept;   /* indices kept (DEC_REFETCH: 1 if refetched) */
   uint64_t hash; /* FNV-1a 64 of the kept indices as uint32 LE; 0 for REFETCH */
+  uint64_t seq;  /* program order where the log is written out of order
+                    (the simulator's units run concurrently); else 0 */
 } dec_t;
 
 typedef struct declog {

@@ -15,7 +15,8 @@
   U(UNIT_QK, "qk_array")                                                    \
   U(UNIT_SMAX, "softmax")                                                   \
   U(UNIT_AV, "av_array")                                                    \
-  U(UNIT_STORE, "store")
+  U(UNIT_STORE, "store")                                                    \
+  U(UNIT_TOPK, "topk_engine")
 
 typedef enum {
 #define U(id, name) id,
@@ -32,6 +33,20 @@ typedef enum {
 #include "isa.def"
 #undef ISA
 } opcode_t;
+
+/* Flag bits of the d field (docs/isa.md). */
+enum {
+  ISA_GATHER = 1, /* LDQ/LDK/LDV/STO: rows through TLIST */
+  ISA_VSEL = 2,   /* LDV/AV: rows through IBUF */
+  ISA_ACC = 1,    /* AV: accumulate onto OBUF[orow] */
+  ISA_FULL = 1,   /* QK: keys at all fetched bits */
+  ISA_CHECK = 1,  /* SMAX: write the refetch predicate */
+  ISA_PRED = 8    /* execute only if predicate register d >> 4 is set */
+};
+#define ISA_PREG(d) ((d) >> 4)
+#define ISA_PREGS 16
+#define ISA_HEAD_NONE 0xFFFF
+enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2 };
 
 /* Operand fields, in the order of the ISA() columns. */
 typedef enum { F_A, F_B, F_C, F_D, F_E, F_ADDR, F_COUNT } isa_field_t;

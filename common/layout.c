@@ -1,5 +1,9 @@
 #include "layout.h"
 
+#include "schedule.h"
+
+#include <string.h>
+
 #define LAY_ALIGN (UINT64_C(1) << 20)
 
 static uint64_t align_up(uint64_t x) {
@@ -35,15 +39,32 @@ static int check_caps(const lay_t *l, const wl_t *w, const char *name,
   return 0;
 }
 
+/* Bits per element of every region and layer, and each region's stride. */
+static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
+  for (int layer = 0; layer < w->layers && layer < LAY_MAX_LAYERS; layer++) {
+    sched_layer_t s;
+    sched_layer(w, c->width, layer, &s);
+    l->bits[LAY_Q][layer] = l->bits[LAY_O][layer] = (uint8_t)c->width;
+    l->bits[LAY_K][layer] = (uint8_t)s.msb;
+    l->bits[LAY_KL][layer] = (uint8_t)(s.full - s.msb);
+    l->bits[LAY_V][layer] = (uint8_t)s.vbits;
+    for (int t = 0; t < LAY_TENSORS; t++)
+      if (lay_bytes(l, (lay_tensor_t)t, layer) > l->stride[t])
+        l->stride[t] = lay_bytes(l, (lay_tensor_t)t, layer);
+  }
+}
+
 int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
              err_t *e) {
   uint64_t at = 0;
   int t, cs;
+  memset(l, 0, sizeof *l);
   l->row_bytes = (w->head_dim * c->width + 7) / 8;
   l->head_dim = w->head_dim;
   l->layers = w->layers;
   l->heads = w->heads;
   l->ncases = w->ncases;
+  lay_planes(l, c, w);
   for (t = 0; t < LAY_TENSORS; t++) {
     uint64_t row = 0;
     l->base[t] = at;
@@ -52,7 +73,7 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
       l->case_row0[t][cs] = row;
       row += (uint64_t)l->rows[t][cs] * (uint64_t)(w->layers * w->heads);
     }
-    l->end[t] = at + row * (uint64_t)l->row_bytes;
+    l->end[t] = at + row * (uint64_t)l->stride[t];
     at = align_up(l->end[t]);
   }
   l->obuf_row_bytes = 4 * w->head_dim;
@@ -70,7 +91,7 @@ uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
   uint64_t r = l->case_row0[t][cs] +
                (uint64_t)(layer * l->heads + head) * (uint64_t)l->rows[t][cs] +
                (uint64_t)row;
-  return l->base[t] + r * (uint64_t)l->row_bytes;
+  return l->base[t] + r * (uint64_t)l->stride[t];
 }
 
 int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out) {
@@ -79,8 +100,8 @@ int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out) {
   for (t = 0; t < LAY_TENSORS; t++)
     if (addr >= l->base[t] && addr < l->end[t]) break;
   if (t == LAY_TENSORS || nrows < 1) return -1;
-  if ((addr - l->base[t]) % (uint64_t)l->row_bytes) return -1;
-  r = (addr - l->base[t]) / (uint64_t)l->row_bytes;
+  if ((addr - l->base[t]) % (uint64_t)l->stride[t]) return -1;
+  r = (addr - l->base[t]) / (uint64_t)l->stride[t];
   for (cs = l->ncases - 1; cs > 0 && r < l->case_row0[t][cs]; cs--) {
   }
   r -= l->case_row0[t][cs];

@@ -3,11 +3,16 @@
  * rows) and the simulator (which checks them and maps addresses back to
  * tensor rows), so the two can never disagree.
  *
- * DRAM holds four tensors, each in its own region aligned to 1 MiB:
- *   Q, K, V: for every (case, layer, head) a block of wl_ctx_tokens rows;
- *   O:       for every (case, layer, head) a block of wl_queries rows.
- * Blocks follow each other case-major, then layer, then head; a row is
- * head_dim elements of cfg.width bits, packed: row_bytes = ceil(d*W/8).
+ * DRAM holds five regions, each aligned to 1 MiB:
+ *   Q, K, KL, V: for every (case, layer, head) a block of wl_ctx_tokens rows;
+ *   O:           for every (case, layer, head) a block of wl_queries rows.
+ * Blocks follow each other case-major, then layer, then head. A row is
+ * head_dim elements packed at the bits its region holds for the layer
+ * (docs/spatten.md): Q and O the datapath width W; K a key's first-fetch
+ * bits (the schedule's MSBs, or W); KL the bits a low-bit refetch adds (0
+ * when no layer refetches); V the value bits. Rows of a region are spaced
+ * by its widest layer (stride[t]); a layer with fewer bits uses the start
+ * of each row (lay_bytes).
  */
 #ifndef ATTN_LAYOUT_H
 #define ATTN_LAYOUT_H
@@ -18,10 +23,14 @@
 #include "err.h"
 #include "workload.h"
 
-typedef enum { LAY_Q = 0, LAY_K, LAY_V, LAY_O, LAY_TENSORS } lay_tensor_t;
+typedef enum { LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_TENSORS } lay_tensor_t;
+
+#define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */
 
 typedef struct lay {
-  int row_bytes;     /* DRAM bytes per row */
+  int row_bytes;     /* bytes of a full-width row (on-chip buffers) */
+  int stride[LAY_TENSORS];                  /* DRAM bytes between rows */
+  uint8_t bits[LAY_TENSORS][LAY_MAX_LAYERS]; /* bits per element, by layer */
   int head_dim, layers, heads, ncases;
   uint64_t base[LAY_TENSORS];               /* region start, bytes */
   uint64_t end[LAY_TENSORS];                /* region end (exclusive) */
@@ -40,6 +49,10 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
              err_t *e);
 uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
                   int head, int row);
+/* DRAM bytes one row of tensor t holds in layer `layer`. */
+static inline int lay_bytes(const lay_t *l, lay_tensor_t t, int layer) {
+  return (l->head_dim * l->bits[t][layer] + 7) / 8;
+}
 
 typedef struct lay_loc {
   lay_tensor_t t;

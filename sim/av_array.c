@@ -1,13 +1,17 @@
 /* av_array.c - the probability x V array: av_multipliers multipliers, an
- * adder tree across value rows and one accumulator per output element. */
+ * adder tree across value rows and one accumulator per output element.
+ * Values enter at the layer's value bits; with VSEL the probabilities are
+ * those of the value rows local value pruning kept (IBUF). HIMP reuses
+ * the adder tree to add a head's output magnitudes to its importance. */
 #include <string.h>
 
 #include "pipe.h"
 #include "simd.h"
 
-void av_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
-             uint64_t *depth) {
-  *occ = tm_av_cycles(t, in->c);
+void av_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+             uint64_t *occ, uint64_t *depth) {
+  (void)b;
+  *occ = in->op == OP_HIMP ? 1 : tm_av_cycles(t, in->c);
   *depth = (uint64_t)t->av_depth;
 }
 
@@ -35,17 +39,53 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
   }
 }
 
-/* OBUF[orow] = (acc ? OBUF[orow] : 0) + sum_i SBUF[soff+i] * VBUF[vrow+i] */
+/* The same with each value cut to its `bits` most significant bits. */
+static void accumulate_q(const bufs_t *b, const int64_t *p,
+                         const int16_t *const *v, int rows, int bits,
+                         int64_t *acc) {
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < b->d; j++)
+      acc[j] += p[i] * sched_quant(v[i][j], bits, b->width);
+}
+
+/* HIMP[head] += sum_j |round(OBUF[orow][j])|. */
+static void himp_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+  const int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
+  int64_t sum = 0;
+  st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)b->d;
+  if (!b->data) return;
+  for (int j = 0; j < b->d; j++) {
+    int16_t x = fx_out(b->fx, o[j]);
+    sum += x < 0 ? -(int64_t)x : x;
+  }
+  b->sp->himp[in->b] += sum;
+}
+
+/* OBUF[orow] = (acc ? OBUF[orow] : 0) + sum_i p_i * VBUF[vrow+i], p_i =
+ * SBUF[soff+i], or SBUF[soff+IBUF[sel+i]] with VSEL. */
 void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   uint64_t n = in->c, d = (uint64_t)b->d;
+  const int64_t *p = b->s + in->e;
+  if (in->op == OP_HIMP) {
+    himp_exec(b, in, st);
+    return;
+  }
   if (b->data) {
-    if (!in->d) memset(o, 0, (size_t)d * sizeof *o);
-    accumulate(b, b->s + in->e, b->v + in->b, in->c, o);
+    if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
+    if (in->d & ISA_VSEL) {
+      const uint16_t *sel = b->sp->ibuf + (in->addr & 0xFFFF);
+      for (int i = 0; i < in->c; i++) b->sp->pscratch[i] = p[sel[i]];
+      p = b->sp->pscratch;
+    }
+    if (b->sp->rule.vbits < b->width)
+      accumulate_q(b, p, b->v + in->b, in->c, b->sp->rule.vbits, o);
+    else
+      accumulate(b, p, b->v + in->b, in->c, o);
   }
   st->c[ST_AV_MACS] += n * d;
   st->c[ST_VBUF_READ_BYTES] += n * (uint64_t)b->row_bytes;
   st->c[ST_SBUF_READ_BYTES] += 4 * n;
-  st->c[ST_OBUF_READ_BYTES] += in->d ? 4 * d : 0;
+  st->c[ST_OBUF_READ_BYTES] += (in->d & ISA_ACC) ? 4 * d : 0;
   st->c[ST_OBUF_WRITE_BYTES] += 4 * d;
 }

@@ -6,12 +6,44 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "declog.h"
 #include "fixed.h"
 #include "isa.h"
 #include "layout.h"
+#include "schedule.h"
 #include "stats.h"
+#include "topk.h"
 
-typedef enum { BUF_Q, BUF_K, BUF_V, BUF_S, BUF_O, BUF_COUNT } buf_id_t;
+/* Scoreboarded state: the row buffers, the index buffer IBUF, the token
+ * and head lists and importance tables (TI and HI are one entry each: an
+ * access covers the whole table) and the predicate registers. */
+typedef enum {
+  BUF_Q, BUF_K, BUF_V, BUF_S, BUF_O, BUF_I, BUF_TL, BUF_TI, BUF_HL, BUF_HI,
+  BUF_P, BUF_COUNT
+} buf_id_t;
+
+/* Where a decision was made (docs/spatten.md), for the decision log. */
+typedef struct dctx {
+  int unit, layer, head, query;
+  uint64_t seq;
+} dctx_t;
+
+/* SpAtten's run-time state (docs/spatten.md). */
+typedef struct spat {
+  uint32_t *tlist; int ntl;  /* kept tokens, ascending */
+  int64_t *timp; int ntimp;  /* token importance, by position */
+  uint32_t *hlist; int nhl;  /* kept heads, ascending */
+  int64_t *himp; int nhimp;  /* head importance, by head */
+  uint16_t *ibuf;            /* selected value positions */
+  uint8_t preg[ISA_PREGS];   /* refetch predicates */
+  sched_layer_t rule;        /* the executing instruction's layer */
+  dctx_t ctx;                /* ... and where it sits */
+  declog_t *log;             /* decisions, or NULL */
+  uint32_t *keep, *scratch;  /* top-k engine work space */
+  int64_t *score, *pscratch;
+  int topk_p;                /* comparators */
+  topk_cost_t last;          /* cost of the last TOPK executed */
+} spat_t;
 
 /* Contents of the on-chip buffers (functional side). */
 typedef struct bufs {
@@ -30,6 +62,8 @@ typedef struct bufs {
   int av32_rows;      /* rows of p*v that fit a 32-bit partial sum */
   const fx_t *fx;
   bool data;          /* false: timing only, no values are computed */
+  int width;
+  spat_t *sp;
 } bufs_t;
 
 /* A buffer range an instruction touches. */
@@ -45,14 +79,20 @@ typedef struct slot {
   insn_t in;
   uint64_t seq;        /* program order */
   uint8_t unit, state, nacc;
-  uint8_t rmask, wmask; /* buffers read / written (1 << buf_id_t) */
-  access_t acc[3];
+  uint16_t rmask, wmask; /* buffers read / written (1 << buf_id_t) */
+  access_t acc[4];
+  dctx_t ctx;          /* decision context (case or step, layer, head, query) */
   int layer_rec;       /* stats layer record it belongs to */
   uint64_t start;      /* cycle it started */
   uint64_t clear_seq;  /* older slots before this seq never block it */
-  /* DRAM transfers (fetchers, store) */
+  /* DRAM transfers (fetchers, store): rows [0, nrows), row i at
+   * blk + token(i) * stride, rowb bytes each; rows are contiguous in the
+   * tensor (token(i) = loc.row + i) unless gathered (sim/xfer.c) */
   lay_loc_t loc;
-  uint64_t next_addr, end_addr;
+  uint64_t blk;
+  uint64_t next_addr, end_addr; /* the run being issued */
+  int stride, rowb, nrows, next_row;
+  bool gather;
   int pending;         /* requests in flight */
 } slot_t;
 

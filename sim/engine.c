@@ -22,6 +22,8 @@ struct sim {
   fx_t fx;
   timing_t tm;
   bufs_t b;
+  spat_t sp;
+  sched_layer_t *rules; /* per layer */
   memimg_t *mi;
   mem_t *mem;
   stats_t *st;
@@ -38,6 +40,10 @@ struct sim {
   trace_reader_t *tr;
   bool trace_done;
   int layer_rec;
+  /* dispatch context (docs/spatten.md): HEAD markers and pruned heads */
+  insn_t held;       /* a HEAD waiting for HLIST */
+  bool has_held, skipping;
+  dctx_t ctx;
   uint64_t now, last_done;
   bool progress;
   sim_span_fn span;
@@ -57,6 +63,61 @@ static bool is_load(uint8_t op) {
   return op == OP_LDQ || op == OP_LDK || op == OP_LDV;
 }
 
+static int max_ctx(const wl_t *w) {
+  int m = 1;
+  for (int cs = 0; cs < w->ncases; cs++)
+    if (wl_ctx_tokens(w, cs) > m) m = wl_ctx_tokens(w, cs);
+  return m;
+}
+
+/* SpAtten's state and the top-k engine's work space. */
+static int alloc_spat(sim_t *s) {
+  spat_t *sp = &s->sp;
+  bufs_t *b = &s->b;
+  int nt = max_ctx(s->w), nh = s->w->heads, ns = b->cap[BUF_S];
+  int n = nt > nh ? nt : nh;
+  if (ns > n) n = ns;
+  b->sp = sp;
+  b->cap[BUF_I] = ns;
+  b->cap[BUF_TL] = nt;
+  b->cap[BUF_HL] = nh;
+  b->cap[BUF_TI] = b->cap[BUF_HI] = 1;
+  b->cap[BUF_P] = ISA_PREGS;
+  sp->ntimp = nt;
+  sp->nhimp = nh;
+  sp->topk_p = s->cfg->topk_parallelism > 0 ? s->cfg->topk_parallelism : 1;
+  sp->tlist = calloc((size_t)nt, sizeof *sp->tlist);
+  sp->timp = calloc((size_t)nt, sizeof *sp->timp);
+  sp->hlist = calloc((size_t)nh, sizeof *sp->hlist);
+  sp->himp = calloc((size_t)nh, sizeof *sp->himp);
+  sp->ibuf = calloc((size_t)ns, sizeof *sp->ibuf);
+  sp->keep = calloc((size_t)n, sizeof *sp->keep);
+  sp->scratch = calloc(3 * (size_t)n, sizeof *sp->scratch);
+  sp->score = calloc((size_t)n, sizeof *sp->score);
+  sp->pscratch = calloc((size_t)ns, sizeof *sp->pscratch);
+  s->rules = calloc((size_t)s->w->layers, sizeof *s->rules);
+  if (!sp->tlist || !sp->timp || !sp->hlist || !sp->himp || !sp->ibuf ||
+      !sp->keep || !sp->scratch || !sp->score || !sp->pscratch || !s->rules)
+    return -1;
+  for (int l = 0; l < s->w->layers; l++)
+    sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
+  return 0;
+}
+
+static void free_spat(sim_t *s) {
+  spat_t *sp = &s->sp;
+  free(sp->tlist);
+  free(sp->timp);
+  free(sp->hlist);
+  free(sp->himp);
+  free(sp->ibuf);
+  free(sp->keep);
+  free(sp->scratch);
+  free(sp->score);
+  free(sp->pscratch);
+  free(s->rules);
+}
+
 /* ---- construction ---------------------------------------------------- */
 
 static int alloc_bufs(sim_t *s) {
@@ -73,6 +134,7 @@ static int alloc_bufs(sim_t *s) {
   b->cap[BUF_O] = s->lay.obuf_rows;
   b->fx = &s->fx;
   b->data = true;
+  b->width = s->cfg->width;
   b->dot32 = wmax * wmax * (int64_t)d < INT32_MAX;
   b->av32_rows = (int)(INT32_MAX / (wmax << s->cfg->prob_bits));
   if (b->av32_rows < 1) b->av32_rows = 1;
@@ -82,7 +144,9 @@ static int alloc_bufs(sim_t *s) {
   b->zero_row = calloc(d, sizeof *b->zero_row);
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
-  if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row) return -1;
+  if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row ||
+      alloc_spat(s))
+    return -1;
   for (i = 0; i < b->cap[BUF_K]; i++) b->k[i] = b->zero_row;
   for (i = 0; i < b->cap[BUF_V]; i++) b->v[i] = b->zero_row;
   return 0;
@@ -118,6 +182,7 @@ sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
   pipe_init(&s->pipe[UNIT_QK], qk_cost, qk_exec);
   pipe_init(&s->pipe[UNIT_SMAX], smax_cost, smax_exec);
   pipe_init(&s->pipe[UNIT_AV], av_cost, av_exec);
+  pipe_init(&s->pipe[UNIT_TOPK], tku_cost, tku_exec);
   for (u = 0; u < UNIT_COUNT; u++) xfer_init(&s->xf[u]);
   return s;
 }
@@ -133,6 +198,7 @@ void sim_free(sim_t *s) {
   free(s->b.zero_row);
   free(s->b.s);
   free(s->b.o);
+  free_spat(s);
   for (u = 0; u < UNIT_COUNT; u++) free(s->uq[u].slot);
   free(s->win);
   free(s);
@@ -145,6 +211,8 @@ void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx) {
 
 void sim_timing_only(sim_t *s) { s->b.data = false; }
 
+void sim_log_decisions(sim_t *s, declog_t *log) { s->sp.log = log; }
+
 const memimg_t *sim_memimg(const sim_t *s) { return s->mi; }
 
 /* ---- dispatch: decode, check and enqueue one instruction ------------- */
@@ -155,8 +223,8 @@ static void acc_set(slot_t *sl, int buf, int write, int lo, int n) {
   a->write = (uint8_t)write;
   a->lo = lo;
   a->hi = lo + n;
-  if (write) sl->wmask |= (uint8_t)(1u << buf);
-  else sl->rmask |= (uint8_t)(1u << buf);
+  if (write) sl->wmask |= (uint16_t)(1u << buf);
+  else sl->rmask |= (uint16_t)(1u << buf);
 }
 
 /* A trace is input: every range is checked before it is used. */
@@ -168,93 +236,245 @@ static int bad(sim_t *s, const char *what, const char *fmt, long got,
   return err_at(s->e, s->tr->name, 0, 0, key, fmt, got, max);
 }
 
-static int check_range(sim_t *s, const char *op, int buf, int lo, int n) {
+/* Record an access to [lo, lo+n) of buf after checking it fits. */
+static int use(sim_t *s, slot_t *sl, int buf, int write, long lo, long n) {
+  const char *op = isa_lookup(sl->in.op)->name;
   if (n < 1) return bad(s, op, "empty range (got %ld rows, expected >= %ld)", n, 1);
   if (lo + n > s->b.cap[buf])
     return bad(s, op, "buffer range ends past the buffer (got %ld, expected <= %ld)",
                lo + n, s->b.cap[buf]);
+  acc_set(sl, buf, write, (int)lo, (int)n);
   return 0;
 }
 
-static int check_dram(sim_t *s, slot_t *sl, lay_tensor_t t, int rows) {
-  if (lay_decode(&s->lay, sl->in.addr, rows, &sl->loc) || sl->loc.t != t)
-    return bad(s, isa_lookup(sl->in.op)->name,
+/* The DRAM block an instruction moves rows of: `rows` whole rows of
+ * tensor t (or of either key plane for LDK) from addr; a gathered
+ * transfer names the block's first row. */
+static int check_dram(sim_t *s, slot_t *sl, int rows) {
+  static const lay_tensor_t want[] = {[OP_LDQ] = LAY_Q, [OP_LDK] = LAY_K,
+                                      [OP_LDV] = LAY_V, [OP_STO] = LAY_O};
+  const insn_t *in = &sl->in;
+  lay_loc_t *at = &sl->loc;
+  bool ok = !lay_decode(&s->lay, in->addr, sl->gather ? 1 : rows, at) &&
+            (at->t == want[in->op] || (in->op == OP_LDK && at->t == LAY_KL)) &&
+            (!sl->gather || at->row == 0);
+  if (!ok)
+    return bad(s, isa_lookup(in->op)->name,
                "DRAM address 0x%lx is not %ld whole rows of the tensor this "
                "instruction reads or writes",
-               (long)sl->in.addr, rows);
-  sl->next_addr = sl->in.addr;
-  sl->end_addr = sl->in.addr + (uint64_t)rows * (uint64_t)s->lay.row_bytes;
+               (long)in->addr, rows);
+  sl->blk = lay_addr(&s->lay, at->t, at->cs, at->layer, at->head, 0);
+  sl->stride = s->lay.stride[at->t];
+  sl->rowb = lay_bytes(&s->lay, at->t, at->layer);
+  sl->nrows = rows;
   return 0;
+}
+
+/* Flags an opcode accepts in d (the predicate register's bits included
+ * where PRED or CHECK is allowed). */
+static int flags_ok(const insn_t *in) {
+  switch (in->op) {
+  case OP_LDQ: case OP_STO: return in->d <= ISA_GATHER;
+  case OP_LDV: return in->d <= (ISA_GATHER | ISA_VSEL);
+  case OP_LDK: return !(in->d & 6) && (in->d & 0xF0 ? in->d & ISA_PRED : 1);
+  case OP_QK: return !(in->d & 6) && (in->d & 0xF0 ? in->d & ISA_PRED : 1);
+  case OP_SMAX:
+    return !(in->d & 6) && (in->d & 9) != 9 &&
+           (in->d & 0xF0 ? in->d & 9 : 1);
+  case OP_AV: return in->d <= (ISA_ACC | ISA_VSEL);
+  case OP_TOPK: return in->d <= TOPK_VALUES;
+  case OP_TINIT: return in->d <= 3;
+  default: return in->d == 0;
+  }
+}
+
+static int pred_use(sim_t *s, slot_t *sl) {
+  return (sl->in.d & ISA_PRED) ? use(s, sl, BUF_P, 0, ISA_PREG(sl->in.d), 1) : 0;
+}
+
+static int loads(sim_t *s, slot_t *sl) {
+  static const int lbuf[] = {[OP_LDQ] = BUF_Q, [OP_LDK] = BUF_K, [OP_LDV] = BUF_V};
+  const insn_t *in = &sl->in;
+  int rc;
+  sl->gather = in->d & ISA_GATHER;
+  if ((rc = use(s, sl, lbuf[in->op], 1, in->a, in->b)) || (rc = pred_use(s, sl)))
+    return rc;
+  if (in->op == OP_LDV && (in->d & ISA_VSEL)) {
+    if (!sl->gather)
+      return bad(s, "LDV", "VSEL without GATHER (got flags %ld, expected %ld)",
+                 in->d, ISA_GATHER | ISA_VSEL);
+    if ((rc = use(s, sl, BUF_I, 0, in->e, in->b))) return rc;
+    rc = use(s, sl, BUF_TL, 0, 0, s->b.cap[BUF_TL]);
+  } else if (sl->gather) {
+    rc = use(s, sl, BUF_TL, 0, in->c, in->b);
+  }
+  return rc ? rc : check_dram(s, sl, in->b);
+}
+
+static int computes(sim_t *s, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  long sel = (long)(in->addr & 0xFFFF), seg = (long)(in->addr >> 16);
+  switch (in->op) {
+  case OP_QK:
+    return use(s, sl, BUF_Q, 0, in->a, 1) || use(s, sl, BUF_K, 0, in->b, in->c) ||
+           use(s, sl, BUF_S, 1, in->e, in->c) || pred_use(s, sl) ? s->e->status : 0;
+  case OP_SMAX:
+    if (use(s, sl, BUF_S, 1, in->a, in->b) || pred_use(s, sl)) return s->e->status;
+    return (in->d & ISA_CHECK) ? use(s, sl, BUF_P, 1, ISA_PREG(in->d), 1) : 0;
+  case OP_AV:
+    if (use(s, sl, BUF_O, 1, in->a, 1) || use(s, sl, BUF_V, 0, in->b, in->c))
+      return s->e->status;
+    if (!(in->d & ISA_VSEL))
+      return in->addr ? bad(s, "AV", "sel without VSEL (got %ld, expected %ld)",
+                            (long)in->addr, 0)
+                      : use(s, sl, BUF_S, 0, in->e, in->c);
+    return use(s, sl, BUF_I, 0, sel, in->c) || use(s, sl, BUF_S, 0, in->e, seg)
+               ? s->e->status : 0;
+  case OP_IMP:
+    return use(s, sl, BUF_S, 0, in->a, in->b) || use(s, sl, BUF_TL, 0, in->c, in->b) ||
+           use(s, sl, BUF_TI, 1, 0, 1) ? s->e->status : 0;
+  case OP_HIMP:
+    if (in->b >= s->w->heads)
+      return bad(s, "HIMP", "head out of range (got %ld, expected < %ld)", in->b,
+                 s->w->heads);
+    return use(s, sl, BUF_O, 0, in->a, 1) || use(s, sl, BUF_HI, 1, 0, 1)
+               ? s->e->status : 0;
+  default:
+    return 0;
+  }
+}
+
+static int selects(sim_t *s, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  if (in->op == OP_TINIT)
+    return use(s, sl, BUF_TL, 1, 0, in->a ? in->a : 1) ||
+           use(s, sl, BUF_HL, 1, 0, in->b ? in->b : 1) ||
+           use(s, sl, BUF_TI, 1, 0, 1) || use(s, sl, BUF_HI, 1, 0, 1)
+               ? s->e->status : 0;
+  if (in->c > in->b)
+    return bad(s, "TOPK", "k above n (got %ld, expected <= %ld)", in->c, in->b);
+  if (in->d == TOPK_TOKENS)
+    return use(s, sl, BUF_TI, 0, 0, 1) || use(s, sl, BUF_TL, 1, 0, in->b)
+               ? s->e->status : 0;
+  if (in->d == TOPK_HEADS)
+    return use(s, sl, BUF_HI, 0, 0, 1) || use(s, sl, BUF_HL, 1, 0, in->b)
+               ? s->e->status : 0;
+  return use(s, sl, BUF_S, 0, in->e, in->b) ||
+         (in->c && use(s, sl, BUF_I, 1, in->a, in->c)) ? s->e->status : 0;
 }
 
 static int decode_accesses(sim_t *s, slot_t *sl) {
   const insn_t *in = &sl->in;
-  int rc = 0;
-  static const int lbuf[] = {[OP_LDQ] = BUF_Q, [OP_LDK] = BUF_K, [OP_LDV] = BUF_V};
-  static const lay_tensor_t lt[] = {[OP_LDQ] = LAY_Q, [OP_LDK] = LAY_K, [OP_LDV] = LAY_V};
   sl->nacc = 0;
   sl->rmask = sl->wmask = 0;
+  if (!flags_ok(in))
+    return bad(s, isa_lookup(in->op)->name,
+               "flags not valid for this instruction (got 0x%lx, expected "
+               "those docs/isa.md lists, 0x%lx or less)", in->d, 0xff);
   switch (in->op) {
   case OP_LDQ: case OP_LDK: case OP_LDV:
-    if (!(rc = check_range(s, "load", lbuf[in->op], in->a, in->b)))
-      rc = check_dram(s, sl, lt[in->op], in->b);
-    acc_set(sl, lbuf[in->op], 1, in->a, in->b);
-    break;
-  case OP_QK:
-    if (!(rc = check_range(s, "QK", BUF_Q, in->a, 1)) &&
-        !(rc = check_range(s, "QK", BUF_K, in->b, in->c)))
-      rc = check_range(s, "QK", BUF_S, in->e, in->c);
-    acc_set(sl, BUF_Q, 0, in->a, 1);
-    acc_set(sl, BUF_K, 0, in->b, in->c);
-    acc_set(sl, BUF_S, 1, in->e, in->c);
-    break;
-  case OP_SMAX:
-    rc = check_range(s, "SMAX", BUF_S, in->a, in->b);
-    acc_set(sl, BUF_S, 1, in->a, in->b);
-    break;
-  case OP_AV:
-    if (in->d > 1) rc = bad(s, "AV", "acc flag (got %ld, expected <= %ld)", in->d, 1);
-    if (!rc && !(rc = check_range(s, "AV", BUF_O, in->a, 1)) &&
-        !(rc = check_range(s, "AV", BUF_V, in->b, in->c)))
-      rc = check_range(s, "AV", BUF_S, in->e, in->c);
-    acc_set(sl, BUF_O, 1, in->a, 1);
-    acc_set(sl, BUF_V, 0, in->b, in->c);
-    acc_set(sl, BUF_S, 0, in->e, in->c);
-    break;
+    return loads(s, sl);
   case OP_STO:
-    if (!(rc = check_range(s, "STO", BUF_O, in->a, 1)))
-      rc = check_dram(s, sl, LAY_O, 1);
-    acc_set(sl, BUF_O, 0, in->a, 1);
-    break;
+    sl->gather = in->d & ISA_GATHER;
+    if (use(s, sl, BUF_O, 0, in->a, 1) ||
+        (sl->gather && use(s, sl, BUF_TL, 0, in->c, 1)))
+      return s->e->status;
+    return check_dram(s, sl, 1);
+  case OP_TOPK: case OP_TINIT:
+    return selects(s, sl);
+  default:
+    return computes(s, sl);
   }
-  return rc;
+}
+
+/* A HEAD may be evaluated once no TOPK or TINIT that writes HLIST is
+ * still in the window. */
+static bool hlist_pending(const sim_t *s) {
+  for (int i = 0, j = s->whead; i < s->wn; i++, j = ring_next(j, s->wcap))
+    if (s->win[j].state != SLOT_DONE && (s->win[j].wmask & (1u << BUF_HL)))
+      return true;
+  return false;
+}
+
+static bool head_kept(const sim_t *s, int h) {
+  if (!s->b.data) return true; /* timing only: no decisions */
+  for (int i = 0; i < s->sp.nhl; i++)
+    if ((int)s->sp.hlist[i] == h) return true;
+  return false;
+}
+
+/* Markers: LAYER opens a layer record; HEAD h opens h's code, skipped when
+ * h is pruned. Returns 1 when the caller must stop for this cycle (a HEAD
+ * waits), 0 when the marker was consumed, else an error status. */
+static int marker(sim_t *s, const insn_t *in) {
+  if (in->op == OP_LAYER) {
+    if (in->a >= s->w->ncases || in->b >= s->w->layers)
+      return bad(s, "LAYER", "case or layer out of range (got %ld, expected < %ld)",
+                 in->a >= s->w->ncases ? in->a : in->b,
+                 in->a >= s->w->ncases ? s->w->ncases : s->w->layers);
+    s->layer_rec = st_add_layer(s->st, in->a, in->b);
+    s->skipping = false;
+    s->ctx.layer = in->b;
+    s->ctx.unit = s->w->phase == WL_DECODE && s->layer_rec >= 0
+                      ? s->st->layers[s->layer_rec].step : in->a;
+    s->ctx.head = -1;
+    return 0;
+  }
+  if (in->a != ISA_HEAD_NONE && in->a >= s->w->heads)
+    return bad(s, "HEAD", "head out of range (got %ld, expected < %ld)", in->a,
+               s->w->heads);
+  if (in->a != ISA_HEAD_NONE && hlist_pending(s)) {
+    s->held = *in;
+    s->has_held = true;
+    return 1;
+  }
+  s->has_held = false;
+  s->ctx.head = in->a == ISA_HEAD_NONE ? -1 : in->a;
+  s->ctx.query = -1;
+  s->skipping = in->a != ISA_HEAD_NONE && !head_kept(s, in->a);
+  s->st->c[s->skipping ? ST_HEADS_PRUNED : ST_HEADS_RUN] += in->a != ISA_HEAD_NONE;
+  return 0;
+}
+
+/* Next instruction: a held HEAD first, then the trace. 1 = got one. */
+static int next_insn(sim_t *s, insn_t *in) {
+  int r;
+  if (s->has_held) {
+    *in = s->held;
+    return 1;
+  }
+  r = trr_next(s->tr, in, s->e);
+  if (r != 1) { /* 0: end of trace; otherwise a malformed trace */
+    s->trace_done = true;
+    if (r) s->rc = s->e->status;
+  }
+  return r;
 }
 
 /* Move one executable instruction from the trace into the window.
- * LAYER markers and NOPs are consumed on the way at no cost. */
+ * Markers and NOPs are consumed on the way at no cost, and so are the
+ * instructions of a pruned head. */
 static void dispatch(sim_t *s) {
   insn_t in;
   slot_t *sl;
   int r, si;
   while (!s->trace_done && s->wn < s->wcap) {
-    r = trr_next(s->tr, &in, s->e);
-    if (r != 1) { /* 0: end of trace; otherwise a malformed trace */
-      s->trace_done = true;
-      if (r) s->rc = s->e->status;
-      return;
-    }
+    if (next_insn(s, &in) != 1) return;
     if (in.op == OP_NOP) continue;
-    if (in.op == OP_LAYER) {
-      if (in.a >= s->w->ncases || in.b >= s->w->layers) {
-        s->rc = bad(s, "LAYER", "case or layer out of range (got %ld, expected < %ld)",
-                    in.a >= s->w->ncases ? in.a : in.b,
-                    in.a >= s->w->ncases ? s->w->ncases : s->w->layers);
+    if (in.op == OP_LAYER || in.op == OP_HEAD) {
+      if ((r = marker(s, &in)) == 1) return;
+      if (r) {
+        s->rc = r;
         s->trace_done = true;
         return;
       }
-      s->layer_rec = st_add_layer(s->st, in.a, in.b);
       continue;
     }
+    if (s->skipping) {
+      s->st->c[ST_HEAD_SKIPPED]++;
+      continue;
+    }
+    if (in.op == OP_SMAX && !(in.d & ISA_PRED)) s->ctx.query++; /* a query's first softmax */
     si = (s->whead + s->wn) % s->wcap;
     sl = &s->win[si];
     memset(sl, 0, sizeof *sl);
@@ -262,6 +482,8 @@ static void dispatch(sim_t *s) {
     sl->seq = s->seq++;
     sl->unit = (uint8_t)isa_lookup(in.op)->unit;
     sl->layer_rec = s->layer_rec;
+    sl->ctx = s->ctx;
+    sl->ctx.seq = sl->seq;
     if ((s->rc = decode_accesses(s, sl))) {
       s->trace_done = true;
       return;
@@ -320,17 +542,40 @@ static uint8_t blocked(sim_t *s, int si) {
 /* ---- execution ------------------------------------------------------- */
 
 /* A finished load: Q rows are copied into QBUF; K and V buffer rows are
- * pointed at the DRAM rows they now hold. Returns -1 when out of memory. */
+ * pointed at the DRAM rows they now hold (gathered rows one by one).
+ * Returns -1 when out of memory. */
 static int fill_rows(sim_t *s, const slot_t *sl) {
   const int16_t *src, **dst;
+  lay_loc_t at = sl->loc;
   int i, d = s->b.d;
-  if (sl->in.op == OP_LDQ)
-    return mi_read(s->mi, &sl->loc, sl->in.b,
-                   s->b.q + (size_t)sl->in.a * (size_t)d);
-  if (!(src = mi_rows(s->mi, &sl->loc))) return -1;
+  if (sl->in.op == OP_LDQ && !sl->gather)
+    return mi_read(s->mi, &at, sl->in.b, s->b.q + (size_t)sl->in.a * (size_t)d);
   dst = (sl->in.op == OP_LDK ? s->b.k : s->b.v) + sl->in.a;
-  for (i = 0; i < sl->in.b; i++) dst[i] = src + (size_t)i * (size_t)d;
+  for (i = 0; i < sl->in.b; i++) {
+    at.row = (int)xfer_token(sl, &s->b, i);
+    if (sl->in.op == OP_LDQ) {
+      if (mi_read(s->mi, &at, 1, s->b.q + (size_t)(sl->in.a + i) * (size_t)d))
+        return -1;
+    } else {
+      if (!(src = mi_rows(s->mi, &at))) return -1;
+      dst[i] = src;
+    }
+  }
   return 0;
+}
+
+/* Every gathered row must lie inside its block (the lists are state the
+ * trace drives, so a bad trace could point anywhere). */
+static bool rows_in_block(const sim_t *s, const slot_t *sl) {
+  int n = s->lay.rows[sl->loc.t][sl->loc.cs];
+  for (int i = 0; sl->gather && i < sl->nrows; i++) {
+    long ti = sl->in.op == OP_LDV && (sl->in.d & ISA_VSEL)
+                  ? (long)sl->in.c + s->sp.ibuf[sl->in.e + i]
+                  : (long)sl->in.c + i;
+    if (ti >= s->b.cap[BUF_TL] || (int)xfer_token(sl, &s->b, i) >= n)
+      return false;
+  }
+  return true;
 }
 
 /* STO: round the accumulators to the datapath width and write DRAM. */
@@ -338,27 +583,45 @@ static int store_row(sim_t *s, slot_t *sl) {
   int16_t row[1024];
   const int64_t *acc = s->b.o + (size_t)sl->in.a * (size_t)s->b.d;
   int i, hi = (1 << (s->cfg->width - 1)) - 1;
+  lay_loc_t at = sl->loc;
   s->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)s->b.d;
   s->st->c[ST_QUERIES]++;
   if (!s->b.data) return 0;
+  at.row = (int)xfer_token(sl, &s->b, 0);
   for (i = 0; i < s->b.d; i++) {
     row[i] = fx_out(&s->fx, acc[i]);
     s->st->c[ST_SATURATED] += row[i] == hi || row[i] == -hi - 1;
   }
-  return mi_write(s->mi, &sl->loc, row);
+  return mi_write(s->mi, &at, row);
 }
+
+static void complete(sim_t *s, int si);
 
 static void start(sim_t *s, int u, int si) {
   slot_t *sl = &s->win[si];
   sl->state = SLOT_RUNNING;
   sl->start = s->now;
+  if ((sl->in.d & ISA_PRED) && sl->in.op != OP_AV &&
+      !s->sp.preg[ISA_PREG(sl->in.d)]) { /* predicated off: retire now */
+    s->st->c[ST_PRED_SKIPPED]++;
+    complete(s, si);
+    return;
+  }
+  s->sp.ctx = sl->ctx;
+  s->sp.rule = s->rules[sl->ctx.layer];
   if (!is_xfer(u)) {
     pipe_start(&s->pipe[u], &s->tm, &s->b, s->st, si, &sl->in, s->now);
     return;
   }
+  if (s->b.data && !rows_in_block(s, sl)) {
+    s->rc = err_set(s->e, ERR_RUN, "instruction %" PRIu64 " (%s) gathers a "
+                    "row outside its DRAM block", sl->seq,
+                    isa_lookup(sl->in.op)->name);
+    return;
+  }
   if (sl->in.op == OP_STO && store_row(s, sl))
     s->rc = err_set(s->e, ERR_RUN, "out of memory storing outputs");
-  xfer_start(&s->xf[u], si);
+  xfer_start(&s->xf[u], s->win, si);
 }
 
 static void complete(sim_t *s, int si) {
@@ -413,8 +676,9 @@ static void collect_completions(sim_t *s) {
     int owner = s->win[r.tag].unit;
     if (xfer_returned(&s->xf[owner], s->win, (int)r.tag)) complete(s, (int)r.tag);
   }
-  for (u = UNIT_QK; u <= UNIT_AV; u++)
-    while ((si = pipe_pop_done(&s->pipe[u], s->now)) >= 0) complete(s, si);
+  for (u = 0; u < UNIT_COUNT; u++)
+    while (!is_xfer(u) && (si = pipe_pop_done(&s->pipe[u], s->now)) >= 0)
+      complete(s, si);
   while (s->wn && s->win[s->whead].state == SLOT_DONE) {
     s->whead = ring_next(s->whead, s->wcap);
     s->wn--;
@@ -427,7 +691,7 @@ static void start_and_issue(sim_t *s) {
   for (u = 0; u < UNIT_COUNT; u++) {
     uint8_t st = try_start(s, u);
     if (is_xfer(u)) {
-      int r = xfer_issue(&s->xf[u], s->win, s->mem, &s->tm,
+      int r = xfer_issue(&s->xf[u], s->win, &s->b, s->mem, &s->tm, s->st,
                          u == UNIT_STORE, s->now);
       if (r == XF_ISSUED) s->progress = true;
       if (r == XF_REFUSED) st = US_STALL_DRAM;
@@ -442,8 +706,8 @@ static void start_and_issue(sim_t *s) {
 static uint64_t next_event(const sim_t *s) {
   uint64_t t = s->mem->ops->next_event(s->mem), p;
   int u;
-  for (u = UNIT_QK; u <= UNIT_AV; u++)
-    if ((p = pipe_next_event(&s->pipe[u], s->now)) < t) t = p;
+  for (u = 0; u < UNIT_COUNT; u++)
+    if (!is_xfer(u) && (p = pipe_next_event(&s->pipe[u], s->now)) < t) t = p;
   return t;
 }
 
@@ -477,6 +741,7 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
   s->e = e;
   s->tr = tr;
   s->layer_rec = -1;
+  s->ctx.head = s->ctx.query = -1;
   s->mem = dram_simple_new(&s->tm, st);
   if (!s->mem) return err_set(e, ERR_RUN, "out of memory");
   for (u = 0; u < UNIT_COUNT; u++) s->ustate[u] = US_IDLE;

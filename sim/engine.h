@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "declog.h"
 #include "err.h"
 #include "memimg.h"
 #include "stats.h"
@@ -44,6 +45,8 @@ void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx);
  * are not written). Cycles and every event count stay the same as long
  * as no decision depends on data, which holds for dense attention. */
 void sim_timing_only(sim_t *s);
+/* Append SpAtten's run-time decisions to log (docs/spatten.md). */
+void sim_log_decisions(sim_t *s, declog_t *log);
 /* Run the whole trace. Checks that it was compiled for this config. */
 int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e);
 /* DRAM after the run (outputs for --check). */

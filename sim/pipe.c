@@ -16,8 +16,8 @@ void pipe_start(pipe_t *p, const timing_t *t, const bufs_t *b, stats_t *st,
                 int slot, const insn_t *in, uint64_t now) {
   uint64_t occ, depth;
   int i = (p->head + p->n) % PIPE_MAX;
-  p->cost(t, in, &occ, &depth);
   p->exec(b, in, st);
+  p->cost(t, b, in, &occ, &depth);
   p->free_at = now + occ;
   p->slot[i] = slot;
   p->done[i] = now + occ + depth;

@@ -11,8 +11,11 @@
 
 #define PIPE_MAX 16 /* instructions in flight in one block */
 
-typedef void (*pipe_cost_fn)(const timing_t *t, const insn_t *in,
-                             uint64_t *occupancy, uint64_t *depth);
+/* Cost is asked after exec, so a block whose time depends on the data
+ * (the top-k engine) reports what this instruction's data cost. */
+typedef void (*pipe_cost_fn)(const timing_t *t, const bufs_t *b,
+                             const insn_t *in, uint64_t *occupancy,
+                             uint64_t *depth);
 typedef void (*pipe_exec_fn)(const bufs_t *b, const insn_t *in, stats_t *st);
 
 typedef struct pipe {
@@ -34,15 +37,20 @@ int pipe_pop_done(pipe_t *p, uint64_t now);
 /* Next cycle something changes (UINT64_MAX when idle). */
 uint64_t pipe_next_event(const pipe_t *p, uint64_t now);
 
-/* The three compute blocks (qk_array.c, softmax.c, av_array.c). */
-void qk_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
-             uint64_t *depth);
+/* The compute blocks (qk_array.c, softmax.c, av_array.c, topk_unit.c).
+ * The softmax unit also accumulates token importance (IMP), the P x V
+ * array's adder tree head importance (HIMP). */
+void qk_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+             uint64_t *occ, uint64_t *depth);
 void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st);
-void smax_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
-               uint64_t *depth);
+void smax_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+             uint64_t *occ, uint64_t *depth);
 void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st);
-void av_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
-             uint64_t *depth);
+void av_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+             uint64_t *occ, uint64_t *depth);
 void av_exec(const bufs_t *b, const insn_t *in, stats_t *st);
+void tku_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+              uint64_t *occ, uint64_t *depth);
+void tku_exec(const bufs_t *b, const insn_t *in, stats_t *st);
 
 #endif

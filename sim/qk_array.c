@@ -1,10 +1,13 @@
 /* qk_array.c - the Q x K array: qk_multipliers multipliers feeding an adder
- * reduction tree; one query row against `rows` key rows. */
+ * reduction tree; one query row against `rows` key rows. Keys enter at the
+ * bits the layer's schedule fetched (docs/spatten.md): the MSBs, or with
+ * the FULL flag the MSBs and the refetched LSBs. */
 #include "pipe.h"
 #include "simd.h"
 
-void qk_cost(const timing_t *t, const insn_t *in, uint64_t *occ,
-             uint64_t *depth) {
+void qk_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+             uint64_t *occ, uint64_t *depth) {
+  (void)b;
   *occ = tm_qk_cycles(t, in->c);
   *depth = (uint64_t)t->qk_depth;
 }
@@ -23,14 +26,25 @@ SIMD_CLONES static int64_t dot64(const int16_t *a, const int16_t *b, int d) {
   return s;
 }
 
+/* A dot product with the key cut to its `bits` most significant bits. */
+static int64_t dot_q(const int16_t *a, const int16_t *k, int d, int bits,
+                     int width) {
+  int64_t s = 0;
+  for (int i = 0; i < d; i++)
+    s += (int64_t)a[i] * sched_quant(k[i], bits, width);
+  return s;
+}
+
 /* SBUF[soff+i] = QBUF[qrow] . KBUF[krow+i]: exact integer dot products. */
 void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   const int16_t *q = b->q + (size_t)in->a * (size_t)b->d;
   int64_t *s = b->s + in->e;
   int i, n = in->c;
+  int bits = (in->d & ISA_FULL) ? b->sp->rule.full : b->sp->rule.msb;
   for (i = 0; b->data && i < n; i++) {
     const int16_t *k = b->k[in->b + i];
-    s[i] = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
+    if (bits < b->width) s[i] = dot_q(q, k, b->d, bits, b->width);
+    else s[i] = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
   }
   st->c[ST_QK_MACS] += (uint64_t)n * (uint64_t)b->d;
   st->c[ST_QBUF_READ_BYTES] += (uint64_t)b->row_bytes;

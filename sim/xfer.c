@@ -8,10 +8,46 @@ void xfer_init(xfer_t *x) {
 
 bool xfer_can_start(const xfer_t *x) { return x->n < XFER_MAX; }
 
-void xfer_start(xfer_t *x, int slot) { x->ops[x->n++] = slot; }
+void xfer_start(xfer_t *x, slot_t *win, int slot) {
+  win[slot].next_row = 0;
+  win[slot].next_addr = win[slot].end_addr = 0;
+  x->ops[x->n++] = slot;
+}
 
-int xfer_issue(xfer_t *x, slot_t *win, mem_t *m, const timing_t *t,
-               bool write, uint64_t now) {
+uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i) {
+  const insn_t *in = &s->in;
+  if (!s->gather) return (uint32_t)(s->loc.row + i);
+  if (in->op == OP_LDV && (in->d & ISA_VSEL))
+    return b->sp->tlist[in->c + b->sp->ibuf[in->e + i]];
+  return b->sp->tlist[in->c + i];
+}
+
+/* All of s's requests are out. */
+static bool issued_all(const slot_t *s) {
+  return s->next_row == s->nrows && s->next_addr == s->end_addr;
+}
+
+/* Start the next run of rows adjacent in DRAM (full-stride rows only
+ * merge). Invariant: rows [0, next_row) are in runs already issued. */
+static void next_run(slot_t *s, const bufs_t *b) {
+  int i = s->next_row;
+  uint64_t a = s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride;
+  uint64_t e = a + (uint64_t)s->rowb;
+  for (i++; i < s->nrows && s->rowb == s->stride &&
+            s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride == e;
+       i++)
+    e += (uint64_t)s->rowb;
+  s->next_row = i;
+  s->next_addr = a;
+  s->end_addr = e;
+}
+
+int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
+               const timing_t *t, stats_t *st, bool write, uint64_t now) {
+  static const stat_id_t kind[LAY_TENSORS] = {
+    [LAY_Q] = ST_DRAM_QUERY_BYTES, [LAY_K] = ST_DRAM_KEY_MSB_BYTES,
+    [LAY_KL] = ST_DRAM_KEY_LSB_BYTES, [LAY_V] = ST_DRAM_VALUE_BYTES,
+    [LAY_O] = ST_DRAM_OUTPUT_BYTES};
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;
@@ -19,6 +55,7 @@ int xfer_issue(xfer_t *x, slot_t *win, mem_t *m, const timing_t *t,
   if (x->nissued == x->n || x->outstanding >= t->max_outstanding)
     return XF_WAITING;
   s = &win[x->ops[x->nissued]];
+  if (s->next_addr == s->end_addr) next_run(s, b);
   end = (s->next_addr / rb + 1) * rb;
   if (end > s->end_addr) end = s->end_addr;
   r.addr = s->next_addr;
@@ -27,9 +64,10 @@ int xfer_issue(xfer_t *x, slot_t *win, mem_t *m, const timing_t *t,
   r.tag = (uint32_t)x->ops[x->nissued];
   if (!m->ops->can_accept(m, &r)) return XF_REFUSED;
   m->ops->push(m, &r, now);
+  st->c[kind[s->loc.t]] += r.bytes;
   s->next_addr = end;
   s->pending++;
-  x->nissued += end == s->end_addr;
+  x->nissued += issued_all(s);
   x->outstanding++;
   return XF_ISSUED;
 }
@@ -37,7 +75,7 @@ int xfer_issue(xfer_t *x, slot_t *win, mem_t *m, const timing_t *t,
 bool xfer_returned(xfer_t *x, slot_t *win, int s) {
   int i;
   x->outstanding--;
-  if (--win[s].pending || win[s].next_addr < win[s].end_addr) return false;
+  if (--win[s].pending || !issued_all(&win[s])) return false;
   for (i = 0; i < x->n && x->ops[i] != s; i++) {
   }
   x->nissued -= i < x->nissued; /* it was fully issued: leaves the prefix */

@@ -1,9 +1,11 @@
 /* xfer.h - a DMA engine between DRAM and the buffers: the key fetcher
- * (LDQ, LDK), the value fetcher (LDV) and the store unit (STO). It splits
- * each instruction's byte range into requests of at most request_bytes,
- * aligned to request_bytes, issues at most one per cycle and keeps at most
- * max_outstanding in flight. Several instructions may be in flight; they
- * issue in order, complete when their last request returns. */
+ * (LDQ, LDK), the value fetcher (LDV) and the store unit (STO). It walks
+ * an instruction's rows (contiguous, or gathered through TLIST and IBUF),
+ * merges rows adjacent in DRAM into runs, splits runs into requests of at
+ * most request_bytes aligned to request_bytes, issues at most one per
+ * cycle and keeps at most max_outstanding in flight. Several instructions
+ * may be in flight; they issue in order, complete when their last request
+ * returns. Payload bytes are counted by tensor (dram.*_bytes). */
 #ifndef ATTN_XFER_H
 #define ATTN_XFER_H
 
@@ -25,12 +27,14 @@ enum { XF_IDLE = 0, XF_ISSUED = 1, XF_WAITING = 2, XF_REFUSED = 3 };
 
 void xfer_init(xfer_t *x);
 bool xfer_can_start(const xfer_t *x);
-void xfer_start(xfer_t *x, int slot);
+void xfer_start(xfer_t *x, slot_t *win, int slot);
+/* The block row (token) that row i of slot s moves. */
+uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i);
 /* Try to issue one request. Returns XF_ISSUED, XF_REFUSED (DRAM back-
  * pressure), XF_WAITING (outstanding limit, or all issued and waiting for
  * data) or XF_IDLE (nothing in flight). */
-int xfer_issue(xfer_t *x, slot_t *win, mem_t *m, const timing_t *t,
-               bool write, uint64_t now);
+int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
+               const timing_t *t, stats_t *st, bool write, uint64_t now);
 /* One request of slot s returned; true when its instruction is complete. */
 bool xfer_returned(xfer_t *x, slot_t *win, int s);
 
