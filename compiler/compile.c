@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "schedule.h"
 
 /* A ring of buffer rows (or score entries): allocations are contiguous and
  * wrap to 0 when the tail cannot hold them. Invariant: n <= cap. */
@@ -22,8 +23,10 @@ typedef struct comp {
   const wl_t *w;
   lay_t lay;
   trace_writer_t tw;
-  ring_t q, k, v, s, o;
+  ring_t q, k, v, s, o, ib, pr;
   int chunk;   /* rows per streamed K/V fetch */
+  int width;
+  bool imp, himp; /* the schedule prunes tokens / heads somewhere */
   err_t *e;
   int rc;
 } comp_t;
@@ -129,6 +132,191 @@ static void lower_decode(comp_t *c) {
     }
 }
 
+/* ---- SpAtten schedules (docs/spatten.md) ----------------------------
+ * Tokens are addressed through TLIST (GATHER): slot i of the kept list,
+ * whose count the compiler knows, is token TLIST[i], which only the
+ * hardware knows. Heads are emitted for every head behind HEAD markers;
+ * the dispatcher skips pruned ones. */
+
+/* Where one query's work happens. */
+typedef struct qplan {
+  int cs, l, h;
+  int nk;           /* keys: the kept tokens */
+  sched_layer_t r;
+  int kb;           /* KBUF row of the keys when resident, else -1 */
+  int vb;           /* VBUF row of the values when resident, else -1 */
+  int qslot;        /* prefill: TLIST slot of the query; decode: -1 */
+  int qpos;         /* decode: query row */
+  int orow_pos;     /* decode: output row */
+} qplan_t;
+
+/* Gathered fetch of TLIST slots [j, j+n) of tensor t into ring rows. */
+static int gather_rows(comp_t *c, const qplan_t *p, lay_tensor_t t, int j,
+                       int n, int at, int pred) {
+  uint8_t op = t == LAY_V ? OP_LDV : OP_LDK;
+  emit(c, op, at, n, j, ISA_GATHER | pred, 0,
+       lay_addr(&c->lay, t, p->cs, p->l, p->h, 0));
+  return at;
+}
+
+/* Keys of the query into KBUF (or streamed chunk by chunk) and scores at
+ * so; pass 0 the MSBs, pass 1 (predicated) the refetch. */
+static void scores(comp_t *c, const qplan_t *p, int qr, int so, int pass,
+                   int pred) {
+  int j, n, full = pass ? ISA_FULL : 0;
+  for (j = 0; j < p->nk; j += n) {
+    int at;
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    if (p->kb >= 0) {
+      at = p->kb + j;
+      if (pass) gather_rows(c, p, LAY_KL, j, n, at, pred);
+    } else {
+      at = gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), pass ? pred : 0);
+      if (pass) gather_rows(c, p, LAY_KL, j, n, at, pred);
+    }
+    emit(c, OP_QK, qr, at, n, full | (pass ? pred : 0), so + j, 0);
+  }
+}
+
+/* P x V: every value, or with value pruning the top-kv through IBUF. */
+static void weigh(comp_t *c, const qplan_t *p, int so, int orow) {
+  int kv = sched_keep(p->r.value_keep, p->nk), j, n;
+  if (kv < p->nk) {
+    int io = ring_alloc(&c->ib, kv);
+    emit(c, OP_TOPK, io, p->nk, kv, TOPK_VALUES, so, 0);
+    for (j = 0; j < kv; j += n) {
+      int at;
+      n = kv - j < c->chunk ? kv - j : c->chunk;
+      at = ring_alloc(&c->v, n);
+      emit(c, OP_LDV, at, n, 0, ISA_GATHER | ISA_VSEL, io + j,
+           lay_addr(&c->lay, LAY_V, p->cs, p->l, p->h, 0));
+      emit(c, OP_AV, orow, at, n, (j > 0) | ISA_VSEL, so,
+           (uint64_t)(io + j) | ((uint64_t)p->nk << 16));
+    }
+    return;
+  }
+  for (j = 0; j < p->nk; j += n) {
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    emit(c, OP_AV, orow,
+         p->vb >= 0 ? p->vb + j : gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0),
+         n, j > 0, so + j, 0);
+  }
+}
+
+/* One query under the schedule. */
+static void query_sp(comp_t *c, const qplan_t *p) {
+  int qr = ring_alloc(&c->q, 1), so = ring_alloc(&c->s, p->nk);
+  int orow = ring_alloc(&c->o, 1);
+  int pr = ring_alloc(&c->pr, 1), pred = ISA_PRED | (pr << 4);
+  if (p->qslot >= 0)
+    emit(c, OP_LDQ, qr, 1, p->qslot, ISA_GATHER, 0,
+         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, 0));
+  else
+    emit(c, OP_LDQ, qr, 1, 0, 0, 0, lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, p->qpos));
+  scores(c, p, qr, so, 0, 0);
+  emit(c, OP_SMAX, so, p->nk, 0, p->r.refetch ? ISA_CHECK | (pr << 4) : 0,
+       p->r.refetch ? (int)p->r.thr16 : 0, 0);
+  if (p->r.refetch) {
+    scores(c, p, qr, so, 1, pred);
+    emit(c, OP_SMAX, so, p->nk, 0, pred, 0, 0);
+  }
+  if (c->imp) emit(c, OP_IMP, so, p->nk, 0, 0, 0, 0);
+  weigh(c, p, so, orow);
+  if (c->himp) emit(c, OP_HIMP, orow, p->h, 0, 0, 0, 0);
+  if (p->qslot >= 0)
+    emit(c, OP_STO, orow, 0, p->qslot, ISA_GATHER, 0,
+         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, 0));
+  else
+    emit(c, OP_STO, orow, 0, 0, 0, 0, lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
+}
+
+/* Resident rows for the head's keys (and values unless pruned per query),
+ * loaded once, when they fit twice over (so the next head can load). */
+static void head_sp(comp_t *c, qplan_t *p, int nq, bool prefill) {
+  int j, n, kv = sched_keep(p->r.value_keep, p->nk);
+  p->kb = p->vb = -1;
+  if (2 * p->nk <= c->k.cap) {
+    p->kb = c->k.head + p->nk > c->k.cap ? 0 : c->k.head;
+    for (j = 0; j < p->nk; j += n) {
+      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+      c->k.head = p->kb + j;
+      gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), 0);
+    }
+  }
+  if (kv == p->nk && 2 * p->nk <= c->v.cap) {
+    p->vb = c->v.head + p->nk > c->v.cap ? 0 : c->v.head;
+    for (j = 0; j < p->nk; j += n) {
+      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+      c->v.head = p->vb + j;
+      gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0);
+    }
+  }
+  for (int q = 0; q < nq; q++) {
+    if (prefill) p->qslot = q;
+    query_sp(c, p);
+  }
+}
+
+/* One layer of a case (prefill) or step (decode) over ntok kept tokens
+ * and nh kept heads; end-of-layer top-ks unless it is the last layer.
+ * Returns the kept token count after it; *nh is updated. */
+static int layer_sp(comp_t *c, int cs, int l, int n0, int ntok, int *nh,
+                    bool decode, int t) {
+  qplan_t p;
+  int k, kh;
+  memset(&p, 0, sizeof p);
+  p.cs = cs;
+  p.l = l;
+  p.nk = ntok;
+  p.qslot = -1;
+  p.qpos = decode ? wl_query_pos(c->w, cs, t) : 0;
+  p.orow_pos = t;
+  sched_layer(c->w, c->width, l, &p.r);
+  emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+  for (p.h = 0; p.h < c->w->heads; p.h++) {
+    emit(c, OP_HEAD, p.h, 0, 0, 0, 0, 0);
+    head_sp(c, &p, decode ? 1 : ntok, !decode);
+  }
+  emit(c, OP_HEAD, ISA_HEAD_NONE, 0, 0, 0, 0, 0);
+  if (l == c->w->layers - 1) return ntok;
+  k = sched_keep(p.r.token_keep, n0);
+  if (k < ntok) {
+    emit(c, OP_TOPK, 0, ntok, k, TOPK_TOKENS, 0, 0);
+    ntok = k;
+  }
+  kh = sched_keep(p.r.head_keep, c->w->heads);
+  if (kh < *nh) {
+    emit(c, OP_TOPK, 0, *nh, kh, TOPK_HEADS, 0, 0);
+    *nh = kh;
+  }
+  return ntok;
+}
+
+static void lower_sp(comp_t *c) {
+  bool decode = c->w->phase == WL_DECODE;
+  int units = decode ? c->w->generate : c->w->ncases;
+  for (int u = 0; u < units; u++) {
+    int cs = decode ? 0 : u, n0 = decode ? wl_query_pos(c->w, 0, u) + 1
+                                         : wl_ctx_tokens(c->w, u);
+    int ntok = n0, nh = c->w->heads;
+    emit(c, OP_TINIT, n0, c->w->heads, 0, decode && u > 0 ? 0 : 3, 0, 0);
+    for (int l = 0; l < c->w->layers; l++)
+      ntok = layer_sp(c, cs, l, n0, ntok, &nh, decode, u);
+  }
+}
+
+/* Does any layer prune what the key names (a keep fraction below 1)? */
+static bool prunes(const comp_t *c, int key) {
+  for (int l = 0; l < c->w->layers; l++) {
+    sched_layer_t r;
+    sched_layer(c->w, c->width, l, &r);
+    if ((key == WL_S_TOKEN_KEEP ? r.token_keep : r.head_keep) <
+        (1u << SCHED_FRAC_BITS))
+      return true;
+  }
+  return false;
+}
+
 int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
                  FILE *f, err_t *e) {
   comp_t c;
@@ -141,13 +329,20 @@ int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
   c.v.cap = c.lay.vbuf_rows;
   c.o.cap = c.lay.obuf_rows;
   c.s.cap = c.lay.sbuf_entries;
+  c.ib.cap = c.lay.sbuf_entries;
+  c.pr.cap = ISA_PREGS;
+  c.width = cfg->width;
+  c.imp = prunes(&c, WL_S_TOKEN_KEEP);
+  c.himp = prunes(&c, WL_S_HEAD_KEEP);
   /* two chunks in flight per ring at least, so fetch overlaps compute */
   c.chunk = cfg->chunk_rows;
   if (c.chunk > c.k.cap / 2) c.chunk = c.k.cap / 2;
   if (c.chunk > c.v.cap / 2) c.chunk = c.v.cap / 2;
   if (c.chunk < 1) c.chunk = 1;
   if (trw_open(&c.tw, f, cfg_hash(cfg), w, e)) return e->status;
-  if (w->phase == WL_DECODE)
+  if (sched_active(w, cfg->width))
+    lower_sp(&c);
+  else if (w->phase == WL_DECODE)
     lower_decode(&c);
   else
     lower_prefill(&c);
