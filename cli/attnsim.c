@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "schedule.h"
 #include "compile.h"
 #include "config.h"
 #include "engine.h"
@@ -26,7 +27,7 @@ typedef struct opts {
   const char *config, *workload, *out, *json, *csv, *timeline, *input;
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
-  int check, quiet, doc, timing_only;
+  int check, quiet, doc, timing_only, dense;
 } opts_t;
 
 static const char usage[] =
@@ -50,6 +51,7 @@ static const char usage[] =
     "  --timing-only    skip the datapath's values (dense attention: same\n"
     "                   cycles and counts, faster; not with --check)\n"
     "  --quiet          no summary on stdout\n"
+    "  --dense          ignore the workload's SpAtten schedule (dense baseline)\n"
     "  --set KEY=VALUE  override a config key (repeatable)\n"
     "  --wset KEY=VALUE override a workload key (repeatable)\n"
     "\n"
@@ -95,6 +97,7 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
     else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
     else if (strcmp(a, "--doc") == 0) o->doc = 1;
     else if (strcmp(a, "--timing-only") == 0) o->timing_only = 1;
+    else if (strcmp(a, "--dense") == 0) o->dense = 1;
     else if (strcmp(a, "--set") == 0 || strcmp(a, "--wset") == 0) {
       int w = a[2] == 'w';
       if (i + 1 >= argc) return usage_error("%s needs KEY=VALUE", a);
@@ -149,6 +152,17 @@ static int load_workload(const opts_t *o, wl_t *w, err_t *e) {
   for (i = 0; i < o->nwsets; i++)
     if (wl_set(w, o->wsets[i], e)) return e->status;
   if (o->nwsets && wl_validate(w, "<--wset>", e)) return e->status;
+  if (o->dense) wl_clear_schedule(w);
+  return 0;
+}
+
+/* Pruning decisions come from the data, so a schedule needs values. */
+static int timing_only_ok(const opts_t *o, const cfg_t *c, const wl_t *w,
+                          err_t *e) {
+  if (o->timing_only && sched_active(w, c->width))
+    return err_set(e, ERR_BAD_INPUT, "--timing-only cannot make the "
+                   "schedule's pruning decisions (they come from the data): "
+                   "drop it, or add --dense");
   return 0;
 }
 
@@ -177,6 +191,10 @@ static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
     snprintf(r.check_msg, sizeof r.check_msg, "%s", chk->msg);
     r.check_max_float_err = chk->max_float_err;
     r.check_float_tol = chk->float_tol;
+    r.check_pruned = chk->pruned;
+    r.check_decisions = chk->decisions;
+    r.acc_rel_err = chk->rel_err;
+    r.acc_mass_kept = chk->mass_kept;
   }
   if (!x->o->quiet) rep_text(&r, stdout);
   if (x->o->json && rep_json(&r, x->o->json, x->e)) return x->e->status;
@@ -189,9 +207,11 @@ static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
   outfile_t tlf;
   timeline_t tl;
   sim_t *s = sim_new(x->cfg, &tr->hdr.wl, ten, x->o->config, x->e);
+  declog_t log = {0};
   int rc;
   if (!s) return x->e->status;
   if (x->o->timing_only) sim_timing_only(s);
+  if (x->o->check) sim_log_decisions(s, &log);
   if (x->o->timeline) {
     if (of_open(&tlf, x->o->timeline, x->e)) {
       sim_free(s);
@@ -206,9 +226,11 @@ static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
     if (rc) of_abort(&tlf);
     else rc = of_commit(&tlf, x->e);
   }
-  if (!rc && x->o->check && chk_run(x->cfg, &tr->hdr.wl, ten, sim_memimg(s), chk))
+  if (!rc && x->o->check &&
+      chk_run(x->cfg, &tr->hdr.wl, ten, sim_memimg(s), &log, chk))
     rc = err_set(x->e, ERR_RUN, "out of memory during --check");
   sim_free(s);
+  dec_free(&log);
   return rc;
 }
 
@@ -241,7 +263,9 @@ static int cmd_run(const opts_t *o) {
   run_ctx_t x = {o, &c, o->workload, &e};
   int rc;
   err_clear(&e);
-  if (load_config(o, &c, &e) || load_workload(o, &w, &e)) return fail(&e);
+  if (load_config(o, &c, &e) || load_workload(o, &w, &e) ||
+      timing_only_ok(o, &c, &w, &e))
+    return fail(&e);
   if (!(f = tmpfile())) return err_set(&e, ERR_RUN, "cannot create a temporary trace"), fail(&e);
   if (comp_compile(&c, &w, o->config, f, &e) || fflush(f) || fseek(f, 0, SEEK_SET) ||
       trr_open(&tr, f, "<compiled trace>", &e)) {
@@ -264,7 +288,7 @@ static int cmd_sim(const opts_t *o) {
   if (!o->input) return usage_error("%s", "sim needs a TRACE file");
   if (load_config(o, &c, &e)) return fail(&e);
   if (!(f = open_input(o->input, "rb", &e))) return fail(&e);
-  if (trr_open(&tr, f, o->input, &e)) {
+  if (trr_open(&tr, f, o->input, &e) || timing_only_ok(o, &c, &tr.hdr.wl, &e)) {
     fclose(f);
     return fail(&e);
   }

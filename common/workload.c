@@ -219,6 +219,13 @@ int wl_set(wl_t *w, const char *assignment, err_t *e) {
   return yl_set(&wl_schema, assignment, "<--wset>", 0, 0, w, NULL, e);
 }
 
+void wl_clear_schedule(wl_t *w) {
+  wl_t d;
+  wl_defaults(&d);
+  memcpy(w->sched_n, d.sched_n, sizeof w->sched_n);
+  memcpy(w->sched, d.sched, sizeof w->sched);
+}
+
 void wl_dump(const wl_t *w, FILE *f) {
   fprintf(f, "# effective workload; \"# default\" marks keys at their "
              "schema default\n");

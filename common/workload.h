@@ -79,6 +79,8 @@ int wl_load(const char *path, wl_t *w, err_t *e);
 int wl_set(wl_t *w, const char *assignment, err_t *e);
 /* Cross-field checks (run by wl_load and after wl_set). */
 int wl_validate(const wl_t *w, const char *file, err_t *e);
+/* Reset the schedule to its defaults: dense attention. */
+void wl_clear_schedule(wl_t *w);
 void wl_dump(const wl_t *w, FILE *f);
 /* Serialise every key as "key=value\n" lines (the trace header carries a
  * workload this way); returns bytes needed (like snprintf). */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "golden.h"
+#include "schedule.h"
+#include "spatten.h"
 
 typedef struct scratch {
   int16_t *gfix;
@@ -75,12 +77,114 @@ static void compare_head(const cfg_t *c, const wl_t *w, const ten_t *t,
   if (r->float_ok && tol > r->float_tol) r->float_tol = tol;
 }
 
+static int by_seq(const void *a, const void *b) {
+  uint64_t x = ((const dec_t *)a)->seq, y = ((const dec_t *)b)->seq;
+  return x < y ? -1 : x > y;
+}
+
+static void dec_text(const dec_t *d, char *buf, size_t len) {
+  snprintf(buf, len, "%s, %s %d layer %d head %d query %d: %d of %d kept",
+           dec_kind_names[d->kind], "unit", d->unit, d->layer, d->head,
+           d->query, d->kept, d->n);
+}
+
+/* The simulator's decisions, sorted into program order, against the
+ * golden model's. Returns false and sets r->msg at the first difference. */
+static bool same_decisions(const declog_t *sim, const declog_t *gold,
+                           chk_t *r) {
+  char a[160], b[160];
+  dec_t *s = sim->n ? malloc(sim->n * sizeof *s) : NULL;
+  size_t i, n = sim->n < gold->n ? sim->n : gold->n;
+  if (sim->n && !s) return false;
+  if (sim->n) memcpy(s, sim->d, sim->n * sizeof *s);
+  if (sim->n) qsort(s, sim->n, sizeof *s, by_seq);
+  for (i = 0; i < n; i++) {
+    const dec_t *x = &s[i], *y = &gold->d[i];
+    if (x->kind == y->kind && x->unit == y->unit && x->layer == y->layer &&
+        x->head == y->head && x->query == y->query && x->n == y->n &&
+        x->kept == y->kept && x->hash == y->hash)
+      continue;
+    dec_text(x, a, sizeof a);
+    dec_text(y, b, sizeof b);
+    snprintf(r->msg, sizeof r->msg, "decision %zu differs: simulator %.80s%s; "
+             "golden %.80s", i, a, x->hash != y->hash ? " (other indices)" : "",
+             b);
+    free(s);
+    return false;
+  }
+  free(s);
+  r->decisions = n;
+  if (sim->n != gold->n)
+    snprintf(r->msg, sizeof r->msg, "decision count differs: simulator %zu, "
+             "golden %zu", sim->n, gold->n);
+  return sim->n == gold->n;
+}
+
+/* Outputs of every (case, layer, head) against gold_spatten's. */
+static void compare_sp_outputs(const wl_t *w, const memimg_t *mi,
+                               const int16_t *gold, int maxq, chk_t *r) {
+  int d = w->head_dim;
+  for (int cs = 0; cs < w->ncases; cs++)
+    for (int l = 0; l < w->layers; l++)
+      for (int h = 0; h < w->heads; h++) {
+        const int16_t *sim = mi_output(mi, cs, l, h);
+        const int16_t *g = gold + ((size_t)(cs * w->layers + l) * w->heads + h) *
+                                      (size_t)maxq * (size_t)d;
+        for (int i = 0; i < wl_queries(w, cs) * d; i++) {
+          int16_t got = sim ? sim[i] : 0;
+          r->compared++;
+          if (got != g[i] && r->mismatches++ == 0)
+            snprintf(r->msg, sizeof r->msg,
+                     "mismatch at case %d layer %d head %d query %d element "
+                     "%d: simulator %d, golden %d (SpAtten schedule)",
+                     cs, l, h, i / d, i % d, got, g[i]);
+        }
+      }
+}
+
+static int chk_sp(const cfg_t *c, const wl_t *w, const ten_t *t,
+                  const memimg_t *mi, const declog_t *simlog, chk_t *r) {
+  declog_t glog = {0};
+  gold_sp_acc_t acc;
+  int maxq = 1, rc;
+  int16_t *gold;
+  for (int cs = 0; cs < w->ncases; cs++)
+    if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
+  gold = calloc((size_t)w->ncases * w->layers * w->heads * maxq * w->head_dim,
+                sizeof *gold);
+  memset(&acc, 0, sizeof acc);
+  rc = gold ? gold_spatten(c, w, t, gold, &glog, &acc) : ERR_RUN;
+  r->pruned = true;
+  if (!rc && !glog.oom && !(simlog && simlog->oom)) {
+    compare_sp_outputs(w, mi, gold, maxq, r);
+    if (!r->mismatches && simlog && !same_decisions(simlog, &glog, r))
+      r->mismatches++;
+    r->rel_err = acc.ref2 > 0 ? sqrt(acc.err2 / acc.ref2) : 0;
+    r->mass_kept = acc.queries ? acc.mass / (double)acc.queries : 0;
+  } else {
+    rc = ERR_RUN;
+  }
+  free(gold);
+  dec_free(&glog);
+  if (rc) return ERR_RUN;
+  r->ok = !r->mismatches;
+  if (r->ok)
+    snprintf(r->msg, sizeof r->msg,
+             "%llu output elements and %llu decisions equal the SpAtten golden "
+             "model; accuracy cost: output error %.3g relative to dense, %.1f%% "
+             "of the dense attention mass kept",
+             (unsigned long long)r->compared, (unsigned long long)r->decisions,
+             r->rel_err, 100 * r->mass_kept);
+  return 0;
+}
+
 int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
-            const memimg_t *mi, chk_t *r) {
+            const memimg_t *mi, const declog_t *simlog, chk_t *r) {
   scratch_t sc;
   int cs, l, h, maxq = 1, maxk = 1;
   memset(r, 0, sizeof *r);
   r->float_ok = true;
+  if (sched_active(w, c->width)) return chk_sp(c, w, t, mi, simlog, r);
   for (cs = 0; cs < w->ncases; cs++) {
     if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
     if (wl_ctx_tokens(w, cs) > maxk) maxk = wl_ctx_tokens(w, cs);

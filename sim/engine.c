@@ -24,6 +24,7 @@ struct sim {
   bufs_t b;
   spat_t sp;
   sched_layer_t *rules; /* per layer */
+  bool sched_on;        /* the workload has an active schedule */
   memimg_t *mi;
   mem_t *mem;
   stats_t *st;
@@ -101,6 +102,7 @@ static int alloc_spat(sim_t *s) {
     return -1;
   for (int l = 0; l < s->w->layers; l++)
     sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
+  s->sched_on = sched_active(s->w, s->cfg->width);
   return 0;
 }
 
@@ -413,6 +415,7 @@ static int marker(sim_t *s, const insn_t *in) {
                  in->a >= s->w->ncases ? in->a : in->b,
                  in->a >= s->w->ncases ? s->w->ncases : s->w->layers);
     s->layer_rec = st_add_layer(s->st, in->a, in->b);
+    if (s->layer_rec >= 0 && !s->sched_on) s->st->layers[s->layer_rec].heads = s->w->heads;
     s->skipping = false;
     s->ctx.layer = in->b;
     s->ctx.unit = s->w->phase == WL_DECODE && s->layer_rec >= 0
@@ -433,6 +436,8 @@ static int marker(sim_t *s, const insn_t *in) {
   s->ctx.query = -1;
   s->skipping = in->a != ISA_HEAD_NONE && !head_kept(s, in->a);
   s->st->c[s->skipping ? ST_HEADS_PRUNED : ST_HEADS_RUN] += in->a != ISA_HEAD_NONE;
+  if (!s->skipping && in->a != ISA_HEAD_NONE && s->layer_rec >= 0)
+    s->st->layers[s->layer_rec].heads++;
   return 0;
 }
 
@@ -474,7 +479,11 @@ static void dispatch(sim_t *s) {
       s->st->c[ST_HEAD_SKIPPED]++;
       continue;
     }
-    if (in.op == OP_SMAX && !(in.d & ISA_PRED)) s->ctx.query++; /* a query's first softmax */
+    if (in.op == OP_SMAX && !(in.d & ISA_PRED)) { /* a query's first softmax */
+      s->ctx.query++;
+      if (s->layer_rec >= 0 && in.b > s->st->layers[s->layer_rec].tokens)
+        s->st->layers[s->layer_rec].tokens = in.b;
+    }
     si = (s->whead + s->wn) % s->wcap;
     sl = &s->win[si];
     memset(sl, 0, sizeof *sl);

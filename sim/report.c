@@ -201,6 +201,16 @@ static rval_t m_efficiency(const rep_t *r) {
   return v_real(ratio((double)floor_cycles(r), cntd(r, ST_CYCLES)));
 }
 static rval_t m_bound(const rep_t *r) { return v_str(bound(r)); }
+static rval_t m_refetch_share(const rep_t *r) {
+  return v_real(ratio(cntd(r, ST_REFETCHES), cntd(r, ST_REFETCH_CHECKS)));
+}
+static int topk_p(const rep_t *r) {
+  return r->cfg->topk_parallelism > 0 ? r->cfg->topk_parallelism : 1;
+}
+static rval_t m_topk_util(const rep_t *r) {
+  return v_real(ratio(cntd(r, ST_TOPK_COMPARISONS),
+                      (double)topk_p(r) * cntd(r, ST_TOPK_CYCLES)));
+}
 
 typedef struct metric {
   rep_metric_t m;
@@ -266,6 +276,14 @@ static const metric_t metrics[] = {
     {{"bounds.bound", "",
       "\"memory\" when memory_cycles > compute_cycles, else \"compute\""},
      m_bound},
+    {{"spatten.refetch_share", "ratio",
+      "spatten.refetches / spatten.refetch_checks: share of checked queries "
+      "that refetched key low bits (0 when none was checked)"},
+     m_refetch_share},
+    {{"topk.utilization", "ratio",
+      "topk.comparisons / (topk.parallelism * topk.cycles): busy comparators "
+      "per cycle the engine ran (0 when it never ran)"},
+     m_topk_util},
 };
 #define NMETRICS (int)(sizeof metrics / sizeof metrics[0])
 
@@ -329,6 +347,11 @@ static void walk_check(const rep_t *r, int always, visit_fn fn, void *ctx) {
   fn(ctx, "check.max_float_error",
      ran ? v_real(r->check_max_float_err) : v_null());
   fn(ctx, "check.float_tolerance", ran ? v_real(r->check_float_tol) : v_null());
+  fn(ctx, "check.decisions", ran ? v_int(r->check_decisions) : v_null());
+  fn(ctx, "accuracy.output_rel_error",
+     ran && r->check_pruned ? v_real(r->acc_rel_err) : v_null());
+  fn(ctx, "accuracy.attention_mass_kept",
+     ran && r->check_pruned ? v_real(r->acc_mass_kept) : v_null());
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -525,10 +548,11 @@ static void json_layers(const rep_t *r, FILE *f, int *first) {
     const st_layer_t *l = &r->st->layers[i];
     fprintf(f,
             "%s\n    {\"case\": %d, \"layer\": %d, \"step\": %d, "
-            "\"cycles\": %" PRIu64 ", \"end_cycle\": %" PRIu64 "}",
+            "\"cycles\": %" PRIu64 ", \"end_cycle\": %" PRIu64 ", "
+            "\"tokens\": %d, \"heads\": %d}",
             i ? "," : "", l->cs, l->layer, l->step,
             layer_step(&hi, l->end_cycle),
-            l->end_cycle);
+            l->end_cycle, l->tokens, l->heads);
   }
   fputs(r->st->nlayers ? "\n  ]" : "]", f);
 }
@@ -734,6 +758,32 @@ static void text_dram(const rep_t *r, FILE *f) {
           m_read_lat(r).d);
 }
 
+/* SpAtten's savings and their cost, when a schedule ran. */
+static void text_spatten(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48], d[48];
+  if (!cnt(r, ST_TOPK_RUNS) && !cnt(r, ST_REFETCH_CHECKS) &&
+      !cnt(r, ST_DRAM_KEY_LSB_BYTES))
+    return;
+  fprintf(f, "  DRAM kind  keys (MSB) %s, keys (LSB) %s, values %s, queries %s\n",
+          fmt_si(cntd(r, ST_DRAM_KEY_MSB_BYTES), "B", a, sizeof a),
+          fmt_si(cntd(r, ST_DRAM_KEY_LSB_BYTES), "B", b, sizeof b),
+          fmt_si(cntd(r, ST_DRAM_VALUE_BYTES), "B", c, sizeof c),
+          fmt_si(cntd(r, ST_DRAM_QUERY_BYTES), "B", d, sizeof d));
+  fprintf(f, "  pruning    %s heads run, %s pruned; %s of %s queries refetched "
+          "low bits (%.1f%%)\n",
+          fmt_count(cnt(r, ST_HEADS_RUN), a, sizeof a),
+          fmt_count(cnt(r, ST_HEADS_PRUNED), b, sizeof b),
+          fmt_count(cnt(r, ST_REFETCHES), c, sizeof c),
+          fmt_count(cnt(r, ST_REFETCH_CHECKS), d, sizeof d),
+          100 * m_refetch_share(r).d);
+  fprintf(f, "  top-k      %s selections, %s cycles, %s comparisons, "
+          "utilization %.1f%%\n",
+          fmt_count(cnt(r, ST_TOPK_RUNS), a, sizeof a),
+          fmt_count(cnt(r, ST_TOPK_CYCLES), b, sizeof b),
+          fmt_count(cnt(r, ST_TOPK_COMPARISONS), c, sizeof c),
+          100 * m_topk_util(r).d);
+}
+
 static void text_compute(const rep_t *r, FILE *f) {
   char a[48], b[48], c[48], d[48];
   fprintf(f, "  compute    %s MACs = %s (Q x K %s, P x V %s)\n",
@@ -830,6 +880,7 @@ void rep_text(const rep_t *r, FILE *f) {
   text_bound(r, f);
   text_dram(r, f);
   text_compute(r, f);
+  text_spatten(r, f);
   text_cost(r, f);
   text_units(r, f);
   text_layers(r, f);

@@ -35,6 +35,10 @@ typedef struct rep {
   char check_msg[256];
   double check_max_float_err; /* max |sim - float golden| */
   double check_float_tol;     /* the bound it was held to */
+  int check_pruned;           /* a SpAtten schedule was checked */
+  uint64_t check_decisions;   /* run-time decisions compared */
+  double acc_rel_err;         /* accuracy cost against dense attention */
+  double acc_mass_kept;
 } rep_t;
 
 /* One derived metric of report.c's table (docs/stats.md documents each). */

@@ -35,6 +35,8 @@ int st_add_layer(stats_t *s, int cs, int layer) {
   s->layers[s->nlayers].cs = cs;
   s->layers[s->nlayers].layer = layer;
   s->layers[s->nlayers].step = 0;
+  s->layers[s->nlayers].tokens = 0;
+  s->layers[s->nlayers].heads = 0;
   for (i = s->nlayers - 1; i >= 0; i--) /* the latest record of this layer */
     if (s->layers[i].cs == cs && s->layers[i].layer == layer) {
       s->layers[s->nlayers].step = s->layers[i].step + 1;

@@ -44,6 +44,8 @@ typedef struct st_layer {
   int step;           /* earlier records of the same (cs, layer): the
                          generated token in decode, 0 in prefill */
   uint64_t end_cycle; /* cycle the layer's last instruction completed */
+  int tokens;         /* keys per query (the kept context); 0 if none ran */
+  int heads;          /* heads run (not pruned) */
 } st_layer_t;
 
 typedef struct stats {

@@ -73,7 +73,7 @@ static chk_t run_checked(const cfg_t *c, const wl_t *w, stats_t *st) {
   chk_t r;
   fix_open(&x, c, w);
   fix_run(&x, st);
-  cr_assert_eq(chk_run(c, &x.tr.hdr.wl, x.ten, sim_memimg(x.s), &r), 0);
+  cr_assert_eq(chk_run(c, &x.tr.hdr.wl, x.ten, sim_memimg(x.s), NULL, &r), 0);
   fix_close(&x);
   return r;
 }
@@ -297,7 +297,7 @@ Test(e2e, check_names_a_corrupted_element) {
   memcpy(row, mi_output(sim_memimg(x.s), 0, 0, 1) + 4 * 8, sizeof row);
   row[5] ^= 1;
   cr_assert_eq(mi_write((memimg_t *)sim_memimg(x.s), &at, row), 0);
-  cr_assert_eq(chk_run(&c, &x.tr.hdr.wl, x.ten, sim_memimg(x.s), &r), 0);
+  cr_assert_eq(chk_run(&c, &x.tr.hdr.wl, x.ten, sim_memimg(x.s), NULL, &r), 0);
   cr_expect(!r.ok);
   cr_expect_eq(r.mismatches, 1);
   cr_expect(strstr(r.msg, "case 0 layer 0 head 1 query 4 element 5"), "%s", r.msg);
