@@ -16,7 +16,8 @@
 #include "workload.h"
 
 /* Top-k by the tie rule (score desc, then index asc): writes the kept
- * indices in ascending order to keep and returns how many (min(k, n)). */
+ * indices in ascending order to keep and returns how many (min(k, n); 0
+ * when k <= 0), or -1 when out of memory. */
 int gold_topk(const int64_t *score, int n, int k, uint32_t *keep);
 
 typedef struct gold_sp_acc {
@@ -29,7 +30,11 @@ typedef struct gold_sp_acc {
  * every output as the simulator's DRAM holds it: for (cs, layer, head) the
  * block out + ((cs * layers + layer) * heads + head) * maxq * head_dim,
  * maxq = max over cases of wl_queries, rows of pruned queries and heads 0.
- * Decisions go to log (may be NULL), accuracy to acc (may be NULL).
+ * Decisions go to log (may be NULL), appended in program order: per
+ * query DEC_REFETCH (layers that can refetch; n = its keys) then
+ * DEC_VALUES (when values are pruned), query = the query's ordinal in its
+ * head this layer (decode: 0); per layer DEC_TOKENS then DEC_HEADS (when
+ * a top-k runs). Accuracy goes to acc (may be NULL; zeroed first).
  * Returns 0, or ERR_RUN when out of memory. */
 int gold_spatten(const cfg_t *c, const wl_t *w, const ten_t *t, int16_t *out,
                  declog_t *log, gold_sp_acc_t *acc);

@@ -1,0 +1,382 @@
+/* spatten.c - golden model of SpAtten's techniques, from docs/spatten.md.
+ *
+ * One plain loop: for each case (prefill) or decode step, layers in order;
+ * in a layer the heads of HLIST in order, in a head its queries in order;
+ * per query: progressive quantization (softmax on key MSBs, the refetch
+ * test, softmax again on the full key bits), token importance, local value
+ * pruning, the output and head importance; at the end of a layer the token
+ * then the head top-k. Every step uses one primitive of common/fixed.h or
+ * one rule of common/schedule.h, so the simulator can be compared with it
+ * bit for bit and decision by decision (common/declog.h).
+ *
+ * Top-k here sorts the candidates by the tie rule (qsort), independent of
+ * the simulator's quick-select.
+ */
+#include "spatten.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixed.h"
+#include "schedule.h"
+
+/* ---- top-k by sorting -------------------------------------------------- */
+
+typedef struct cand {
+  int64_t score;
+  uint32_t index;
+} cand_t;
+
+/* qsort order: a sorts first iff a beats b (a total order, so the first k
+ * after sorting are the unique top-k). */
+static int cand_cmp(const void *pa, const void *pb) {
+  const cand_t *a = pa, *b = pb;
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int index_cmp(const void *pa, const void *pb) {
+  uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+  return a < b ? -1 : a > b;
+}
+
+int gold_topk(const int64_t *score, int n, int k, uint32_t *keep) {
+  cand_t *c;
+  int i;
+  if (k <= 0 || n <= 0) return 0;
+  if (k > n) k = n;
+  c = malloc((size_t)n * sizeof *c);
+  if (!c) return -1;
+  for (i = 0; i < n; i++) c[i].score = score[i], c[i].index = (uint32_t)i;
+  qsort(c, (size_t)n, sizeof *c, cand_cmp);
+  for (i = 0; i < k; i++) keep[i] = c[i].index;
+  qsort(keep, (size_t)k, sizeof *keep, index_cmp);
+  free(c);
+  return k;
+}
+
+/* ---- the run's state ---------------------------------------------------- */
+
+typedef struct sp {
+  const wl_t *w;
+  const ten_t *t;
+  fx_t *fx;
+  int16_t *out;         /* may be NULL */
+  declog_t *log;        /* may be NULL */
+  gold_sp_acc_t *acc;   /* may be NULL */
+  size_t maxq;          /* output rows per (case, layer, head) block */
+  sched_layer_t s;      /* the current layer's rules */
+  int unit, cs, n0, layer; /* case or step, its case, context tokens */
+  int nt, nh;           /* |TLIST|, |HLIST| */
+  uint32_t *tlist;      /* kept token positions, ascending */
+  uint32_t *hlist;      /* kept heads, ascending */
+  int64_t *timp, *himp; /* importance by token position / by head */
+  /* scratch, sized for the largest context L and head_dim d */
+  float *kf, *vf, *qf;  /* K, V rows [0, n0) and one Q row, as floats */
+  int16_t *kq, *vq, *qq; /* the same through fx_quant */
+  int64_t *p;           /* one query's scores, then probabilities (by key j) */
+  int64_t *score;       /* top-k candidates' scores */
+  uint32_t *sel;        /* selected key positions j / top-k output */
+  double *dense, *dout; /* dense float probabilities (by position), output */
+  int16_t *o;           /* one output row */
+} sp_t;
+
+static void sp_free(sp_t *sp) {
+  free(sp->fx), free(sp->tlist), free(sp->hlist), free(sp->timp);
+  free(sp->himp), free(sp->kf), free(sp->vf), free(sp->qf), free(sp->kq);
+  free(sp->vq), free(sp->qq), free(sp->p), free(sp->score), free(sp->sel);
+  free(sp->dense), free(sp->dout), free(sp->o);
+}
+
+/* Allocate every buffer for a context of at most L tokens; 0 or ERR_RUN. */
+static int sp_alloc(sp_t *sp, int L) {
+  size_t l = (size_t)L, d = (size_t)sp->w->head_dim, n = l > 1 ? l : 1;
+  size_t h = (size_t)sp->w->heads;
+  sp->fx = malloc(sizeof *sp->fx);
+  sp->tlist = malloc(n * sizeof *sp->tlist);
+  sp->hlist = malloc(h * sizeof *sp->hlist);
+  sp->timp = malloc(n * sizeof *sp->timp);
+  sp->himp = malloc(h * sizeof *sp->himp);
+  sp->kf = malloc(n * d * sizeof *sp->kf);
+  sp->vf = malloc(n * d * sizeof *sp->vf);
+  sp->qf = malloc(d * sizeof *sp->qf);
+  sp->kq = malloc(n * d * sizeof *sp->kq);
+  sp->vq = malloc(n * d * sizeof *sp->vq);
+  sp->qq = malloc(d * sizeof *sp->qq);
+  sp->p = malloc(n * sizeof *sp->p);
+  sp->score = malloc((n > h ? n : h) * sizeof *sp->score);
+  sp->sel = malloc((n > h ? n : h) * sizeof *sp->sel);
+  sp->dense = malloc(n * sizeof *sp->dense);
+  sp->dout = malloc(d * sizeof *sp->dout);
+  sp->o = malloc(d * sizeof *sp->o);
+  return sp->fx && sp->tlist && sp->hlist && sp->timp && sp->himp && sp->kf &&
+                 sp->vf && sp->qf && sp->kq && sp->vq && sp->qq && sp->p &&
+                 sp->score && sp->sel && sp->dense && sp->dout && sp->o
+             ? 0
+             : ERR_RUN;
+}
+
+/* Append one decision of the current unit and layer (log may be NULL). */
+static void sp_log(const sp_t *sp, dec_kind_t kind, int head, int query,
+                   int n, int kept, const uint32_t *idx) {
+  dec_t d;
+  if (!sp->log) return;
+  d.kind = (int)kind, d.unit = sp->unit, d.layer = sp->layer;
+  d.head = head, d.query = query, d.n = n, d.kept = kept;
+  d.hash = idx ? dec_hash(idx, (size_t)kept) : 0;
+  dec_add(sp->log, &d);
+}
+
+/* ---- one query ---------------------------------------------------------- */
+
+/* p[j] = scaled score of key j (token TLIST[j]), j < nk, with the keys
+ * quantized to their `bits` most significant bits. */
+static void sp_scores(sp_t *sp, int nk, int bits) {
+  int d = sp->w->head_dim, W = sp->fx->width, j, i;
+  for (j = 0; j < nk; j++) {
+    const int16_t *k = sp->kq + (size_t)sp->tlist[j] * (size_t)d;
+    int64_t s = 0;
+    for (i = 0; i < d; i++)
+      s += (int64_t)sp->qq[i] * sched_quant(k[i], bits, W);
+    sp->p[j] = fx_scale(sp->fx, s);
+  }
+}
+
+/* Softmax in place (the fixed.h contract: max, exp, sum, prob); returns
+ * the largest probability. */
+static int64_t sp_softmax(sp_t *sp, int nk) {
+  int64_t m = INT64_MIN, sum = 0, pmax = 0;
+  int j;
+  for (j = 0; j < nk; j++)
+    if (sp->p[j] > m) m = sp->p[j];
+  for (j = 0; j < nk; j++) { /* p becomes e_j, then p_j */
+    sp->p[j] = fx_exp(sp->fx, sp->p[j] - m);
+    sum += sp->p[j];
+  }
+  for (j = 0; j < nk; j++) {
+    sp->p[j] = fx_prob(sp->fx, sp->p[j], sum);
+    if (sp->p[j] > pmax) pmax = sp->p[j];
+  }
+  return pmax;
+}
+
+/* Progressive quantization: p from the key MSBs, or, when the refetch test
+ * fires, from the full key bits. The test is logged iff the layer can
+ * refetch. */
+static void sp_probs(sp_t *sp, int head, int qi, int nk) {
+  int64_t pmax;
+  bool again;
+  sp_scores(sp, nk, sp->s.msb);
+  pmax = sp_softmax(sp, nk);
+  if (!sp->s.refetch) return;
+  again = sched_refetch(&sp->s, (uint32_t)pmax, sp->fx->prob_bits);
+  sp_log(sp, DEC_REFETCH, head, qi, nk, again, NULL);
+  if (!again) return;
+  sp_scores(sp, nk, sp->s.full);
+  sp_softmax(sp, nk);
+}
+
+/* Local value pruning: sel = the top-kv key positions by p (all when
+ * kv >= nk), ascending; returns how many, or -1 when out of memory. */
+static int sp_select(sp_t *sp, int head, int qi, int nk) {
+  int kv = sched_keep(sp->s.value_keep, nk), j;
+  if (kv >= nk) {
+    for (j = 0; j < nk; j++) sp->sel[j] = (uint32_t)j;
+    return nk;
+  }
+  if (gold_topk(sp->p, nk, kv, sp->sel) < 0) return -1;
+  sp_log(sp, DEC_VALUES, head, qi, nk, kv, sp->sel);
+  return kv;
+}
+
+/* o = fx_out(sum over selected j of p_j * q_vb(v of token TLIST[j])),
+ * probabilities not renormalised; returns sum |o_i| (head importance). */
+static int64_t sp_output(sp_t *sp, int nsel) {
+  int d = sp->w->head_dim, W = sp->fx->width, i, j;
+  int64_t abs_sum = 0;
+  for (i = 0; i < d; i++) {
+    int64_t acc = 0;
+    for (j = 0; j < nsel; j++) {
+      uint32_t tok = sp->tlist[sp->sel[j]];
+      acc += sp->p[sp->sel[j]] *
+             sched_quant(sp->vq[(size_t)tok * (size_t)d + i], sp->s.vbits, W);
+    }
+    sp->o[i] = fx_out(sp->fx, acc);
+    abs_sum += sp->o[i] < 0 ? -(int64_t)sp->o[i] : sp->o[i];
+  }
+  return abs_sum;
+}
+
+/* Dense float attention of the query in qf over keys [0, nk) of the
+ * unpruned context: dense[pos] = its probabilities, dout its output. */
+static void sp_dense(sp_t *sp, int nk) {
+  int d = sp->w->head_dim, j, i;
+  double m = -INFINITY, sum = 0.0, scale = 1.0 / sqrt((double)d);
+  for (j = 0; j < nk; j++) {
+    double dot = 0.0;
+    for (i = 0; i < d; i++)
+      dot += (double)sp->qf[i] * sp->kf[(size_t)j * (size_t)d + i];
+    sp->dense[j] = dot * scale;
+    if (sp->dense[j] > m) m = sp->dense[j];
+  }
+  for (j = 0; j < nk; j++) {
+    sp->dense[j] = exp(sp->dense[j] - m);
+    sum += sp->dense[j];
+  }
+  for (i = 0; i < d; i++) sp->dout[i] = 0.0;
+  for (j = 0; j < nk; j++) {
+    sp->dense[j] /= sum;
+    for (i = 0; i < d; i++)
+      sp->dout[i] += sp->dense[j] * sp->vf[(size_t)j * (size_t)d + i];
+  }
+}
+
+/* Accuracy of query q (output in o, nsel selected keys) against dense
+ * float attention over all wl_keys of it. */
+static void sp_accuracy(sp_t *sp, int q, int nsel) {
+  int d = sp->w->head_dim, i, j;
+  sp_dense(sp, wl_keys(sp->w, sp->cs, q));
+  for (i = 0; i < d; i++) {
+    double e = fx_dequant(sp->fx, sp->o[i]) - sp->dout[i];
+    sp->acc->err2 += e * e;
+    sp->acc->ref2 += sp->dout[i] * sp->dout[i];
+  }
+  for (j = 0; j < nsel; j++) sp->acc->mass += sp->dense[sp->tlist[sp->sel[j]]];
+  sp->acc->queries++;
+}
+
+/* Query q (qi-th of head h this layer): its keys are the tokens of TLIST
+ * below wl_keys (all of TLIST but with causal prefill, which prunes no
+ * token). Returns 0 or ERR_RUN. */
+static int sp_query(sp_t *sp, int h, int qi, int q) {
+  const wl_t *w = sp->w;
+  int d = w->head_dim, lim = wl_keys(w, sp->cs, q), nk = 0, nsel, i, j;
+  while (nk < sp->nt && sp->tlist[nk] < (uint32_t)lim) nk++;
+  ten_rows(sp->t, TEN_Q, sp->cs, sp->layer, h, wl_query_pos(w, sp->cs, q), 1,
+           sp->qf);
+  for (i = 0; i < d; i++) sp->qq[i] = fx_quant(sp->fx, sp->qf[i]);
+  sp_probs(sp, h, qi, nk);
+  for (j = 0; j < nk; j++) sp->timp[sp->tlist[j]] += sp->p[j];
+  if ((nsel = sp_select(sp, h, qi, nk)) < 0) return ERR_RUN;
+  sp->himp[h] += sp_output(sp, nsel);
+  if (sp->out) {
+    size_t blk = ((size_t)sp->cs * (size_t)w->layers + (size_t)sp->layer) *
+                     (size_t)w->heads + (size_t)h;
+    memcpy(sp->out + (blk * sp->maxq + (size_t)q) * (size_t)d, sp->o,
+           (size_t)d * sizeof *sp->o);
+  }
+  if (sp->acc) sp_accuracy(sp, q, nsel);
+  return 0;
+}
+
+/* Head h of the current layer: its queries in order (prefill: the tokens
+ * of TLIST; decode: the step's token). Returns 0 or ERR_RUN. */
+static int sp_head(sp_t *sp, int h) {
+  size_t i, m = (size_t)sp->n0 * (size_t)sp->w->head_dim;
+  bool decode = sp->w->phase == WL_DECODE;
+  int nq = decode ? 1 : sp->nt, qi;
+  ten_rows(sp->t, TEN_K, sp->cs, sp->layer, h, 0, sp->n0, sp->kf);
+  ten_rows(sp->t, TEN_V, sp->cs, sp->layer, h, 0, sp->n0, sp->vf);
+  for (i = 0; i < m; i++) {
+    sp->kq[i] = fx_quant(sp->fx, sp->kf[i]);
+    sp->vq[i] = fx_quant(sp->fx, sp->vf[i]);
+  }
+  for (qi = 0; qi < nq; qi++)
+    if (sp_query(sp, h, qi, decode ? sp->unit : (int)sp->tlist[qi]))
+      return ERR_RUN;
+  return 0;
+}
+
+/* ---- end of a layer ----------------------------------------------------- */
+
+/* Keep the top-k of list (n entries, ascending) by imp[entry]; the log
+ * records the kept entries. Returns the new length or -1 (out of memory). */
+static int sp_prune(sp_t *sp, dec_kind_t kind, uint32_t *list, int n,
+                    const int64_t *imp, int k) {
+  int i;
+  for (i = 0; i < n; i++) sp->score[i] = imp[list[i]];
+  if (gold_topk(sp->score, n, k, sp->sel) < 0) return -1;
+  for (i = 0; i < k; i++) list[i] = list[sp->sel[i]]; /* sel ascending */
+  sp_log(sp, kind, -1, -1, n, k, list);
+  return k;
+}
+
+/* Token top-k, then head top-k, each only when it keeps fewer than the
+ * list holds. Returns 0 or ERR_RUN. */
+static int sp_end_layer(sp_t *sp) {
+  int k = sched_keep(sp->s.token_keep, sp->n0);
+  int kh = sched_keep(sp->s.head_keep, sp->w->heads);
+  if (k < sp->nt &&
+      (sp->nt = sp_prune(sp, DEC_TOKENS, sp->tlist, sp->nt, sp->timp, k)) < 0)
+    return ERR_RUN;
+  if (kh < sp->nh &&
+      (sp->nh = sp_prune(sp, DEC_HEADS, sp->hlist, sp->nh, sp->himp, kh)) < 0)
+    return ERR_RUN;
+  return 0;
+}
+
+/* One case (prefill) or decode step over n0 context tokens: the cascade
+ * starts from every token and head; TIMP/HIMP are the caller's. */
+static int sp_unit(sp_t *sp, int unit, int cs, int n0) {
+  const wl_t *w = sp->w;
+  int i;
+  sp->unit = unit, sp->cs = cs, sp->n0 = n0;
+  sp->nt = n0, sp->nh = w->heads;
+  for (i = 0; i < n0; i++) sp->tlist[i] = (uint32_t)i;
+  for (i = 0; i < w->heads; i++) sp->hlist[i] = (uint32_t)i;
+  for (sp->layer = 0; sp->layer < w->layers; sp->layer++) {
+    sched_layer(w, sp->fx->width, sp->layer, &sp->s);
+    for (i = 0; i < sp->nh; i++)
+      if (sp_head(sp, (int)sp->hlist[i])) return ERR_RUN;
+    if (sp->layer < w->layers - 1 && sp_end_layer(sp)) return ERR_RUN;
+  }
+  return 0;
+}
+
+static void sp_zero_importance(sp_t *sp, int L) {
+  memset(sp->timp, 0, (size_t)(L > 1 ? L : 1) * sizeof *sp->timp);
+  memset(sp->himp, 0, (size_t)sp->w->heads * sizeof *sp->himp);
+}
+
+/* Prefill: every case from scratch. Decode: importance zeroed once, then
+ * step t over prompt + t + 1 tokens. */
+static int sp_run(sp_t *sp, int L) {
+  const wl_t *w = sp->w;
+  int u;
+  if (w->phase == WL_DECODE) {
+    sp_zero_importance(sp, L);
+    for (u = 0; u < w->generate; u++)
+      if (sp_unit(sp, u, 0, w->prompt + u + 1)) return ERR_RUN;
+    return 0;
+  }
+  for (u = 0; u < w->ncases; u++) {
+    sp_zero_importance(sp, L);
+    if (sp_unit(sp, u, u, w->tokens[u])) return ERR_RUN;
+  }
+  return 0;
+}
+
+int gold_spatten(const cfg_t *c, const wl_t *w, const ten_t *t, int16_t *out,
+                 declog_t *log, gold_sp_acc_t *acc) {
+  sp_t sp;
+  int cs, L = 0, rc;
+  memset(&sp, 0, sizeof sp);
+  sp.w = w, sp.t = t, sp.out = out, sp.log = log, sp.acc = acc;
+  if (acc) memset(acc, 0, sizeof *acc);
+  for (cs = 0; cs < w->ncases; cs++) {
+    if (wl_ctx_tokens(w, cs) > L) L = wl_ctx_tokens(w, cs);
+    if ((size_t)wl_queries(w, cs) > sp.maxq)
+      sp.maxq = (size_t)wl_queries(w, cs);
+  }
+  if (out)
+    memset(out, 0, (size_t)w->ncases * (size_t)w->layers * (size_t)w->heads *
+                       sp.maxq * (size_t)w->head_dim * sizeof *out);
+  rc = sp_alloc(&sp, L);
+  if (rc == 0) {
+    fx_init(sp.fx, c->width, c->frac_bits, c->prob_bits, w->head_dim);
+    rc = sp_run(&sp, L);
+  }
+  sp_free(&sp);
+  return rc == 0 && log && log->oom ? ERR_RUN : rc;
+}
