@@ -67,12 +67,14 @@ static void quantize(memimg_t *m, const float *src, size_t n, int16_t *dst) {
 /* The cached K or V block, quantized on first use; NULL when out of
  * memory. */
 static const int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
-  int k = at->t == LAY_K ? 0 : 1, id = block_id(m, at->cs, at->layer, at->head);
+  /* both key planes read the same keys: the datapath cuts them to bits */
+  bool key = at->t == LAY_K || at->t == LAY_KL;
+  int k = key ? 0 : 1, id = block_id(m, at->cs, at->layer, at->head);
   size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * (size_t)m->w->head_dim;
   if (!m->kv[k][id]) {
     int16_t *b = malloc(n * sizeof *b);
     if (!b) return NULL;
-    ten_rows(m->ten, at->t == LAY_K ? TEN_K : TEN_V, at->cs, at->layer,
+    ten_rows(m->ten, key ? TEN_K : TEN_V, at->cs, at->layer,
              at->head, 0, wl_ctx_tokens(m->w, at->cs), m->scratch);
     quantize(m, m->scratch, n, b);
     m->kv[k][id] = b;
@@ -86,7 +88,7 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
     ten_rows(m->ten, TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
              m->scratch);
     quantize(m, m->scratch, n, dst);
-  } else if (at->t == LAY_K || at->t == LAY_V) {
+  } else if (at->t == LAY_K || at->t == LAY_KL || at->t == LAY_V) {
     const int16_t *b = kv_block(m, at);
     if (!b) return -1;
     memcpy(dst, b + (size_t)at->row * d, n * sizeof *dst);
