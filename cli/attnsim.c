@@ -151,8 +151,8 @@ static int load_workload(const opts_t *o, wl_t *w, err_t *e) {
   if (wl_load(o->workload, w, e)) return e->status;
   for (i = 0; i < o->nwsets; i++)
     if (wl_set(w, o->wsets[i], e)) return e->status;
-  if (o->nwsets && wl_validate(w, "<--wset>", e)) return e->status;
   if (o->dense) wl_clear_schedule(w);
+  if (o->nwsets && wl_validate(w, "<--wset>", e)) return e->status;
   return 0;
 }
 

@@ -186,8 +186,9 @@ Test(e2e, hand_timed_trace) {
   fprintf(text, ".version 1\n.config_hash 0x%llx\n", (unsigned long long)cfg_hash(&c));
   for (char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1)
     fprintf(text, ".workload %.*s\n", (int)(nl - p), p);
-  fputs("LDQ qrow=0 rows=1 addr=0x0\n", text);
-  snprintf(line, sizeof line, "LDK krow=0 rows=8 addr=0x%x\nQK qrow=0 krow=0 rows=8 soff=0\n", 1 << 20);
+  fputs("LDQ qrow=0 rows=1 list=0 flags=0 addr=0x0\n", text);
+  snprintf(line, sizeof line, "LDK krow=0 rows=8 list=0 flags=0 addr=0x%x\n"
+           "QK qrow=0 krow=0 rows=8 flags=0 soff=0\n", 1 << 20);
   fputs(line, text);
   rewind(text);
   cr_assert_eq(trace_asm(text, "hand.s", bin, &e), 0, "%s", e.msg);
@@ -224,10 +225,10 @@ static int sh(const char *cmd) {
 Test(cli, run_check_json_is_deterministic) {
   char *a, *b;
   cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
-                  "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
+                  "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 --dense "
                   "--check --quiet --json build/tests/tmp/a.json >/dev/null"), 0);
   cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
-                  "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 "
+                  "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 --dense "
                   "--check --quiet --json build/tests/tmp/b.json >/dev/null"), 0);
   a = tu_slurp("build/tests/tmp/a.json");
   b = tu_slurp("build/tests/tmp/b.json");
@@ -242,7 +243,7 @@ Test(cli, run_check_json_is_deterministic) {
 Test(cli, compile_disasm_asm_sim_round_trip) {
   char *a;
   cr_assert_eq(sh("attnsim compile --config configs/spatten.yaml --workload "
-                  "workloads/bert-base.yaml --wset prefill.tokens=8 --wset model.layers=1 "
+                  "workloads/bert-base.yaml --wset prefill.tokens=8 --wset model.layers=1 --dense "
                   "-o build/tests/tmp/t.trace"), 0);
   cr_assert_eq(sh("attnsim disasm build/tests/tmp/t.trace -o build/tests/tmp/t.s"), 0);
   cr_assert_eq(sh("attnsim asm build/tests/tmp/t.s -o build/tests/tmp/t2.trace"), 0);
@@ -274,7 +275,7 @@ Test(cli, malformed_config_is_located_and_exits_2) {
 Test(cli, failed_run_leaves_no_output_file) {
   unlink("build/tests/tmp/never.json");
   cr_expect_eq(sh("attnsim run --config configs/spatten.yaml --workload "
-                  "workloads/gpt2-small.yaml --wset model.layers=0 --json "
+                  "workloads/gpt2-small.yaml --wset model.layers=0 --dense --json "
                   "build/tests/tmp/never.json 2>/dev/null >/dev/null"), 2);
   cr_expect_eq(access("build/tests/tmp/never.json", F_OK), -1);
 }
@@ -338,7 +339,7 @@ Test(cli, npy_workload_runs_and_checks) {
 Test(cli, foreign_trace_version_is_refused) {
   char *msg;
   cr_assert_eq(sh("attnsim compile --config configs/spatten.yaml --workload "
-                  "workloads/bert-base.yaml --wset prefill.tokens=4 --wset model.layers=1 "
+                  "workloads/bert-base.yaml --wset prefill.tokens=4 --wset model.layers=1 --dense "
                   "-o build/tests/tmp/v.trace"), 0);
   /* byte 8 is the low byte of the format version */
   cr_assert_eq(sh("printf '\\011' | dd of=build/tests/tmp/v.trace bs=1 seek=8 "
@@ -353,7 +354,7 @@ Test(cli, foreign_trace_version_is_refused) {
 Test(cli, timeline_has_every_unit_track_and_slices) {
   char *tl;
   cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
-                  "workloads/gpt2-small.yaml --wset decode.generate=1 --wset model.layers=1 "
+                  "workloads/gpt2-small.yaml --wset decode.generate=1 --wset model.layers=1 --dense "
                   "--quiet --timeline build/tests/tmp/tl.json"), 0);
   tl = tu_slurp("build/tests/tmp/tl.json");
   cr_assert(tl);
@@ -414,16 +415,16 @@ Test(e2e, corrupted_instruction_is_bad_input) {
   n = fread(buf, 1, sizeof buf, f);
   fclose(f);
   hdr = buf[12] | buf[13] << 8 | (uint32_t)buf[14] << 16;
-  /* instructions: LAYER LDK LDV LDQ QK SMAX AV ...; AV has no address */
-  cr_assert_eq(buf[hdr + 6 * 16], 0x22, "instruction 6 is not AV");
-  buf[hdr + 6 * 16 + 8] = 1;
+  /* instructions: LAYER LDK LDV ...; LAYER has no address */
+  cr_assert_eq(buf[hdr], 0x01, "instruction 0 is not LAYER");
+  buf[hdr + 8] = 1;
   g = fmemopen(buf, n, "rb");
   cr_assert_eq(trr_open(&tr, g, "bad.trace", &e), 0, "%s", e.msg);
   cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0);
   s = sim_new(&c, &tr.hdr.wl, ten, "cfg", &e);
   st_init(&st);
   cr_expect_eq(sim_run(s, &tr, &st, &e), ERR_BAD_INPUT);
-  cr_expect(strstr(e.msg, "bad.trace: insn: instruction 6: AV: unused field addr"),
+  cr_expect(strstr(e.msg, "bad.trace: insn: instruction 0: LAYER: unused field addr"),
             "%s", e.msg);
   sim_free(s);
   ten_close(ten);

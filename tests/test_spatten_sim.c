@@ -1,0 +1,155 @@
+/* The simulator executes SpAtten's schedules on data: over many seeds and
+ * schedules (prefill and decode, every technique alone and together), its
+ * outputs and every run-time decision (tokens, heads and values kept, low-
+ * bit refetches) equal the golden model's (golden/spatten.c), and the DRAM
+ * bytes by kind follow from the decisions. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "compile.h"
+#include "engine.h"
+#include "schedule.h"
+
+typedef struct sched_case {
+  const char *name;
+  double token, head, value;
+  int msb, lsb, vbits;
+  double thr;
+} sched_case_t;
+
+static const sched_case_t cases[] = {
+  {"tokens", 0.5, 1, 1, 0, 0, 0, 0},
+  {"heads", 1, 0.5, 1, 0, 0, 0, 0},
+  {"values", 1, 1, 0.3, 0, 0, 0, 0},
+  {"quant-all-refetch", 1, 1, 1, 6, 4, 0, 1.0},
+  {"quant-no-refetch", 1, 1, 1, 6, 4, 8, 0.0},
+  {"quant-some", 1, 1, 1, 6, 6, 0, 0.3},
+  {"everything", 0.6, 0.7, 0.4, 7, 3, 8, 0.2},
+};
+
+static void set_sched(wl_t *w, const sched_case_t *s) {
+  double v[WL_S_COUNT] = {s->token, s->head, s->value, s->msb, s->lsb,
+                          s->vbits, s->thr};
+  for (int k = 0; k < WL_S_COUNT; k++) {
+    w->sched_n[k] = 1;
+    w->sched[k][0] = v[k];
+  }
+  /* no token or head pruning in layer 0, as SpAtten's schedules */
+  if (s->token < 1 || s->head < 1) {
+    w->sched_n[WL_S_TOKEN_KEEP] = w->sched_n[WL_S_HEAD_KEEP] = w->layers;
+    for (int l = 0; l < w->layers; l++) {
+      w->sched[WL_S_TOKEN_KEEP][l] = l ? s->token : 1;
+      w->sched[WL_S_HEAD_KEEP][l] = l ? s->head : 1;
+    }
+  }
+}
+
+static wl_t small_wl(int decode, uint64_t seed) {
+  wl_t w;
+  wl_defaults(&w);
+  w.layers = 3;
+  w.heads = 4;
+  w.head_dim = 16;
+  w.seed = seed;
+  if (decode) {
+    w.phase = WL_DECODE;
+    w.prompt = 40;
+    w.generate = 3;
+  } else {
+    w.ncases = 2;
+    w.tokens[0] = 24;
+    w.tokens[1] = 37;
+  }
+  return w;
+}
+
+/* Compile, simulate with the decision log, check against the golden. */
+static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  ten_t *ten;
+  sim_t *s;
+  err_t e;
+  declog_t log = {0};
+  chk_t r;
+  cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
+  s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
+  cr_assert(s, "%s", e.msg);
+  sim_log_decisions(s, &log);
+  cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
+  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), &log, &r), 0);
+  sim_free(s);
+  ten_close(ten);
+  fclose(f);
+  dec_free(&log);
+  return r;
+}
+
+/* Small buffers force the streamed paths (keys per query, chunks). */
+static void configs(cfg_t *big, cfg_t *small) {
+  cfg_defaults(big);
+  cfg_defaults(small);
+  small->key_buffer_bytes = small->value_buffer_bytes = 24 * 24;
+  small->chunk_rows = 8;
+  small->topk_parallelism = 4;
+}
+
+Test(spatten_sim, decisions_and_outputs_equal_golden_over_seeds) {
+  cfg_t cf[2];
+  configs(&cf[0], &cf[1]);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    for (int decode = 0; decode < 2; decode++)
+      for (uint64_t seed = 1; seed <= 3; seed++)
+        for (int k = 0; k < 2; k++) {
+          wl_t w = small_wl(decode, seed);
+          stats_t st;
+          chk_t r;
+          set_sched(&w, &cases[i]);
+          cr_assert(sched_active(&w, cf[k].width));
+          st_init(&st);
+          r = run(&cf[k], &w, &st);
+          cr_expect(r.ok, "%s %s seed %d %s config: %s", cases[i].name,
+                    decode ? "decode" : "prefill", (int)seed,
+                    k ? "small" : "default", r.msg);
+          cr_expect(r.compared > 0);
+          st_free(&st);
+        }
+}
+
+/* Threshold 1 refetches every query, 0 none; key LSB bytes follow:
+ * every refetch fetches nk rows of d * lsb / 8 bytes. Decode, one head,
+ * one layer: step t has nk = prompt + t + 1 keys. */
+Test(spatten_sim, refetch_bytes_follow_the_decisions) {
+  cfg_t c;
+  cfg_defaults(&c);
+  for (int all = 0; all < 2; all++) {
+    wl_t w;
+    stats_t st;
+    chk_t r;
+    uint64_t want = 0;
+    sched_case_t s = {"q", 1, 1, 1, 6, 4, 0, all ? 1.0 : 0.0};
+    wl_defaults(&w);
+    w.layers = 1;
+    w.heads = 1;
+    w.head_dim = 16;
+    w.phase = WL_DECODE;
+    w.prompt = 30;
+    w.generate = 4;
+    set_sched(&w, &s);
+    st_init(&st);
+    r = run(&c, &w, &st);
+    cr_expect(r.ok, "%s", r.msg);
+    for (int t = 0; t < 4; t++) want += all ? (uint64_t)(30 + t + 1) * 16 * 4 / 8 : 0;
+    cr_expect_eq(st.c[ST_REFETCHES], all ? 4u : 0u);
+    cr_expect_eq(st.c[ST_DRAM_KEY_LSB_BYTES], want, "got %llu want %llu",
+                 (unsigned long long)st.c[ST_DRAM_KEY_LSB_BYTES],
+                 (unsigned long long)want);
+    cr_expect_eq(st.c[ST_DRAM_KEY_MSB_BYTES], (uint64_t)(31 + 32 + 33 + 34) * 16 * 6 / 8);
+    st_free(&st);
+  }
+}
