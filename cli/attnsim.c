@@ -16,6 +16,7 @@
 #include "err.h"
 #include "outfile.h"
 #include "report.h"
+#include "spatten_csv.h"
 #include "tensor.h"
 #include "timeline.h"
 #include "trace.h"
@@ -35,6 +36,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run      --config C --workload W   compile and simulate in one step\n"
+    "           (W.csv: a SpAtten per-request trace, timing only)\n"
     "  compile  --config C --workload W -o TRACE\n"
     "  sim      --config C TRACE          simulate a compiled trace\n"
     "  asm      TEXT [-o TRACE]           text trace -> binary trace\n"
@@ -254,6 +256,54 @@ static int sim_and_report(const run_ctx_t *x, trace_reader_t *tr) {
   return 0;
 }
 
+/* Load a SpAtten CSV trace (spatten_csv.h) into s. */
+static int load_csv(const opts_t *o, spc_t *s, err_t *e) {
+  FILE *f;
+  int rc;
+  memset(s, 0, sizeof *s);
+  if (o->nwsets)
+    return err_set(e, ERR_BAD_INPUT, "--wset does not apply to a .csv workload "
+                   "(its rows define the workload)");
+  if (!(f = open_input(o->workload, "r", e))) return e->status;
+  rc = spc_load(s, f, o->workload, e);
+  fclose(f);
+  return rc;
+}
+
+/* run on a .csv trace: import, lower and simulate timing only (no tensor
+ * data exists, so no --check). */
+static int cmd_run_csv(const opts_t *o) {
+  cfg_t c;
+  spc_t s;
+  err_t e;
+  trace_reader_t tr;
+  FILE *f;
+  opts_t ot = *o;
+  run_ctx_t x = {&ot, &c, o->workload, &e};
+  int rc;
+  err_clear(&e);
+  if (o->check)
+    return usage_error("%s", "--check needs tensor data, which a .csv workload "
+                             "does not have (it runs timing only)");
+  ot.timing_only = 1;
+  if (load_config(o, &c, &e)) return fail(&e);
+  if (load_csv(o, &s, &e)) {
+    spc_free(&s);
+    return fail(&e);
+  }
+  if (!(f = tmpfile())) rc = err_set(&e, ERR_RUN, "cannot create a temporary trace");
+  else rc = spc_compile(&c, &s, o->config, f, &e) || fflush(f) ||
+            fseek(f, 0, SEEK_SET) || trr_open(&tr, f, "<compiled trace>", &e);
+  spc_free(&s);
+  if (rc) {
+    if (f) fclose(f);
+    return fail(&e);
+  }
+  rc = sim_and_report(&x, &tr);
+  fclose(f);
+  return rc;
+}
+
 static int cmd_run(const opts_t *o) {
   cfg_t c;
   wl_t w;
@@ -263,6 +313,7 @@ static int cmd_run(const opts_t *o) {
   run_ctx_t x = {o, &c, o->workload, &e};
   int rc;
   err_clear(&e);
+  if (spc_is_csv(o->workload)) return cmd_run_csv(o);
   if (load_config(o, &c, &e) || load_workload(o, &w, &e) ||
       timing_only_ok(o, &c, &w, &e))
     return fail(&e);
@@ -304,6 +355,9 @@ static int cmd_compile(const opts_t *o) {
   outfile_t of;
   err_clear(&e);
   if (!o->out) return usage_error("%s", "compile needs -o TRACE");
+  if (spc_is_csv(o->workload))
+    return usage_error("%s", "a .csv workload is simulated with run (timing "
+                             "only), not compiled to a trace");
   if (load_config(o, &c, &e) || load_workload(o, &w, &e)) return fail(&e);
   if (strcmp(o->out, "-") == 0) return usage_error("%s", "compile cannot write a trace to stdout (it must be seekable)");
   if (of_open(&of, o->out, &e)) return fail(&e);
@@ -364,6 +418,15 @@ static int cmd_workload(const opts_t *o) {
   err_clear(&e);
   if (o->doc) {
     wl_doc(stdout);
+    return 0;
+  }
+  if (spc_is_csv(o->workload)) { /* the workload a trace describes */
+    spc_t s;
+    int rc = load_csv(o, &s, &e);
+    w = s.wl;
+    spc_free(&s);
+    if (rc) return fail(&e);
+    wl_dump(&w, stdout);
     return 0;
   }
   if (load_workload(o, &w, &e)) return fail(&e);
