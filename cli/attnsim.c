@@ -29,6 +29,9 @@ typedef struct opts {
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
   int check, quiet, doc, timing_only, dense;
+  const char *baseline;  /* --baseline FILE */
+  rep_base_t *base_out;  /* running the baseline: capture, report nothing */
+  const rep_base_t *base;
 } opts_t;
 
 static const char usage[] =
@@ -54,6 +57,9 @@ static const char usage[] =
     "                   cycles and counts, faster; not with --check)\n"
     "  --quiet          no summary on stdout\n"
     "  --dense          ignore the workload's SpAtten schedule (dense baseline)\n"
+    "  --baseline FILE  also run workload FILE (.yaml or .csv; a .yaml with\n"
+    "                   --dense semantics when it is the same file) and\n"
+    "                   report speedup, DRAM reduction and energy saving\n"
     "  --set KEY=VALUE  override a config key (repeatable)\n"
     "  --wset KEY=VALUE override a workload key (repeatable)\n"
     "\n"
@@ -81,6 +87,7 @@ static const char **opt_slot(opts_t *o, const char *name) {
       {"--json", offsetof(opts_t, json)},
       {"--csv", offsetof(opts_t, csv)},
       {"--timeline", offsetof(opts_t, timeline)},
+      {"--baseline", offsetof(opts_t, baseline)},
   };
   size_t i;
   for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -187,6 +194,14 @@ static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
   r.config_path = x->o->config;
   r.workload_path = x->workload_path;
   r.config_hash = cfg_hash(x->cfg);
+  r.base = x->o->base;
+  if (x->o->base_out) { /* a baseline run: keep its figures, print nothing */
+    double v;
+    x->o->base_out->cycles = st->c[ST_CYCLES];
+    x->o->base_out->dram_read_bytes = st->c[ST_DRAM_READ_BYTES];
+    x->o->base_out->energy_pj = rep_value(&r, "energy_pj.total", &v) ? 0 : v;
+    return 0;
+  }
   if (chk) {
     r.checked = 1;
     r.check_ok = chk->ok;
@@ -272,6 +287,30 @@ static int load_csv(const opts_t *o, spc_t *s, err_t *e) {
 
 /* run on a .csv trace: import, lower and simulate timing only (no tensor
  * data exists, so no --check). */
+static int cmd_run_one(const opts_t *o);
+
+/* --baseline: run FILE first with the same config, capture its figures,
+ * then the workload itself reporting against them. The same file as the
+ * workload is run dense (its schedule cleared). */
+static int cmd_run(const opts_t *o) {
+  opts_t b = *o, m = *o;
+  rep_base_t base;
+  int rc;
+  if (!o->baseline) return cmd_run_one(o);
+  memset(&base, 0, sizeof base);
+  b.workload = o->baseline;
+  b.baseline = NULL;
+  b.json = b.csv = b.timeline = NULL;
+  b.check = 0;
+  b.quiet = 1;
+  b.dense = o->dense || strcmp(o->baseline, o->workload ? o->workload : "") == 0;
+  b.base_out = &base;
+  if ((rc = cmd_run_one(&b))) return rc;
+  m.baseline = NULL;
+  m.base = &base;
+  return cmd_run_one(&m);
+}
+
 static int cmd_run_csv(const opts_t *o) {
   cfg_t c;
   spc_t s;
@@ -304,7 +343,7 @@ static int cmd_run_csv(const opts_t *o) {
   return rc;
 }
 
-static int cmd_run(const opts_t *o) {
+static int cmd_run_one(const opts_t *o) {
   cfg_t c;
   wl_t w;
   err_t e;

@@ -336,6 +336,19 @@ static void walk_units(const rep_t *r, visit_fn fn, void *ctx) {
     }
 }
 
+/* Against --baseline's run, when there was one. */
+static void walk_base(const rep_t *r, visit_fn fn, void *ctx) {
+  const rep_base_t *b = r->base;
+  if (!b) return;
+  fn(ctx, "baseline.cycles", v_int(b->cycles));
+  fn(ctx, "baseline.dram_read_bytes", v_int(b->dram_read_bytes));
+  fn(ctx, "baseline.energy_pj", v_real(b->energy_pj));
+  fn(ctx, "baseline.speedup", v_real(ratio((double)b->cycles, cntd(r, ST_CYCLES))));
+  fn(ctx, "baseline.dram_reduction",
+     v_real(ratio((double)b->dram_read_bytes, cntd(r, ST_DRAM_READ_BYTES))));
+  fn(ctx, "baseline.energy_saving", v_real(ratio(b->energy_pj, e_total(r))));
+}
+
 /* always: emit the columns even when --check did not run (CSV keeps one
  * header whatever the options), with ran = false and the rest null. */
 static void walk_check(const rep_t *r, int always, visit_fn fn, void *ctx) {
@@ -567,6 +580,7 @@ int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
     walk_derived(r, jt_insert, &t);
     walk_units(r, jt_insert, &t);
     walk_check(r, 0, jt_insert, &t);
+    walk_base(r, jt_insert, &t);
   }
   if (t.oom) {
     jt_free(&t);
@@ -676,6 +690,7 @@ int rep_value(const rep_t *r, const char *path, double *out) {
   walk_derived(r, find_visit, &c);
   walk_units(r, find_visit, &c);
   walk_check(r, 0, find_visit, &c);
+  walk_base(r, find_visit, &c);
   if (c.found != 1) return -1;
   *out = c.v;
   return 0;
@@ -814,6 +829,11 @@ static void text_cost(const rep_t *r, FILE *f) {
   if (r->checked)
     fprintf(f, "  check      %s: %s\n", r->check_ok ? "ok" : "FAILED",
             r->check_msg);
+  if (r->base)
+    fprintf(f, "  baseline   %.2fx faster, %.2fx less DRAM read, %.2fx less energy\n",
+            ratio((double)r->base->cycles, cntd(r, ST_CYCLES)),
+            ratio((double)r->base->dram_read_bytes, cntd(r, ST_DRAM_READ_BYTES)),
+            ratio(r->base->energy_pj, e_total(r)));
 }
 
 static void text_units(const rep_t *r, FILE *f) {

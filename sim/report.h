@@ -23,6 +23,12 @@
 #define ATTNSIM_VERSION "0.1.0"
 #endif
 
+/* A baseline run's figures (--baseline), to report speedups against. */
+typedef struct rep_base {
+  uint64_t cycles, dram_read_bytes;
+  double energy_pj;
+} rep_base_t;
+
 typedef struct rep {
   const cfg_t *cfg;
   const wl_t *wl;
@@ -39,6 +45,7 @@ typedef struct rep {
   uint64_t check_decisions;   /* run-time decisions compared */
   double acc_rel_err;         /* accuracy cost against dense attention */
   double acc_mass_kept;
+  const rep_base_t *base;     /* --baseline ran, or NULL */
 } rep_t;
 
 /* One derived metric of report.c's table (docs/stats.md documents each). */
