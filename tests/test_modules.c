@@ -43,7 +43,7 @@ Test(timing, qk_array_wide) {
   insn_t in = {.op = OP_QK, .c = 100};
   uint64_t occ, depth;
   tm_init(&t, &c, 64);
-  qk_cost(&t, &in, &occ, &depth);
+  qk_cost(&t, NULL, &in, &occ, &depth);
   cr_expect_eq(occ, (100 * 64 + 511) / 512); /* 13 */
   cr_expect_eq(depth, 1 + 6);
 }
@@ -58,7 +58,7 @@ Test(timing, qk_array_narrow) {
   c.qk_multipliers = 32;
   c.adder_latency = 2;
   tm_init(&t, &c, 64);
-  qk_cost(&t, &in, &occ, &depth);
+  qk_cost(&t, NULL, &in, &occ, &depth);
   cr_expect_eq(occ, 5 * 2);
   cr_expect_eq(depth, 1 + 2 * (5 + 1));
 }
@@ -71,7 +71,7 @@ Test(timing, av_array) {
   insn_t in = {.op = OP_AV, .c = 100};
   uint64_t occ, depth;
   tm_init(&t, &c, 64);
-  av_cost(&t, &in, &occ, &depth);
+  av_cost(&t, NULL, &in, &occ, &depth);
   cr_expect_eq(occ, 13);
   cr_expect_eq(depth, 1 + 3 + 1);
 }
@@ -84,7 +84,7 @@ Test(timing, softmax) {
   insn_t in = {.op = OP_SMAX, .b = 100};
   uint64_t occ, depth;
   tm_init(&t, &c, 64);
-  smax_cost(&t, &in, &occ, &depth);
+  smax_cost(&t, NULL, &in, &occ, &depth);
   cr_expect_eq(occ, 3 * 7 + 4 + 8);
   cr_expect_eq(depth, 12);
 }

@@ -469,7 +469,7 @@ Test(report, json_is_well_formed_and_nested) {
   cr_expect(strstr(doc, "\"efficiency\": 0.5"));
   cr_expect(strstr(doc, "\"macs\": 1000"));
   cr_expect(strstr(doc, "\"phase\": \"decode\""));
-  cr_expect(strstr(doc, "{\"case\": 0, \"layer\": 1, \"step\": 0, \"cycles\": 150, \"end_cycle\": 250}"));
+  cr_expect(strstr(doc, "{\"case\": 0, \"layer\": 1, \"step\": 0, \"cycles\": 150, \"end_cycle\": 250, \"tokens\": 0, \"heads\": 0}"));
   /* "ops.macs" (derived) joins the counters' "ops" object: one "ops" */
   cr_expect_null(strstr(strstr(doc, "\"ops\": {") + 1, "\"ops\": {"));
   free(doc);
@@ -662,9 +662,9 @@ Test(report, layer_cycles_sum_to_the_last_end) {
   t.st.layers[3].end_cycle = 400;
   doc = json_of(&t.r, "layers.json");
   cr_assert(jv_parse(&j, doc));
-  cr_expect(strstr(doc, "\"layer\": 1, \"step\": 0, \"cycles\": 200, \"end_cycle\": 300}"), "%s", doc);
-  cr_expect(strstr(doc, "\"layer\": 2, \"step\": 0, \"cycles\": 0, \"end_cycle\": 250}"), "%s", doc);
-  cr_expect(strstr(doc, "\"layer\": 3, \"step\": 0, \"cycles\": 100, \"end_cycle\": 400}"), "%s", doc);
+  cr_expect(strstr(doc, "\"layer\": 1, \"step\": 0, \"cycles\": 200, \"end_cycle\": 300, \"tokens\": 0, \"heads\": 0}"), "%s", doc);
+  cr_expect(strstr(doc, "\"layer\": 2, \"step\": 0, \"cycles\": 0, \"end_cycle\": 250, \"tokens\": 0, \"heads\": 0}"), "%s", doc);
+  cr_expect(strstr(doc, "\"layer\": 3, \"step\": 0, \"cycles\": 100, \"end_cycle\": 400, \"tokens\": 0, \"heads\": 0}"), "%s", doc);
   free(doc);
   st_free(&t.st);
 }
