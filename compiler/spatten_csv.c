@@ -90,7 +90,18 @@ static void split(char *buf, fields_t *f) {
   }
 }
 
+/* At most 40 bytes of a field for a message, bytes that are not
+ * printable ASCII shown as '?'. */
+static const char *shown(const char *t, char out[41]) {
+  size_t i;
+  for (i = 0; t[i] && i < 40; i++)
+    out[i] = t[i] >= 0x20 && t[i] < 0x7f ? t[i] : '?';
+  out[i] = '\0';
+  return out;
+}
+
 static int read_header(reader_t *r) {
+  char sh[41];
   fields_t f;
   int rc = next_line(r), i;
   if (rc == 0)
@@ -105,7 +116,7 @@ static int read_header(reader_t *r) {
                     f.n, spc_columns[i], i + 1);
     if (strcmp(f.at[i], spc_columns[i]))
       return err_at(r->e, r->name, r->line, f.col[i], "header",
-                    "unexpected column (got %.40s, expected %s)", f.at[i],
+                    "unexpected column (got %s, expected %s)", shown(f.at[i], sh),
                     spc_columns[i]);
   }
   if (f.n > SPC_NCOLS)
@@ -118,9 +129,10 @@ static int read_header(reader_t *r) {
 
 static int bad_field(const reader_t *r, const fields_t *f, int c,
                      const char *what, const char *expected) {
+  char sh[41];
   return err_at(r->e, r->name, r->line, f->col[c], spc_columns[c],
-                "%s (got %.40s, expected %s)", what,
-                f->at[c][0] ? f->at[c] : "an empty field", expected);
+                "%s (got %s, expected %s)", what,
+                f->at[c][0] ? shown(f->at[c], sh) : "an empty field", expected);
 }
 
 /* A decimal integer in [lo, hi], or -1 when neg1 allows it. */
@@ -321,7 +333,7 @@ static int read_rows(spc_t *s, reader_t *r, int *first) {
                     "a number)", ptext[0] ? ptext : "an empty row");
     split(r->buf, &f);
     if (!is_number(f.at[0])) {
-      if (!pend) snprintf(ptext, sizeof ptext, "%.40s", f.at[0]);
+      if (!pend) shown(f.at[0], ptext);
       if (!pend) pend = r->line;
       continue;
     }

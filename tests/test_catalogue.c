@@ -12,7 +12,8 @@
  *
  * Formats: hardware config YAML, workload YAML, text trace (asm), binary
  * trace (sim, disasm; corrupted copies of a freshly compiled trace), .npy
- * tensors (a workload whose K file is bad), and the command line itself.
+ * tensors (a workload whose K file is bad), SpAtten's CSV traces (run
+ * --workload FILE.csv), and the command line itself.
  *
  * A row whose bug flag is set fails today: its comment names the
  * program's answer, the row holds what it should say, and a failure
@@ -465,6 +466,142 @@ Test(catalogue, text_trace) {
 
 Test(catalogue, usage_and_overrides) {
   run_text_rows(usage_rows, sizeof usage_rows / sizeof usage_rows[0]);
+}
+
+/* ---- SpAtten CSV traces (run --workload FILE.csv) ----------------------- */
+
+/* The 17-column header (line 1) and a good request row. Columns of GOOD,
+ * by hand: D at 7, L 12, key_fetch_num 14, quant_key_bit 16,
+ * auto_requant_thres 22, if_requant 25, value_fetch_num 34, topk 57. */
+#define CSV_HDR                                                                \
+  "iteration_id,layer_id,head_id,embedding_length_D,sentence_length_L,"        \
+  "key_fetch_num,quant_key_bit,quant_query_bit,auto_requant_thres,if_requant," \
+  "auto_requant_incre,value_fetch_num,quant_value_bit,"                        \
+  "if_accumulate_importance,if_rescale_previous_importance,if_topk,topk\n"
+#define CSV_GOOD "0,0,0,64.0,4,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n"
+#define CSV_RUN "run " SPATTEN " --workload {F} --json {O}"
+
+typedef struct csv_row {
+  char name[40];  /* ends in .csv: the CLI tells the format by it */
+  int in;         /* IN_TEXT (text is the whole file), IN_GARBAGE, IN_ABSENT */
+  int hdr;        /* prepend CSV_HDR to text */
+  char text[240];
+  char args[160];
+  char want[120];
+} csv_row_t;
+
+static const csv_row_t csv_rows[] = {
+    {"csv-bad-bool.csv", IN_TEXT, 1,
+     CSV_GOOD "0,0,1,64.0,4,4,-1,-1,-1,Maybe,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:3:25: if_requant: not a boolean (got Maybe, expected True or False)"},
+    {"csv-fractional-d.csv", IN_TEXT, 1,
+     "0,0,0,64.5,4,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:7: embedding_length_D: not a whole number (got 64.5"},
+    {"csv-d-not-number.csv", IN_TEXT, 1,
+     "0,0,0,sixty,4,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:7: embedding_length_D: not a number (got sixty"},
+    {"csv-negative-keys.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,-4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:14: key_fetch_num: out of range (got -4"},
+    {"csv-keys-overflow.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,99999999999999999999,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n",
+     CSV_RUN, "{F}:2:14: key_fetch_num: out of range"},
+    {"csv-iteration-fraction.csv", IN_TEXT, 1,
+     "1.5,0,0,64.0,4,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:1: iteration_id: not an integer (got 1.5"},
+    {"csv-bits-zero.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,0,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:16: quant_key_bit: out of range (got 0, expected -1 or an integer in 1..16)"},
+    /* "6" for "-1" again: the threshold at 21 */
+    {"csv-threshold-range.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,6,-1,2.5,False,4,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:21: auto_requant_thres: out of range (got 2.5"},
+    {"csv-values-above-keys.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,3,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:34: value_fetch_num: more values than keys (got 4"},
+    {"csv-keys-above-context.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,5,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:14: key_fetch_num: more keys than the context (got 5"},
+    /* "6" is one character shorter than "-1": if_requant at 24 */
+    {"csv-refetch-no-bits.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,6,-1,-1,True,4,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:24: if_requant: a refetch without low bits (got True"},
+    /* 12 bits = datapath.width: no low-bit plane; "0.05" is at 22, True 27 */
+    {"csv-refetch-full-width.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,12,-1,0.05,True,4,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:2:27: if_requant: no low bits to refetch (got True with quant_key_bit 12"},
+    /* "True" is one character shorter than "False": topk at 56 */
+    {"csv-topk-missing.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,-1,-1,-1,False,-1,4,-1,False,False,True,-1\n", CSV_RUN,
+     "{F}:2:56: topk: no top-k size (got -1"},
+    {"csv-layer-bits-differ.csv", IN_TEXT, 1,
+     CSV_GOOD "0,0,1,64.0,4,4,6,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:3:16: quant_key_bit: differs within layer 0 (got 6, expected 0 as on line 2)"},
+    {"csv-d-differs.csv", IN_TEXT, 1,
+     CSV_GOOD "0,0,1,32.0,4,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:3:7: embedding_length_D: differs from line 2 (got 32, expected 64)"},
+    /* prompt 3 (the first L - 1) + 1 iteration = 4 cached tokens */
+    {"csv-context-too-long.csv", IN_TEXT, 1,
+     CSV_GOOD "0,0,1,64.0,9,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1\n", CSV_RUN,
+     "{F}:3:12: sentence_length_L: longer than the K/V cache (got 9"},
+    {"csv-short-row.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,-1,-1,-1,False,-1,4,-1,False,False,False\n", CSV_RUN,
+     "{F}:2:56: topk: missing field (got 16 fields, expected 17)"},
+    {"csv-long-row.csv", IN_TEXT, 1,
+     "0,0,0,64.0,4,4,-1,-1,-1,False,-1,4,-1,False,False,False,-1,7\n", CSV_RUN,
+     "{F}:2:60: (row): extra field (got 18 fields, expected 17)"},
+    {"csv-junk-not-last.csv", IN_TEXT, 1, "configs/x.yml,,,,,,,,,,,,,,,,\n" CSV_GOOD, CSV_RUN,
+     "{F}:2:1: iteration_id: not a request, and not the last row (got configs/x.yml"},
+    {"csv-blank-not-last.csv", IN_TEXT, 1, "\n" CSV_GOOD, CSV_RUN,
+     "{F}:2:1: iteration_id: not a request, and not the last row (got an empty row"},
+    {"csv-header-wrong.csv", IN_TEXT, 0, "iteration,layer_id\n" CSV_GOOD, CSV_RUN,
+     "{F}:1:1: header: unexpected column (got iteration, expected iteration_id)"},
+    {"csv-header-only.csv", IN_TEXT, 1, "", CSV_RUN,
+     "{F}: (rows): no request rows (got 0"},
+    {"csv-empty.csv", IN_TEXT, 0, "", CSV_RUN, "{F}: header: empty file"},
+    {"csv-nul.csv", IN_TEXT, 0, "iter\0ation_id\n", CSV_RUN, "{F}:1:5: (row): NUL byte"},
+    /* bytes that are not text are shown as '?' */
+    {"csv-garbage.csv", IN_GARBAGE, 0, "", CSV_RUN, "{F}:1:1: header: unexpected column (got ?"},
+    {"csv-absent.csv", IN_ABSENT, 0, "", CSV_RUN, "{F}: input: cannot open"},
+    /* 20 keys, 16 score entries (the least a config allows); "20" moves
+     * key_fetch_num to 15 */
+    {"csv-score-buffer.csv", IN_TEXT, 1,
+     "0,0,0,64.0,20,20,-1,-1,-1,False,-1,20,-1,False,False,False,-1\n",
+     "run " SPATTEN " --workload {F} --set buffers.score_entries=16 --json {O}",
+     "{F}:2:15: key_fetch_num: more keys than the score buffer holds (got 20"},
+    {"csv-check.csv", IN_TEXT, 1, CSV_GOOD, CSV_RUN " --check",
+     "attnsim: --check needs tensor data"},
+    {"csv-wset.csv", IN_TEXT, 1, CSV_GOOD, CSV_RUN " --wset model.layers=2",
+     "attnsim: --wset does not apply to a .csv workload"},
+    {"csv-compile.csv", IN_TEXT, 1, CSV_GOOD,
+     "compile " SPATTEN " --workload {F} -o {O}", "attnsim: a .csv workload is simulated with run"},
+};
+
+Test(catalogue, spatten_csv) {
+  char dir[200], in[400], out[400], args[1400], want[600], text[600];
+  uint8_t junk[GARBAGE_BYTES];
+  size_t i, n;
+  scratch_dir(dir, sizeof dir);
+  for (i = 0; i < sizeof csv_rows / sizeof csv_rows[0]; i++) {
+    const csv_row_t *r = &csv_rows[i];
+    snprintf(in, sizeof in, "%s/%.*s", dir, (int)sizeof r->name, r->name);
+    snprintf(out, sizeof out, "%s/%.*s.out", dir, (int)sizeof r->name, r->name);
+    unlink(in);
+    /* the NUL row's text runs past its first NUL: 14 bytes */
+    n = strcmp(r->name, "csv-nul.csv") ? strlen(r->text) : 14;
+    snprintf(text, sizeof text, "%s", r->hdr ? CSV_HDR : "");
+    memcpy(text + strlen(text), r->text, n + 1);
+    if (r->in == IN_TEXT) write_bytes(in, text, strlen(r->hdr ? CSV_HDR : "") + n);
+    if (r->in == IN_GARBAGE) {
+      garbage(junk, sizeof junk, (uint32_t)i + 7u);
+      junk[0] = 0xff; /* never a header */
+      write_bytes(in, junk, sizeof junk);
+    }
+    subst(args, sizeof args, r->args, in, out, dir);
+    subst(want, sizeof want, r->want, in, out, dir);
+    expect_bad(r->name, 0, args, strstr(r->want, "{F}") ? in : NULL, want, out, dir);
+  }
+  remove_dir(dir);
 }
 
 /* ---- binary traces ------------------------------------------------------ */
