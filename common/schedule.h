@@ -30,11 +30,14 @@ void sched_layer(const wl_t *w, int width, int l, sched_layer_t *s);
 bool sched_active(const wl_t *w, int width);
 /* min(n, ceil(frac * n)) for frac in 2^-20 units, in integers. */
 int sched_keep(uint32_t frac, int n);
-/* The b most significant bits of a width-bit code, as a width-bit code. */
+/* A width-bit code known only by its b most significant bits, as the
+ * datapath reconstructs it: the middle of the interval those bits leave
+ * open, floor(x / 2^s) * 2^s + 2^(s-1) with s = width - b (unbiased; the
+ * result stays inside the interval, so inside the width). */
 static inline int16_t sched_quant(int16_t x, int bits, int width) {
   int s = width - bits;
   if (s <= 0) return x;
-  return (int16_t)((x >> s) * (1 << s)); /* >> on int16: arithmetic */
+  return (int16_t)((x >> s) * (1 << s) + (1 << (s - 1))); /* >>: arithmetic */
 }
 /* Does a query refetch? pmax: its largest probability (prob_bits bits). */
 static inline bool sched_refetch(const sched_layer_t *s, uint32_t pmax,

@@ -386,9 +386,11 @@ Test(spatten_golden, one_value_is_the_argmax_row) {
   dec_free(&log);
 }
 
-/* k1 = (1.1, 1.1): fx_quant gives 282 = 0b1_0001_1010; 6 MSBs of 12 keep
- * 282 >> 6 << 6 = 256, i.e. k1 = (1, 1): without refetch the outputs are
- * the hand values above, q0 (432, 1488), q1 (960, 960).
+/* k1 = (1.1, 1.1): fx_quant gives 282 = 0b1_0001_1010; 6 MSBs of 12 leave
+ * the interval [256, 320), reconstructed at its middle 288 = 1.125 exactly
+ * (and k0 = 0 at the middle of [0, 64), 32 = 0.125): without refetch the
+ * outputs are dense attention's with k0 = (0.125, 0.125) and k1 = (1.125,
+ * 1.125), which msb_ref computes with no schedule at all.
  * With the full 12 bits, q0 = (256, 192): s1 = 448 * 282 = 126336;
  * t1 = rsh(126336 * 46341 = 5854536576, 24) = 349 (348.96);
  * z = -rsh(-349 * 94548, 16) = 503 = 1 * 256 + 247, LUT[247] =
@@ -398,6 +400,17 @@ Test(spatten_golden, one_value_is_the_argmax_row) {
  * q1 = (512, -512) scores 0 against either key: o = (960, 960).
  * The largest probabilities on MSB keys: q0 3175 << 4 = 50800, q1 2048 <<
  * 4 = 32768. */
+static void msb_ref(int16_t ref[4]) {
+  const float q[4] = {1, 0.75f, 2, -2}, k[4] = {0.125f, 0.125f, 1.125f, 1.125f};
+  const float v[4] = {7.5f, 0, 0, 7.5f};
+  wl_t w;
+  int16_t *o;
+  wl_rows(&w, "rf-msb", 1, 1, 2, 2, q, k, v, NULL);
+  o = run(&w, NULL, NULL);
+  memcpy(ref, o, 4 * sizeof *ref);
+  free(o);
+}
+
 static int16_t *run_refetch(double threshold, declog_t *log) {
   wl_t w;
   wl_two(&w, "rf", 1.1f);
@@ -424,8 +437,10 @@ static void expect_refetch_log(const declog_t *log, int r0, int r1) {
  * only q1. 0.5 (thr16 32768): q1's 32768 is not below it (strict). */
 Test(spatten_golden, refetch_threshold) {
   declog_t log = {0};
-  int16_t *out = run_refetch(0, &log);
-  expect_out(out, 432, 1488, 960, 960);
+  int16_t m[4], *out = run_refetch(0, &log);
+  msb_ref(m);
+  cr_expect(m[0] != 391 || m[1] != 1529, "the MSB keys must change q0");
+  expect_out(out, m[0], m[1], m[2], m[3]);
   expect_refetch_log(&log, 0, 0);
   free(out), dec_free(&log);
   out = run_refetch(1, &log);
@@ -433,7 +448,7 @@ Test(spatten_golden, refetch_threshold) {
   expect_refetch_log(&log, 1, 1);
   free(out), dec_free(&log);
   out = run_refetch(0.6, &log);
-  expect_out(out, 432, 1488, 960, 960);
+  expect_out(out, m[0], m[1], 960, 960);
   expect_refetch_log(&log, 0, 1);
   free(out), dec_free(&log);
   out = run_refetch(0.5, &log);
@@ -446,31 +461,35 @@ Test(spatten_golden, refetch_threshold) {
 Test(spatten_golden, no_lsb_bits_no_refetch) {
   declog_t log = {0};
   wl_t w;
-  int16_t *out;
+  int16_t m[4], *out;
+  msb_ref(m);
   wl_two(&w, "nr", 1.1f);
   set1(&w, WL_S_KEY_MSB, 6);
   set1(&w, WL_S_THRESHOLD, 1);
   out = run(&w, &log, NULL);
-  expect_out(out, 432, 1488, 960, 960);
+  expect_out(out, m[0], m[1], m[2], m[3]);
   cr_expect_eq(log.n, 0);
   free(out), dec_free(&log);
 }
 
-/* value_bits 4 of 12 keeps floor(v / 2^8) * 2^8: v0 = (1920, 0) ->
- * (1792, 0), v1 = (0, -1920) -> (0, -2048) (-7.5 floors to -8). q0, p =
- * (921, 3175): o = (rsh(921 * 1792 = 1650432, 12) = 403 (402.94),
- * rsh(-3175 * 2048 = -6502400, 12) = -1587 (-1587.5 rounds up)); q1, p =
- * (2048, 2048): o = (896, -1024). */
-Test(spatten_golden, value_bits_floor) {
+/* value_bits 4 of 12 keeps floor(v / 2^8) and reconstructs the middle of
+ * that 2^8 interval, zeros included (0 -> 128): v0 = (7.6 -> 1946, 0) ->
+ * (7 * 256 + 128, 128) = (1920, 128), v1 = (0, -1946) -> (128, -8 * 256 +
+ * 128) = (128, -1920) (-7.6 floors to -8). q0, p = (921, 3175): o0 =
+ * rsh(921 * 1920 + 3175 * 128 = 2174720, 12) = 531 (530.9), o1 =
+ * rsh(921 * 128 - 3175 * 1920 = -5978112, 12) = -1459 (-1459.5 rounds
+ * up); q1, p = (2048, 2048): o = (2048 * 2048 / 4096 = 1024, 2048 * (128 -
+ * 1920) / 4096 = -896). */
+Test(spatten_golden, value_bits_midpoint) {
   const float q[4] = {1, 0.75f, 2, -2}, k[4] = {0, 0, 1, 1};
-  const float v[4] = {7.5f, 0, 0, -7.5f};
+  const float v[4] = {7.6f, 0, 0, -7.6f};
   declog_t log = {0};
   wl_t w;
   int16_t *out;
   wl_rows(&w, "vb", 1, 1, 2, 2, q, k, v, NULL);
   set1(&w, WL_S_VALUE_BITS, 4);
   out = run(&w, &log, NULL);
-  expect_out(out, 403, -1587, 896, -1024);
+  expect_out(out, 531, -1459, 1024, -896);
   cr_expect_eq(log.n, 0);
   free(out), dec_free(&log);
 }
