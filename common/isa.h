@@ -38,6 +38,7 @@ typedef enum {
 enum {
   ISA_GATHER = 1, /* LDQ/LDK/LDV/STO: rows through TLIST */
   ISA_VSEL = 2,   /* LDV/AV: rows through IBUF */
+  ISA_VIDX = 4,   /* AV with VSEL: value rows through IBUF too */
   ISA_ACC = 1,    /* AV: accumulate onto OBUF[orow] */
   ISA_FULL = 1,   /* QK: keys at all fetched bits */
   ISA_CHECK = 1,  /* SMAX: write the refetch predicate */

@@ -184,6 +184,11 @@ static void weigh(comp_t *c, const qplan_t *p, int so, int orow) {
   if (kv < p->nk) {
     int io = ring_alloc(&c->ib, kv);
     emit(c, OP_TOPK, io, p->nk, kv, TOPK_VALUES, so, 0);
+    if (p->vb >= 0) { /* resident values: the kept rows through IBUF */
+      emit(c, OP_AV, orow, p->vb, kv, ISA_VSEL | ISA_VIDX, so,
+           (uint64_t)io | ((uint64_t)p->nk << 16));
+      return;
+    }
     for (j = 0; j < kv; j += n) {
       int at;
       n = kv - j < c->chunk ? kv - j : c->chunk;
@@ -230,8 +235,10 @@ static void query_sp(comp_t *c, const qplan_t *p) {
     emit(c, OP_STO, orow, 0, 0, 0, 0, lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
 }
 
-/* Resident rows for the head's keys (and values unless pruned per query),
- * loaded once, when they fit twice over (so the next head can load). */
+/* Resident rows for the head's keys, and for its values when several
+ * queries share them (prefill) or none is pruned, loaded once when they
+ * fit twice over (so the next head can load). A decode query with value
+ * pruning fetches only its kept values instead. */
 static void head_sp(comp_t *c, qplan_t *p, int nq, bool prefill) {
   int j, n, kv = sched_keep(p->r.value_keep, p->nk);
   p->kb = p->vb = -1;
@@ -243,7 +250,7 @@ static void head_sp(comp_t *c, qplan_t *p, int nq, bool prefill) {
       gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), 0);
     }
   }
-  if (kv == p->nk && 2 * p->nk <= c->v.cap) {
+  if ((prefill || kv == p->nk) && 2 * p->nk <= c->v.cap) {
     p->vb = c->v.head + p->nk > c->v.cap ? 0 : c->v.head;
     for (j = 0; j < p->nk; j += n) {
       n = p->nk - j < c->chunk ? p->nk - j : c->chunk;

@@ -73,15 +73,20 @@ void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   }
   if (b->data) {
     if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
+    const int16_t *const *v = b->v + in->b;
     if (in->d & ISA_VSEL) {
       const uint16_t *sel = b->sp->ibuf + (in->addr & 0xFFFF);
       for (int i = 0; i < in->c; i++) b->sp->pscratch[i] = p[sel[i]];
       p = b->sp->pscratch;
+      if (in->d & ISA_VIDX) { /* resident values, the kept rows only */
+        for (int i = 0; i < in->c; i++) b->sp->vscratch[i] = v[sel[i]];
+        v = b->sp->vscratch;
+      }
     }
     if (b->sp->rule.vbits < b->width)
-      accumulate_q(b, p, b->v + in->b, in->c, b->sp->rule.vbits, o);
+      accumulate_q(b, p, v, in->c, b->sp->rule.vbits, o);
     else
-      accumulate(b, p, b->v + in->b, in->c, o);
+      accumulate(b, p, v, in->c, o);
   }
   st->c[ST_AV_MACS] += n * d;
   st->c[ST_VBUF_READ_BYTES] += n * (uint64_t)b->row_bytes;

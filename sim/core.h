@@ -41,6 +41,9 @@ typedef struct spat {
   declog_t *log;             /* decisions, or NULL */
   uint32_t *keep, *scratch;  /* top-k engine work space */
   int64_t *score, *pscratch;
+  const int16_t **vscratch;  /* value rows picked through IBUF */
+  uint32_t *kfull;           /* per KBUF row: token + 1 when its low bits
+                                are on chip too (sticky refetch), else 0 */
   int topk_p;                /* comparators */
   topk_cost_t last;          /* cost of the last TOPK executed */
 } spat_t;

@@ -96,9 +96,12 @@ static int alloc_spat(sim_t *s) {
   sp->scratch = calloc(3 * (size_t)n, sizeof *sp->scratch);
   sp->score = calloc((size_t)n, sizeof *sp->score);
   sp->pscratch = calloc((size_t)ns, sizeof *sp->pscratch);
+  sp->vscratch = calloc((size_t)ns, sizeof *sp->vscratch);
+  sp->kfull = calloc((size_t)b->cap[BUF_K], sizeof *sp->kfull);
   s->rules = calloc((size_t)s->w->layers, sizeof *s->rules);
   if (!sp->tlist || !sp->timp || !sp->hlist || !sp->himp || !sp->ibuf ||
-      !sp->keep || !sp->scratch || !sp->score || !sp->pscratch || !s->rules)
+      !sp->keep || !sp->scratch || !sp->score || !sp->pscratch ||
+      !sp->vscratch || !sp->kfull || !s->rules)
     return -1;
   for (int l = 0; l < s->w->layers; l++)
     sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
@@ -117,6 +120,8 @@ static void free_spat(sim_t *s) {
   free(sp->scratch);
   free(sp->score);
   free(sp->pscratch);
+  free(sp->vscratch);
+  free(sp->kfull);
   free(s->rules);
 }
 
@@ -283,7 +288,9 @@ static int flags_ok(const insn_t *in) {
   case OP_SMAX:
     return !(in->d & 6) && (in->d & 9) != 9 &&
            (in->d & 0xF0 ? in->d & 9 : 1);
-  case OP_AV: return in->d <= (ISA_ACC | ISA_VSEL);
+  case OP_AV:
+    return in->d <= (ISA_ACC | ISA_VSEL | ISA_VIDX) &&
+           (!(in->d & ISA_VIDX) || (in->d & ISA_VSEL));
   case OP_TOPK: return in->d <= TOPK_VALUES;
   case OP_TINIT: return in->d <= 3;
   default: return in->d == 0;
@@ -324,7 +331,8 @@ static int computes(sim_t *s, slot_t *sl) {
     if (use(s, sl, BUF_S, 1, in->a, in->b) || pred_use(s, sl)) return s->e->status;
     return (in->d & ISA_CHECK) ? use(s, sl, BUF_P, 1, ISA_PREG(in->d), 1) : 0;
   case OP_AV:
-    if (use(s, sl, BUF_O, 1, in->a, 1) || use(s, sl, BUF_V, 0, in->b, in->c))
+    if (use(s, sl, BUF_O, 1, in->a, 1) ||
+        use(s, sl, BUF_V, 0, in->b, (in->d & ISA_VIDX) ? seg : in->c))
       return s->e->status;
     if (!(in->d & ISA_VSEL))
       return in->addr ? bad(s, "AV", "sel without VSEL (got %ld, expected %ld)",
@@ -606,6 +614,19 @@ static int store_row(sim_t *s, slot_t *sl) {
 
 static void complete(sim_t *s, int si);
 
+static bool all_on_chip(const sim_t *s, const slot_t *sl) {
+  for (int i = 0; i < sl->nrows; i++)
+    if (!xfer_row_on_chip(sl, &s->b, i)) return false;
+  return sl->loc.t == LAY_KL;
+}
+
+/* KBUF rows written by a key load: low bits present (KL plane) or not. */
+static void mark_key_rows(sim_t *s, const slot_t *sl) {
+  for (int i = 0; i < sl->in.b; i++)
+    s->sp.kfull[sl->in.a + i] =
+        sl->loc.t == LAY_KL ? xfer_token(sl, &s->b, i) + 1 : 0;
+}
+
 static void start(sim_t *s, int u, int si) {
   slot_t *sl = &s->win[si];
   sl->state = SLOT_RUNNING;
@@ -630,11 +651,18 @@ static void start(sim_t *s, int u, int si) {
   }
   if (sl->in.op == OP_STO && store_row(s, sl))
     s->rc = err_set(s->e, ERR_RUN, "out of memory storing outputs");
-  xfer_start(&s->xf[u], s->win, si);
+  if (all_on_chip(s, sl)) { /* every low bit asked for is already here */
+    complete(s, si);
+    return;
+  }
+  xfer_start(&s->xf[u], s->win, &s->b, si);
 }
 
 static void complete(sim_t *s, int si) {
   slot_t *sl = &s->win[si];
+  if (sl->in.op == OP_LDK && sl->state == SLOT_RUNNING &&
+      !((sl->in.d & ISA_PRED) && !s->sp.preg[ISA_PREG(sl->in.d)]))
+    mark_key_rows(s, sl);
   if (is_load(sl->in.op)) {
     uint64_t bytes = (uint64_t)sl->in.b * (uint64_t)s->b.row_bytes;
     if (s->b.data && fill_rows(s, sl))

@@ -8,8 +8,20 @@ void xfer_init(xfer_t *x) {
 
 bool xfer_can_start(const xfer_t *x) { return x->n < XFER_MAX; }
 
-void xfer_start(xfer_t *x, slot_t *win, int slot) {
-  win[slot].next_row = 0;
+bool xfer_row_on_chip(const slot_t *s, const bufs_t *b, int i) {
+  return s->loc.t == LAY_KL &&
+         b->sp->kfull[s->in.a + i] == xfer_token(s, b, i) + 1;
+}
+
+/* First row at or after i that must move (low bits already on chip are
+ * not fetched again). */
+static int skip_on_chip(const slot_t *s, const bufs_t *b, int i) {
+  while (i < s->nrows && xfer_row_on_chip(s, b, i)) i++;
+  return i;
+}
+
+void xfer_start(xfer_t *x, slot_t *win, const bufs_t *b, int slot) {
+  win[slot].next_row = skip_on_chip(&win[slot], b, 0);
   win[slot].next_addr = win[slot].end_addr = 0;
   x->ops[x->n++] = slot;
 }
@@ -34,10 +46,11 @@ static void next_run(slot_t *s, const bufs_t *b) {
   uint64_t a = s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride;
   uint64_t e = a + (uint64_t)s->rowb;
   for (i++; i < s->nrows && s->rowb == s->stride &&
+            !xfer_row_on_chip(s, b, i) &&
             s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride == e;
        i++)
     e += (uint64_t)s->rowb;
-  s->next_row = i;
+  s->next_row = skip_on_chip(s, b, i);
   s->next_addr = a;
   s->end_addr = e;
 }

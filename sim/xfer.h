@@ -27,7 +27,9 @@ enum { XF_IDLE = 0, XF_ISSUED = 1, XF_WAITING = 2, XF_REFUSED = 3 };
 
 void xfer_init(xfer_t *x);
 bool xfer_can_start(const xfer_t *x);
-void xfer_start(xfer_t *x, slot_t *win, int slot);
+void xfer_start(xfer_t *x, slot_t *win, const bufs_t *b, int slot);
+/* Row i of s is a key's low bits that KBUF already holds. */
+bool xfer_row_on_chip(const slot_t *s, const bufs_t *b, int i);
 /* The block row (token) that row i of slot s moves. */
 uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i);
 /* Try to issue one request. Returns XF_ISSUED, XF_REFUSED (DRAM back-
