@@ -39,7 +39,13 @@ static void cpu_machine(cpu_result_t *r) {
     if (fscanf(f, "%lf", &r->load1) != 1) r->load1 = -1;
     fclose(f);
   }
+#if defined(__clang__)
+  snprintf(r->compiler, sizeof r->compiler, "clang %s", __VERSION__);
+#elif defined(__GNUC__)
+  snprintf(r->compiler, sizeof r->compiler, "gcc %s", __VERSION__);
+#else
   snprintf(r->compiler, sizeof r->compiler, "%s", __VERSION__);
+#endif
   snprintf(r->build, sizeof r->build, "%s%s", ATTN_BUILD_OPT,
 #if defined(__SANITIZE_ADDRESS__)
            " with AddressSanitizer (timings not meaningful)"

@@ -145,9 +145,10 @@ static int js_unicode(js_parser_t *p, js_buf_t *b) {
     return js_err(p, "lone surrogate (got a low surrogate, expected a code "
                      "point or a high surrogate first)");
   if (cp >= 0xd800 && cp <= 0xdbff) {
-    if (js_peek(p) != '\\') return js_syntax(p, "\\u and a low surrogate");
+    if (p->len - p->at < 2 || p->s[p->at] != '\\' || p->s[p->at + 1] != 'u')
+      return js_err(p, "lone surrogate (got a high surrogate alone, expected "
+                       "a low surrogate after it)");
     js_adv(p);
-    if (js_peek(p) != 'u') return js_syntax(p, "\\u and a low surrogate");
     js_adv(p);
     if (js_hex4(p, &lo)) return p->e->status;
     if (lo < 0xdc00 || lo > 0xdfff)

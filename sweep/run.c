@@ -559,12 +559,15 @@ int swr_sweep(const sw_spec_t *s, const swr_opts_t *o, err_t *e) {
 }
 
 int swr_point(const sw_spec_t *s, int index, const swr_opts_t *o, err_t *e) {
+  swr_opts_t quiet;
   swr_ctx_t *x;
   int rc;
   if (index < 0 || index >= s->npoints)
     return err_set(e, ERR_BAD_INPUT, "--point %d: no such point (the spec has "
                    "%d, numbered from 0)", index, s->npoints);
-  if (swr_mkdirs(o->dir, e) || !(x = swr_ctx_new(s, o, e))) return e->status;
+  quiet = *o;
+  quiet.progress = -1; /* one line at the end instead */
+  if (swr_mkdirs(o->dir, e) || !(x = swr_ctx_new(s, &quiet, e))) return e->status;
   if (res_load_row(o->dir, &x->t, index, e)) {
     swr_ctx_free(x);
     return e->status;
@@ -572,7 +575,7 @@ int swr_point(const sw_spec_t *s, int index, const swr_opts_t *o, err_t *e) {
   if (swr_needed(x, index)) x->todo = malloc(sizeof *x->todo);
   if (x->todo) x->todo[x->ntodo++] = index;
   rc = swr_pool(x);
-  if (!rc && x->o->progress >= 0)
+  if (!rc && o->progress >= 0)
     fprintf(o->log, "sweep: point %d %s\n", index,
             x->ntodo ? x->t.rows[index].status : "already finished");
   if (!rc) rc = x->t.rows[index].state == RES_OK || x->interrupted ? 0 : ERR_RUN;
