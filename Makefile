@@ -26,7 +26,7 @@ LIB     := $(BUILD)/libattnsim.a
 BIN     := $(BUILD)/attnsim
 
 DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
-            clang libclang-rt-14-dev valgrind time
+            clang libclang-rt-14-dev valgrind time parallel
 
 .PHONY: all deps run test test-asan test-valgrind bench clean
 all: $(BIN) $(LIB)
