@@ -627,21 +627,41 @@ static int swr_emit_parallel(const sw_spec_t *s, const char *self,
   return of_commit(&of, e);
 }
 
+/* The sweep's name with anything but [A-Za-z0-9._-] as '-': safe in a
+ * comment line and as a job name. */
+static void swr_safe_name(const char *name, char *buf, size_t len) {
+  size_t i;
+  for (i = 0; name[i] && i + 1 < len; i++)
+    buf[i] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789._-", name[i]) ? name[i] : '-';
+  buf[i] = '\0';
+}
+
+/* A path sbatch can take as it is on an #SBATCH line. */
+static bool swr_plain_path(const char *p) {
+  return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789._-/+,@=:") == strlen(p);
+}
+
 /* A job array of at most 1000 tasks (Slurm's default MaxArraySize is
  * 1001); task t runs points t, t + tasks, t + 2 tasks... */
 static int swr_emit_slurm(const sw_spec_t *s, const char *self,
                           const char *spec, const char *dir, err_t *e) {
-  char path[PATH_MAX + 16];
+  char path[PATH_MAX + 16], name[sizeof s->name];
   outfile_t of;
   int tasks = s->npoints < 1000 ? s->npoints : 1000;
+  swr_safe_name(s->name, name, sizeof name);
   snprintf(path, sizeof path, "%s/sweep.slurm", dir);
   if (of_open(&of, path, e)) return e->status;
   fprintf(of.f, "#!/bin/sh\n# attnsim sweep %s: %d points as a Slurm job array."
-          "\n# Submit: sbatch %s/sweep.slurm; afterwards: attnsim sweep "
-          "--merge %s\n", s->name, s->npoints, dir, dir);
-  fprintf(of.f, "#SBATCH --job-name=attnsim-%s\n#SBATCH --array=0-%d\n"
-          "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
-          "#SBATCH --output=%s/slurm-%%A_%%a.out\n", s->name, tasks - 1, dir);
+          "\n# Submit: sbatch DIR/sweep.slurm; afterwards: attnsim sweep "
+          "--merge DIR, where DIR is\n", name, s->npoints);
+  fputs("#   ", of.f);
+  swr_shq(of.f, dir);
+  fprintf(of.f, "\n#SBATCH --job-name=attnsim-%s\n#SBATCH --array=0-%d\n"
+          "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n", name, tasks - 1);
+  if (swr_plain_path(dir)) /* sbatch reads #SBATCH lines without a shell */
+    fprintf(of.f, "#SBATCH --output=%s/slurm-%%A_%%a.out\n", dir);
   fprintf(of.f, "task=${SLURM_ARRAY_TASK_ID:?not inside a Slurm job array}\n"
           "status=0\nfor p in $(seq \"$task\" %d %d); do\n  ", tasks,
           s->npoints - 1);
