@@ -11,12 +11,14 @@ BUILD   ?= build
 OPT     ?= -O3
 CFLAGS  ?= $(OPT) -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Icompiler -Igolden
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Icompiler -Igolden \
+            -Isweep -Ibaseline
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 YAML_LIBS := -lyaml
 LDLIBS  += $(YAML_LIBS) -lm
 
-LIB_SRCS := $(sort $(wildcard common/*.c compiler/*.c sim/*.c golden/*.c))
+LIB_SRCS := $(sort $(wildcard common/*.c compiler/*.c sim/*.c golden/*.c \
+                               sweep/*.c baseline/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -24,7 +26,7 @@ LIB     := $(BUILD)/libattnsim.a
 BIN     := $(BUILD)/attnsim
 
 DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
-            clang libclang-rt-14-dev valgrind time
+            clang libclang-rt-14-dev valgrind time parallel
 
 .PHONY: all deps run test test-asan test-valgrind bench clean
 all: $(BIN) $(LIB)
@@ -32,6 +34,9 @@ all: $(BIN) $(LIB)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+# the CPU baseline reports the optimisation it was built with
+$(BUILD)/obj/baseline/cpu.o: CPPFLAGS += -DATTN_BUILD_OPT='"$(OPT)"'
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@

@@ -3,20 +3,28 @@
  * 0 (success), 1 (check mismatch or run failure), 2 (bad input or usage)
  * or 130 (interrupted). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "schedule.h"
 #include "compile.h"
 #include "config.h"
+#include "cpu.h"
 #include "engine.h"
 #include "err.h"
+#include "gpu.h"
+#include "json.h"
 #include "outfile.h"
+#include "plot.h"
 #include "report.h"
+#include "run.h"
 #include "spatten_csv.h"
+#include "spec.h"
 #include "tensor.h"
 #include "timeline.h"
 #include "trace.h"
@@ -26,9 +34,10 @@
 
 typedef struct opts {
   const char *config, *workload, *out, *json, *csv, *timeline, *input;
+  const char *jobs, *emit, *merge, *point, *gpu, *reps; /* sweep, baselines */
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
-  int check, quiet, doc, timing_only, dense;
+  int check, quiet, doc, timing_only, dense, force, retry_failed;
   const char *baseline;  /* --baseline FILE */
   rep_base_t *base_out;  /* running the baseline: capture, report nothing */
   const rep_base_t *base;
@@ -88,6 +97,12 @@ static const char **opt_slot(opts_t *o, const char *name) {
       {"--csv", offsetof(opts_t, csv)},
       {"--timeline", offsetof(opts_t, timeline)},
       {"--baseline", offsetof(opts_t, baseline)},
+      {"-j", offsetof(opts_t, jobs)},
+      {"--emit", offsetof(opts_t, emit)},
+      {"--merge", offsetof(opts_t, merge)},
+      {"--point", offsetof(opts_t, point)},
+      {"--gpu", offsetof(opts_t, gpu)},
+      {"--reps", offsetof(opts_t, reps)},
   };
   size_t i;
   for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -107,6 +122,8 @@ static int parse_opts(int argc, char **argv, opts_t *o) {
     else if (strcmp(a, "--doc") == 0) o->doc = 1;
     else if (strcmp(a, "--timing-only") == 0) o->timing_only = 1;
     else if (strcmp(a, "--dense") == 0) o->dense = 1;
+    else if (strcmp(a, "--force") == 0) o->force = 1;
+    else if (strcmp(a, "--retry-failed") == 0) o->retry_failed = 1;
     else if (strcmp(a, "--set") == 0 || strcmp(a, "--wset") == 0) {
       int w = a[2] == 'w';
       if (i + 1 >= argc) return usage_error("%s needs KEY=VALUE", a);
@@ -473,6 +490,197 @@ static int cmd_workload(const opts_t *o) {
   return 0;
 }
 
+/* ---- sweeps, plots and baselines ----------------------------------------- */
+
+/* A whole number in lo..hi from an option's text; -1 after a usage error. */
+static int parse_count(const char *name, const char *text, int lo, int hi,
+                       int *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(text, &end, 10);
+  if (!*text || *end || errno || v < lo || v > hi) {
+    fprintf(stderr, "attnsim: %s: not a whole number in %d..%d (got %s)\n",
+            name, lo, hi, text);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+/* This program, to exec for each point of a sweep. */
+static const char *self_path(const char *argv0) {
+  static char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return argv0;
+  buf[n] = '\0';
+  return buf;
+}
+
+/* A status from the sweep library: its message when it set one. */
+static int sweep_status(const err_t *e, int rc) {
+  if (rc && e->msg[0]) return fail(e);
+  return rc;
+}
+
+static int cmd_merge(const opts_t *o) {
+  err_t e;
+  err_clear(&e);
+  if (o->input || o->emit || o->point || o->out)
+    return usage_error("%s", "sweep --merge DIR takes no SPEC, -o, --emit or --point");
+  return sweep_status(&e, swr_merge(o->merge, o->quiet ? NULL : stderr, &e));
+}
+
+static int sweep_opts(const opts_t *o, const char *argv0, swr_opts_t *so,
+                      int *point) {
+  *so = (swr_opts_t){o->out, self_path(argv0), 1, o->force, o->retry_failed,
+                     isatty(2) ? 1 : 0, stderr};
+  if (o->quiet) so->progress = -1;
+  if (!o->input) return usage_error("%s", "sweep needs a SPEC file (or --merge DIR)");
+  if (!o->out) return usage_error("%s", "sweep needs -o DIR");
+  if (o->emit && o->point) return usage_error("%s", "--emit and --point exclude each other");
+  if (o->jobs && parse_count("-j", o->jobs, 1, 256, &so->jobs)) return ERR_BAD_INPUT;
+  if (o->point && parse_count("--point", o->point, 0, SW_MAX_POINTS - 1, point))
+    return ERR_BAD_INPUT;
+  return 0;
+}
+
+static int cmd_sweep(const opts_t *o, const char *argv0) {
+  swr_opts_t so;
+  sw_spec_t *s;
+  err_t e;
+  int rc, point = -1;
+  err_clear(&e);
+  if (o->merge) return cmd_merge(o);
+  if ((rc = sweep_opts(o, argv0, &so, &point))) return rc;
+  if (!(s = calloc(1, sizeof *s))) return err_set(&e, ERR_RUN, "out of memory"), fail(&e);
+  if (sw_load(o->input, s, &e)) {
+    free(s);
+    return fail(&e);
+  }
+  if (o->emit) rc = swr_emit(s, o->emit, &so, &e);
+  else if (point >= 0) rc = swr_point(s, point, &so, &e);
+  else rc = swr_sweep(s, &so, &e);
+  sw_free(s);
+  free(s);
+  return sweep_status(&e, rc);
+}
+
+static int cmd_plot(const opts_t *o) {
+  err_t e;
+  err_clear(&e);
+  if (!o->input) return usage_error("%s", "plot needs a sweep folder");
+  return plot_dir(o->input, o->quiet ? NULL : stderr, &e) ? fail(&e) : 0;
+}
+
+/* "name (phase, L layers x H heads, head_dim D)" of a workload. */
+static void wl_line(const wl_t *w, char *buf, size_t len) {
+  snprintf(buf, len, "%s (%s, %d layers x %d heads, head_dim %d)", w->name,
+           w->phase == WL_DECODE ? "decode" : "prefill", w->layers, w->heads,
+           w->head_dim);
+}
+
+static void json_workload(FILE *f, const opts_t *o, const wl_t *w) {
+  fputs("  \"workload\": {\"name\": ", f);
+  js_write_str(f, w->name);
+  fputs(", \"path\": ", f);
+  js_write_str(f, o->workload);
+  fprintf(f, ", \"phase\": \"%s\", \"layers\": %d, \"heads\": %d, "
+          "\"head_dim\": %d},\n", w->phase == WL_DECODE ? "decode" : "prefill",
+          w->layers, w->heads, w->head_dim);
+}
+
+static int gpu_json(const opts_t *o, const gpu_t *g, const wl_t *w,
+                    const gpu_roof_t *r, err_t *e) {
+  outfile_t f;
+  if (of_open(&f, o->json, e)) return e->status;
+  fputs("{\n  \"baseline\": \"gpu-roofline\",\n  \"gpu\": {\"name\": ", f.f);
+  js_write_str(f.f, g->name);
+  fprintf(f.f, ", \"peak_tflops\": %.10g, \"bandwidth_GBps\": %.10g, "
+          "\"bytes_per_element\": %d},\n", g->peak_tflops, g->bandwidth_GBps,
+          g->bytes_per_element);
+  json_workload(f.f, o, w);
+  fprintf(f.f, "  \"flops\": %.10g,\n  \"bytes\": %.10g,\n  \"t_compute\": "
+          "%.10g,\n  \"t_memory\": %.10g,\n  \"seconds\": %.10g,\n  \"bound\": "
+          "\"%s\",\n  \"tflops\": %.10g\n}\n", r->flops, r->bytes, r->t_compute,
+          r->t_memory, r->seconds, r->bound, r->tflops);
+  return of_commit(&f, e);
+}
+
+static int cmd_baseline_gpu(const opts_t *o) {
+  gpu_t g;
+  wl_t w;
+  attn_work_t a;
+  gpu_roof_t r;
+  opts_t dense = *o; /* baselines are dense attention */
+  err_t e;
+  dense.dense = 1;
+  char wl[200];
+  err_clear(&e);
+  if (!o->gpu) return usage_error("%s", "baseline-gpu needs --gpu FILE");
+  if (gpu_load(o->gpu, &g, &e) || load_workload(&dense, &w, &e)) return fail(&e);
+  attn_work(&w, &a);
+  gpu_roofline(&g, &a, &r);
+  wl_line(&w, wl, sizeof wl);
+  if (!o->quiet) {
+    printf("baseline-gpu: roofline of %s on %s\n", g.name, wl);
+    printf("  work     %.4g FLOP (2 x %.4g MACs), %.4g B of DRAM at %d B per "
+           "element (%.3g FLOP/B)\n", r.flops, a.macs, r.bytes,
+           g.bytes_per_element, r.bytes > 0 ? r.flops / r.bytes : 0);
+    printf("  roofs    %.4g TFLOP/s, %.4g GB/s (ridge %.3g FLOP/B)\n",
+           g.peak_tflops, g.bandwidth_GBps, g.peak_tflops * 1e3 / g.bandwidth_GBps);
+    printf("  time     %.4g s, %s bound (compute alone %.4g s, memory alone "
+           "%.4g s), %.4g TFLOP/s\n", r.seconds, r.bound, r.t_compute,
+           r.t_memory, r.tflops);
+  }
+  return o->json && gpu_json(o, &g, &w, &r, &e) ? fail(&e) : 0;
+}
+
+static int cpu_json(const opts_t *o, const wl_t *w, const cpu_result_t *r,
+                    err_t *e) {
+  outfile_t f;
+  if (of_open(&f, o->json, e)) return e->status;
+  fputs("{\n  \"baseline\": \"cpu-golden\",\n  \"machine\": {\"cpu\": ", f.f);
+  js_write_str(f.f, r->cpu);
+  fprintf(f.f, ", \"cpus_online\": %d, \"load1\": %.2f, \"threads\": 1, "
+          "\"compiler\": ", r->cpus_online, r->load1);
+  js_write_str(f.f, r->compiler);
+  fputs(", \"build\": ", f.f);
+  js_write_str(f.f, r->build);
+  fputs("},\n", f.f);
+  json_workload(f.f, o, w);
+  fprintf(f.f, "  \"reps\": %d,\n  \"seconds_min\": %.10g,\n  "
+          "\"seconds_median\": %.10g,\n  \"flops\": %.10g,\n  \"gflops\": "
+          "%.10g\n}\n", r->reps, r->seconds_min, r->seconds_median, r->flops,
+          r->gflops);
+  return of_commit(&f, e);
+}
+
+static int cmd_baseline_cpu(const opts_t *o) {
+  cpu_result_t r;
+  wl_t w;
+  opts_t dense = *o; /* baselines are dense attention */
+  err_t e;
+  dense.dense = 1;
+  char wl[200];
+  int reps = 3;
+  err_clear(&e);
+  if (o->reps && parse_count("--reps", o->reps, 1, CPU_MAX_REPS, &reps))
+    return ERR_BAD_INPUT;
+  if (load_workload(&dense, &w, &e) || cpu_bench(&w, reps, &r, &e)) return fail(&e);
+  wl_line(&w, wl, sizeof wl);
+  if (!o->quiet) {
+    printf("baseline-cpu: golden model (double precision, 1 thread) on %s\n", wl);
+    printf("  machine  %s, %d CPUs online, load %.2f at start; %s; build %s\n",
+           r.cpu, r.cpus_online, r.load1, r.compiler, r.build);
+    printf("  time     min %.4g s, median %.4g s over %d repetitions (attention "
+           "only, tensors generated untimed)\n", r.seconds_min,
+           r.seconds_median, r.reps);
+    printf("  rate     %.4g GFLOP/s (%.4g FLOP)\n", r.gflops, r.flops);
+  }
+  return o->json && cpu_json(o, &w, &r, &e) ? fail(&e) : 0;
+}
+
 int main(int argc, char **argv) {
   opts_t o;
   const char *cmd = argc > 1 ? argv[1] : "help";
@@ -496,5 +704,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "asm") == 0) return cmd_convert(&o, 0);
   if (strcmp(cmd, "config") == 0) return cmd_config(&o);
   if (strcmp(cmd, "workload") == 0) return cmd_workload(&o);
+  if (strcmp(cmd, "sweep") == 0) return cmd_sweep(&o, argv[0]);
+  if (strcmp(cmd, "plot") == 0) return cmd_plot(&o);
+  if (strcmp(cmd, "baseline-gpu") == 0) return cmd_baseline_gpu(&o);
+  if (strcmp(cmd, "baseline-cpu") == 0) return cmd_baseline_cpu(&o);
   return usage_error("unknown command %s", cmd);
 }

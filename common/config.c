@@ -264,3 +264,5 @@ void cfg_dump(const cfg_t *c, FILE *f) {
 }
 
 void cfg_doc(FILE *f) { yl_doc(&cfg_schema, f); }
+
+const yl_schema_t *cfg_schema_get(void) { return &cfg_schema; }

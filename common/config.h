@@ -95,5 +95,9 @@ uint64_t cfg_hash(const cfg_t *c);
 void cfg_dump(const cfg_t *c, FILE *f);
 /* Write the schema (key, type, default, range, unit, doc) as Markdown. */
 void cfg_doc(FILE *f);
+/* The schema table itself (yload.h), for tools that handle config keys
+ * generically: a sweep checks the keys it varies and hashes configs. */
+struct yl_schema;
+const struct yl_schema *cfg_schema_get(void);
 
 #endif

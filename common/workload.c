@@ -272,6 +272,8 @@ int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e) {
 
 void wl_doc(FILE *f) { yl_doc(&wl_schema, f); }
 
+const yl_schema_t *wl_schema_get(void) { return &wl_schema; }
+
 /* ------------------------------------------------------------ shapes */
 
 int wl_ctx_tokens(const wl_t *w, int c) {

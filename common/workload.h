@@ -93,6 +93,9 @@ int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e);
 int wl_from_text_at(wl_t *w, const char *text, const char *origin,
                     const int *lines, int col0, err_t *e);
 void wl_doc(FILE *f);
+/* The schema table itself (yload.h), as cfg_schema_get. */
+struct yl_schema;
+const struct yl_schema *wl_schema_get(void);
 
 /* Shape helpers shared by the compiler, the simulator and the golden model. */
 /* Tokens in case c's K/V tensors (prefill: tokens[c]; decode: P+T). */

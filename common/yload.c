@@ -1096,3 +1096,207 @@ void yl_doc(const yl_schema_t *s, FILE *f) {
             range, *k->unit ? k->unit : "-", k->doc);
   }
 }
+
+/* ------------------------------------------------- documents of any shape */
+
+/* A loaded document walked by its caller. Invariant: doc is a loaded,
+ * non-empty single document of src (which it was parsed from), so every
+ * node id from 1 to the node count is valid and every error can be located
+ * through ctx. */
+struct yl_tree {
+  yaml_document_t doc;
+  char *src;                /* the file's text (tag checks need it) */
+  char origin[YL_STR_MAX];  /* the path, for messages */
+  char dir[YL_STR_MAX];     /* folder of the path with its '/', or "" */
+  yl_ctx_t ctx;             /* for yl_value and yl_fail */
+};
+
+/* Parse text into t->doc; one document with a root, or a located error. */
+static int yl_tree_parse(yl_tree_t *t, size_t len, err_t *e) {
+  yaml_parser_t p;
+  int rc = 0, loaded = 0;
+  if (!yaml_parser_initialize(&p))
+    return err_set(e, ERR_RUN, "%s: out of memory", t->origin);
+  yaml_parser_set_input_string(&p, (const unsigned char *)t->src, len);
+  if (!yaml_parser_load(&p, &t->doc)) {
+    rc = yl_syntax(&t->ctx, &p, "(syntax)");
+  } else {
+    loaded = 1;
+    t->ctx.doc = &t->doc;
+    if (!yaml_document_get_root_node(&t->doc))
+      rc = err_at(e, t->origin, 1, 1, "(root)",
+                  "empty file (got no document, expected a mapping of keys)");
+    else
+      rc = yl_no_more(&t->ctx, &p, "(root)");
+  }
+  yaml_parser_delete(&p);
+  if (rc && loaded) yaml_document_delete(&t->doc);
+  return rc;
+}
+
+int yl_tree_load(const char *path, yl_tree_t **out, err_t *e) {
+  yl_tree_t *t = calloc(1, sizeof *t);
+  size_t len = 0;
+  *out = NULL;
+  if (!t) return err_set(e, ERR_RUN, "%s: out of memory", path);
+  snprintf(t->origin, sizeof t->origin, "%s", path);
+  if (!yl_dir(path, t->dir, sizeof t->dir)) t->dir[0] = '\0';
+  t->ctx = (yl_ctx_t){NULL, t->origin, t->dir[0] ? t->dir : NULL, -1, 0,
+                      NULL, NULL, NULL, e, NULL, 0};
+  if (!(t->src = yl_slurp(path, &len, e))) {
+    free(t);
+    return e->status;
+  }
+  t->ctx.src = t->src;
+  t->ctx.srclen = len;
+  if (yl_tree_parse(t, len, e)) {
+    free(t->src);
+    free(t);
+    return e->status;
+  }
+  *out = t;
+  return 0;
+}
+
+void yl_tree_free(yl_tree_t *t) {
+  if (!t) return;
+  yaml_document_delete(&t->doc);
+  free(t->src);
+  free(t);
+}
+
+const char *yl_tree_origin(const yl_tree_t *t) { return t->origin; }
+const char *yl_tree_dir(const yl_tree_t *t) { return t->dir; }
+
+int yl_tree_root(const yl_tree_t *t) {
+  (void)t;
+  return 1; /* libyaml numbers nodes from 1 and the root comes first */
+}
+
+static yaml_node_t *yl_node(const yl_tree_t *t, int n) {
+  return yaml_document_get_node((yaml_document_t *)&t->doc, n);
+}
+
+yl_kind_t yl_tree_kind(const yl_tree_t *t, int n) {
+  yaml_node_t *y = yl_node(t, n);
+  if (y->type == YAML_MAPPING_NODE) return YL_MAP;
+  if (y->type == YAML_SEQUENCE_NODE) return YL_LIST;
+  return YL_SCALAR;
+}
+
+int yl_tree_len(const yl_tree_t *t, int n) {
+  yaml_node_t *y = yl_node(t, n);
+  if (y->type == YAML_MAPPING_NODE)
+    return (int)(y->data.mapping.pairs.top - y->data.mapping.pairs.start);
+  if (y->type == YAML_SEQUENCE_NODE)
+    return (int)(y->data.sequence.items.top - y->data.sequence.items.start);
+  return 0;
+}
+
+int yl_tree_item(const yl_tree_t *t, int n, int i) {
+  return yl_node(t, n)->data.sequence.items.start[i];
+}
+
+int yl_tree_key(const yl_tree_t *t, int n, int i) {
+  return yl_node(t, n)->data.mapping.pairs.start[i].key;
+}
+
+int yl_tree_val(const yl_tree_t *t, int n, int i) {
+  return yl_node(t, n)->data.mapping.pairs.start[i].value;
+}
+
+const char *yl_tree_str(const yl_tree_t *t, int n) {
+  yaml_node_t *y = yl_node(t, n);
+  return y->type == YAML_SCALAR_NODE ? (const char *)y->data.scalar.value : "";
+}
+
+const char *yl_tree_kind_name(const yl_tree_t *t, int n) {
+  return yl_kind(yl_node(t, n));
+}
+
+void yl_tree_pos(const yl_tree_t *t, int n, int *line, int *col) {
+  yl_loc(&t->ctx, yl_node(t, n)->start_mark, line, col);
+}
+
+int yl_tree_fail(const yl_tree_t *t, int n, const char *key, err_t *e,
+                 const char *fmt, ...) {
+  char msg[800];
+  int line, col;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  yl_tree_pos(t, n, &line, &col);
+  return err_at(e, t->origin, line, col, key, "%s", msg);
+}
+
+/* Nearest of s's key names to name (edit distance <= 3), or "". */
+static void yl_nearest_name(const yl_schema_t *s, const char *name,
+                            char *buf, size_t len) {
+  int best = 4;
+  buf[0] = '\0';
+  for (int i = 0; i < s->n; i++) {
+    int d = yl_dist(name, s->keys[i].key, strlen(s->keys[i].key));
+    if (d < best && (size_t)d < strlen(name)) {
+      best = d;
+      snprintf(buf, len, "%s", s->keys[i].key);
+    }
+  }
+}
+
+/* One key of a checked mapping: a scalar, not seen before, in s. */
+static int yl_tree_map_key(const yl_tree_t *t, int map, int i,
+                           const yl_schema_t *s, const char *where,
+                           err_t *e) {
+  int kn = yl_tree_key(t, map, i), line, col;
+  const char *name = yl_tree_str(t, kn);
+  char path[YL_KEY_MAX + 1], near[YL_KEY_MAX + 1];
+  snprintf(path, sizeof path, "%s%s%s", where, *where ? "." : "", name);
+  if (yl_tree_kind(t, kn) != YL_SCALAR)
+    return yl_tree_fail(t, kn, *where ? where : "(root)", e,
+                        "bad key (got %s, expected a name)",
+                        yl_tree_kind_name(t, kn));
+  for (int j = 0; j < i; j++)
+    if (strcmp(yl_tree_str(t, yl_tree_key(t, map, j)), name) == 0) {
+      yl_tree_pos(t, yl_tree_key(t, map, j), &line, &col);
+      return yl_tree_fail(t, kn, path, e,
+                          "duplicate key (first set at line %d, col %d)",
+                          line, col);
+    }
+  if (!s || yl_find(s, name) >= 0) return 0;
+  yl_nearest_name(s, name, near, sizeof near);
+  if (near[0])
+    return yl_tree_fail(t, kn, path, e, "unknown key (did you mean %s?)", near);
+  return yl_tree_fail(t, kn, path, e, "unknown key (got a name not in the "
+                      "schema)");
+}
+
+int yl_tree_map_check(const yl_tree_t *t, int n, const yl_schema_t *s,
+                      const char *where, err_t *e) {
+  if (yl_tree_kind(t, n) != YL_MAP)
+    return yl_tree_fail(t, n, *where ? where : "(root)", e,
+                        "wrong type (got %s, expected a mapping of keys)",
+                        yl_tree_kind_name(t, n));
+  for (int i = 0; i < yl_tree_len(t, n); i++)
+    if (yl_tree_map_key(t, n, i, s, where, e)) return e->status;
+  return 0;
+}
+
+int yl_tree_get(const yl_tree_t *t, int n, const yl_key_t *k, void *obj,
+                err_t *e) {
+  yl_ctx_t c = t->ctx;
+  yl_val_t *v = malloc(sizeof *v); /* 5 KB: keep it off small stacks */
+  int rc;
+  if (!v) return err_set(e, ERR_RUN, "%s: out of memory", t->origin);
+  memset(v, 0, sizeof *v);
+  c.e = e;
+  c.dir = k->type == YL_PATH && t->dir[0] ? t->dir : NULL;
+  rc = yl_value(&c, k, yl_node(t, n), v);
+  if (rc == 0) yl_store(k, obj, v);
+  free(v);
+  return rc;
+}
+
+void yl_fmt_key(const yl_key_t *k, const void *obj, char *buf, size_t len) {
+  yl_fmt_obj(k, obj, buf, len);
+}

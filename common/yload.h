@@ -115,4 +115,44 @@ void yl_dump(const yl_schema_t *s, const void *obj, FILE *f);
 /* Markdown table: key, type, default, range, unit, doc. */
 void yl_doc(const yl_schema_t *s, FILE *f);
 
+
+/* ---- documents of any shape ------------------------------------------
+ * For inputs that are not one flat schema (sweep specs): load a document
+ * and walk its nodes (ids > 0). Scalars are parsed with the same strict
+ * rules through an ad-hoc yl_key_t, and every error is located at a node:
+ * "origin:line:col: key: what (got X, expected Y)", status ERR_BAD_INPUT.
+ * Node ids and kinds are trusted: callers check yl_tree_kind before
+ * yl_tree_item/key/val. */
+typedef struct yl_tree yl_tree_t;
+typedef enum { YL_SCALAR, YL_LIST, YL_MAP } yl_kind_t;
+
+/* Load one non-empty YAML document (syntax, size and "second document"
+ * errors as yl_load). *out is NULL on error; free with yl_tree_free. */
+int yl_tree_load(const char *path, yl_tree_t **out, err_t *e);
+void yl_tree_free(yl_tree_t *t);
+const char *yl_tree_origin(const yl_tree_t *t); /* the path as given */
+const char *yl_tree_dir(const yl_tree_t *t);    /* its folder + '/', or "" */
+int yl_tree_root(const yl_tree_t *t);
+yl_kind_t yl_tree_kind(const yl_tree_t *t, int n);
+const char *yl_tree_kind_name(const yl_tree_t *t, int n); /* "a list"... */
+int yl_tree_len(const yl_tree_t *t, int n);     /* items or pairs; 0 */
+int yl_tree_item(const yl_tree_t *t, int n, int i); /* list item i */
+int yl_tree_key(const yl_tree_t *t, int n, int i);  /* pair i's key node */
+int yl_tree_val(const yl_tree_t *t, int n, int i);  /* pair i's value */
+const char *yl_tree_str(const yl_tree_t *t, int n); /* scalar text, or "" */
+void yl_tree_pos(const yl_tree_t *t, int n, int *line, int *col);
+/* A located error at node n; returns ERR_BAD_INPUT. */
+int yl_tree_fail(const yl_tree_t *t, int n, const char *key, err_t *e,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Node n must be a mapping whose keys are scalars, unique, and (s not
+ * NULL) names of s's keys; where prefixes key names in messages. */
+int yl_tree_map_check(const yl_tree_t *t, int n, const yl_schema_t *s,
+                      const char *where, err_t *e);
+/* Parse node n as key k's value (types, ranges, tags as in yl_load; paths
+ * resolved against the document's folder) and store it at k->off in obj. */
+int yl_tree_get(const yl_tree_t *t, int n, const yl_key_t *k, void *obj,
+                err_t *e);
+/* Canonical flow text of key k's value in obj (what yl_set reads back). */
+void yl_fmt_key(const yl_key_t *k, const void *obj, char *buf, size_t len);
+
 #endif

@@ -9,7 +9,7 @@
 build=$1 secs=$2 mode=$3; shift 3
 mkdir -p "$build/crashes" "$build/logs" "$build/corpus"
 max_len() {
-  case $1 in config) echo 8192 ;; workload|npy) echo 4096 ;; *) echo 16384 ;; esac
+  case $1 in config|spec) echo 8192 ;; workload|npy) echo 4096 ;; *) echo 16384 ;; esac
 }
 count() { find "$1" -type f ! -name .gitkeep 2>/dev/null | wc -l; }
 opts="-rss_limit_mb=2048 -timeout=10 -print_final_stats=1"

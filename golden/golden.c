@@ -73,9 +73,9 @@ void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
   free(f), free(k), free(v), free(qq), free(tt);
 }
 
-/* One query in double precision. */
-static void float_query(const float *q, const float *k, const float *v,
-                        int nk, int d, double *s, double *out) {
+/* One query in double precision (also timed alone by baseline/cpu.c). */
+void gold_query_float(const float *q, const float *k, const float *v, int nk,
+                      int d, double *s, double *out) {
   double m = -INFINITY, sum = 0.0, scale = 1.0 / sqrt((double)d);
   int j, i;
   for (j = 0; j < nk; j++) {
@@ -107,7 +107,7 @@ void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
     ten_rows(t, TEN_V, cs, layer, head, 0, L, v);
     for (q = 0; q < nq; q++) {
       ten_rows(t, TEN_Q, cs, layer, head, wl_query_pos(w, cs, q), 1, qf);
-      float_query(qf, k, v, wl_keys(w, cs, q), d, s,
+      gold_query_float(qf, k, v, wl_keys(w, cs, q), d, s,
                   out + (size_t)q * (size_t)d);
     }
   }

@@ -20,4 +20,9 @@ void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
 void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
                      int head, double *out);
 
+/* One query over keys [0, nk) of row-major k and v ([nk][d]): scores,
+ * softmax and weighted sum in double; s holds nk scratch scores. */
+void gold_query_float(const float *q, const float *k, const float *v, int nk,
+                      int d, double *s, double *out);
+
 #endif

@@ -13,7 +13,9 @@
  * Formats: hardware config YAML, workload YAML, text trace (asm), binary
  * trace (sim, disasm; corrupted copies of a freshly compiled trace), .npy
  * tensors (a workload whose K file is bad), SpAtten's CSV traces (run
- * --workload FILE.csv), and the command line itself.
+ * --workload FILE.csv), sweep specs (YAML), GPU baseline configs (YAML),
+ * sweep folders (the JSON manifest and point files --merge and plot read),
+ * and the command line itself.
  *
  * A row whose bug flag is set fails today: its comment names the
  * program's answer, the row holds what it should say, and a failure
@@ -179,6 +181,7 @@ typedef struct text_row {
 #define HDR ".version 1\n.config_hash 0x1\n" /* lines 1 and 2 of a text trace */
 #define GPT2 "--workload workloads/gpt2-small.yaml"
 #define SPATTEN "--config configs/spatten.yaml"
+#define STUDY "studies/gpt2-small-dse.yaml"
 
 static const text_row_t config_rows[] = {
     /* value "many" of line 3 starts at column 13 */
@@ -426,6 +429,34 @@ static const text_row_t usage_rows[] = {
     /* prompt + generate = 65567; either key may be blamed */
     {"wset-decode-too-long", IN_NONE, "", "workload " GPT2 " --wset decode.prompt=65535",
      "<--wset>: decode.", 0},
+    /* sweeps, plots, baselines */
+    {"sweep-no-o", IN_NONE, "", "sweep " STUDY, "attnsim: sweep needs -o DIR", 0},
+    {"sweep-no-spec", IN_NONE, "", "sweep -o {O}", "attnsim: sweep needs a SPEC file", 0},
+    {"sweep-jobs-zero", IN_NONE, "", "sweep " STUDY " -o {O} -j 0",
+     "attnsim: -j: not a whole number in 1..256 (got 0)", 0},
+    {"sweep-jobs-word", IN_NONE, "", "sweep " STUDY " -o {O} -j two",
+     "attnsim: -j: not a whole number", 0},
+    {"sweep-emit-unknown", IN_NONE, "", "sweep " STUDY " -o {O} --emit pbs",
+     "attnsim: --emit pbs: unknown (expected parallel or slurm)", 0},
+    {"sweep-point-range", IN_NONE, "", "sweep " STUDY " -o {O} --point 64",
+     "attnsim: --point 64: no such point (the spec has 64", 0},
+    {"sweep-emit-and-point", IN_NONE, "", "sweep " STUDY " -o {O} --emit slurm --point 1",
+     "attnsim: --emit and --point exclude each other", 0},
+    {"sweep-merge-with-spec", IN_NONE, "", "sweep " STUDY " --merge {D}",
+     "attnsim: sweep --merge DIR takes no SPEC", 0},
+    {"sweep-merge-absent", IN_NONE, "", "sweep --merge {D}/none",
+     "{D}/none/sweep.json: cannot open", 0},
+    {"plot-no-dir", IN_NONE, "", "plot", "attnsim: plot needs a sweep folder", 0},
+    {"plot-absent", IN_NONE, "", "plot {D}/none", "{D}/none/sweep.json: cannot open", 0},
+    {"baseline-gpu-no-gpu", IN_NONE, "", "baseline-gpu " GPT2 " --json {O}",
+     "attnsim: baseline-gpu needs --gpu FILE", 0},
+    {"baseline-gpu-no-workload", IN_NONE, "",
+     "baseline-gpu --gpu configs/baseline/titan-xp.yaml --json {O}",
+     "attnsim: --workload FILE is required", 0},
+    {"baseline-cpu-reps", IN_NONE, "", "baseline-cpu " GPT2 " --reps 0 --json {O}",
+     "attnsim: --reps: not a whole number in 1..100", 0},
+    {"baseline-cpu-wset", IN_NONE, "", "baseline-cpu " GPT2 " --wset model.layers=0 --json {O}",
+     "<--wset>: model.layers: out of range", 0},
 };
 
 static void run_text_rows(const text_row_t *rows, size_t n) {
@@ -1026,4 +1057,183 @@ Test(catalogue, long_lines_keep_line_numbers) {
   snprintf(cmd, sizeof cmd, "%s:4:1: insn: unknown mnemonic", path);
   cr_expect(msg && strstr(msg, cmd), "%s", msg);
   free(msg);
+}
+
+/* ---- sweep specs and GPU configs ---------------------------------------- */
+
+/* Lines 1 and 2 of a spec in the scratch folder (four levels down). */
+#define SPEC_HDR "config: ../../../../configs/spatten.yaml\n" \
+                 "workloads: ../../../../workloads/gpt2-small.yaml\n"
+#define SWEEP "sweep {F} -o {O}"
+
+static const text_row_t spec_rows[] = {
+    /* "    values: [2, many]": "many" starts at column 17 */
+    {"spec-wrong-type.yaml", IN_TEXT, SPEC_HDR "vary:\n  - set: dram.channels\n    values: [2, many]\n",
+     SWEEP, "{F}:5:17: dram.channels: wrong type (got many, expected an integer)", 0},
+    {"spec-unknown-key.yaml", IN_TEXT, SPEC_HDR "vray: []\n", SWEEP,
+     "{F}:3:1: vray: unknown key (did you mean vary?)", 0},
+    /* "  - set: dram.chanels": the key's value starts at column 10 */
+    {"spec-unknown-config-key.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - set: dram.chanels\n    values: [2]\n", SWEEP,
+     "{F}:4:10: set: unknown config key (got dram.chanels", 0},
+    {"spec-unknown-wset-key.yaml", IN_TEXT, SPEC_HDR "wset: {model.hidden: 768}\n", SWEEP,
+     "{F}:3:8: wset.model.hidden: unknown key", 0},
+    /* "set: {dram.channels: 0}": the 0 is column 22 */
+    {"spec-set-out-of-range.yaml", IN_TEXT, SPEC_HDR "set: {dram.channels: 0}\n", SWEEP,
+     "{F}:3:22: dram.channels: out of range", 0},
+    {"spec-set-quoted.yaml", IN_TEXT, SPEC_HDR "set: {dram.channels: \"4\"}\n", SWEEP,
+     "{F}:3:22: dram.channels: quoted value", 0},
+    {"spec-no-values.yaml", IN_TEXT, SPEC_HDR "vary:\n  - set: dram.channels\n", SWEEP,
+     "{F}:4:5: dram.channels: no values", 0},
+    {"spec-empty-values.yaml", IN_TEXT, SPEC_HDR "vary:\n  - {set: dram.channels, values: []}\n",
+     SWEEP, "{F}:4:34: dram.channels: wrong type (got an empty list", 0},
+    /* "  - {set: dram.channels, wset: ..." : wset is column 26 */
+    {"spec-set-and-wset.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, wset: model.layers, values: [1]}\n", SWEEP,
+     "{F}:4:26: wset: two keys in one axis", 0},
+    /* the range's '{' is column 33 */
+    {"spec-range-incomplete.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, range: {start: 1, stop: 4}}\n", SWEEP,
+     "{F}:4:33: range: incomplete range", 0},
+    {"spec-range-empty.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, range: {start: 8, stop: 2, step: 2}}\n", SWEEP,
+     "{F}:4:33: dram.channels: empty range", 0},
+    {"spec-range-endless.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, range: {start: 1, stop: 2, factor: 1}}\n", SWEEP,
+     "{F}:4:33: dram.channels: range never ends", 0},
+    /* 1, 1.5, 2: an int key refuses 1.5, blamed on the range */
+    {"spec-range-fraction.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, range: {start: 1, stop: 2, step: 0.5}}\n", SWEEP,
+     "{F}:4:33: dram.channels: wrong type (got 1.5, expected an integer)", 0},
+    {"spec-range-unknown.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, range: {start: 1, end: 2, step: 1}}\n", SWEEP,
+     "{F}:4:44: range.end: unknown key", 0},
+    {"spec-zip-lengths.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - zip:\n      - {set: qk_array.multipliers, values: [64, 128]}\n"
+              "      - {set: av_array.multipliers, values: [64]}\n", SWEEP,
+     "{F}:4:5: zip: zipped axes differ in length", 0},
+    {"spec-varied-twice.yaml", IN_TEXT,
+     SPEC_HDR "vary:\n  - {set: dram.channels, values: [1]}\n  - {set: dram.channels, values: [2]}\n",
+     SWEEP, "{F}:5:11: dram.channels: varied twice", 0},
+    {"spec-combine-zip.yaml", IN_TEXT,
+     SPEC_HDR "combine: zip\nvary:\n  - {set: dram.channels, values: [1, 2]}\n"
+              "  - {set: topk.parallelism, values: [1]}\n", SWEEP,
+     "{F}: combine: zip of groups of different lengths", 0},
+    {"spec-duplicate.yaml", IN_TEXT, SPEC_HDR "timing_only: true\ntiming_only: false\n", SWEEP,
+     "{F}:4:1: timing_only: duplicate key", 0},
+    {"spec-tag.yaml", IN_TEXT, SPEC_HDR "timing_only: !!bool true\n", SWEEP,
+     "{F}:3:14: timing_only: explicit tag", 0},
+    {"spec-timeout.yaml", IN_TEXT, SPEC_HDR "timeout_s: -1\n", SWEEP,
+     "{F}:3:12: timeout_s: out of range", 0},
+    {"spec-vary-scalar.yaml", IN_TEXT, SPEC_HDR "vary: 4\n", SWEEP,
+     "{F}:3:7: vary: wrong type (got a scalar", 0},
+    {"spec-workloads-map.yaml", IN_TEXT,
+     "config: ../../../../configs/spatten.yaml\nworkloads: {a: 1}\n", SWEEP,
+     "{F}:2:12: workloads: wrong type", 0},
+    {"spec-missing-workloads.yaml", IN_TEXT, "config: ../../../../configs/spatten.yaml\n", SWEEP,
+     "{F}:1:1: (root): missing key (got no workloads", 0},
+    {"spec-empty.yaml", IN_TEXT, "", SWEEP, "{F}:1:1: (root): empty file", 0},
+    {"spec-root-list.yaml", IN_TEXT, "- a\n", SWEEP, "{F}:1:1: (root): wrong type", 0},
+    {"spec-syntax.yaml", IN_TEXT, "vary: [\n", SWEEP, "{F}:2:1: (syntax): syntax error", 0},
+    {"spec-garbage.yaml", IN_GARBAGE, "", SWEEP, "{F}: (syntax): unreadable input", 0},
+    {"spec-absent.yaml", IN_ABSENT, "", SWEEP, "{F}: cannot open", 0},
+    /* the same spec errors stop --emit and --point before anything is written */
+    {"spec-emit.yaml", IN_TEXT, SPEC_HDR "vray: []\n", "sweep {F} -o {O} --emit parallel",
+     "{F}:3:1: vray: unknown key", 0},
+    {"spec-point.yaml", IN_TEXT, SPEC_HDR "vray: []\n", "sweep {F} -o {O} --point 0",
+     "{F}:3:1: vray: unknown key", 0},
+};
+
+#define GPU_RUN "baseline-gpu --gpu {F} " GPT2 " --json {O}"
+static const text_row_t gpu_rows[] = {
+    {"gpu-zero-bandwidth.yaml", IN_TEXT, "memory:\n  bandwidth_GBps: 0\n", GPU_RUN,
+     "{F}:2:19: memory.bandwidth_GBps: out of range", 0},
+    {"gpu-unknown.yaml", IN_TEXT, "compute:\n  peak_tflop: 12\n", GPU_RUN,
+     "{F}:2:3: compute.peak_tflop: unknown key (did you mean compute.peak_tflops?)", 0},
+    {"gpu-wrong-type.yaml", IN_TEXT, "compute:\n  peak_tflops: fast\n", GPU_RUN,
+     "{F}:2:16: compute.peak_tflops: wrong type", 0},
+    {"gpu-bytes.yaml", IN_TEXT, "memory:\n  bytes_per_element: 0\n", GPU_RUN,
+     "{F}:2:22: memory.bytes_per_element: out of range", 0},
+    {"gpu-empty.yaml", IN_TEXT, "", GPU_RUN, "{F}:1:1: (root): empty file", 0},
+    {"gpu-absent.yaml", IN_ABSENT, "", GPU_RUN, "{F}: cannot open", 0},
+};
+
+Test(catalogue, sweep_spec) {
+  run_text_rows(spec_rows, sizeof spec_rows / sizeof spec_rows[0]);
+}
+
+Test(catalogue, gpu_config) {
+  run_text_rows(gpu_rows, sizeof gpu_rows / sizeof gpu_rows[0]);
+}
+
+/* ---- sweep folders: manifest and point files ----------------------------- */
+
+/* A manifest of one point whose file is points/0000000000000001.json. */
+#define MANIFEST \
+  "{\"name\": \"c\", \"params\": [], \"points\": [{\"index\": 0, \"key\": " \
+  "\"0000000000000001\", \"group\": \"0000000000000002\", \"workload\": \"w\", \"params\": []}]}\n"
+#define POINT_OK "\"exit_status\": 0, \"signal\": 0"
+
+typedef struct folder_row {
+  char name[40];      /* the folder, in the scratch folder; row id */
+  char manifest[300]; /* sweep.json ("" = none) */
+  char point[200];    /* points/0000000000000001.json ("" = none) */
+  char args[80];      /* {S} the sweep folder */
+  char want[120];     /* {S} the sweep folder */
+} folder_row_t;
+
+static const folder_row_t folder_rows[] = {
+    {"json-manifest-comma", "{\"name\": \"c\",}", "", "sweep --merge {S}",
+     "{S}/sweep.json:1:14: (json): syntax error (got '}', expected a '\"' starting a key)"},
+    {"json-manifest-shape", "[]", "", "sweep --merge {S}",
+     "{S}/sweep.json:1:1: (root): not a sweep manifest"},
+    {"json-manifest-index", "{\"name\": \"c\", \"params\": [], \"points\": [{\"index\": 3}]}",
+     "", "sweep --merge {S}", "{S}/sweep.json:1:40: index: wrong index"},
+    {"json-manifest-key", "{\"name\": \"c\", \"params\": [], \"points\": [{\"index\": 0, "
+     "\"key\": \"../../x\", \"group\": \"0000000000000002\", \"workload\": \"w\", \"params\": []}]}",
+     "", "sweep --merge {S}", "{S}/sweep.json:1:60: key: bad key"},
+    {"json-manifest-params", "{\"name\": \"c\", \"params\": [\"a\"], \"points\": [{\"index\": 0, "
+     "\"key\": \"0000000000000001\", \"group\": \"0000000000000002\", \"workload\": \"w\", "
+     "\"params\": []}]}", "", "plot {S}", "params: wrong type (got a list of another length"},
+    {"json-manifest-nul", "{\"name\": \"a\\u0000\"}", "", "sweep --merge {S}",
+     "{S}/sweep.json:1:18: (json): NUL in string"},
+    {"json-point-cut", MANIFEST, "{\"status\": \"ok\"", "sweep --merge {S}",
+     "{S}/points/0000000000000001.json:1:16: (json): syntax error"},
+    {"json-point-status", MANIFEST, "{\"status\": \"great\", " POINT_OK "}", "sweep --merge {S}",
+     "{S}/points/0000000000000001.json:1:12: status: not a choice"},
+    {"json-point-exit", MANIFEST, "{\"status\": \"ok\", \"exit_status\": 1e9, \"signal\": 0}",
+     "sweep --merge {S}", "{S}/points/0000000000000001.json:1:1: exit_status: missing or bad"},
+    {"json-point-no-report", MANIFEST, "{\"status\": \"ok\", " POINT_OK ", \"result\": null}",
+     "plot {S}", "{S}/points/0000000000000001.json:1:1: result: no report"},
+    {"json-point-deep", MANIFEST,
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+     "plot {S}", "(json): nested too deep"},
+};
+
+/* Copy t with every {S} (the sweep folder) spelled {F}, for subst. */
+static void s_as_f(char *out, size_t len, const char *t) {
+  snprintf(out, len, "%s", t);
+  for (char *p = out; (p = strstr(p, "{S}"));) p[1] = 'F';
+}
+
+Test(catalogue, sweep_folder) {
+  char dir[200], sdir[400], path[500], args[600], want[600], t[300];
+  scratch_dir(dir, sizeof dir);
+  for (size_t i = 0; i < sizeof folder_rows / sizeof folder_rows[0]; i++) {
+    const folder_row_t *r = &folder_rows[i];
+    snprintf(sdir, sizeof sdir, "%s/%s", dir, r->name);
+    mkdir(sdir, 0777);
+    snprintf(path, sizeof path, "%s/points", sdir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/sweep.json", sdir);
+    if (r->manifest[0]) write_bytes(path, r->manifest, strlen(r->manifest));
+    snprintf(path, sizeof path, "%s/points/0000000000000001.json", sdir);
+    if (r->point[0]) write_bytes(path, r->point, strlen(r->point));
+    s_as_f(t, sizeof t, r->args);
+    subst(args, sizeof args, t, sdir, sdir, dir);
+    s_as_f(t, sizeof t, r->want);
+    subst(want, sizeof want, t, sdir, sdir, dir);
+    expect_bad(r->name, 0, args, sdir, want, NULL, dir);
+  }
+  remove_dir(dir);
 }

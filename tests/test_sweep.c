@@ -1,0 +1,468 @@
+/* Sweeps: the spec's points and keys, the JSON reader, the Pareto
+ * frontier, and the command line end to end: a sweep killed with SIGKILL
+ * and rerun loses and duplicates nothing; GNU parallel and a simulated
+ * Slurm array give the same results.csv as a local run; plots are
+ * well-formed SVG with one marker per point; the baselines' counts agree
+ * with the simulator's. Scratch files live under build/tests/tmp/sweep-*.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "gpu.h"
+#include "json.h"
+#include "results.h"
+#include "spec.h"
+#include "testutil.h"
+
+/* A spec in build/tests/tmp that uses the bundled files by relative path. */
+static const char *spec_file(char *path, size_t len, const char *tag,
+                             const char *body) {
+  char text[4096];
+  snprintf(text, sizeof text,
+           "config: ../../../configs/spatten.yaml\n"
+           "workloads: [../../../workloads/gpt2-small.yaml]\n%s", body);
+  return tu_write(path, len, tag, text);
+}
+
+static sw_spec_t *load_ok(const char *body) {
+  char path[256];
+  err_t e;
+  sw_spec_t *s = calloc(1, sizeof *s);
+  cr_assert(s);
+  spec_file(path, sizeof path, "spec.yaml", body);
+  cr_assert_eq(sw_load(path, s, &e), 0, "%s", e.msg);
+  return s;
+}
+
+static void spec_free(sw_spec_t *s) {
+  sw_free(s);
+  free(s);
+}
+
+/* The value text of axis a at point i. */
+static const char *val(const sw_spec_t *s, int i, int a) {
+  sw_point_t p;
+  sw_point_at(s, i, &p);
+  return strchr(s->axes[a].values[p.vi[a]], '=') + 1;
+}
+
+Test(spec, product_order_ranges_and_zip) {
+  sw_spec_t *s = load_ok(
+      "vary:\n"
+      "  - zip:\n"
+      "      - {set: qk_array.multipliers, range: {start: 64, stop: 512, factor: 2}}\n"
+      "      - {set: av_array.multipliers, values: [1, 2, 3, 4]}\n"
+      "  - set: dram.channels\n"
+      "    range: {start: 2, stop: 7, step: 2}\n");
+  cr_assert_eq(s->npoints, 4 * 3);
+  cr_expect_eq(s->ngroups, 2);
+  /* the last group varies fastest; zipped axes move together */
+  cr_expect_str_eq(val(s, 0, 0), "64");
+  cr_expect_str_eq(val(s, 0, 2), "2");
+  cr_expect_str_eq(val(s, 2, 2), "6");
+  cr_expect_str_eq(val(s, 3, 0), "128");
+  cr_expect_str_eq(val(s, 3, 1), "2");
+  cr_expect_str_eq(val(s, 11, 0), "512");
+  cr_expect_str_eq(val(s, 11, 1), "4");
+  spec_free(s);
+}
+
+Test(spec, combine_zip_and_fractional_ranges) {
+  sw_spec_t *s = load_ok(
+      "combine: zip\n"
+      "vary:\n"
+      "  - {set: clock_ghz, range: {start: 0.5, stop: 1.5, step: 0.25}}\n"
+      "  - {wset: decode.generate, values: [1, 2, 3, 4, 5]}\n");
+  cr_assert_eq(s->npoints, 5);
+  cr_expect_str_eq(val(s, 1, 0), "0.75");
+  cr_expect_str_eq(val(s, 4, 0), "1.5");
+  cr_expect_str_eq(val(s, 4, 1), "5");
+  spec_free(s);
+}
+
+/* Keys: equal effective configs give equal keys however they are spelled;
+ * any change of config, workload or flags changes it. */
+Test(spec, keys_follow_the_effective_config) {
+  sw_spec_t *a = load_ok("vary:\n  - {set: dram.channels, values: [16, 8]}\n");
+  sw_spec_t *b = load_ok("set: {dram.latency_ns: 50.0}\n"
+                         "vary:\n  - {set: dram.channels, values: [8]}\n");
+  sw_spec_t *c = load_ok("timing_only: true\n"  "dense: true\n"
+                         "vary:\n  - {set: dram.channels, values: [8]}\n");
+  sw_point_t p;
+  char k0[17], k1[17], kb[17], kc[17], g0[17], g1[17];
+  sw_point_at(a, 0, &p), sw_point_key(a, &p, k0), sw_point_group(a, &p, g0);
+  sw_point_at(a, 1, &p), sw_point_key(a, &p, k1), sw_point_group(a, &p, g1);
+  sw_point_at(b, 0, &p), sw_point_key(b, &p, kb);
+  sw_point_at(c, 0, &p), sw_point_key(c, &p, kc);
+  cr_expect_str_neq(k0, k1);
+  cr_expect_str_eq(k1, kb, "50.0 ns is the default 50: the same config");
+  cr_expect_str_neq(k1, kc, "timing_only changes the key");
+  cr_expect_str_eq(g0, g1, "same workload: one Pareto group");
+  spec_free(a);
+  spec_free(b);
+  spec_free(c);
+}
+
+/* Values are checked against their key's schema, located at the value. */
+Test(spec, bad_values_are_located) {
+  char path[256];
+  err_t e;
+  sw_spec_t *s = calloc(1, sizeof *s);
+  spec_file(path, sizeof path, "bad.yaml",
+            "vary:\n  - set: dram.channels\n    values: [2, many]\n");
+  tu_expect_at(sw_load(path, s, &e), &e, path, 5, 17, "dram.channels");
+  cr_expect(strstr(e.msg, "wrong type (got many, expected an integer)"), "%s", e.msg);
+  spec_file(path, sizeof path, "bad2.yaml",
+            "vary:\n  - set: dram.channels\n    range: {start: 1, stop: 2, step: 0.5}\n");
+  tu_expect_at(sw_load(path, s, &e), &e, path, 5, 12, "dram.channels");
+  spec_file(path, sizeof path, "bad3.yaml", "set: {dram.chanels: 4}\n");
+  tu_expect_at(sw_load(path, s, &e), &e, path, 3, 7, "set.dram.chanels");
+  cr_expect(strstr(e.msg, "did you mean dram.channels"), "%s", e.msg);
+  free(s);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+Test(json, parses_and_finds_by_path) {
+  const char *t = "{\"a\": {\"b.c\": 1, \"d\": [true, null, \"x\\u00e9\\ud83d\\ude00\"]},"
+                  " \"n\": -1.5e3}";
+  js_doc_t d;
+  err_t e;
+  double v;
+  int arr;
+  cr_assert_eq(js_parse(&d, t, strlen(t), "t.json", &e), 0, "%s", e.msg);
+  cr_expect_eq(js_num_at(&d, 0, "n", &v), 0);
+  cr_expect_eq(v, -1500);
+  cr_expect_eq(js_num_at(&d, 0, "a.b.c", &v), -1, "dots split paths");
+  cr_expect_eq(d.n[js_member(&d, js_member(&d, 0, "a"), "b.c")].num, 1);
+  arr = js_path(&d, 0, "a.d");
+  cr_assert_geq(arr, 0);
+  cr_expect_eq(d.n[arr].count, 3);
+  cr_expect_str_eq(d.n[d.n[d.n[d.n[arr].first].next].next].str,
+                   "x\xc3\xa9\xf0\x9f\x98\x80");
+  js_free(&d);
+}
+
+Test(json, errors_are_located) {
+  static const struct { const char *text, *want; int line, col; } bad[] = {
+      {"{\"a\": 1,}", "syntax error", 1, 9},
+      {"{\"a\": 01}", "syntax error", 1, 7},
+      {"{\"a\": 1, \"a\": 2}", "duplicate key", 1, 10},
+      {"[1,\n 2\n", "syntax error", 3, 1},
+      {"\"\\ud800\"", "lone surrogate", 1, 8},
+      {"\"a\\u0000\"", "NUL in string", 1, 9},
+      {"1e999", "overflow", 1, 1},
+      {"{} x", "syntax error", 1, 4},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    js_doc_t d;
+    err_t e;
+    int rc = js_parse(&d, bad[i].text, strlen(bad[i].text), "b.json", &e);
+    tu_expect_at(rc, &e, "b.json", bad[i].line, bad[i].col, "(json)");
+    cr_expect(strstr(e.msg, bad[i].want), "%zu: %s", i, e.msg);
+  }
+}
+
+Test(json, depth_is_bounded) {
+  char deep[2 * JS_MAX_DEPTH + 8];
+  js_doc_t d;
+  err_t e;
+  memset(deep, '[', JS_MAX_DEPTH + 1);
+  memset(deep + JS_MAX_DEPTH + 1, ']', JS_MAX_DEPTH + 1);
+  cr_expect_eq(js_parse(&d, deep, 2 * JS_MAX_DEPTH + 2, "d.json", &e), 2);
+  cr_expect(strstr(e.msg, "nested too deep"), "%s", e.msg);
+  cr_expect_eq(js_parse(&d, deep + 1, 2 * JS_MAX_DEPTH, "d.json", &e), 0);
+  js_free(&d);
+}
+
+/* ---- Pareto ------------------------------------------------------------------ */
+
+Test(results, pareto_by_hand) {
+  /* (latency, energy, area): 0 dominates 3; 1 and 2 trade off; 4 is in
+   * another group and ranked alone; 5 failed and is not ranked */
+  static const double v[6][3] = {{1, 1, 3}, {2, 0.5, 3}, {3, 3, 1},
+                                 {1, 2, 3}, {9, 9, 9}, {0, 0, 0}};
+  res_table_t t;
+  memset(&t, 0, sizeof t);
+  t.npoints = 6;
+  t.points = calloc(6, sizeof *t.points);
+  t.rows = calloc(6, sizeof *t.rows);
+  for (int i = 0; i < 6; i++) {
+    snprintf(t.points[i].group, 17, "%s", i == 4 ? "b" : "a");
+    t.rows[i].state = i == 5 ? RES_FAILED : RES_OK;
+    t.rows[i].v[RV_SECONDS] = v[i][0];
+    t.rows[i].v[RV_ENERGY] = v[i][1];
+    t.rows[i].v[RV_AREA] = v[i][2];
+    t.rows[i].has[RV_SECONDS] = t.rows[i].has[RV_ENERGY] = t.rows[i].has[RV_AREA] = 1;
+  }
+  res_pareto(&t);
+  cr_expect_eq(t.rows[0].pareto, 1);
+  cr_expect_eq(t.rows[1].pareto, 1);
+  cr_expect_eq(t.rows[2].pareto, 1);
+  cr_expect_eq(t.rows[3].pareto, 0);
+  cr_expect_eq(t.rows[4].pareto, 1);
+  cr_expect_eq(t.rows[5].pareto, -1);
+  res_free(&t);
+}
+
+/* ---- the command line ------------------------------------------------------- */
+
+static int sh(const char *cmd) {
+  char full[4096];
+  const char *bin = getenv("ATTNSIM");
+  int rc;
+  snprintf(full, sizeof full, "mkdir -p build/tests/tmp; A=\"%s\"; %s",
+           bin && *bin ? bin : "build/attnsim", cmd);
+  rc = system(full);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* 24 points of gpt2-small cut to 8 decode steps: about 0.1 s each. */
+#define SMALL_SPEC                                                    \
+  "wset: {decode.generate: 8}\n"                                      \
+  "timing_only: true\n"  "dense: true\n"                                               \
+  "vary:\n"                                                           \
+  "  - zip:\n"                                                        \
+  "      - {set: qk_array.multipliers, values: [64, 256, 512]}\n"     \
+  "      - {set: av_array.multipliers, values: [64, 256, 512]}\n"     \
+  "  - {set: dram.channels, values: [2, 4, 8, 16]}\n"                 \
+  "  - {set: topk.parallelism, values: [4, 16]}\n"
+#define SMALL_POINTS 24
+
+/* Rows of a results.csv: each index 0..n-1 exactly once, status ok. */
+static void expect_rows(const char *csv, int n) {
+  char *t = tu_slurp(csv), *line;
+  int seen[SMALL_POINTS + 1] = {0}, rows = 0;
+  cr_assert(t, "no %s", csv);
+  line = strchr(t, '\n');
+  while (line && line[1]) {
+    char row[2048];
+    int idx = atoi(line + 1);
+    snprintf(row, sizeof row, "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
+    cr_assert(idx >= 0 && idx < n, "bad index in %.40s", row);
+    seen[idx]++;
+    rows++;
+    cr_expect(strstr(row, ",\"ok\",0,") != NULL, "row %d not ok: %.200s", idx, row);
+    line = strchr(line + 1, '\n');
+  }
+  cr_expect_eq(rows, n, "%d rows, expected %d", rows, n);
+  for (int i = 0; i < n; i++) cr_expect_eq(seen[i], 1, "index %d seen %d times", i, seen[i]);
+  free(t);
+}
+
+/* Well-formed XML: every tag closed in order, attributes quoted, only the
+ * five predefined entities; returns how many times class="cls" occurs. */
+static int xml_check(const char *path, const char *cls) {
+  char *t = tu_slurp(path), *p, stack[64][32];
+  char want[64];
+  int depth = 0, count = 0;
+  cr_assert(t, "no %s", path);
+  snprintf(want, sizeof want, "class=\"%s\"", cls);
+  for (p = t; (p = strstr(p, want)); p++) count++;
+  for (p = t; *p; p++) {
+    if (*p == '&') {
+      cr_assert(!strncmp(p, "&lt;", 4) || !strncmp(p, "&gt;", 4) || !strncmp(p, "&amp;", 5) ||
+                    !strncmp(p, "&quot;", 6) || !strncmp(p, "&apos;", 6),
+                "%s: bad entity %.10s", path, p);
+      continue;
+    }
+    if (*p == '>') cr_assert_fail("%s: stray '>' at %.20s", path, p);
+    if (*p != '<') continue;
+    if (p[1] == '?') { p = strstr(p, "?>") + 1; continue; }
+    if (p[1] == '/') {
+      size_t n = strcspn(p + 2, ">");
+      cr_assert(depth > 0 && strlen(stack[depth - 1]) == n &&
+                    !strncmp(stack[depth - 1], p + 2, n),
+                "%s: </%.*s> closes %s", path, (int)n, p + 2, depth ? stack[depth - 1] : "nothing");
+      depth--;
+      p += n + 2;
+      continue;
+    }
+    size_t n = strcspn(p + 1, " />");
+    char *q = p + 1 + n;
+    for (;;) { /* attributes: name="value" */
+      while (*q == ' ' || *q == '\n') q++;
+      if (*q == '/' || *q == '>') break;
+      q += strcspn(q, "=");
+      cr_assert(q[0] == '=' && q[1] == '"', "%s: unquoted attribute", path);
+      q = strchr(q + 2, '"');
+      cr_assert(q, "%s: unterminated attribute", path);
+      q++;
+    }
+    if (*q == '>') {
+      cr_assert(depth < 64 && n < 32);
+      snprintf(stack[depth++], 32, "%.*s", (int)n, p + 1);
+    } else {
+      cr_assert(q[1] == '>', "%s: bad empty tag", path);
+      q++;
+    }
+    p = q;
+  }
+  cr_expect_eq(depth, 0, "%s: %d elements left open", path, depth);
+  free(t);
+  return count;
+}
+
+/* -j 2, SIGKILL once a few points are done, rerun: nothing lost or
+ * duplicated, no scratch file left, the same results.csv as a run that was
+ * never killed, plots with one marker per point. */
+Test(sweep_cli, killed_sweep_resumes_without_loss, .timeout = 120) {
+  char spec[256], cmd[2048];
+  char *a, *b;
+  int rc;
+  spec_file(spec, sizeof spec, "kill.yaml", SMALL_SPEC);
+  snprintf(cmd, sizeof cmd,
+           "d=build/tests/tmp/sweep-kill; rm -rf $d; "
+           "\"$A\" sweep %s -j 2 -o $d 2>/dev/null & pid=$!; "
+           "for i in $(seq 1000); do n=$(ls $d/points 2>/dev/null | grep -c '^[0-9a-f]*\\.json$'); "
+           "[ \"$n\" -ge 4 ] && break; sleep 0.01; done; kill -KILL $pid; wait $pid; "
+           "n=$(ls $d/points | grep -c '^[0-9a-f]*\\.json$'); "
+           "echo \"finished before the kill: $n of %d\" >&2; [ \"$n\" -lt %d ] || exit 3; "
+           "for f in $d/points/*.json; do case $f in *.run.json) ;; *) "
+           "grep -q '^}$' $f || exit 4;; esac; done; exit 0", spec, SMALL_POINTS,
+           SMALL_POINTS);
+  rc = sh(cmd);
+  cr_assert_eq(rc, 0, "kill phase: %d (3: the sweep finished before the kill, 4: a "
+               "truncated point file)", rc);
+  snprintf(cmd, sizeof cmd, "\"$A\" sweep %s -j 2 -o build/tests/tmp/sweep-kill "
+           "2>build/tests/tmp/sweep-kill.log", spec);
+  cr_assert_eq(sh(cmd), 0);
+  a = tu_slurp("build/tests/tmp/sweep-kill.log");
+  cr_expect(a && strstr(a, "0 not finished") && !strstr(a, " 0 finished before"), "%s", a);
+  free(a);
+  expect_rows("build/tests/tmp/sweep-kill/results.csv", SMALL_POINTS);
+  cr_expect_eq(sh("ls build/tests/tmp/sweep-kill/points | grep -v '^[0-9a-f]*\\.json$' "
+                  "&& exit 1; exit 0"), 0, "scratch files left behind");
+  /* the same bytes as an uninterrupted run */
+  snprintf(cmd, sizeof cmd, "rm -rf build/tests/tmp/sweep-once; \"$A\" sweep %s -j 2 "
+           "-o build/tests/tmp/sweep-once 2>/dev/null", spec);
+  cr_assert_eq(sh(cmd), 0);
+  a = tu_slurp("build/tests/tmp/sweep-kill/results.csv");
+  b = tu_slurp("build/tests/tmp/sweep-once/results.csv");
+  cr_assert(a && b);
+  cr_expect_str_eq(a, b);
+  free(a);
+  free(b);
+  cr_assert_eq(sh("\"$A\" plot build/tests/tmp/sweep-kill 2>/dev/null"), 0);
+  cr_expect_eq(xml_check("build/tests/tmp/sweep-kill/plots/latency-area.svg", "pt"), SMALL_POINTS);
+  cr_expect_eq(xml_check("build/tests/tmp/sweep-kill/plots/roofline.svg", "pt"), SMALL_POINTS);
+  cr_expect_eq(xml_check("build/tests/tmp/sweep-kill/plots/energy.svg", "bar"), SMALL_POINTS);
+}
+
+/* 4 points, 2 invalid (frac_bits 12 of a 12-bit datapath): recorded with
+ * their error, the sweep goes on and exits 1; the same through GNU
+ * parallel (for real) and through the Slurm script run task by task. */
+#define MIXED_SPEC                                                    \
+  "wset: {model.layers: 2, decode.generate: 2}\n"                     \
+  "timing_only: true\n"  "dense: true\n"                                               \
+  "vary:\n"                                                           \
+  "  - {set: datapath.frac_bits, values: [8, 12]}\n"                  \
+  "  - {set: dram.channels, values: [2, 16]}\n"
+
+Test(sweep_cli, failed_points_are_recorded) {
+  char spec[256], cmd[1024], *csv;
+  spec_file(spec, sizeof spec, "mixed.yaml", MIXED_SPEC);
+  snprintf(cmd, sizeof cmd, "rm -rf build/tests/tmp/sweep-mixed; \"$A\" sweep %s -j 2 "
+           "-o build/tests/tmp/sweep-mixed 2>/dev/null", spec);
+  cr_expect_eq(sh(cmd), 1);
+  csv = tu_slurp("build/tests/tmp/sweep-mixed/results.csv");
+  cr_assert(csv);
+  cr_expect(strstr(csv, "\n0,") && strstr(csv, "\n3,"));
+  cr_expect(strstr(csv, "\"failed\",2,\"gpt2-small\",12,2,"), "%s", csv);
+  cr_expect(strstr(csv, "fractional bits must leave a sign bit"), "%s", csv);
+  free(csv);
+}
+
+Test(sweep_cli, gnu_parallel_and_slurm_match_a_local_run) {
+  char spec[256], cmd[2048], *local, *par, *slurm;
+  if (sh("command -v parallel >/dev/null") != 0) {
+    fprintf(stderr, "skipped: GNU parallel is not installed (Debian package parallel)\n");
+    return;
+  }
+  spec_file(spec, sizeof spec, "dist.yaml", MIXED_SPEC);
+  snprintf(cmd, sizeof cmd,
+           "t=build/tests/tmp; rm -rf $t/sweep-loc $t/sweep-par $t/sweep-slurm; "
+           "\"$A\" sweep %s -o $t/sweep-loc 2>/dev/null; "
+           "\"$A\" sweep %s --emit parallel -o $t/sweep-par 2>/dev/null || exit 5; "
+           "[ $(wc -l < $t/sweep-par/jobs.txt) = 4 ] || exit 6; "
+           "parallel -j 2 < $t/sweep-par/jobs.txt 2>/dev/null; "
+           "\"$A\" sweep --merge $t/sweep-par 2>/dev/null; [ $? = 1 ] || exit 7; "
+           "\"$A\" sweep %s --emit slurm -o $t/sweep-slurm 2>/dev/null || exit 8; "
+           "for i in 0 1 2 3; do SLURM_ARRAY_TASK_ID=$i sh $t/sweep-slurm/sweep.slurm "
+           ">/dev/null 2>&1; done; \"$A\" sweep --merge $t/sweep-slurm 2>/dev/null; "
+           "[ $? = 1 ] || exit 9; exit 0", spec, spec, spec);
+  cr_assert_eq(sh(cmd), 0);
+  local = tu_slurp("build/tests/tmp/sweep-loc/results.csv");
+  par = tu_slurp("build/tests/tmp/sweep-par/results.csv");
+  slurm = tu_slurp("build/tests/tmp/sweep-slurm/results.csv");
+  cr_assert(local && par && slurm);
+  cr_expect_str_eq(par, local);
+  cr_expect_str_eq(slurm, local);
+  free(local), free(par), free(slurm);
+}
+
+/* A point past its timeout is stopped and recorded as timed out. */
+Test(sweep_cli, timeout_is_recorded) {
+  char spec[256], cmd[1024], *csv;
+  spec_file(spec, sizeof spec, "slow.yaml",
+            "timeout_s: 0.05\nvary:\n  - {set: dram.channels, values: [1]}\n");
+  snprintf(cmd, sizeof cmd, "rm -rf build/tests/tmp/sweep-slow; \"$A\" sweep %s "
+           "-o build/tests/tmp/sweep-slow 2>/dev/null", spec);
+  cr_expect_eq(sh(cmd), 1);
+  csv = tu_slurp("build/tests/tmp/sweep-slow/results.csv");
+  cr_assert(csv);
+  cr_expect(strstr(csv, "\"timeout\"") && strstr(csv, "timed out after 0.05 s"), "%s", csv);
+  free(csv);
+}
+
+/* ---- baselines ------------------------------------------------------------- */
+
+/* The GPU roofline's FLOPs are the simulator's counted MACs x 2, and its
+ * time is max(FLOPs / peak, bytes / bandwidth), worked out by hand. */
+Test(baseline, gpu_roofline_by_hand) {
+  err_t e;
+  gpu_t g;
+  wl_t w;
+  attn_work_t a;
+  gpu_roof_t r;
+  double keys = 0, bytes;
+  cr_assert_eq(gpu_load("configs/baseline/titan-xp.yaml", &g, &e), 0, "%s", e.msg);
+  cr_expect_eq(g.peak_tflops, 12.15);
+  cr_expect_eq(g.bandwidth_GBps, 547.7);
+  cr_assert_eq(wl_load("workloads/gpt2-small.yaml", &w, &e), 0, "%s", e.msg);
+  attn_work(&w, &a);
+  gpu_roofline(&g, &a, &r);
+  for (int t = 0; t < 32; t++) keys += 992 + t + 1;
+  cr_expect_eq(a.macs, 144 * keys * 64 * 2);
+  bytes = 144 * 4.0 * (32 * 64 * 2 + keys * 64 * 2);
+  cr_expect_eq(r.bytes, bytes);
+  cr_expect(fabs(r.seconds - bytes / 547.7e9) < 1e-15, "%g", r.seconds);
+  cr_expect_str_eq(r.bound, "memory");
+  /* the simulator counts the same MACs */
+  cr_assert_eq(sh("\"$A\" run --config configs/spatten.yaml --workload workloads/gpt2-small.yaml "
+                  "--timing-only --dense --quiet --json build/tests/tmp/sweep-gpu.json"), 0);
+  {
+    js_doc_t d;
+    double macs;
+    cr_assert_eq(js_load(&d, "build/tests/tmp/sweep-gpu.json", &e), 0, "%s", e.msg);
+    cr_assert_eq(js_num_at(&d, 0, "ops.macs", &macs), 0);
+    cr_expect_eq(macs, a.macs);
+    js_free(&d);
+  }
+}
+
+Test(baseline, cpu_reports_a_measured_time) {
+  char *j;
+  cr_assert_eq(sh("\"$A\" baseline-cpu --workload workloads/gpt2-small.yaml --wset "
+                  "model.layers=1 --wset decode.generate=2 --reps 2 --quiet --json "
+                  "build/tests/tmp/sweep-cpu.json"), 0);
+  j = tu_slurp("build/tests/tmp/sweep-cpu.json");
+  cr_assert(j);
+  cr_expect(strstr(j, "\"baseline\": \"cpu-golden\"") && strstr(j, "\"reps\": 2") &&
+            strstr(j, "\"threads\": 1") && !strstr(j, "\"seconds_min\": 0,"), "%s", j);
+  free(j);
+}
