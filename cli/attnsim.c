@@ -414,6 +414,11 @@ static int cmd_dram(const opts_t *o) {
   if (parse_issue(o->issue, &k)) return ERR_BAD_INPUT;
   if (!o->input) return usage_error("%s", "dram needs a TRACE file");
   if (load_config(o, &c, &e)) return fail(&e);
+  if (!cfg_dram_is_hbm2(&c)) {
+    err_at(&e, o->config, 0, 0, "dram.model", "the replay needs the "
+           "bank-level model (got %s, expected hbm2)", c.dram_model);
+    return fail(&e);
+  }
   if (!(f = open_input(o->input, "r", &e))) return fail(&e);
   mtr_open(&tr, f, o->input);
   rc = drp_run(&c, &tr, k, &r, &e);
