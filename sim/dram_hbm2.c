@@ -63,7 +63,8 @@ typedef struct dh_bank {
   uint8_t hit_write;      /* the oldest hit is a write */
   int hits;               /* queued transactions for open_row */
   int served;             /* column commands since the activate */
-  int tqn;                /* its transactions still in the transaction queue */
+  uint64_t wait_seq;      /* the oldest waiting transaction's arrival order */
+  dh_list_t wait;         /* its transactions still in the transaction queue */
   dh_list_t q;            /* command queue, arrival order */
 } dh_bank_t;
 
@@ -83,7 +84,10 @@ typedef struct dh_chan {
   uint64_t (*group)[DH_NCMD]; /* per (rank, group): earliest issue cycle */
   dh_rank_t *rank;
   dh_ent_t *ent;              /* the pool */
-  dh_list_t free, tq;         /* free entries; the transaction queue */
+  dh_list_t free;             /* free entries */
+  int tqn;                    /* transaction queue occupancy: the
+                                 channel's transactions are kept per bank
+                                 (dh_bank_t.wait), in arrival order */
   int queued;                 /* entries not free */
   uint64_t busy;              /* banks with a non-empty command queue */
   uint64_t full;              /* banks whose command queue is full */
@@ -120,7 +124,10 @@ typedef struct dh {
   dh_chan_t *ch;
   dh_req_t *req;
   int32_t req_free;
-  int32_t *heap;      /* completed requests, min (done, seq) */
+  struct dh_done {    /* completed requests, a min-heap on (done, seq) */
+    uint64_t done, seq;
+    int32_t req;
+  } *heap;
   int nheap;
   int inflight;       /* requests pushed and not yet popped */
   uint64_t seq;
@@ -251,28 +258,31 @@ static void dl_remove(dh_ent_t *pool, dh_list_t *l, int32_t i) {
 
 /* ---- completions: a heap of request records --------------------------- */
 
-static bool dh_before(const dh_t *m, int32_t a, int32_t b) {
-  const dh_req_t *x = &m->req[a], *y = &m->req[b];
+/* Heap entries carry their keys, so sifting never touches the records. */
+typedef struct dh_done dh_done_t;
+
+static bool dh_before(const dh_done_t *x, const dh_done_t *y) {
   return x->done < y->done || (x->done == y->done && x->seq < y->seq);
 }
 
 static void dh_heap_push(dh_t *m, int32_t r) {
+  dh_done_t it = {m->req[r].done, m->req[r].seq, r};
   int i = m->nheap++;
-  while (i > 0 && dh_before(m, r, m->heap[(i - 1) / 2])) {
+  while (i > 0 && dh_before(&it, &m->heap[(i - 1) / 2])) {
     m->heap[i] = m->heap[(i - 1) / 2];
     i = (i - 1) / 2;
   }
-  m->heap[i] = r;
+  m->heap[i] = it;
 }
 
 static void dh_heap_pop(dh_t *m) {
-  int32_t last = m->heap[--m->nheap];
+  dh_done_t last = m->heap[--m->nheap];
   int i = 0, n = m->nheap;
   for (;;) {
     int k = 2 * i + 1;
     if (k >= n) break;
-    if (k + 1 < n && dh_before(m, m->heap[k + 1], m->heap[k])) k++;
-    if (!dh_before(m, m->heap[k], last)) break;
+    if (k + 1 < n && dh_before(&m->heap[k + 1], &m->heap[k])) k++;
+    if (!dh_before(&m->heap[k], &last)) break;
     m->heap[i] = m->heap[k];
     i = k;
   }
@@ -407,33 +417,39 @@ static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
 
 /* ---- one channel cycle ------------------------------------------------- */
 
-/* Step 1: the oldest transaction whose bank queue has room moves there
- * (the masks tell in O(1) whether there is one). Returns its bank, or -1
- * when none moved. */
-static int dh_move(const dh_t *m, dh_chan_t *c) {
-  int32_t i;
-  if (!(c->waiting & ~c->full)) return -1;
-  for (i = c->tq.head; i >= 0; i = c->ent[i].next) {
-    uint64_t bit = (uint64_t)1 << c->ent[i].bank;
-    dh_bank_t *b = &c->bank[c->ent[i].bank];
-    if (c->full & bit) continue;
-    dl_remove(c->ent, &c->tq, i);
-    dl_append(c->ent, &b->q, i);
-    if (!--b->tqn) c->waiting &= ~bit;
-    if (b->q.n == m->cmdq) c->full |= bit;
-    if (b->q.n == 1) dh_sync_head(c, b);
-    c->busy |= bit;
-    if (b->open_row >= 0 && c->ent[i].row == b->open_row) {
-      b->hits++;
-      if (b->hit < 0) dh_set_hit(c, b, i);
-    }
-    return c->ent[i].bank;
-  }
-  return -1;
-}
-
 /* Lowest set bit index of a non-zero mask. */
 static int dh_ctz(uint64_t x) { return __builtin_ctzll(x); }
+
+/* Step 1: the oldest transaction whose bank queue has room moves there.
+ * The transaction queue is kept as one arrival-ordered list per bank, so
+ * the oldest movable one is the oldest head among the banks that have
+ * waiting transactions and room. Returns its bank, or -1 when none moved. */
+static int dh_move(const dh_t *m, dh_chan_t *c) {
+  uint64_t w = c->waiting & ~c->full, best_seq = UINT64_MAX, bit;
+  int fb = -1;
+  dh_bank_t *b;
+  int32_t i;
+  for (; w; w &= w - 1)
+    if (c->bank[dh_ctz(w)].wait_seq < best_seq)
+      fb = dh_ctz(w), best_seq = c->bank[fb].wait_seq;
+  if (fb < 0) return -1;
+  b = &c->bank[fb];
+  bit = (uint64_t)1 << fb;
+  i = b->wait.head;
+  dl_remove(c->ent, &b->wait, i);
+  if (b->wait.n) b->wait_seq = c->ent[b->wait.head].seq;
+  else c->waiting &= ~bit;
+  c->tqn--;
+  dl_append(c->ent, &b->q, i);
+  if (b->q.n == m->cmdq) c->full |= bit;
+  if (b->q.n == 1) dh_sync_head(c, b);
+  c->busy |= bit;
+  if (b->open_row >= 0 && c->ent[i].row == b->open_row) {
+    b->hits++;
+    if (b->hit < 0) dh_set_hit(c, b, i);
+  }
+  return fb;
+}
 
 /* The row command bank fb wants for its queue head (DH_NCMD: none), and
  * the earliest cycle it may issue: ACT when precharged; PRE when the head
@@ -636,7 +652,7 @@ static bool dh_can_accept(mem_t *mm, const mem_req_t *r) {
   b0 = dh_first_burst(m, r, &n);
   for (i = 0; i < n; i++) {
     int ch = (int)dh_field(m, b0 + i, CFG_MAP_CHANNEL);
-    if (m->ch[ch].tq.n + ++m->count[ch] > m->tqd) ok = false;
+    if (m->ch[ch].tqn + ++m->count[ch] > m->tqd) ok = false;
   }
   for (i = 0; i < n; i++) m->count[dh_field(m, b0 + i, CFG_MAP_CHANNEL)] = 0;
   return ok;
@@ -658,8 +674,9 @@ static void dh_enqueue(dh_t *m, int32_t q, uint64_t b, bool write,
                        dh_field(m, b, CFG_MAP_BANK));
   e->write = write;
   e->req = q;
-  dl_append(c->ent, &c->tq, i);
-  c->bank[e->bank].tqn++;
+  if (!c->bank[e->bank].wait.n) c->bank[e->bank].wait_seq = e->seq;
+  dl_append(c->ent, &c->bank[e->bank].wait, i);
+  c->tqn++;
   c->waiting |= (uint64_t)1 << e->bank;
   c->queued++;
   c->wake = umin(c->wake, at);
@@ -689,8 +706,8 @@ static bool dh_pop_done(mem_t *mm, uint64_t now, mem_req_t *out) {
   dh_t *m = (dh_t *)mm;
   int32_t q;
   dh_advance(m, now);
-  if (!m->nheap || dh_host(m, m->req[m->heap[0]].done) > now) return false;
-  q = m->heap[0];
+  if (!m->nheap || dh_host(m, m->heap[0].done) > now) return false;
+  q = m->heap[0].req;
   dh_heap_pop(m);
   *out = m->req[q].r;
   out->done = dh_host(m, m->req[q].done);
@@ -707,7 +724,7 @@ static uint64_t dh_next_event(const mem_t *mm) {
   uint64_t next = UINT64_MAX;
   int i;
   if (!m->inflight) return UINT64_MAX;
-  if (m->nheap) next = dh_host(m, m->req[m->heap[0]].done);
+  if (m->nheap) next = dh_host(m, m->heap[0].done);
   for (i = 0; i < m->nch; i++)
     if (m->ch[i].queued) next = umin(next, dh_after(m, m->ch[i].wake));
   return umax(next, m->host_now + 1);
@@ -757,6 +774,7 @@ static int dh_chan_init(dh_t *m, dh_chan_t *c) {
   if (!c->bank || !c->group || !c->rank || !c->ent) return -1;
   for (i = 0; i < m->nbanks; i++) {
     dl_init(&c->bank[i].q);
+    dl_init(&c->bank[i].wait);
     c->bank[i].open_row = -1;
     c->bank[i].hit = -1;
   }
@@ -767,7 +785,6 @@ static int dh_chan_init(dh_t *m, dh_chan_t *c) {
                       << (r * per);
   }
   dl_init(&c->free);
-  dl_init(&c->tq);
   for (i = 0; i < npool; i++) dl_append(c->ent, &c->free, i);
   c->wake = c->rank[0].ref_due;
   return 0;
