@@ -1,8 +1,12 @@
 #!/bin/sh
-# make bench: simulated cycles per second and wall time per workload.
+# make bench: simulated cycles per second and wall time per workload, then
+# DRAM cycles per second of the bank-level model replaying the reference
+# traces (../shared/dram-reference/traces, when present; the reference
+# simulator managed 85,000 to 100,000 per second on this kind of machine).
 # Usage: bench/bench.sh BIN OUTFILE. Figures go to stdout and OUTFILE.
 # Wall time is measured around the whole command (load, compile, simulate,
-# check, report), best of three runs; peak resident memory by GNU time.
+# check, report; for replays: read the trace, simulate, report), best of
+# three runs; peak resident memory by GNU time.
 set -e
 bin=$1; out=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -50,5 +54,38 @@ bench "bert-base prefill L=384, spatten, --check" \
   --wset prefill.tokens=384 --check
 bench "gpt2-medium decode, spatten" \
   --config configs/spatten.yaml --workload workloads/gpt2-medium.yaml
+# json_get FILE KEY: a top-level number of attnsim dram's JSON.
+json_get() {
+  sed -n "s/^ *\"$2\": \([0-9.e+-]*\),*$/\1/p" "$1" | head -n 1
+}
+
+# bench_dram NAME TRACE: best-of-3 wall time of one attnsim dram replay.
+bench_dram() {
+  name=$1; trace=$2; best=""
+  for i in 1 2 3; do
+    t0=$(now)
+    /usr/bin/time -f %M -o "$tmp/rss" "$bin" dram --quiet --issue-per-cycle 8 \
+      --config configs/dram/hbm2-reference.yaml --json "$tmp/d.json" "$trace"
+    t1=$(now)
+    best=$(awk -v a="$t0" -v b="$t1" -v c="$best" \
+      'BEGIN { w = b - a; if (c != "" && c + 0 < w) w = c; printf "%.3f", w }')
+  done
+  cyc=$(json_get "$tmp/d.json" cycles)
+  rate=$(echo "$cyc $best" | awk '{ printf "%.2f", $1 / $2 / 1e6 }')
+  rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
+  printf '%-44s %12s %8s s %6s M/s %7s MB\n' "$name" "$cyc" "$best" "$rate" "$rss" \
+    | tee -a "$tmp/res"
+}
+
+ref=${DRAM_REFERENCE:-../shared/dram-reference}
+if [ -d "$ref/traces" ]; then
+  printf '\n%-44s %12s %10s %10s %10s\n' "DRAM replay (hbm2-reference, 8/cycle)" \
+    "DRAM cycles" "wall" "DRAM rate" "peak RSS" | tee -a "$tmp/res"
+  for t in stream_read random_read mixed_rw; do
+    bench_dram "  $t" "$ref/traces/$t.trace"
+  done
+else
+  echo "DRAM replay: skipped, no reference traces at $ref/traces" | tee -a "$tmp/res"
+fi
 cp "$tmp/res" "$out"
 echo "written to $out"

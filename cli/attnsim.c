@@ -11,18 +11,20 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "schedule.h"
 #include "compile.h"
 #include "config.h"
 #include "cpu.h"
+#include "dram_replay.h"
 #include "engine.h"
 #include "err.h"
 #include "gpu.h"
 #include "json.h"
+#include "memtrace.h"
 #include "outfile.h"
 #include "plot.h"
 #include "report.h"
 #include "run.h"
+#include "schedule.h"
 #include "spatten_csv.h"
 #include "spec.h"
 #include "tensor.h"
@@ -35,6 +37,7 @@
 typedef struct opts {
   const char *config, *workload, *out, *json, *csv, *timeline, *input;
   const char *jobs, *emit, *merge, *point, *gpu, *reps; /* sweep, baselines */
+  const char *issue; /* dram: --issue-per-cycle */
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
   int check, quiet, doc, timing_only, dense, force, retry_failed;
@@ -53,6 +56,9 @@ static const char usage[] =
     "  sim      --config C TRACE          simulate a compiled trace\n"
     "  asm      TEXT [-o TRACE]           text trace -> binary trace\n"
     "  disasm   TRACE [-o TEXT]           binary trace -> text trace\n"
+    "  dram     --config C [--issue-per-cycle K] [--json F] TRACE\n"
+    "                                     replay a memory trace (0xADDR R|W per\n"
+    "                                     line) on the bank-level DRAM model\n"
     "  config   [--config C] [--doc]      effective config, or the key table\n"
     "  workload [--workload W] [--doc]    effective workload, or the key table\n"
     "  version\n"
@@ -103,6 +109,7 @@ static const char **opt_slot(opts_t *o, const char *name) {
       {"--point", offsetof(opts_t, point)},
       {"--gpu", offsetof(opts_t, gpu)},
       {"--reps", offsetof(opts_t, reps)},
+      {"--issue-per-cycle", offsetof(opts_t, issue)},
   };
   size_t i;
   for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
@@ -454,6 +461,120 @@ static int cmd_convert(const opts_t *o, int to_text) {
   return of_commit(&of, &e) ? fail(&e) : 0;
 }
 
+/* ---- attnsim dram: standalone DRAM replay ------------------------------ */
+
+/* --issue-per-cycle: a plain decimal 1..1024 (default 1). */
+static int parse_issue(const char *s, int *k) {
+  char *end;
+  long v;
+  *k = 1;
+  if (!s) return 0;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > 1024)
+    return usage_error("--issue-per-cycle: not a whole number of requests "
+                       "(got %s, expected 1 to 1024)", s);
+  *k = (int)v;
+  return 0;
+}
+
+/* The replay's figures as (name, value) rows: one table for the text
+ * summary and the JSON, so the two never drift. */
+typedef struct drow {
+  const char *name;
+  int real; /* print v.d, else v.u */
+  uint64_t u;
+  double d;
+} drow_t;
+
+static int dram_rows(const drp_result_t *r, drow_t *rows) {
+  const uint64_t *c = r->st.c;
+  const drow_t tab[] = {
+      {"requests", 0, r->requests, 0},
+      {"reads", 0, r->reads, 0},
+      {"writes", 0, r->writes, 0},
+      {"cycles", 0, r->cycles, 0},
+      {"bandwidth_GBps", 1, 0, r->bandwidth_gbps},
+      {"mean_read_latency_cycles", 1, 0, r->mean_read_latency_cycles},
+      {"activates", 0, c[ST_DRAM_ACTIVATES], 0},
+      {"precharges", 0, c[ST_DRAM_PRECHARGES], 0},
+      {"row_hits", 0, c[ST_DRAM_ROW_HITS], 0},
+      {"row_hit_rate", 1, 0, r->row_hit_rate},
+      {"refreshes", 0, c[ST_DRAM_REFRESHES], 0},
+      {"energy_pj", 1, 0, r->energy.total},
+      {"energy_parts_pj.activate", 1, 0, r->energy.activate},
+      {"energy_parts_pj.read", 1, 0, r->energy.read},
+      {"energy_parts_pj.write", 1, 0, r->energy.write},
+      {"energy_parts_pj.refresh", 1, 0, r->energy.refresh},
+      {"energy_parts_pj.active_standby", 1, 0, r->energy.act_standby},
+      {"energy_parts_pj.precharged_standby", 1, 0, r->energy.pre_standby},
+      {"pj_per_bit", 1, 0, r->pj_per_bit},
+  };
+  memcpy(rows, tab, sizeof tab);
+  return (int)(sizeof tab / sizeof tab[0]);
+}
+
+static void dram_value(FILE *f, const drow_t *w) {
+  if (w->real) fprintf(f, "%.10g", w->d);
+  else fprintf(f, "%llu", (unsigned long long)w->u);
+}
+
+/* JSON: one object; "energy_parts_pj.x" rows form a nested object. */
+static void dram_json(FILE *f, const drow_t *rows, int n) {
+  int i, in_parts = 0;
+  const char *pre = "energy_parts_pj.";
+  fputs("{", f);
+  for (i = 0; i < n; i++) {
+    int part = strncmp(rows[i].name, pre, strlen(pre)) == 0;
+    if (in_parts && !part) fputs("}", f), in_parts = 0;
+    fputs(i ? ",\n  " : "\n  ", f);
+    if (part && !in_parts) fputs("\"energy_parts_pj\": {", f), in_parts = 1;
+    fprintf(f, "\"%s\": ", part ? rows[i].name + strlen(pre) : rows[i].name);
+    dram_value(f, &rows[i]);
+  }
+  fputs(in_parts ? "}\n}\n" : "\n}\n", f);
+}
+
+static int cmd_dram(const opts_t *o) {
+  cfg_t c;
+  err_t e;
+  mtr_t tr;
+  drp_result_t r;
+  drow_t rows[32];
+  outfile_t of;
+  FILE *f;
+  int k, n, i, rc;
+  err_clear(&e);
+  if (parse_issue(o->issue, &k)) return ERR_BAD_INPUT;
+  if (!o->input) return usage_error("%s", "dram needs a TRACE file");
+  if (load_config(o, &c, &e)) return fail(&e);
+  if (!cfg_dram_is_hbm2(&c)) {
+    err_at(&e, o->config, 0, 0, "dram.model", "the replay needs the "
+           "bank-level model (got %s, expected hbm2)", c.dram_model);
+    return fail(&e);
+  }
+  if (!(f = open_input(o->input, "r", &e))) return fail(&e);
+  mtr_open(&tr, f, o->input);
+  rc = drp_run(&c, &tr, k, &r, &e);
+  mtr_close(&tr);
+  fclose(f);
+  if (rc) return fail(&e);
+  n = dram_rows(&r, rows);
+  if (!o->quiet) {
+    printf("attnsim dram: %s on %s, up to %d requests per cycle\n", o->input,
+           o->config, k);
+    for (i = 0; i < n; i++) {
+      printf("  %-36s ", rows[i].name);
+      dram_value(stdout, &rows[i]);
+      putchar('\n');
+    }
+  }
+  if (!o->json) return 0;
+  if (of_open(&of, o->json, &e)) return fail(&e);
+  dram_json(of.f, rows, n);
+  return of_commit(&of, &e) ? fail(&e) : 0;
+}
+
 static int cmd_config(const opts_t *o) {
   cfg_t c;
   err_t e;
@@ -702,6 +823,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "compile") == 0) return cmd_compile(&o);
   if (strcmp(cmd, "disasm") == 0) return cmd_convert(&o, 1);
   if (strcmp(cmd, "asm") == 0) return cmd_convert(&o, 0);
+  if (strcmp(cmd, "dram") == 0) return cmd_dram(&o);
   if (strcmp(cmd, "config") == 0) return cmd_config(&o);
   if (strcmp(cmd, "workload") == 0) return cmd_workload(&o);
   if (strcmp(cmd, "sweep") == 0) return cmd_sweep(&o, argv[0]);

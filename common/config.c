@@ -113,26 +113,137 @@ static const yl_key_t cfg_keys[] = {
   INT("mapping.chunk_rows", chunk_rows, "64", 1, 65535, "rows",
       "rows per K/V fetch instruction"),
 
-  ENUMS("dram.model", dram_model, "simple", "simple",
-        "DRAM model: bandwidth + fixed latency per channel"),
+  /* the bank-level model; "simple" keeps the bandwidth + latency one for
+   * fast sweeps */
+  ENUMS("dram.model", dram_model, "hbm2", "hbm2|simple",
+        "DRAM model: hbm2 (bank level, sim/dram_hbm2.c) or simple "
+        "(bandwidth + fixed latency per channel)"),
   /* SpAtten, Wang et al. HPCA 2021: 16 HBM2 channels, 512 GB/s */
   INT("dram.channels", dram_channels, "16", 1, 1024, "channels",
-      "independent DRAM channels"),
+      "independent DRAM channels (hbm2: a power of two)"),
   /* JESD235 HBM2: 128-bit legacy channel */
   INT("dram.bus_bits", dram_bus_bits, "128", 8, 4096, "bits",
       "data bits per channel"),
   /* JESD235 HBM2: 2 Gb/s/pin; 16 x 128 x 2 / 8 = 512 GB/s as in SpAtten */
   DBL("dram.gbps_per_pin", dram_gbps_per_pin, "2", 0.01, 100, "Gb/s",
-      "data rate per pin"),
-  /* JESD235 HBM2: 128-bit channel x BL2 (or 64-bit pseudo channel x BL4) */
-  INT("dram.burst_bytes", dram_burst_bytes, "32", 1, 4096, "bytes",
-      "bytes per burst (access granularity)"),
+      "data rate per pin (double data rate: the DRAM clock is half of it, "
+      "in GHz)"),
+  /* JESD235 HBM2 legacy mode, BL4: 128 bits x 4 = 64 B (DRAMsim3
+   * HBM2_8Gb_x128.ini: BL 4) */
+  INT("dram.burst_bytes", dram_burst_bytes, "64", 1, 4096, "bytes",
+      "bytes per burst (access granularity; hbm2: a power of two moved in "
+      "whole DRAM clock cycles)"),
   /* assumed: tRCD + CL ~ 28 ns plus controller and PHY */
   DBL("dram.latency_ns", dram_latency_ns, "50", 0, 100000, "ns",
-      "request to first data"),
-  /* assumed: a typical controller read queue */
+      "simple model only: request to first data"),
+  /* ../shared/dram-reference/README.md (DRAMsim3): a transaction queue of
+   * 32 per channel */
   INT("dram.queue_depth", dram_queue_depth, "32", 1, 4096, "requests",
-      "requests queued per channel"),
+      "hbm2: burst-sized transactions queued per channel; simple: requests "
+      "queued per channel"),
+
+  /* DRAMsim3 HBM2_8Gb_x128.ini as DRAMsim3 sizes it: 1 GiB per channel is
+   * one rank of 16 banks x 32768 rows x 2 KiB (JESD235 legacy mode: 2 KB
+   * page per 128-bit channel) */
+  INT("dram.ranks", dram_ranks, "1", 1, 16, "ranks",
+      "hbm2: ranks (stack IDs) per channel, a power of two"),
+  /* JESD235 HBM2: 16 banks in 4 bank groups */
+  INT("dram.bankgroups", dram_bankgroups, "4", 1, 64, "groups",
+      "hbm2: bank groups per rank, a power of two"),
+  /* JESD235 HBM2: 16 banks in 4 bank groups */
+  INT("dram.banks_per_group", dram_banks_per_group, "4", 1, 64, "banks",
+      "hbm2: banks per bank group, a power of two (ranks x groups x banks "
+      "<= 64)"),
+  /* DRAMsim3 HBM2_8Gb_x128.ini: 32768 rows */
+  INT("dram.rows", dram_rows, "32768", 1, 1 << 30, "rows",
+      "hbm2: rows per bank, a power of two"),
+  /* JESD235 HBM2 legacy mode: 2 KB page per 128-bit channel (DRAMsim3:
+   * 64 columns x 128 bits x prefetch 2) */
+  INT("dram.row_bytes", dram_row_bytes, "2048", 1, 1 << 30, "bytes",
+      "hbm2: bytes per row (page) of one channel, a power-of-two multiple "
+      "of dram.burst_bytes"),
+  /* DRAMsim3 HBM2_8Gb_x128.ini: rorabgbachco */
+  STR("dram.address_mapping", dram_address_mapping,
+      "row-rank-bankgroup-bank-channel-column",
+      "hbm2: address fields, most significant first, '-' between: row, "
+      "rank, bankgroup, bank, channel, column, each once; below them the "
+      "byte offset in a burst; address bits above them are ignored"),
+  /* ../shared/dram-reference/README.md (DRAMsim3): per-bank command
+   * queues of 8 */
+  INT("dram.command_queue_depth", dram_cmd_queue_depth, "8", 1, 1024,
+      "entries", "hbm2: command queue entries per bank"),
+  /* DRAMsim3 command_queue.cc: a waiting miss may close a row once 4 hits
+   * have been served from it */
+  INT("dram.row_hit_limit", dram_row_hit_limit, "4", 1, 1 << 30, "hits",
+      "hbm2: row hits served since the activate before a waiting miss may "
+      "precharge the row although more hits are queued (FR-FCFS cap)"),
+  /* JESD235 HBM2: separate row and column command buses */
+  BOOL("dram.dual_command", dram_dual_command, "true",
+       "hbm2: one row command (ACT, PRE, REF) and one column command (RD, "
+       "WR) may issue in the same cycle"),
+
+  /* DRAMsim3 HBM2_8Gb_x128.ini (2 Gb/s HBM2, tCK 1 ns), the timing of
+   * ../shared/dram-reference/README.md, for every timing row below
+   * unless a row says otherwise */
+  INT("dram.timing.cl", dram_tm.cl, "14", 1, 1000, "nCK",
+      "hbm2: read command to first data (CL)"),
+  INT("dram.timing.cwl", dram_tm.cwl, "4", 1, 1000, "nCK",
+      "hbm2: write command to first data (CWL)"),
+  INT("dram.timing.trcd", dram_tm.trcd, "14", 1, 1000, "nCK",
+      "hbm2: activate to read or write, same bank (tRCD)"),
+  INT("dram.timing.trp", dram_tm.trp, "14", 1, 1000, "nCK",
+      "hbm2: precharge to activate or refresh (tRP)"),
+  INT("dram.timing.tras", dram_tm.tras, "34", 1, 1000, "nCK",
+      "hbm2: activate to precharge, same bank (tRAS)"),
+  /* DRAMsim3 configuration.cc: tRC = tRAS + tRP = 34 + 14 */
+  INT("dram.timing.trc", dram_tm.trc, "48", 1, 2000, "nCK",
+      "hbm2: activate to activate, same bank (tRC)"),
+  INT("dram.timing.trrd_s", dram_tm.trrd_s, "4", 1, 1000, "nCK",
+      "hbm2: activate to activate, other bank group (tRRD_S)"),
+  INT("dram.timing.trrd_l", dram_tm.trrd_l, "6", 1, 1000, "nCK",
+      "hbm2: activate to activate, same bank group (tRRD_L)"),
+  INT("dram.timing.tfaw", dram_tm.tfaw, "30", 1, 10000, "nCK",
+      "hbm2: window holding at most four activates per rank (tFAW)"),
+  INT("dram.timing.tccd_s", dram_tm.tccd_s, "1", 1, 1000, "nCK",
+      "hbm2: column to column command, other bank group (tCCD_S)"),
+  INT("dram.timing.tccd_l", dram_tm.tccd_l, "2", 1, 1000, "nCK",
+      "hbm2: column to column command, same bank group (tCCD_L)"),
+  INT("dram.timing.twr", dram_tm.twr, "16", 1, 1000, "nCK",
+      "hbm2: end of write data to precharge (tWR)"),
+  INT("dram.timing.twtr_s", dram_tm.twtr_s, "6", 1, 1000, "nCK",
+      "hbm2: end of write data to read, other bank group (tWTR_S)"),
+  INT("dram.timing.twtr_l", dram_tm.twtr_l, "8", 1, 1000, "nCK",
+      "hbm2: end of write data to read, same bank group (tWTR_L)"),
+  /* the README's tRTP_L (6); its tRTP_S (4, other bank group) cannot
+   * apply to a read's own bank, so it is not modelled */
+  INT("dram.timing.trtp", dram_tm.trtp, "6", 1, 1000, "nCK",
+      "hbm2: read to precharge, same bank (JESD235 tRTP_L)"),
+  /* DRAMsim3 configuration.cc: default tRTRS 2 (not in the README; with
+   * one rank it only sets the read-to-write turnaround) */
+  INT("dram.timing.trtrs", dram_tm.trtrs, "2", 0, 1000, "nCK",
+      "hbm2: data-bus turnaround between ranks and from read to write "
+      "(tRTRS)"),
+  INT("dram.timing.trfc", dram_tm.trfc, "260", 1, 100000, "nCK",
+      "hbm2: all-bank refresh to activate, same rank (tRFC)"),
+  INT("dram.timing.trefi", dram_tm.trefi, "3900", 2, 10000000, "nCK",
+      "hbm2: interval between all-bank refreshes of a rank (tREFI)"),
+
+  /* DRAMsim3 HBM2_8Gb_x128.ini, the IDD values and VDD of
+   * ../shared/dram-reference/README.md, for every power row below */
+  DBL("dram.power.vdd", dram_pw.vdd, "1.2", 0, 100, "V",
+      "hbm2 energy: supply voltage (VDD)"),
+  DBL("dram.power.idd0", dram_pw.idd0, "65", 0, 1e6, "mA",
+      "hbm2 energy: activate-precharge current over tRC (IDD0)"),
+  DBL("dram.power.idd2n", dram_pw.idd2n, "40", 0, 1e6, "mA",
+      "hbm2 energy: precharged standby current (IDD2N)"),
+  DBL("dram.power.idd3n", dram_pw.idd3n, "55", 0, 1e6, "mA",
+      "hbm2 energy: active standby current (IDD3N)"),
+  DBL("dram.power.idd4r", dram_pw.idd4r, "390", 0, 1e6, "mA",
+      "hbm2 energy: burst read current (IDD4R)"),
+  DBL("dram.power.idd4w", dram_pw.idd4w, "500", 0, 1e6, "mA",
+      "hbm2 energy: burst write current (IDD4W)"),
+  DBL("dram.power.idd5ab", dram_pw.idd5ab, "250", 0, 1e6, "mA",
+      "hbm2 energy: all-bank refresh current over tRFC (IDD5AB)"),
 
   /* Horowitz ISSCC 2014 (45 nm): 8-bit int mult 0.2 pJ + add 0.03 pJ */
   DBL("energy.mac_pj", e_mac_pj, "0.23", 0, INF, "pJ",
@@ -166,7 +277,8 @@ static const yl_key_t cfg_keys[] = {
       "energy per output buffer access"),
   /* O'Connor et al. MICRO 2017: HBM2 ~3.9 pJ/bit */
   DBL("energy.dram_pj_per_bit", e_dram_pj_per_bit, "3.9", 0, INF, "pJ/bit",
-      "energy per bit moved to or from DRAM"),
+      "simple DRAM model only: energy per bit moved to or from DRAM (hbm2 "
+      "costs commands and standby from dram.power.*)"),
   /* assumed: leakage of a few percent of the chip's dynamic power */
   DBL("energy.static_mw", e_static_mw, "100", 0, INF, "mW", "leakage power"),
 
@@ -209,11 +321,151 @@ static const char *cfg_blame(const yl_mark_t *marks, const char *a,
   return a;
 }
 
+static const char *const cfg_map_names[CFG_MAP_FIELDS] = {
+    "column", "channel", "bank", "bankgroup", "rank", "row"};
+
+bool cfg_dram_is_hbm2(const cfg_t *c) {
+  return strcmp(c->dram_model, "hbm2") == 0;
+}
+
+/* One '-'-separated name of s[0..n) as a field, or CFG_MAP_FIELDS. */
+static cfg_map_field_t cfg_map_field(const char *s, size_t n) {
+  int f;
+  for (f = 0; f < CFG_MAP_FIELDS; f++)
+    if (strlen(cfg_map_names[f]) == n && strncmp(cfg_map_names[f], s, n) == 0)
+      return (cfg_map_field_t)f;
+  return CFG_MAP_FIELDS;
+}
+
+/* Invariant: seen[f] marks the fields read so far; msb[] holds them in the
+ * order written (most significant first) until they are reversed. */
+int cfg_map_parse(const char *s, cfg_map_field_t order[CFG_MAP_FIELDS],
+                  char *why, size_t len) {
+  cfg_map_field_t msb[CFG_MAP_FIELDS];
+  bool seen[CFG_MAP_FIELDS] = {false};
+  const char *p = s;
+  int n = 0, i;
+  for (;;) {
+    const char *dash = strchr(p, '-');
+    size_t w = dash ? (size_t)(dash - p) : strlen(p);
+    cfg_map_field_t f = cfg_map_field(p, w);
+    if (f == CFG_MAP_FIELDS || n == CFG_MAP_FIELDS || seen[f]) {
+      snprintf(why, len, "%s field \"%.*s\" (got \"%s\", expected row, "
+               "rank, bankgroup, bank, channel and column once each, most "
+               "significant first, joined by '-')",
+               f == CFG_MAP_FIELDS ? "unknown" : "repeated", (int)w, p, s);
+      return -1;
+    }
+    seen[f] = true;
+    msb[n++] = f;
+    if (!dash) break;
+    p = dash + 1;
+  }
+  for (i = 0; i < CFG_MAP_FIELDS; i++)
+    if (!seen[i]) {
+      snprintf(why, len, "missing field %s (got \"%s\", expected row, rank, "
+               "bankgroup, bank, channel and column once each)",
+               cfg_map_names[i], s);
+      return -1;
+    }
+  for (i = 0; i < CFG_MAP_FIELDS; i++) order[i] = msb[CFG_MAP_FIELDS - 1 - i];
+  return 0;
+}
+
+static bool pow2(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
+
+static int ilog2(int64_t x) {
+  int n = 0;
+  while (((int64_t)1 << n) < x) n++;
+  return n;
+}
+
+/* The hbm2 model's geometry: every field a power of two, a burst a whole
+ * number of DRAM clocks, at most 64 banks per channel, at most 64 address
+ * bits. Returns the blamed key with why filled, or NULL. */
+static const char *cfg_check_geometry(const cfg_t *c, char *why, size_t len) {
+  static const struct { const char *key; size_t off; } p2[] = {
+      {"dram.channels", offsetof(cfg_t, dram_channels)},
+      {"dram.ranks", offsetof(cfg_t, dram_ranks)},
+      {"dram.bankgroups", offsetof(cfg_t, dram_bankgroups)},
+      {"dram.banks_per_group", offsetof(cfg_t, dram_banks_per_group)},
+      {"dram.rows", offsetof(cfg_t, dram_rows)},
+      {"dram.burst_bytes", offsetof(cfg_t, dram_burst_bytes)},
+      {"dram.row_bytes", offsetof(cfg_t, dram_row_bytes)},
+  };
+  size_t i;
+  int bits;
+  for (i = 0; i < sizeof p2 / sizeof p2[0]; i++) {
+    int v = *(const int *)((const char *)c + p2[i].off);
+    if (!pow2(v)) {
+      snprintf(why, len, "the bank-level model needs a power of two (got %d)", v);
+      return p2[i].key;
+    }
+  }
+  if ((c->dram_burst_bytes * 8) % (2 * c->dram_bus_bits)) {
+    snprintf(why, len, "a burst must take whole DRAM clocks (got %d bytes on "
+             "a %d-bit bus, expected a multiple of %d bytes)",
+             c->dram_burst_bytes, c->dram_bus_bits, c->dram_bus_bits / 4);
+    return "dram.burst_bytes";
+  }
+  if (c->dram_row_bytes < c->dram_burst_bytes) {
+    snprintf(why, len, "a row holds at least one burst (got %d, expected >= "
+             "dram.burst_bytes %d)", c->dram_row_bytes, c->dram_burst_bytes);
+    return "dram.row_bytes";
+  }
+  if (c->dram_ranks * c->dram_bankgroups * c->dram_banks_per_group > 64) {
+    snprintf(why, len, "too many banks per channel (got %d x %d x %d, "
+             "expected at most 64)", c->dram_ranks, c->dram_bankgroups,
+             c->dram_banks_per_group);
+    return "dram.banks_per_group";
+  }
+  bits = ilog2(c->dram_channels) + ilog2(c->dram_ranks) +
+         ilog2(c->dram_bankgroups) + ilog2(c->dram_banks_per_group) +
+         ilog2(c->dram_rows) + ilog2(c->dram_row_bytes);
+  if (bits > 64) {
+    snprintf(why, len, "the memory needs more than 64 address bits (got %d)",
+             bits);
+    return "dram.rows";
+  }
+  return NULL;
+}
+
+/* The rest of the hbm2 rules: mapping, refresh, request size. */
+static const char *cfg_check_hbm2(const cfg_t *c, char *why, size_t len) {
+  cfg_map_field_t order[CFG_MAP_FIELDS];
+  const char *k = cfg_check_geometry(c, why, len);
+  int64_t bursts;
+  if (k) return k;
+  if (cfg_map_parse(c->dram_address_mapping, order, why, len))
+    return "dram.address_mapping";
+  if (c->dram_tm.trfc >= c->dram_tm.trefi) {
+    snprintf(why, len, "refresh would never end (got tRFC %d, expected < "
+             "dram.timing.trefi %d)", c->dram_tm.trfc, c->dram_tm.trefi);
+    return "dram.timing.trfc";
+  }
+  /* a request of n bytes touches at most n / burst + 1 bursts */
+  bursts = c->fetch_request_bytes / c->dram_burst_bytes + 1;
+  if (bursts > c->dram_queue_depth) {
+    snprintf(why, len, "a fetch request must fit a channel's transaction "
+             "queue (got up to %lld bursts of %d bytes, expected at most "
+             "dram.queue_depth %d)", (long long)bursts, c->dram_burst_bytes,
+             c->dram_queue_depth);
+    return "fetch.request_bytes";
+  }
+  return NULL;
+}
+
 /* Per-key ranges, then the cross-field rules. */
 static int cfg_check(const cfg_t *c, const char *origin,
                      const yl_mark_t *marks, err_t *e) {
   const char *k;
+  char why[400];
   if (yl_check(&cfg_schema, c, origin, marks, e)) return e->status;
+  if (cfg_dram_is_hbm2(c) && (k = cfg_check_hbm2(c, why, sizeof why))) {
+    if (strcmp(k, "fetch.request_bytes") == 0)
+      k = cfg_blame(marks, k, "dram.queue_depth");
+    return yl_err_key(&cfg_schema, marks, origin, k, e, "%s", why);
+  }
   if (c->frac_bits >= c->width) {
     k = cfg_blame(marks, "datapath.frac_bits", "datapath.width");
     return yl_err_key(&cfg_schema, marks, origin, k, e,

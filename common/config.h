@@ -53,13 +53,32 @@ typedef struct cfg {
   int chunk_rows;           /* rows per K/V fetch instruction */
 
   /* DRAM */
-  char dram_model[16];      /* "simple" (bandwidth + latency) */
+  char dram_model[16];      /* "hbm2" (bank level) or "simple" */
   int dram_channels;
   int dram_bus_bits;        /* data bits per channel */
   double dram_gbps_per_pin; /* data rate, Gb/s per pin */
   int dram_burst_bytes;     /* bytes per burst (access granularity) */
-  double dram_latency_ns;   /* request to first data, ns */
-  int dram_queue_depth;     /* requests queued per channel */
+  double dram_latency_ns;   /* simple: request to first data, ns */
+  int dram_queue_depth;     /* transactions (bursts) queued per channel;
+                               simple: requests per channel */
+  /* DRAM, bank-level model only (sim/dram_hbm2.c) */
+  int dram_ranks;           /* ranks (stack IDs) per channel */
+  int dram_bankgroups;      /* bank groups per rank */
+  int dram_banks_per_group;
+  int dram_rows;            /* rows per bank */
+  int dram_row_bytes;       /* bytes per row (page) per channel */
+  char dram_address_mapping[64]; /* field order, most significant first */
+  int dram_cmd_queue_depth; /* command queue entries per bank */
+  int dram_row_hit_limit;   /* row hits served before a waiting miss may
+                               close the row */
+  bool dram_dual_command;   /* separate row and column command buses */
+  struct cfg_dram_timing {  /* DRAM clock cycles (nCK) */
+    int cl, cwl, trcd, trp, tras, trc, trrd_s, trrd_l, tfaw, tccd_s, tccd_l,
+        twr, twtr_s, twtr_l, trtp, trtrs, trfc, trefi;
+  } dram_tm;
+  struct cfg_dram_power {   /* per device (one per rank): V and mA */
+    double vdd, idd0, idd2n, idd3n, idd4r, idd4w, idd5ab;
+  } dram_pw;
 
   /* energy table */
   double e_mac_pj;          /* pJ per MAC at e_mac_bits */
@@ -99,5 +118,20 @@ void cfg_doc(FILE *f);
  * generically: a sweep checks the keys it varies and hashes configs. */
 struct yl_schema;
 const struct yl_schema *cfg_schema_get(void);
+
+/* The fields of dram.address_mapping, least significant first after the
+ * burst offset. */
+typedef enum {
+  CFG_MAP_COLUMN, CFG_MAP_CHANNEL, CFG_MAP_BANK, CFG_MAP_BANKGROUP,
+  CFG_MAP_RANK, CFG_MAP_ROW, CFG_MAP_FIELDS
+} cfg_map_field_t;
+/* Parse a mapping such as "row-rank-bankgroup-bank-channel-column" (most
+ * significant field first, each of the six exactly once, '-' between):
+ * order[i] is the field at position i counting from the least significant.
+ * Returns 0, or -1 with why (>= 64 bytes) saying what is wrong. */
+int cfg_map_parse(const char *s, cfg_map_field_t order[CFG_MAP_FIELDS],
+                  char *why, size_t len);
+/* True for dram.model hbm2 (bank-level model). */
+bool cfg_dram_is_hbm2(const cfg_t *c);
 
 #endif

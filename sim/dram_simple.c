@@ -39,7 +39,7 @@ static void span(const dsim_t *d, const mem_req_t *r, uint64_t *b0,
   *nb = (r->addr + r->bytes - 1) / bb - *b0 + 1;
 }
 
-static bool ds_can_accept(const mem_t *m, const mem_req_t *r) {
+static bool ds_can_accept(mem_t *m, const mem_req_t *r) {
   const dsim_t *d = (const dsim_t *)m;
   uint64_t b0, nb, i, C = (uint64_t)d->t->channels;
   int c;
@@ -136,6 +136,8 @@ static uint64_t ds_next_event(const mem_t *m) {
   return d->nheap ? d->heap[0].done : UINT64_MAX;
 }
 
+static void ds_finish(mem_t *m, uint64_t now) { (void)m, (void)now; }
+
 static void ds_destroy(mem_t *m) {
   dsim_t *d = (dsim_t *)m;
   if (!d) return;
@@ -145,8 +147,8 @@ static void ds_destroy(mem_t *m) {
   free(d);
 }
 
-static const mem_ops_t ds_ops = {ds_can_accept, ds_push, ds_pop_done,
-                                 ds_next_event, ds_destroy};
+static const mem_ops_t ds_ops = {ds_can_accept, ds_push,   ds_pop_done,
+                                 ds_next_event, ds_finish, ds_destroy};
 
 mem_t *dram_simple_new(const timing_t *t, stats_t *st) {
   dsim_t *d = calloc(1, sizeof *d);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dram_hbm2.h"
 #include "layout.h"
 #include "pipe.h"
 #include "timing.h"
@@ -779,10 +780,14 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
   s->tr = tr;
   s->layer_rec = -1;
   s->ctx.head = s->ctx.query = -1;
-  s->mem = dram_simple_new(&s->tm, st);
+  s->mem = cfg_dram_is_hbm2(s->cfg)
+               ? dram_hbm2_new(s->cfg, s->cfg->clock_ghz,
+                               (uint32_t)s->cfg->fetch_request_bytes, st)
+               : dram_simple_new(&s->tm, st);
   if (!s->mem) return err_set(e, ERR_RUN, "out of memory");
   for (u = 0; u < UNIT_COUNT; u++) s->ustate[u] = US_IDLE;
   rc = run_loop(s);
+  s->mem->ops->finish(s->mem, s->last_done);
   for (u = 0; u < UNIT_COUNT; u++) /* close every unit's last state */
     st->unit[u][s->ustate[u]] += s->last_done - s->usince[u];
   st->c[ST_CYCLES] = s->last_done;

@@ -21,13 +21,21 @@ typedef struct mem_req {
   uint64_t done;    /* cycle the last byte arrived (set by the model) */
 } mem_req_t;
 
+/* Call order within one cycle now: pop_done(now) until false, then any
+ * can_accept / push(now). can_accept answers for the cycle of the last
+ * pop_done or push. next_event is asked only after a cycle in which
+ * nothing was pushed or popped: it returns the first cycle after that at
+ * which pop_done or can_accept can answer differently (UINT64_MAX when
+ * nothing is in flight). finish(now) closes the model's time-based
+ * counters at the end of a run. */
 typedef struct mem mem_t;
 typedef struct mem_ops {
-  bool (*can_accept)(const mem_t *m, const mem_req_t *r);
+  bool (*can_accept)(mem_t *m, const mem_req_t *r);
   void (*push)(mem_t *m, mem_req_t *r, uint64_t now);
   /* Pop one request completed at or before now; false when none. */
   bool (*pop_done)(mem_t *m, uint64_t now, mem_req_t *out);
   uint64_t (*next_event)(const mem_t *m); /* UINT64_MAX when idle */
+  void (*finish)(mem_t *m, uint64_t now);
   void (*destroy)(mem_t *m);
 } mem_ops_t;
 
@@ -36,7 +44,7 @@ struct mem {
 };
 
 /* The bandwidth + latency model (dram_simple.c). Counts bytes and
- * requests into st. */
+ * requests into st. The bank-level model is dram_hbm2.h. */
 mem_t *dram_simple_new(const timing_t *t, stats_t *st);
 
 #endif

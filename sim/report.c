@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dram_hbm2.h"
 #include "outfile.h"
 
 /* ---- values ------------------------------------------------------------ */
@@ -111,7 +112,15 @@ static double e_sram(const rep_t *r) {
   }
   return sum;
 }
+/* The bank-level model's DRAM energy by part (all zero for the simple
+ * model, which counts no commands). */
+static dram_energy_t e_dram_parts(const rep_t *r) {
+  dram_energy_t e;
+  dram_energy(r->cfg, r->st->c, &e);
+  return e;
+}
 static double e_dram(const rep_t *r) {
+  if (cfg_dram_is_hbm2(r->cfg)) return e_dram_parts(r).total;
   return cntd(r, ST_DRAM_TRANSFERRED_BYTES) * 8 * r->cfg->e_dram_pj_per_bit;
 }
 static double e_static(const rep_t *r) {
@@ -182,6 +191,16 @@ static rval_t m_e_compute(const rep_t *r) { return v_real(e_compute(r)); }
 static rval_t m_e_softmax(const rep_t *r) { return v_real(e_softmax(r)); }
 static rval_t m_e_sram(const rep_t *r) { return v_real(e_sram(r)); }
 static rval_t m_e_dram(const rep_t *r) { return v_real(e_dram(r)); }
+static rval_t m_ed_act(const rep_t *r) { return v_real(e_dram_parts(r).activate); }
+static rval_t m_ed_read(const rep_t *r) { return v_real(e_dram_parts(r).read); }
+static rval_t m_ed_write(const rep_t *r) { return v_real(e_dram_parts(r).write); }
+static rval_t m_ed_ref(const rep_t *r) { return v_real(e_dram_parts(r).refresh); }
+static rval_t m_ed_astb(const rep_t *r) { return v_real(e_dram_parts(r).act_standby); }
+static rval_t m_ed_pstb(const rep_t *r) { return v_real(e_dram_parts(r).pre_standby); }
+static rval_t m_row_hit_rate(const rep_t *r) {
+  return v_real(ratio(cntd(r, ST_DRAM_ROW_HITS),
+                      cntd(r, ST_DRAM_READ_BURSTS) + cntd(r, ST_DRAM_WRITE_BURSTS)));
+}
 static rval_t m_e_static(const rep_t *r) { return v_real(e_static(r)); }
 static rval_t m_e_total(const rep_t *r) { return v_real(e_total(r)); }
 static rval_t m_a_mult(const rep_t *r) { return v_real(a_mult(r)); }
@@ -234,6 +253,7 @@ static const metric_t metrics[] = {
       "energy.sram_access_bits * energy.<buffer>_pj"},
      m_e_sram},
     {{"energy_pj.dram", "pJ",
+      "dram.model hbm2: the sum of dram.energy_pj.*; simple: "
       "transferred_bytes * 8 * energy.dram_pj_per_bit"},
      m_e_dram},
     {{"energy_pj.static", "pJ", "energy.static_mw * seconds * 1e9"},
@@ -262,6 +282,30 @@ static const metric_t metrics[] = {
     {{"dram.mean_read_latency_cycles", "cycles",
       "read_latency_cycles / read_requests (0 when there are none)"},
      m_read_lat},
+    {{"dram.row_hit_rate", "ratio",
+      "row_hits / (reads + writes) (0 when there are none; simple model: 0)"},
+     m_row_hit_rate},
+    {{"dram.energy_pj.activate", "pJ",
+      "hbm2: activates * dram.power.vdd * (idd0 * trc - idd3n * tras - "
+      "idd2n * trp) * tCK; an ACT and its PRE (tCK = 2 / dram.gbps_per_pin "
+      "ns; 0 for the simple model, as every dram.energy_pj.*)"},
+     m_ed_act},
+    {{"dram.energy_pj.read", "pJ",
+      "hbm2: reads * vdd * (idd4r - idd3n) * burst cycles * tCK (burst "
+      "cycles = dram.burst_bytes * 8 / (2 * dram.bus_bits))"},
+     m_ed_read},
+    {{"dram.energy_pj.write", "pJ",
+      "hbm2: writes * vdd * (idd4w - idd3n) * burst cycles * tCK"},
+     m_ed_write},
+    {{"dram.energy_pj.refresh", "pJ",
+      "hbm2: refreshes * vdd * (idd5ab - idd3n) * trfc * tCK"},
+     m_ed_ref},
+    {{"dram.energy_pj.active_standby", "pJ",
+      "hbm2: active_standby_cycles * vdd * idd3n * tCK"},
+     m_ed_astb},
+    {{"dram.energy_pj.precharged_standby", "pJ",
+      "hbm2: precharged_standby_cycles * vdd * idd2n * tCK"},
+     m_ed_pstb},
     {{"bounds.memory_cycles", "cycles",
       "ceil(transferred_bytes / (peak_GBps / clock_ghz)): the bus alone"},
      m_mem_cycles},
@@ -771,6 +815,13 @@ static void text_dram(const rep_t *r, FILE *f) {
           fmt_si(bw * 1e9, "B/s", a, sizeof a),
           fmt_si(peak * 1e9, "B/s", b, sizeof b), pct(bw, peak),
           m_read_lat(r).d);
+  if (!cfg_dram_is_hbm2(r->cfg)) return;
+  fprintf(f, "  commands   %s ACT, %s RD, %s WR, %s REF; row hits %.1f%%\n",
+          fmt_count(cnt(r, ST_DRAM_ACTIVATES), a, sizeof a),
+          fmt_count(cnt(r, ST_DRAM_READ_BURSTS), b, sizeof b),
+          fmt_count(cnt(r, ST_DRAM_WRITE_BURSTS), c, sizeof c),
+          fmt_count(cnt(r, ST_DRAM_REFRESHES), d, sizeof d),
+          100 * m_row_hit_rate(r).d);
 }
 
 /* SpAtten's savings and their cost, when a schedule ran. */

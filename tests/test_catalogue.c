@@ -15,6 +15,7 @@
  * tensors (a workload whose K file is bad), SpAtten's CSV traces (run
  * --workload FILE.csv), sweep specs (YAML), GPU baseline configs (YAML),
  * sweep folders (the JSON manifest and point files --merge and plot read),
+ * memory traces (attnsim dram),
  * and the command line itself.
  *
  * A row whose bug flag is set fails today: its comment names the
@@ -251,6 +252,70 @@ static const text_row_t config_rows[] = {
     {"cfg-run-duplicate.yaml", IN_TEXT, "name: a\nname: b\n", CFG_RUN,
      "{F}:2:1: name: duplicate key", 0},
     {"cfg-run-empty.yaml", IN_TEXT, "", CFG_RUN, "{F}:1:1: (root): empty file", 0},
+    /* the bank-level DRAM model's cross-field rules point at the key */
+    {"cfg-hbm2-not-pow2.yaml", IN_TEXT, "dram:\n  channels: 12\n", CFG,
+     "{F}:2:3: dram.channels: the bank-level model needs a power of two (got 12)", 0},
+    {"cfg-hbm2-mapping-missing.yaml", IN_TEXT, "dram:\n  address_mapping: row-bank-column\n",
+     CFG, "{F}:2:3: dram.address_mapping: missing field channel", 0},
+    {"cfg-hbm2-mapping-unknown.yaml", IN_TEXT,
+     "dram:\n  address_mapping: row-rank-bg-bank-channel-column\n", CFG,
+     "{F}:2:3: dram.address_mapping: unknown field \"bg\"", 0},
+    {"cfg-hbm2-burst.yaml", IN_TEXT, "dram:\n  burst_bytes: 16\n", CFG,
+     "{F}:2:3: dram.burst_bytes: a burst must take whole DRAM clocks", 0},
+    {"cfg-hbm2-refresh.yaml", IN_TEXT, "dram:\n  timing:\n    trfc: 5000\n", CFG,
+     "{F}:3:5: dram.timing.trfc: refresh would never end", 0},
+    /* only the queue was written: it is blamed, not fetch.request_bytes */
+    {"cfg-hbm2-queue.yaml", IN_TEXT, "dram:\n  queue_depth: 8\n", CFG,
+     "{F}:2:3: dram.queue_depth: a fetch request must fit", 0},
+    {"cfg-hbm2-banks.yaml", IN_TEXT, "dram:\n  ranks: 8\n", CFG,
+     "too many banks per channel (got 8 x 4 x 4", 0},
+    {"cfg-hbm2-model.yaml", IN_TEXT, "dram:\n  model: hbm3\n", CFG,
+     "{F}:2:10: dram.model: not a choice", 0},
+};
+
+/* attnsim dram's memory traces ("0xADDRESS R|W" per line). Columns count
+ * from 1: in "0x40 X" the operation is at column 6. */
+#define DRAM "dram --config configs/dram/hbm2-reference.yaml {F} --json {O}"
+static const text_row_t memtrace_rows[] = {
+    {"mt-no-0x.trace", IN_TEXT, "1234 R\n", DRAM,
+     "{F}:1:1: address: not a hexadecimal address (got \"1234\"", 0},
+    {"mt-bad-digit.trace", IN_TEXT, "0x12g4 R\n", DRAM,
+     "{F}:1:1: address: not a hexadecimal address (got \"0x12g4\"", 0},
+    {"mt-no-digits.trace", IN_TEXT, "0x R\n", DRAM, "{F}:1:1: address: not a hexadecimal", 0},
+    {"mt-65-bits.trace", IN_TEXT, "0x11112222333344445 R\n", DRAM,
+     "{F}:1:1: address: more than 64 bits", 0},
+    {"mt-missing-op.trace", IN_TEXT, "0x40\n", DRAM,
+     "{F}:1:5: op: missing (got end of line, expected R or W)", 0},
+    {"mt-unknown-op.trace", IN_TEXT, "0x40 X\n", DRAM,
+     "{F}:1:6: op: unknown operation (got \"X\", expected R or W)", 0},
+    {"mt-word-op.trace", IN_TEXT, "0x40 READ\n", DRAM, "{F}:1:6: op: unknown operation", 0},
+    {"mt-lowercase-op.trace", IN_TEXT, "0x40 r\n", DRAM, "{F}:1:6: op: unknown operation", 0},
+    {"mt-extra-text.trace", IN_TEXT, "0x40 R 5\n", DRAM,
+     "{F}:1:8: line: extra text after the operation (got \"5\"", 0},
+    /* blank lines and comments still count: the bad line is line 5,
+     * indented by two */
+    {"mt-fifth-line.trace", IN_TEXT, "0x0 R\n0x40 W\n\n# c\n  0xZZ W\n", DRAM,
+     "{F}:5:3: address: not a hexadecimal address", 0},
+    {"mt-error-after-requests.trace", IN_TEXT, "0x0 R\n0x40 R\n0x80 R\n0x80 RW\n", DRAM,
+     "{F}:4:6: op: unknown operation", 0},
+    /* its first line holds a NUL byte: refused before it is parsed */
+    {"mt-garbage.trace", IN_GARBAGE, "", DRAM, "{F}:1:57: line: NUL byte", 0},
+    {"mt-absent.trace", IN_ABSENT, "", DRAM, "{F}: input: cannot open", 0},
+    {"mt-directory", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml {D}", "{D}: ", 0},
+    {"mt-missing-trace", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml",
+     "attnsim: dram needs a TRACE file", 0},
+    {"mt-missing-config", IN_NONE, "", "dram {D}/none.trace", "attnsim: --config FILE is required", 0},
+    /* usage errors name the option, before any file is read */
+    {"mt-issue-zero", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml "
+     "--issue-per-cycle 0 {D}/x.trace",
+     "attnsim: --issue-per-cycle: not a whole number of requests (got 0, expected 1 to 1024)", 0},
+    {"mt-issue-word", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml "
+     "--issue-per-cycle eight {D}/x.trace", "attnsim: --issue-per-cycle: not a whole number", 0},
+    {"mt-issue-sign", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml "
+     "--issue-per-cycle +8 {D}/x.trace", "attnsim: --issue-per-cycle: not a whole number", 0},
+    {"mt-simple-model", IN_NONE, "",
+     "dram --config configs/dram/hbm2-reference.yaml --set dram.model=simple {D}/x.trace",
+     "configs/dram/hbm2-reference.yaml: dram.model: the replay needs the bank-level model", 0},
 };
 
 static const text_row_t workload_rows[] = {
@@ -438,8 +503,8 @@ static const text_row_t usage_rows[] = {
      "attnsim: -j: not a whole number", 0},
     {"sweep-emit-unknown", IN_NONE, "", "sweep " STUDY " -o {O} --emit pbs",
      "attnsim: --emit pbs: unknown (expected parallel or slurm)", 0},
-    {"sweep-point-range", IN_NONE, "", "sweep " STUDY " -o {O} --point 64",
-     "attnsim: --point 64: no such point (the spec has 64", 0},
+    {"sweep-point-range", IN_NONE, "", "sweep " STUDY " -o {O} --point 128",
+     "attnsim: --point 128: no such point (the spec has 128", 0},
     {"sweep-emit-and-point", IN_NONE, "", "sweep " STUDY " -o {O} --emit slurm --point 1",
      "attnsim: --emit and --point exclude each other", 0},
     {"sweep-merge-with-spec", IN_NONE, "", "sweep " STUDY " --merge {D}",
@@ -633,6 +698,18 @@ Test(catalogue, spatten_csv) {
     expect_bad(r->name, 0, args, strstr(r->want, "{F}") ? in : NULL, want, out, dir);
   }
   remove_dir(dir);
+}
+
+Test(catalogue, memory_trace) {
+  run_text_rows(memtrace_rows, sizeof memtrace_rows / sizeof memtrace_rows[0]);
+}
+
+/* A good memory trace replays, so a failing row fails for its own defect. */
+Test(catalogue, memory_trace_control) {
+  char path[256], cmd[600];
+  cr_assert(tu_write(path, sizeof path, "good.trace", "0x0 R\n# c\n\n 0x40\tW \r\n"));
+  snprintf(cmd, sizeof cmd, "dram --config configs/dram/hbm2-reference.yaml %s", path);
+  cr_expect_eq(run_cli(cmd, "/dev/null"), 0);
 }
 
 /* ---- binary traces ------------------------------------------------------ */

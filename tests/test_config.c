@@ -111,11 +111,16 @@ Test(config, spatten_preset_has_the_issue_figures) {
   cr_expect_eq(c.key_buffer_bytes, 196 * 1024);
   cr_expect_eq(c.value_buffer_bytes, 196 * 1024);
   cr_expect(c.pruning);
-  cr_expect_str_eq(c.dram_model, "simple");
+  cr_expect_str_eq(c.dram_model, "hbm2");
   cr_expect_eq(c.e_mac_pj, 0.23);
   cr_expect_eq(c.e_mac_bits, 8);
   cr_expect_eq(c.e_dram_pj_per_bit, 3.9);
-  cr_expect_eq(c.dram_burst_bytes, 32);
+  /* HBM2 legacy mode BL4: 4 beats of 128 bits */
+  cr_expect_eq(c.dram_burst_bytes, 4 * 128 / 8);
+  /* 16 banks of 32768 rows of 2 KiB: 1 GiB per channel */
+  cr_expect_eq((int64_t)c.dram_ranks * c.dram_bankgroups * c.dram_banks_per_group *
+                   c.dram_rows * c.dram_row_bytes,
+               (int64_t)1 << 30);
 }
 
 Test(config, eighth_preset_is_one_eighth_of_spatten) {
@@ -182,7 +187,7 @@ Test(config, presets_set_every_key) {
   cfg_dump(&d, f);
   fclose(f);
   nwant = file_paths(dump, want);
-  cr_expect_eq(nwant, 47, "cfg_t has 47 fields");
+  cr_expect_eq(nwant, 81, "cfg_t has 81 fields");
   for (int p = 0; p < 3; p++) {
     int ngot = file_paths(presets[p], got);
     cr_expect_eq(ngot, nwant, "%s sets %d keys, schema has %d", presets[p],

@@ -147,7 +147,8 @@ Test(e2e, counts_match_closed_forms) {
   st_free(&st);
 }
 
-/* A trace timed by hand from docs/isa.md's model, one 32 B/cycle channel,
+/* A trace timed by hand from docs/isa.md's model, one 32 B/cycle channel of
+ * the simple DRAM model (bandwidth + latency: the formulas below are its),
  * 50-cycle latency, d = 64 at 12 bits (96 B rows). The dispatcher runs last
  * in a cycle, so an instruction dispatched in cycle c starts at c + 1:
  *   cycle 1: LDQ starts and issues 96 B = 3 bursts: on the bus 51..54.
@@ -168,6 +169,7 @@ Test(e2e, hand_timed_trace) {
   char buf[4096], line[256];
   int n;
   cfg_defaults(&c);
+  snprintf(c.dram_model, sizeof c.dram_model, "simple");
   c.dram_channels = 1;
   c.dram_bus_bits = 128;
   c.dram_gbps_per_pin = 2;

@@ -1,0 +1,543 @@
+/* The bank-level HBM2 model (sim/dram_hbm2.c) and the trace replay.
+ *
+ * Latencies are pinned to formulas worked out by hand from the timing
+ * keys of the config under test (never to numbers the model printed):
+ * on one channel of the default HBM2 (BC = burst cycles = 64 B * 8 /
+ * (2 * 128 bits) = 2), a request accepted at cycle t enters its bank's
+ * command queue and may issue its first command in cycle t, so
+ *   read, closed bank:   t + tRCD + CL + BC
+ *   read, open row:      t + CL + BC
+ *   write, closed bank:  t + tRCD + CWL + BC
+ *   5th ACT in a window: max(4 tRRD_S, tFAW) (the first four go tRRD_S
+ *                        apart, each in its own bank group)
+ *   refresh:             every tREFI, a rank precharges (tRP if a row is
+ *                        open) and refreshes for tRFC before the next ACT.
+ * Event skipping is checked by driving the same random requests once
+ * cycle by cycle and once jumping to next_event: every completion cycle
+ * must agree. The reference test replays ../shared/dram-reference's
+ * traces and holds the results to its results.json (cycles within 5%,
+ * row-hit rate within 0.02, activates within 5%); it skips when the
+ * folder is absent.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "dram_hbm2.h"
+#include "dram_replay.h"
+#include "memtrace.h"
+#include "testutil.h"
+
+/* ---- a memory and its addresses ------------------------------------- */
+
+static cfg_t hbm2_cfg(int channels) {
+  cfg_t c;
+  cfg_defaults(&c);
+  cr_assert_str_eq(c.dram_model, "hbm2");
+  c.dram_channels = channels;
+  return c;
+}
+
+static int lg(int64_t x) {
+  int n = 0;
+  while (((int64_t)1 << n) < x) n++;
+  return n;
+}
+
+/* The address of (channel, bank group, bank, row, column) under the
+ * default mapping row-rank-bankgroup-bank-channel-column (rank 0), most
+ * significant field first, above the byte offset in a burst. */
+static uint64_t addr_of(const cfg_t *c, int ch, int bg, int ba, uint64_t row,
+                        int col) {
+  uint64_t a = row;
+  a = a << lg(c->dram_ranks);
+  a = (a << lg(c->dram_bankgroups)) | (uint64_t)bg;
+  a = (a << lg(c->dram_banks_per_group)) | (uint64_t)ba;
+  a = (a << lg(c->dram_channels)) | (uint64_t)ch;
+  a = (a << lg(c->dram_row_bytes / c->dram_burst_bytes)) | (uint64_t)col;
+  return a << lg(c->dram_burst_bytes);
+}
+
+static int bc(const cfg_t *c) {
+  return c->dram_burst_bytes * 8 / (2 * c->dram_bus_bits);
+}
+
+/* ---- a driver ---------------------------------------------------------- */
+
+typedef struct req {
+  uint64_t at;   /* first cycle it is offered */
+  uint64_t addr;
+  uint32_t bytes;
+  bool write;
+  uint64_t accepted, done;
+} req_t;
+
+/* Offer reqs in order (each from its .at on, retried while refused) and
+ * run until all complete. every_cycle: visit every cycle; else jump to
+ * next_event (or the next offer) after a cycle in which nothing was
+ * pushed or popped, as the engine does. Returns the last completion. */
+static uint64_t drive(mem_t *m, req_t *r, int n, bool every_cycle) {
+  uint64_t now = 0, last = 0;
+  int i = 0, done = 0;
+  while (done < n) {
+    mem_req_t out, q;
+    bool moved = false;
+    while (m->ops->pop_done(m, now, &out)) {
+      cr_assert_eq(r[out.tag].done, 0, "request %u completed twice", out.tag);
+      cr_assert_geq(out.done, r[out.tag].accepted);
+      cr_assert_leq(out.done, now);
+      r[out.tag].done = out.done;
+      last = out.done > last ? out.done : last;
+      done++, moved = true;
+    }
+    while (i < n && r[i].at <= now) {
+      q.addr = r[i].addr, q.bytes = r[i].bytes, q.write = r[i].write;
+      q.tag = (uint32_t)i;
+      if (!m->ops->can_accept(m, &q)) break;
+      m->ops->push(m, &q, now);
+      r[i++].accepted = now, moved = true;
+    }
+    if (done == n) break;
+    if (every_cycle || moved) {
+      now++;
+    } else {
+      uint64_t next = m->ops->next_event(m);
+      if (i < n && r[i].at > now && r[i].at < next) next = r[i].at;
+      cr_assert(next > now && next != UINT64_MAX, "stalled at %llu",
+                (unsigned long long)now);
+      now = next;
+    }
+    cr_assert_lt(now, (uint64_t)100000000, "runaway");
+  }
+  return last;
+}
+
+/* One memory, the requests, the stats; freed by the caller. */
+static mem_t *new_mem(const cfg_t *c, stats_t *st) {
+  mem_t *m;
+  st_init(st);
+  m = dram_hbm2_new(c, dram_clock_ghz(c), (uint32_t)c->fetch_request_bytes, st);
+  cr_assert_not_null(m);
+  return m;
+}
+
+static req_t rd(uint64_t at, uint64_t addr) {
+  req_t r = {at, addr, 64, false, 0, 0};
+  return r;
+}
+
+/* ---- hand-derived latencies ------------------------------------------ */
+
+Test(dram_hbm2, read_closed_bank_then_open_row) {
+  cfg_t c = hbm2_cfg(1);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  stats_t st;
+  mem_t *m = new_mem(&c, &st);
+  /* the second read, to the same row, is offered after the first is done */
+  uint64_t t1 = (uint64_t)(t->trcd + t->cl + bc(&c)) + 10;
+  req_t r[2] = {rd(0, addr_of(&c, 0, 1, 2, 77, 3)), rd(t1, addr_of(&c, 0, 1, 2, 77, 9))};
+  drive(m, r, 2, false);
+  cr_expect_eq(r[0].done, (uint64_t)(t->trcd + t->cl + bc(&c)));
+  cr_expect_eq(r[1].done, t1 + (uint64_t)(t->cl + bc(&c)));
+  cr_expect_eq(st.c[ST_DRAM_ACTIVATES], 1);
+  cr_expect_eq(st.c[ST_DRAM_READ_BURSTS], 2);
+  cr_expect_eq(st.c[ST_DRAM_ROW_HITS], 1);
+  m->ops->destroy(m);
+}
+
+Test(dram_hbm2, write_closed_bank) {
+  cfg_t c = hbm2_cfg(1);
+  stats_t st;
+  mem_t *m = new_mem(&c, &st);
+  req_t r = rd(0, addr_of(&c, 0, 0, 0, 5, 0));
+  r.write = true;
+  drive(m, &r, 1, false);
+  cr_expect_eq(r.done, (uint64_t)(c.dram_tm.trcd + c.dram_tm.cwl + bc(&c)));
+  cr_expect_eq(st.c[ST_DRAM_WRITE_BURSTS], 1);
+  m->ops->destroy(m);
+}
+
+/* A row conflict: the second read to another row of the same bank waits
+ * for tRAS from the first ACT, then tRP, then its own tRCD. */
+Test(dram_hbm2, row_conflict_precharges) {
+  cfg_t c = hbm2_cfg(1);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  stats_t st;
+  mem_t *m = new_mem(&c, &st);
+  req_t r[2] = {rd(0, addr_of(&c, 0, 2, 1, 10, 0)), rd(1, addr_of(&c, 0, 2, 1, 11, 0))};
+  uint64_t pre = (uint64_t)t->tras; /* tRAS > tRCD + tRTP here */
+  cr_assert_gt(t->tras, t->trcd + t->trtp);
+  drive(m, r, 2, false);
+  cr_expect_eq(r[1].done, pre + (uint64_t)(t->trp + t->trcd + t->cl + bc(&c)));
+  cr_expect_eq(st.c[ST_DRAM_PRECHARGES], 1);
+  cr_expect_eq(st.c[ST_DRAM_ROW_HITS], 0);
+  m->ops->destroy(m);
+}
+
+/* Five reads to five banks, offered together: the first four activates go
+ * tRRD_S apart (bank groups 0..3), the fifth (bank group 0 again, another
+ * bank) waits for the four-activate window. */
+Test(dram_hbm2, fifth_activate_waits_for_tfaw) {
+  cfg_t c = hbm2_cfg(1);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  stats_t st;
+  mem_t *m = new_mem(&c, &st);
+  req_t r[5];
+  uint64_t act5;
+  int i;
+  for (i = 0; i < 4; i++) r[i] = rd(0, addr_of(&c, 0, i, 0, 1, 0));
+  r[4] = rd(0, addr_of(&c, 0, 0, 1, 1, 0));
+  cr_assert_gt(t->tfaw, 4 * t->trrd_s, "the test needs tFAW to bind");
+  cr_assert_leq(t->trrd_l, t->tfaw);
+  drive(m, r, 5, false);
+  for (i = 0; i < 4; i++)
+    cr_expect_eq(r[i].done, (uint64_t)(i * t->trrd_s + t->trcd + t->cl + bc(&c)),
+                 "read %d", i);
+  act5 = (uint64_t)(t->tfaw > 4 * t->trrd_s ? t->tfaw : 4 * t->trrd_s);
+  cr_expect_eq(r[4].done, act5 + (uint64_t)(t->trcd + t->cl + bc(&c)));
+  /* without the window the fifth would follow tRRD_S */
+  m->ops->destroy(m);
+  c.dram_tm.tfaw = 1;
+  m = new_mem(&c, &st);
+  for (i = 0; i < 5; i++) r[i].done = r[i].accepted = 0;
+  drive(m, r, 5, false);
+  cr_expect_eq(r[4].done, (uint64_t)(4 * t->trrd_s + t->trcd + t->cl + bc(&c)));
+  m->ops->destroy(m);
+}
+
+/* Reads offered when a refresh falls due wait tRFC behind it, every
+ * tREFI; an open row is precharged first (tRP). */
+Test(dram_hbm2, refresh_blocks_the_rank_every_trefi) {
+  cfg_t c = hbm2_cfg(1);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  uint64_t refi = (uint64_t)t->trefi, lat = (uint64_t)(t->trcd + t->cl + bc(&c));
+  uint64_t after = refi + (uint64_t)t->trfc + 100;
+  stats_t st;
+  mem_t *m = new_mem(&c, &st);
+  req_t r[3] = {rd(refi, addr_of(&c, 0, 0, 0, 3, 0)),
+                rd(after, addr_of(&c, 0, 0, 0, 3, 1)),
+                rd(2 * refi, addr_of(&c, 0, 2, 0, 3, 0))};
+  drive(m, r, 3, false);
+  /* every bank precharged at the first refresh: REF at tREFI */
+  cr_expect_eq(r[0].done, refi + (uint64_t)t->trfc + lat);
+  /* after it the rank works as before: a row hit */
+  cr_expect_eq(r[1].done, after + (uint64_t)(t->cl + bc(&c)));
+  /* at 2 tREFI that row is still open (open page): PRE, tRP, REF, tRFC */
+  cr_expect_eq(r[2].done, 2 * refi + (uint64_t)(t->trp + t->trfc) + lat);
+  m->ops->finish(m, 3 * refi - 1);
+  cr_expect_eq(st.c[ST_DRAM_REFRESHES], 2);
+  cr_expect_eq(st.c[ST_DRAM_PRECHARGES], 1);
+  m->ops->destroy(m);
+}
+
+/* Two reads on two channels run in parallel; a 1 KiB request (16 bursts
+ * of one row) streams at one burst per max(BC, tCCD_L) after the first. */
+Test(dram_hbm2, channels_in_parallel_and_multi_burst_requests) {
+  cfg_t c = hbm2_cfg(2);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  uint64_t lat = (uint64_t)(t->trcd + t->cl + bc(&c));
+  uint64_t step = (uint64_t)(bc(&c) > t->tccd_l ? bc(&c) : t->tccd_l);
+  stats_t st;
+  mem_t *m = new_mem(&c, &st);
+  req_t r[3] = {rd(0, addr_of(&c, 0, 0, 0, 9, 0)), rd(0, addr_of(&c, 1, 0, 0, 9, 0)),
+                rd(100, addr_of(&c, 0, 3, 3, 4, 0))};
+  r[2].bytes = 1024;
+  drive(m, r, 3, false);
+  cr_expect_eq(r[0].done, lat);
+  cr_expect_eq(r[1].done, lat);
+  cr_expect_eq(r[2].done, 100 + lat + 15 * step);
+  cr_expect_eq(st.c[ST_DRAM_TRANSFERRED_BYTES], 64 + 64 + 1024);
+  m->ops->destroy(m);
+}
+
+/* A channel takes dram.queue_depth bursts, then refuses until one moves
+ * on to its bank's command queue. */
+Test(dram_hbm2, transaction_queue_back_pressure) {
+  cfg_t c = hbm2_cfg(1);
+  stats_t st;
+  mem_t *m;
+  mem_req_t q = {0, 64, false, 0, 0, 0};
+  int i;
+  c.dram_queue_depth = 4;
+  m = new_mem(&c, &st);
+  for (i = 0; i < 4; i++) {
+    q.addr = addr_of(&c, 0, 0, 0, 1, i);
+    cr_assert(m->ops->can_accept(m, &q));
+    m->ops->push(m, &q, 0);
+  }
+  q.addr = addr_of(&c, 0, 0, 0, 1, 4);
+  cr_expect_not(m->ops->can_accept(m, &q));
+  cr_expect_eq(m->ops->next_event(m), 1); /* one moves on in cycle 0 */
+  while (m->ops->pop_done(m, 1, &q)) {
+  }
+  q.addr = addr_of(&c, 0, 0, 0, 1, 4);
+  cr_expect(m->ops->can_accept(m, &q));
+  m->ops->destroy(m);
+}
+
+/* The port in host cycles: a host clock twice the DRAM clock sees every
+ * DRAM latency doubled. */
+Test(dram_hbm2, host_clock_twice_the_dram_clock) {
+  cfg_t c = hbm2_cfg(1);
+  stats_t st;
+  mem_t *m;
+  req_t r = rd(0, addr_of(&c, 0, 1, 1, 1, 1));
+  st_init(&st);
+  m = dram_hbm2_new(&c, 2 * dram_clock_ghz(&c), 64, &st);
+  drive(m, &r, 1, false);
+  cr_expect_eq(r.done, 2 * (uint64_t)(c.dram_tm.trcd + c.dram_tm.cl + bc(&c)));
+  m->ops->destroy(m);
+}
+
+/* ---- event skipping and bookkeeping ------------------------------------- */
+
+static uint32_t lcg(uint32_t *s) {
+  *s = *s * 1664525u + 1013904223u;
+  return *s >> 8;
+}
+
+/* Random reads and writes, multi-burst and unaligned ones included, on a
+ * few rows of two channels with refreshes: completion cycles must be the
+ * same whether every cycle is visited or next_event is trusted. */
+static void random_reqs(const cfg_t *c, req_t *r, int n, uint32_t seed) {
+  uint64_t at = 0;
+  int i;
+  for (i = 0; i < n; i++) {
+    uint32_t x = lcg(&seed);
+    at += x % 4 == 0 ? x % 97 : x % 3;
+    r[i].at = at;
+    r[i].addr = addr_of(c, (int)(x >> 3) % 2, (int)(x >> 5) % 4, (int)(x >> 7) % 4,
+                        (x >> 9) % 3, (int)(x >> 11) % 32) + (x >> 16) % 64;
+    r[i].bytes = x % 5 == 0 ? 1 + (x >> 13) % 700 : 64;
+    r[i].write = (x >> 20) % 4 == 0;
+    r[i].accepted = r[i].done = 0;
+  }
+}
+
+Test(dram_hbm2, next_event_skips_only_idle_cycles) {
+  static req_t a[3000], b[3000];
+  cfg_t c = hbm2_cfg(2);
+  stats_t sa, sb;
+  mem_t *m;
+  int i, k;
+  c.dram_tm.trefi = 700; /* many refreshes */
+  for (k = 0; k < 3; k++) {
+    c.dram_dual_command = k != 1;
+    c.dram_row_hit_limit = k == 2 ? 1 : 4;
+    random_reqs(&c, a, 3000, 11u + (uint32_t)k);
+    memcpy(b, a, sizeof a);
+    m = new_mem(&c, &sa);
+    drive(m, a, 3000, true);
+    m->ops->finish(m, 1000000);
+    m->ops->destroy(m);
+    m = new_mem(&c, &sb);
+    drive(m, b, 3000, false);
+    m->ops->finish(m, 1000000);
+    m->ops->destroy(m);
+    for (i = 0; i < 3000; i++) {
+      cr_assert_eq(a[i].accepted, b[i].accepted, "case %d request %d", k, i);
+      cr_assert_eq(a[i].done, b[i].done, "case %d request %d", k, i);
+    }
+    cr_expect_eq(memcmp(sa.c, sb.c, sizeof sa.c), 0, "case %d counters", k);
+    cr_expect_gt(sa.c[ST_DRAM_REFRESHES], 0);
+    cr_expect_gt(sa.c[ST_DRAM_ROW_HITS], 0);
+    cr_expect_gt(sa.c[ST_DRAM_PRECHARGES], 0);
+  }
+}
+
+/* Standby cycles cover every rank for the whole run; energy is the sum of
+ * its parts, each its count times its coefficient. */
+Test(dram_hbm2, standby_and_energy_add_up) {
+  static req_t r[500];
+  cfg_t c = hbm2_cfg(2);
+  const struct cfg_dram_power *p = &c.dram_pw;
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  stats_t st;
+  dram_energy_t e;
+  double tck = 2 / c.dram_gbps_per_pin;
+  mem_t *m;
+  c.dram_ranks = 2;
+  random_reqs(&c, r, 500, 5);
+  m = new_mem(&c, &st);
+  drive(m, r, 500, false);
+  m->ops->finish(m, 50000);
+  m->ops->destroy(m);
+  cr_expect_eq(st.c[ST_DRAM_CYCLES], 50000);
+  cr_expect_eq(st.c[ST_DRAM_ACT_STANDBY] + st.c[ST_DRAM_PRE_STANDBY],
+               2 * 2 * 50000);
+  dram_energy(&c, st.c, &e);
+  cr_expect_float_eq(e.activate, (double)st.c[ST_DRAM_ACTIVATES] * p->vdd * tck *
+                                     (p->idd0 * t->trc - p->idd3n * t->tras - p->idd2n * t->trp), 1e-6);
+  cr_expect_float_eq(e.read, (double)st.c[ST_DRAM_READ_BURSTS] * p->vdd * tck *
+                                 (p->idd4r - p->idd3n) * bc(&c), 1e-6);
+  cr_expect_float_eq(e.pre_standby, (double)st.c[ST_DRAM_PRE_STANDBY] * p->vdd * tck * p->idd2n, 1e-6);
+  cr_expect_float_eq(e.total, e.activate + e.read + e.write + e.refresh +
+                                  e.act_standby + e.pre_standby, 1e-6);
+  cr_expect_gt(e.write, 0);
+  cr_expect_gt(e.refresh, 0);
+}
+
+/* ---- the trace reader ------------------------------------------------------ */
+
+static int read_all(const char *text, size_t len, uint64_t *addr, bool *w,
+                    int max, err_t *e) {
+  FILE *f = fmemopen((void *)text, len, "r");
+  mtr_t t;
+  int n = 0, rc;
+  cr_assert_not_null(f);
+  mtr_open(&t, f, "t.trace");
+  while (n < max && (rc = mtr_next(&t, &addr[n], &w[n], e)) == 1) n++;
+  mtr_close(&t);
+  fclose(f);
+  return rc == 0 ? n : -rc;
+}
+
+Test(memtrace, accepts_the_format) {
+  static const char text[] = "0x0 R\n# a comment\n\n  0X1fF\tW  \r\n0xffffffffffffffff R";
+  uint64_t a[8];
+  bool w[8];
+  err_t e;
+  cr_assert_eq(read_all(text, sizeof text - 1, a, w, 8, &e), 3, "%s", e.msg);
+  cr_expect_eq(a[0], 0);
+  cr_expect_not(w[0]);
+  cr_expect_eq(a[1], 0x1ff);
+  cr_expect(w[1]);
+  cr_expect_eq(a[2], UINT64_MAX);
+}
+
+/* A NUL byte cannot be text (fmemopen would stop at it: a real file). */
+Test(memtrace, nul_byte_is_located) {
+  static const char text[] = "0x0 R\n0x4\0 W\n";
+  char path[256];
+  FILE *f;
+  mtr_t t;
+  uint64_t a;
+  bool w;
+  err_t e;
+  cr_assert(tu_write(path, sizeof path, "nul.trace", ""));
+  f = fopen(path, "wb");
+  cr_assert_eq(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+  fclose(f);
+  f = fopen(path, "r");
+  mtr_open(&t, f, "t.trace");
+  cr_expect_eq(mtr_next(&t, &a, &w, &e), 1);
+  cr_expect_eq(mtr_next(&t, &a, &w, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "t.trace:2:4: line: NUL byte"), "%s", e.msg);
+  mtr_close(&t);
+  fclose(f);
+}
+
+/* ---- the reference ------------------------------------------------------------ */
+
+static const char *ref_dir(void) {
+  const char *d = getenv("ATTNSIM_DRAM_REFERENCE");
+  return d && *d ? d : "../shared/dram-reference";
+}
+
+/* results.json's number for trace.key (a flat two-level object). */
+static double ref_value(const char *json, const char *trace, const char *key) {
+  char pat[64];
+  const char *p;
+  snprintf(pat, sizeof pat, "\"%s\"", trace);
+  p = strstr(json, pat);
+  cr_assert_not_null(p, "results.json lacks %s", trace);
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  p = strstr(p, pat);
+  cr_assert_not_null(p, "results.json lacks %s.%s", trace, key);
+  return strtod(p + strlen(pat), NULL);
+}
+
+static void replay(const cfg_t *c, const char *path, int k, drp_result_t *r) {
+  FILE *f = fopen(path, "r");
+  mtr_t t;
+  err_t e;
+  int rc;
+  cr_assert_not_null(f, "%s", path);
+  mtr_open(&t, f, path);
+  rc = drp_run(c, &t, k, r, &e);
+  mtr_close(&t);
+  fclose(f);
+  cr_assert_eq(rc, 0, "%s", e.msg);
+}
+
+Test(dram_reference, three_traces_within_tolerance, .timeout = 300) {
+  static const char *traces[] = {"stream_read", "random_read", "mixed_rw"};
+  char path[512], *json;
+  struct stat sb;
+  cfg_t c;
+  err_t e;
+  size_t i;
+  snprintf(path, sizeof path, "%s/results.json", ref_dir());
+  if (stat(path, &sb) != 0) {
+    cr_skip_test("no DRAM reference at %s (set ATTNSIM_DRAM_REFERENCE)", ref_dir());
+    return;
+  }
+  json = tu_slurp(path);
+  cr_assert_not_null(json);
+  cr_assert_eq(cfg_load("configs/dram/hbm2-reference.yaml", &c, &e), 0, "%s", e.msg);
+  for (i = 0; i < sizeof traces / sizeof traces[0]; i++) {
+    drp_result_t r;
+    double cyc = ref_value(json, traces[i], "cycles");
+    double act = ref_value(json, traces[i], "activates");
+    double hit = ref_value(json, traces[i], "row_hit_rate");
+    double req = ref_value(json, traces[i], "requests");
+    snprintf(path, sizeof path, "%s/traces/%s.trace", ref_dir(), traces[i]);
+    replay(&c, path, 8, &r);
+    cr_expect_eq((double)r.requests, req, "%s requests", traces[i]);
+    cr_expect_leq(fabs((double)r.cycles / cyc - 1), 0.05, "%s: cycles %llu vs %.0f",
+                  traces[i], (unsigned long long)r.cycles, cyc);
+    cr_expect_leq(fabs(r.row_hit_rate - hit), 0.02, "%s: row-hit rate %.4f vs %.4f",
+                  traces[i], r.row_hit_rate, hit);
+    cr_expect_leq(fabs((double)r.st.c[ST_DRAM_ACTIVATES] / act - 1), 0.05,
+                  "%s: activates %llu vs %.0f", traces[i],
+                  (unsigned long long)r.st.c[ST_DRAM_ACTIVATES], act);
+  }
+  free(json);
+}
+
+/* ---- the command line ------------------------------------------------------------ */
+
+static int sh(const char *cmd) {
+  char full[2048];
+  const char *bin = getenv("ATTNSIM");
+  int rc;
+  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
+           bin ? bin : "build/attnsim", cmd);
+  rc = system(full);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* attnsim dram writes the replay's figures; the same trace gives the same
+ * bytes; the JSON carries every key the issue asks for. */
+Test(cli_dram, json_is_complete_and_deterministic) {
+  static const char *keys[] = {"\"cycles\": ", "\"bandwidth_GBps\": ",
+                               "\"mean_read_latency_cycles\": ", "\"activates\": ",
+                               "\"row_hit_rate\": ", "\"refreshes\": ", "\"energy_pj\": "};
+  char path[256], *a, *b;
+  size_t i;
+  cr_assert(tu_write(path, sizeof path, "cli.trace",
+                     "0x0 R\n0x40 R\n0x10000 W\n0x40 R\n0x123456c0 R\n"));
+  {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "attnsim dram --config configs/dram/hbm2-reference.yaml "
+             "--issue-per-cycle 2 --json build/tests/tmp/d1.json %s >/dev/null", path);
+    cr_assert_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "attnsim dram --config configs/dram/hbm2-reference.yaml "
+             "--issue-per-cycle 2 --json build/tests/tmp/d2.json %s >/dev/null", path);
+    cr_assert_eq(sh(cmd), 0);
+  }
+  a = tu_slurp("build/tests/tmp/d1.json");
+  b = tu_slurp("build/tests/tmp/d2.json");
+  cr_assert(a && b);
+  cr_expect_str_eq(a, b);
+  for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    cr_expect(strstr(a, keys[i]), "no %s in %s", keys[i], a);
+  cr_expect(strstr(a, "\"requests\": 5,"), "%s", a);
+  free(a);
+  free(b);
+}
