@@ -63,8 +63,9 @@ static const yl_key_t cfg_keys[] = {
   INT("arrays.adder_latency", adder_latency, "1", 0, 1000, "cycles",
       "cycles per adder-tree level"),
 
-  /* assumed: as many lanes as top-k comparators, so softmax keeps pace */
-  INT("softmax.units", softmax_units, "16", 1, 4096, "scores/cycle",
+  /* assumed: keeps pace with the Q x K array, which scores 512 / 64 = 8
+   * keys per cycle at head_dim 64: three passes need 24 lanes; 32 */
+  INT("softmax.units", softmax_units, "32", 1, 4096, "scores/cycle",
       "scores processed per cycle per softmax pass"),
   /* assumed: a short comparator pipeline */
   INT("softmax.max_latency", softmax_max_latency, "4", 0, 1000, "cycles",
@@ -105,10 +106,16 @@ static const yl_key_t cfg_keys[] = {
   /* assumed: 32 HBM2 bursts per request, large enough to stream rows */
   INT("fetch.request_bytes", fetch_request_bytes, "1024", 32, 1 << 20,
       "bytes", "largest DRAM request a fetcher issues"),
-  /* assumed: Little's law, 512 GB/s x 50 ns = 25.6 KB in flight, i.e. 25
-   * requests of 1 KiB; 64 leaves margin */
-  INT("fetch.max_outstanding", fetch_max_outstanding, "64", 1, 4096,
+  /* assumed: Little's law for the smallest requests, gathered key rows of
+   * pruned tokens (48 B at 6 bits x 64): 512 GB/s x ~100 ns = 51 KB in
+   * flight = ~1,070 rows; 1,024 */
+  INT("fetch.max_outstanding", fetch_max_outstanding, "1024", 1, 4096,
       "requests", "DRAM requests in flight per fetcher"),
+  /* assumed: one request per HBM2 channel per cycle (SpAtten, Wang et al.
+   * HPCA 2021: 16 channels), so gathered rows of pruned tokens, each its
+   * own request, can still fill the memory */
+  INT("fetch.requests_per_cycle", fetch_issue, "16", 1, 1024, "requests",
+      "DRAM requests a fetcher or the store unit may issue per cycle"),
   /* assumed: 64 rows x 64 dims x 12 bits = 6 KiB per K/V fetch */
   INT("mapping.chunk_rows", chunk_rows, "64", 1, 65535, "rows",
       "rows per K/V fetch instruction"),

@@ -48,6 +48,7 @@ typedef struct cfg {
   int window;               /* in-flight instructions (scoreboard entries) */
   int fetch_request_bytes;  /* largest DRAM request a fetcher issues */
   int fetch_max_outstanding;/* DRAM requests in flight per fetcher */
+  int fetch_issue;          /* DRAM requests issued per cycle per fetcher */
 
   /* mapping (compiler) */
   int chunk_rows;           /* rows per K/V fetch instruction */

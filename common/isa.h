@@ -10,6 +10,7 @@
 
 /* Hardware blocks that execute instructions (sim/ modules). */
 #define UNIT_LIST(U)                                                         \
+  U(UNIT_FETCH_Q, "query_fetcher")                                          \
   U(UNIT_FETCH_K, "key_fetcher")                                            \
   U(UNIT_FETCH_V, "value_fetcher")                                          \
   U(UNIT_QK, "qk_array")                                                    \
@@ -42,6 +43,8 @@ enum {
   ISA_ACC = 1,    /* AV: accumulate onto OBUF[orow] */
   ISA_FULL = 1,   /* QK: keys at all fetched bits */
   ISA_CHECK = 1,  /* SMAX: write the refetch predicate */
+  ISA_IMP = 2,    /* SMAX: add the probabilities to token importance */
+  ISA_HIMP = 2,   /* STO: add the row's magnitudes to head importance */
   ISA_PRED = 8    /* execute only if predicate register d >> 4 is set */
 };
 #define ISA_PREG(d) ((d) >> 4)

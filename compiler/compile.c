@@ -19,6 +19,29 @@ static int ring_alloc(ring_t *r, int n) {
   return at;
 }
 
+/* Where one query's work happens. */
+typedef struct qplan {
+  int cs, l, h;
+  int nk;           /* keys: the kept tokens */
+  sched_layer_t r;
+  int kb;           /* KBUF row of the keys when resident, else -1 */
+  int vb;           /* VBUF row of the values when resident, else -1 */
+  int qslot;        /* prefill: TLIST slot of the query; decode: -1 */
+  int qpos;         /* decode: query row */
+  int orow_pos;     /* decode: output row */
+} qplan_t;
+
+/* A query between its two halves (software pipelining): the front
+ * (fetch, MSB scores, the softmax with its refetch test) of query q is
+ * emitted before the back (the predicated refetch, values, store) of
+ * query q-1, so the refetch, which waits for q-1's softmax, never blocks
+ * q's front in the in-order units. */
+typedef struct qstate {
+  qplan_t p;
+  int qr, so, orow, pr;
+  bool valid;
+} qstate_t;
+
 typedef struct comp {
   const wl_t *w;
   lay_t lay;
@@ -27,6 +50,8 @@ typedef struct comp {
   int chunk;   /* rows per streamed K/V fetch */
   int width;
   bool imp, himp; /* the schedule prunes tokens / heads somewhere */
+  int open_head;  /* head whose code the last HEAD marker opened */
+  qstate_t pend;  /* a query whose back half is still to emit */
   err_t *e;
   int rc;
 } comp_t;
@@ -138,17 +163,6 @@ static void lower_decode(comp_t *c) {
  * hardware knows. Heads are emitted for every head behind HEAD markers;
  * the dispatcher skips pruned ones. */
 
-/* Where one query's work happens. */
-typedef struct qplan {
-  int cs, l, h;
-  int nk;           /* keys: the kept tokens */
-  sched_layer_t r;
-  int kb;           /* KBUF row of the keys when resident, else -1 */
-  int vb;           /* VBUF row of the values when resident, else -1 */
-  int qslot;        /* prefill: TLIST slot of the query; decode: -1 */
-  int qpos;         /* decode: query row */
-  int orow_pos;     /* decode: output row */
-} qplan_t;
 
 /* Gathered fetch of TLIST slots [j, j+n) of tensor t into ring rows. */
 static int gather_rows(comp_t *c, const qplan_t *p, lay_tensor_t t, int j,
@@ -160,20 +174,24 @@ static int gather_rows(comp_t *c, const qplan_t *p, lay_tensor_t t, int j,
 }
 
 /* Keys of the query into KBUF (or streamed chunk by chunk) and scores at
- * so; pass 0 the MSBs, pass 1 (predicated) the refetch. */
+ * so; pass 0 the MSBs, pass 1 (predicated) the refetch. Resident keys
+ * take one QK over all of them (the refetch loads their LSBs first). */
 static void scores(comp_t *c, const qplan_t *p, int qr, int so, int pass,
                    int pred) {
   int j, n, full = pass ? ISA_FULL : 0;
-  for (j = 0; j < p->nk; j += n) {
+  if (p->kb >= 0) {
+    for (j = 0; pass && j < p->nk; j += n) {
+      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+      gather_rows(c, p, LAY_KL, j, n, p->kb + j, pred);
+    }
+    emit(c, OP_QK, qr, p->kb, p->nk, full | (pass ? pred : 0), so, 0);
+    return;
+  }
+  for (j = 0; j < p->nk; j += n) { /* streamed: a refetch needs the MSBs too */
     int at;
     n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
-    if (p->kb >= 0) {
-      at = p->kb + j;
-      if (pass) gather_rows(c, p, LAY_KL, j, n, at, pred);
-    } else {
-      at = gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), pass ? pred : 0);
-      if (pass) gather_rows(c, p, LAY_KL, j, n, at, pred);
-    }
+    at = gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), pass ? pred : 0);
+    if (pass) gather_rows(c, p, LAY_KL, j, n, at, pred);
     emit(c, OP_QK, qr, at, n, full | (pass ? pred : 0), so + j, 0);
   }
 }
@@ -200,39 +218,78 @@ static void weigh(comp_t *c, const qplan_t *p, int so, int orow) {
     }
     return;
   }
+  if (p->vb >= 0) { /* resident values: one pass over all of them */
+    emit(c, OP_AV, orow, p->vb, p->nk, 0, so, 0);
+    return;
+  }
   for (j = 0; j < p->nk; j += n) {
     n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
-    emit(c, OP_AV, orow,
-         p->vb >= 0 ? p->vb + j : gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0),
+    emit(c, OP_AV, orow, gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0),
          n, j > 0, so + j, 0);
   }
 }
 
-/* One query under the schedule. */
-static void query_sp(comp_t *c, const qplan_t *p) {
-  int qr = ring_alloc(&c->q, 1), so = ring_alloc(&c->s, p->nk);
-  int orow = ring_alloc(&c->o, 1);
-  int pr = ring_alloc(&c->pr, 1), pred = ISA_PRED | (pr << 4);
+
+/* Open head h's code: its first HEAD marker, or a resumed one (a HEAD
+ * with resume set: skipped again if pruned, not counted twice). */
+static void open_head(comp_t *c, int h, bool resume) {
+  if (c->open_head == h) return;
+  emit(c, OP_HEAD, h, resume, 0, 0, 0, 0);
+  c->open_head = h;
+}
+
+static void query_front(comp_t *c, const qplan_t *p, qstate_t *q) {
+  int imp = c->imp ? ISA_IMP : 0;
+  q->p = *p;
+  q->qr = ring_alloc(&c->q, 1);
+  q->so = ring_alloc(&c->s, p->nk);
+  q->orow = ring_alloc(&c->o, 1);
+  q->pr = ring_alloc(&c->pr, 1);
   if (p->qslot >= 0)
-    emit(c, OP_LDQ, qr, 1, p->qslot, ISA_GATHER, 0,
+    emit(c, OP_LDQ, q->qr, 1, p->qslot, ISA_GATHER, 0,
          lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, 0));
   else
-    emit(c, OP_LDQ, qr, 1, 0, 0, 0, lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, p->qpos));
-  scores(c, p, qr, so, 0, 0);
-  emit(c, OP_SMAX, so, p->nk, 0, p->r.refetch ? ISA_CHECK | (pr << 4) : 0,
+    emit(c, OP_LDQ, q->qr, 1, 0, 0, 0,
+         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, p->qpos));
+  scores(c, p, q->qr, q->so, 0, 0);
+  emit(c, OP_SMAX, q->so, p->nk, 0,
+       imp | (p->r.refetch ? ISA_CHECK | (q->pr << 4) : 0),
        p->r.refetch ? (int)p->r.thr16 : 0, 0);
+}
+
+static void query_back(comp_t *c, const qstate_t *q) {
+  const qplan_t *p = &q->p;
+  int pred = ISA_PRED | (q->pr << 4), himp = c->himp ? ISA_HIMP : 0;
   if (p->r.refetch) {
-    scores(c, p, qr, so, 1, pred);
-    emit(c, OP_SMAX, so, p->nk, 0, pred, 0, 0);
+    scores(c, p, q->qr, q->so, 1, pred);
+    emit(c, OP_SMAX, q->so, p->nk, 0, (c->imp ? ISA_IMP : 0) | pred, 0, 0);
   }
-  if (c->imp) emit(c, OP_IMP, so, p->nk, 0, 0, 0, 0);
-  weigh(c, p, so, orow);
-  if (c->himp) emit(c, OP_HIMP, orow, p->h, 0, 0, 0, 0);
+  weigh(c, p, q->so, q->orow);
   if (p->qslot >= 0)
-    emit(c, OP_STO, orow, 0, p->qslot, ISA_GATHER, 0,
+    emit(c, OP_STO, q->orow, himp ? p->h : 0, p->qslot, ISA_GATHER | himp, 0,
          lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, 0));
   else
-    emit(c, OP_STO, orow, 0, 0, 0, 0, lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
+    emit(c, OP_STO, q->orow, himp ? p->h : 0, 0, himp, 0,
+         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
+}
+
+/* The pending query's back half, under its own head. */
+static void flush_query(comp_t *c) {
+  if (!c->pend.valid) return;
+  open_head(c, c->pend.p.h, true);
+  query_back(c, &c->pend);
+  c->pend.valid = false;
+}
+
+/* One query under the schedule: its front now, its back after the next
+ * query's front (or at the end of the layer). */
+static void query_sp(comp_t *c, const qplan_t *p) {
+  qstate_t cur;
+  query_front(c, p, &cur);
+  flush_query(c);
+  open_head(c, p->h, true);
+  c->pend = cur;
+  c->pend.valid = true;
 }
 
 /* Resident rows for the head's keys, and for its values when several
@@ -280,10 +337,13 @@ static int layer_sp(comp_t *c, int cs, int l, int n0, int ntok, int *nh,
   p.orow_pos = t;
   sched_layer(c->w, c->width, l, &p.r);
   emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+  c->open_head = -1;
   for (p.h = 0; p.h < c->w->heads; p.h++) {
     emit(c, OP_HEAD, p.h, 0, 0, 0, 0, 0);
+    c->open_head = p.h;
     head_sp(c, &p, decode ? 1 : ntok, !decode);
   }
+  flush_query(c);
   emit(c, OP_HEAD, ISA_HEAD_NONE, 0, 0, 0, 0, 0);
   if (l == c->w->layers - 1) return ntok;
   k = sched_keep(p.r.token_keep, n0);

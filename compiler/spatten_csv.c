@@ -520,16 +520,16 @@ static void values(low_t *c, const spc_row_t *r, int so) {
 static void lower_row(low_t *c, const spc_row_t *r) {
   int so = ring_alloc(&c->sc, r->kf);
   int kb = 2 * r->kf <= c->k.cap ? ring_alloc(&c->k, r->kf) : -1;
+  int imp = r->acc ? ISA_IMP : 0; /* on the softmax giving the final p */
   keys(c, r, LAY_K, kb, so);
-  emit(c, OP_SMAX, so, r->kf, 0, 0, 0, 0);
+  emit(c, OP_SMAX, so, r->kf, 0, r->requant ? 0 : imp, 0, 0);
   if (r->requant) {
     keys(c, r, LAY_KL, kb, so);
-    emit(c, OP_SMAX, so, r->kf, 0, 0, 0, 0);
+    emit(c, OP_SMAX, so, r->kf, 0, imp, 0, 0);
   }
   if (r->vf < r->kf)
     emit(c, OP_TOPK, ring_alloc(&c->ib, r->vf), r->kf, r->vf, TOPK_VALUES, so, 0);
   values(c, r, so);
-  if (r->acc) emit(c, OP_IMP, so, r->kf, 0, 0, 0, 0);
   /* a top-k keeping more than the row's keys ranks the whole context (the
    * last layer's, choosing the next step's tokens) */
   if (r->do_topk)

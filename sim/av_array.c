@@ -1,8 +1,7 @@
 /* av_array.c - the probability x V array: av_multipliers multipliers, an
  * adder tree across value rows and one accumulator per output element.
  * Values enter at the layer's value bits; with VSEL the probabilities are
- * those of the value rows local value pruning kept (IBUF). HIMP reuses
- * the adder tree to add a head's output magnitudes to its importance. */
+ * those of the value rows local value pruning kept (IBUF). */
 #include <string.h>
 
 #include "pipe.h"
@@ -11,7 +10,7 @@
 void av_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
              uint64_t *occ, uint64_t *depth) {
   (void)b;
-  *occ = in->op == OP_HIMP ? 1 : tm_av_cycles(t, in->c);
+  *occ = tm_av_cycles(t, in->c);
   *depth = (uint64_t)t->av_depth;
 }
 
@@ -48,29 +47,12 @@ static void accumulate_q(const bufs_t *b, const int64_t *p,
       acc[j] += p[i] * sched_quant(v[i][j], bits, b->width);
 }
 
-/* HIMP[head] += sum_j |round(OBUF[orow][j])|. */
-static void himp_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
-  const int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
-  int64_t sum = 0;
-  st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)b->d;
-  if (!b->data) return;
-  for (int j = 0; j < b->d; j++) {
-    int16_t x = fx_out(b->fx, o[j]);
-    sum += x < 0 ? -(int64_t)x : x;
-  }
-  b->sp->himp[in->b] += sum;
-}
-
 /* OBUF[orow] = (acc ? OBUF[orow] : 0) + sum_i p_i * VBUF[vrow+i], p_i =
  * SBUF[soff+i], or SBUF[soff+IBUF[sel+i]] with VSEL. */
 void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   uint64_t n = in->c, d = (uint64_t)b->d;
   const int64_t *p = b->s + in->e;
-  if (in->op == OP_HIMP) {
-    himp_exec(b, in, st);
-    return;
-  }
   if (b->data) {
     if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
     const int16_t *const *v = b->v + in->b;

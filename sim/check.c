@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +78,26 @@ static void compare_head(const cfg_t *c, const wl_t *w, const ten_t *t,
   if (r->float_ok && tol > r->float_tol) r->float_tol = tol;
 }
 
-static int by_seq(const void *a, const void *b) {
-  uint64_t x = ((const dec_t *)a)->seq, y = ((const dec_t *)b)->seq;
-  return x < y ? -1 : x > y;
+/* Decisions in the golden model's order: case or step, layer, the heads'
+ * per-query decisions, then the layer's top-ks. The simulator's units run
+ * concurrently and its compiler interleaves queries, so both logs are
+ * sorted by this key, unique per decision, before they are compared. */
+static int dec_cmp(const void *a, const void *b) {
+  const dec_t *x = a, *y = b;
+  int hx = x->head < 0 ? INT_MAX : x->head, hy = y->head < 0 ? INT_MAX : y->head;
+  if (x->unit != y->unit) return x->unit < y->unit ? -1 : 1;
+  if (x->layer != y->layer) return x->layer < y->layer ? -1 : 1;
+  if (hx != hy) return hx < hy ? -1 : 1;
+  if (x->query != y->query) return x->query < y->query ? -1 : 1;
+  return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+static dec_t *sorted(const declog_t *l) {
+  dec_t *d = malloc((l->n ? l->n : 1) * sizeof *d);
+  if (!d) return NULL;
+  if (l->n) memcpy(d, l->d, l->n * sizeof *d);
+  qsort(d, l->n, sizeof *d, dec_cmp);
+  return d;
 }
 
 static void dec_text(const dec_t *d, char *buf, size_t len) {
@@ -93,13 +111,15 @@ static void dec_text(const dec_t *d, char *buf, size_t len) {
 static bool same_decisions(const declog_t *sim, const declog_t *gold,
                            chk_t *r) {
   char a[160], b[160];
-  dec_t *s = sim->n ? malloc(sim->n * sizeof *s) : NULL;
+  dec_t *s = sorted(sim), *g = sorted(gold);
   size_t i, n = sim->n < gold->n ? sim->n : gold->n;
-  if (sim->n && !s) return false;
-  if (sim->n) memcpy(s, sim->d, sim->n * sizeof *s);
-  if (sim->n) qsort(s, sim->n, sizeof *s, by_seq);
+  if (!s || !g) {
+    free(s), free(g);
+    snprintf(r->msg, sizeof r->msg, "out of memory comparing decisions");
+    return false;
+  }
   for (i = 0; i < n; i++) {
-    const dec_t *x = &s[i], *y = &gold->d[i];
+    const dec_t *x = &s[i], *y = &g[i];
     if (x->kind == y->kind && x->unit == y->unit && x->layer == y->layer &&
         x->head == y->head && x->query == y->query && x->n == y->n &&
         x->kept == y->kept && x->hash == y->hash)
@@ -109,10 +129,10 @@ static bool same_decisions(const declog_t *sim, const declog_t *gold,
     snprintf(r->msg, sizeof r->msg, "decision %zu differs: simulator %.80s%s; "
              "golden %.80s", i, a, x->hash != y->hash ? " (other indices)" : "",
              b);
-    free(s);
+    free(s), free(g);
     return false;
   }
-  free(s);
+  free(s), free(g);
   r->decisions = n;
   if (sim->n != gold->n)
     snprintf(r->msg, sizeof r->msg, "decision count differs: simulator %zu, "

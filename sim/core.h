@@ -17,9 +17,12 @@
 /* Scoreboarded state: the row buffers, the index buffer IBUF, the token
  * and head lists and importance tables (TI and HI are one entry each: an
  * access covers the whole table) and the predicate registers. */
+/* KBUF's rows hold a key's MSBs (BUF_K) and, after a refetch, its LSBs
+ * (BUF_KL, the same rows): a refetch writes only the low bits, so queries
+ * reading the MSBs of those rows need not wait for it. */
 typedef enum {
   BUF_Q, BUF_K, BUF_V, BUF_S, BUF_O, BUF_I, BUF_TL, BUF_TI, BUF_HL, BUF_HI,
-  BUF_P, BUF_COUNT
+  BUF_P, BUF_KL, BUF_COUNT
 } buf_id_t;
 
 /* Where a decision was made (docs/spatten.md), for the decision log. */
@@ -69,7 +72,9 @@ typedef struct bufs {
   spat_t *sp;
 } bufs_t;
 
-/* A buffer range an instruction touches. */
+/* A buffer range an instruction touches; write is 0 (read), 1 (write) or
+ * ACC_ADD (an accumulation, which commutes with others). */
+enum { ACC_ADD = 2 };
 typedef struct access {
   uint8_t buf, write;
   int lo, hi; /* [lo, hi) rows or entries */
@@ -83,7 +88,7 @@ typedef struct slot {
   uint64_t seq;        /* program order */
   uint8_t unit, state, nacc;
   uint16_t rmask, wmask; /* buffers read / written (1 << buf_id_t) */
-  access_t acc[4];
+  access_t acc[5];
   dctx_t ctx;          /* decision context (case or step, layer, head, query) */
   int layer_rec;       /* stats layer record it belongs to */
   uint64_t start;      /* cycle it started */

@@ -25,6 +25,9 @@ struct sim {
   bufs_t b;
   spat_t sp;
   sched_layer_t *rules; /* per layer */
+  int *qof;             /* per SBUF entry: the query whose softmax starts
+                           there (decision log context only) */
+  int *qcount;          /* per head: queries dispatched this layer */
   bool sched_on;        /* the workload has an active schedule */
   memimg_t *mi;
   mem_t *mem;
@@ -58,7 +61,8 @@ struct sim {
 static inline int ring_next(int i, int n) { return i + 1 == n ? 0 : i + 1; }
 
 static bool is_xfer(int u) {
-  return u == UNIT_FETCH_K || u == UNIT_FETCH_V || u == UNIT_STORE;
+  return u == UNIT_FETCH_Q || u == UNIT_FETCH_K || u == UNIT_FETCH_V ||
+         u == UNIT_STORE;
 }
 
 static bool is_load(uint8_t op) {
@@ -85,6 +89,7 @@ static int alloc_spat(sim_t *s) {
   b->cap[BUF_HL] = nh;
   b->cap[BUF_TI] = b->cap[BUF_HI] = 1;
   b->cap[BUF_P] = ISA_PREGS;
+  b->cap[BUF_KL] = b->cap[BUF_K];
   sp->ntimp = nt;
   sp->nhimp = nh;
   sp->topk_p = s->cfg->topk_parallelism > 0 ? s->cfg->topk_parallelism : 1;
@@ -100,9 +105,11 @@ static int alloc_spat(sim_t *s) {
   sp->vscratch = calloc((size_t)ns, sizeof *sp->vscratch);
   sp->kfull = calloc((size_t)b->cap[BUF_K], sizeof *sp->kfull);
   s->rules = calloc((size_t)s->w->layers, sizeof *s->rules);
+  s->qof = calloc((size_t)ns, sizeof *s->qof);
+  s->qcount = calloc((size_t)nh, sizeof *s->qcount);
   if (!sp->tlist || !sp->timp || !sp->hlist || !sp->himp || !sp->ibuf ||
       !sp->keep || !sp->scratch || !sp->score || !sp->pscratch ||
-      !sp->vscratch || !sp->kfull || !s->rules)
+      !sp->vscratch || !sp->kfull || !s->rules || !s->qof || !s->qcount)
     return -1;
   for (int l = 0; l < s->w->layers; l++)
     sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
@@ -124,6 +131,8 @@ static void free_spat(sim_t *s) {
   free(sp->vscratch);
   free(sp->kfull);
   free(s->rules);
+  free(s->qof);
+  free(s->qcount);
 }
 
 /* ---- construction ---------------------------------------------------- */
@@ -282,12 +291,13 @@ static int check_dram(sim_t *s, slot_t *sl, int rows) {
  * where PRED or CHECK is allowed). */
 static int flags_ok(const insn_t *in) {
   switch (in->op) {
-  case OP_LDQ: case OP_STO: return in->d <= ISA_GATHER;
+  case OP_LDQ: return in->d <= ISA_GATHER;
+  case OP_STO: return in->d <= (ISA_GATHER | ISA_HIMP);
   case OP_LDV: return in->d <= (ISA_GATHER | ISA_VSEL);
   case OP_LDK: return !(in->d & 6) && (in->d & 0xF0 ? in->d & ISA_PRED : 1);
   case OP_QK: return !(in->d & 6) && (in->d & 0xF0 ? in->d & ISA_PRED : 1);
   case OP_SMAX:
-    return !(in->d & 6) && (in->d & 9) != 9 &&
+    return !(in->d & 4) && (in->d & 9) != 9 &&
            (in->d & 0xF0 ? in->d & 9 : 1);
   case OP_AV:
     return in->d <= (ISA_ACC | ISA_VSEL | ISA_VIDX) &&
@@ -307,8 +317,15 @@ static int loads(sim_t *s, slot_t *sl) {
   const insn_t *in = &sl->in;
   int rc;
   sl->gather = in->d & ISA_GATHER;
-  if ((rc = use(s, sl, lbuf[in->op], 1, in->a, in->b)) || (rc = pred_use(s, sl)))
+  if (in->b < 1)
+    return bad(s, isa_lookup(in->op)->name,
+               "empty range (got %ld rows, expected >= %ld)", in->b, 1);
+  if ((rc = check_dram(s, sl, in->b))) return rc;
+  /* a key's MSBs replace its LSBs too; a refetch writes the LSBs only */
+  if (sl->loc.t != LAY_KL && (rc = use(s, sl, lbuf[in->op], 1, in->a, in->b)))
     return rc;
+  if (in->op == OP_LDK && (rc = use(s, sl, BUF_KL, 1, in->a, in->b))) return rc;
+  if ((rc = pred_use(s, sl))) return rc;
   if (in->op == OP_LDV && (in->d & ISA_VSEL)) {
     if (!sl->gather)
       return bad(s, "LDV", "VSEL without GATHER (got flags %ld, expected %ld)",
@@ -318,7 +335,7 @@ static int loads(sim_t *s, slot_t *sl) {
   } else if (sl->gather) {
     rc = use(s, sl, BUF_TL, 0, in->c, in->b);
   }
-  return rc ? rc : check_dram(s, sl, in->b);
+  return rc;
 }
 
 static int computes(sim_t *s, slot_t *sl) {
@@ -327,12 +344,16 @@ static int computes(sim_t *s, slot_t *sl) {
   switch (in->op) {
   case OP_QK:
     return use(s, sl, BUF_Q, 0, in->a, 1) || use(s, sl, BUF_K, 0, in->b, in->c) ||
+           ((in->d & ISA_FULL) && use(s, sl, BUF_KL, 0, in->b, in->c)) ||
            use(s, sl, BUF_S, 1, in->e, in->c) || pred_use(s, sl) ? s->e->status : 0;
   case OP_SMAX:
-    if (use(s, sl, BUF_S, 1, in->a, in->b) || pred_use(s, sl)) return s->e->status;
+    if (use(s, sl, BUF_S, 1, in->a, in->b) || pred_use(s, sl) ||
+        ((in->d & ISA_IMP) && (use(s, sl, BUF_TL, 0, in->c, in->b) ||
+                               use(s, sl, BUF_TI, ACC_ADD, 0, 1))))
+      return s->e->status;
     return (in->d & ISA_CHECK) ? use(s, sl, BUF_P, 1, ISA_PREG(in->d), 1) : 0;
-  case OP_AV:
-    if (use(s, sl, BUF_O, 1, in->a, 1) ||
+  case OP_AV: /* accumulating chunks commute: exact integer sums */
+    if (use(s, sl, BUF_O, (in->d & ISA_ACC) ? ACC_ADD : 1, in->a, 1) ||
         use(s, sl, BUF_V, 0, in->b, (in->d & ISA_VIDX) ? seg : in->c))
       return s->e->status;
     if (!(in->d & ISA_VSEL))
@@ -340,15 +361,6 @@ static int computes(sim_t *s, slot_t *sl) {
                             (long)in->addr, 0)
                       : use(s, sl, BUF_S, 0, in->e, in->c);
     return use(s, sl, BUF_I, 0, sel, in->c) || use(s, sl, BUF_S, 0, in->e, seg)
-               ? s->e->status : 0;
-  case OP_IMP:
-    return use(s, sl, BUF_S, 0, in->a, in->b) || use(s, sl, BUF_TL, 0, in->c, in->b) ||
-           use(s, sl, BUF_TI, 1, 0, 1) ? s->e->status : 0;
-  case OP_HIMP:
-    if (in->b >= s->w->heads)
-      return bad(s, "HIMP", "head out of range (got %ld, expected < %ld)", in->b,
-                 s->w->heads);
-    return use(s, sl, BUF_O, 0, in->a, 1) || use(s, sl, BUF_HI, 1, 0, 1)
                ? s->e->status : 0;
   default:
     return 0;
@@ -387,8 +399,14 @@ static int decode_accesses(sim_t *s, slot_t *sl) {
     return loads(s, sl);
   case OP_STO:
     sl->gather = in->d & ISA_GATHER;
+    if ((in->d & ISA_HIMP) && in->b >= s->w->heads)
+      return bad(s, "STO", "head out of range (got %ld, expected < %ld)", in->b,
+                 s->w->heads);
+    if (!(in->d & ISA_HIMP) && in->b)
+      return bad(s, "STO", "head without HIMP (got %ld, expected %ld)", in->b, 0);
     if (use(s, sl, BUF_O, 0, in->a, 1) ||
-        (sl->gather && use(s, sl, BUF_TL, 0, in->c, 1)))
+        (sl->gather && use(s, sl, BUF_TL, 0, in->c, 1)) ||
+        ((in->d & ISA_HIMP) && use(s, sl, BUF_HI, ACC_ADD, 0, 1)))
       return s->e->status;
     return check_dram(s, sl, 1);
   case OP_TOPK: case OP_TINIT:
@@ -430,11 +448,14 @@ static int marker(sim_t *s, const insn_t *in) {
     s->ctx.unit = s->w->phase == WL_DECODE && s->layer_rec >= 0
                       ? s->st->layers[s->layer_rec].step : in->a;
     s->ctx.head = -1;
+    memset(s->qcount, 0, (size_t)s->w->heads * sizeof *s->qcount);
     return 0;
   }
   if (in->a != ISA_HEAD_NONE && in->a >= s->w->heads)
     return bad(s, "HEAD", "head out of range (got %ld, expected < %ld)", in->a,
                s->w->heads);
+  if (in->b > 1)
+    return bad(s, "HEAD", "resume flag (got %ld, expected <= %ld)", in->b, 1);
   if (in->a != ISA_HEAD_NONE && hlist_pending(s)) {
     s->held = *in;
     s->has_held = true;
@@ -442,11 +463,10 @@ static int marker(sim_t *s, const insn_t *in) {
   }
   s->has_held = false;
   s->ctx.head = in->a == ISA_HEAD_NONE ? -1 : in->a;
-  s->ctx.query = -1;
   s->skipping = in->a != ISA_HEAD_NONE && !head_kept(s, in->a);
-  s->st->c[s->skipping ? ST_HEADS_PRUNED : ST_HEADS_RUN] += in->a != ISA_HEAD_NONE;
-  if (!s->skipping && in->a != ISA_HEAD_NONE && s->layer_rec >= 0)
-    s->st->layers[s->layer_rec].heads++;
+  if (in->b || in->a == ISA_HEAD_NONE) return 0; /* resumed: counted once */
+  s->st->c[s->skipping ? ST_HEADS_PRUNED : ST_HEADS_RUN]++;
+  if (!s->skipping && s->layer_rec >= 0) s->st->layers[s->layer_rec].heads++;
   return 0;
 }
 
@@ -489,7 +509,8 @@ static void dispatch(sim_t *s) {
       continue;
     }
     if (in.op == OP_SMAX && !(in.d & ISA_PRED)) { /* a query's first softmax */
-      s->ctx.query++;
+      s->ctx.query = s->ctx.head >= 0 ? s->qcount[s->ctx.head]++ : -1;
+      if (in.a < s->b.cap[BUF_S]) s->qof[in.a] = s->ctx.query;
       if (s->layer_rec >= 0 && in.b > s->st->layers[s->layer_rec].tokens)
         s->st->layers[s->layer_rec].tokens = in.b;
     }
@@ -502,6 +523,8 @@ static void dispatch(sim_t *s) {
     sl->layer_rec = s->layer_rec;
     sl->ctx = s->ctx;
     sl->ctx.seq = sl->seq;
+    if (in.op == OP_TOPK && in.d == TOPK_VALUES && in.e < s->b.cap[BUF_S])
+      sl->ctx.query = s->qof[in.e]; /* the query whose scores these are */
     if ((s->rc = decode_accesses(s, sl))) {
       s->trace_done = true;
       return;
@@ -515,8 +538,11 @@ static void dispatch(sim_t *s) {
 
 /* ---- scoreboard ------------------------------------------------------ */
 
+/* Accumulations into the same table (ACC_ADD) commute, so they never
+ * order each other; any other pair with a write does. */
 static bool overlap(const access_t *a, const access_t *b) {
-  return a->buf == b->buf && (a->write || b->write) && a->lo < b->hi &&
+  return a->buf == b->buf && (a->write || b->write) &&
+         !(a->write == ACC_ADD && b->write == ACC_ADD) && a->lo < b->hi &&
          b->lo < a->hi;
 }
 
@@ -601,6 +627,7 @@ static int store_row(sim_t *s, slot_t *sl) {
   int16_t row[1024];
   const int64_t *acc = s->b.o + (size_t)sl->in.a * (size_t)s->b.d;
   int i, hi = (1 << (s->cfg->width - 1)) - 1;
+  int64_t mag = 0;
   lay_loc_t at = sl->loc;
   s->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)s->b.d;
   s->st->c[ST_QUERIES]++;
@@ -609,7 +636,9 @@ static int store_row(sim_t *s, slot_t *sl) {
   for (i = 0; i < s->b.d; i++) {
     row[i] = fx_out(&s->fx, acc[i]);
     s->st->c[ST_SATURATED] += row[i] == hi || row[i] == -hi - 1;
+    mag += row[i] < 0 ? -(int64_t)row[i] : row[i];
   }
+  if (sl->in.d & ISA_HIMP) s->sp.himp[sl->in.b] += mag; /* head importance */
   return mi_write(s->mi, &at, row);
 }
 
@@ -729,10 +758,14 @@ static void start_and_issue(sim_t *s) {
   for (u = 0; u < UNIT_COUNT; u++) {
     uint8_t st = try_start(s, u);
     if (is_xfer(u)) {
-      int r = xfer_issue(&s->xf[u], s->win, &s->b, s->mem, &s->tm, s->st,
-                         u == UNIT_STORE, s->now);
-      if (r == XF_ISSUED) s->progress = true;
-      if (r == XF_REFUSED) st = US_STALL_DRAM;
+      int r, k = 0;
+      do /* up to fetch.requests_per_cycle requests */
+        r = xfer_issue(&s->xf[u], s->win, &s->b, s->mem, &s->tm, s->st,
+                       u == UNIT_STORE, s->now);
+      while (r == XF_ISSUED && ++k < s->tm.issue_per_cycle);
+      if (k) s->progress = true;
+      if (k) st = US_BUSY;
+      else if (r == XF_REFUSED) st = US_STALL_DRAM;
       else if (r != XF_IDLE) st = US_BUSY;
     } else if (s->now < s->pipe[u].free_at) {
       st = US_BUSY;

@@ -1,18 +1,14 @@
 /* softmax.c - the softmax pipeline: scale and max pass, exp and sum pass,
  * normalisation pass, in the datapath's fixed point (common/fixed.h).
  * With CHECK it also compares the largest probability with the layer's
- * threshold and sets the refetch predicate; IMP streams a query's
- * probabilities into the token importance table at the same lane rate. */
+ * threshold and sets the refetch predicate; with IMP the normalisation
+ * pass also adds each probability to its token's importance (one adder
+ * and a TIMP port per lane: no extra cycles). */
 #include "pipe.h"
 
 void smax_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
                uint64_t *occ, uint64_t *depth) {
   (void)b;
-  if (in->op == OP_IMP) {
-    *occ = (uint64_t)((in->b + t->smax_units - 1) / t->smax_units);
-    *depth = 1;
-    return;
-  }
   *occ = tm_smax_cycles(t, in->b);
   *depth = (uint64_t)t->smax_depth;
 }
@@ -39,12 +35,13 @@ static void check(const bufs_t *b, const insn_t *in, const int64_t *p, int n,
   log_dec(sp, DEC_REFETCH, n, r, 0);
 }
 
-/* TIMP[TLIST[list+i]] += SBUF[soff+i]. */
-static void imp_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+/* TIMP[TLIST[list+i]] += p_i, unless a refetch will recompute p (CHECK
+ * with the predicate set: the recomputing SMAX accumulates instead). */
+static void imp(const bufs_t *b, const insn_t *in, const int64_t *p,
+                stats_t *st) {
   spat_t *sp = b->sp;
-  const int64_t *p = b->s + in->a;
+  if ((in->d & ISA_CHECK) && sp->preg[ISA_PREG(in->d)]) return;
   st->c[ST_IMP_UPDATES] += in->b;
-  st->c[ST_SBUF_READ_BYTES] += 4 * (uint64_t)in->b;
   if (!b->data) return;
   for (int i = 0; i < in->b; i++) sp->timp[sp->tlist[in->c + i]] += p[i];
 }
@@ -53,14 +50,13 @@ static void imp_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
 void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *s = b->s + in->a, m, sum = 0;
   int i, n = in->b;
-  if (in->op == OP_IMP) {
-    imp_exec(b, in, st);
-    return;
-  }
   st->c[ST_SOFTMAX_ELEMS] += (uint64_t)n;
   st->c[ST_SBUF_READ_BYTES] += 12 * (uint64_t)n;
   st->c[ST_SBUF_WRITE_BYTES] += 8 * (uint64_t)n;
-  if (!b->data) return;
+  if (!b->data) {
+    if (in->d & ISA_IMP) imp(b, in, s, st);
+    return;
+  }
   for (i = 0; i < n; i++) s[i] = fx_scale(b->fx, s[i]);
   m = s[0];
   for (i = 1; i < n; i++)
@@ -71,4 +67,5 @@ void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   }
   for (i = 0; i < n; i++) s[i] = fx_prob(b->fx, s[i], sum);
   if (in->d & ISA_CHECK && !(in->d & ISA_PRED)) check(b, in, s, n, st);
+  if (in->d & ISA_IMP) imp(b, in, s, st);
 }

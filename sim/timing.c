@@ -34,6 +34,7 @@ void tm_init(timing_t *t, const cfg_t *c, int d) {
   t->dram_latency = (uint64_t)ceil(c->dram_latency_ns * c->clock_ghz);
   t->request_bytes = c->fetch_request_bytes;
   t->max_outstanding = c->fetch_max_outstanding;
+  t->issue_per_cycle = c->fetch_issue;
 }
 
 uint64_t tm_qk_cycles(const timing_t *t, int n) {

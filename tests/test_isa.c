@@ -76,9 +76,9 @@ Test(isa, decoder_rejects_unknown_and_dirty_fields) {
   cr_expect(strstr(e.msg, "unknown opcode") != NULL, "%s", e.msg);
   memset(b, 0, 16);
   b[0] = OP_SMAX;
-  b[6] = 1; /* c field, unused by SMAX */
+  b[8] = 1; /* addr field, unused by SMAX */
   cr_expect_eq(isa_decode(b, &out, &e), ERR_BAD_INPUT);
-  cr_expect(strstr(e.msg, "unused field c") != NULL, "%s", e.msg);
+  cr_expect(strstr(e.msg, "unused field addr") != NULL, "%s", e.msg);
 }
 
 Test(isa, text_round_trip) {
