@@ -28,7 +28,7 @@ BIN     := $(BUILD)/attnsim
 DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
             clang libclang-rt-14-dev valgrind time parallel
 
-.PHONY: all deps run test test-asan test-valgrind bench clean
+.PHONY: reproduce all deps run test test-asan test-valgrind bench clean
 all: $(BIN) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -68,6 +68,11 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh studies/default.sh $(BIN)
+
+# SpAtten's study beside the paper's figures: results/spatten/
+reproduce: deps
+	@$(MAKE) --no-print-directory all
+	@sh studies/reproduce.sh $(BIN) results/spatten
 
 # The libFuzzer smoke run comes first so the suite's summary line is last;
 # FUZZ_SMOKE=0 skips it (the sanitizer suite reruns the tests only).
