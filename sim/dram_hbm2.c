@@ -859,11 +859,9 @@ static void dh_derive(dh_t *m, const cfg_t *c, double host_ghz) {
   dh_mapping(m, c);
 }
 
-mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, uint32_t max_bytes,
-                     stats_t *st) {
+mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, stats_t *st) {
   dh_t *m = calloc(1, sizeof *m);
   int i;
-  (void)max_bytes; /* cfg_load bounds it by the transaction queue */
   if (!m) return NULL;
   m->base.ops = &dh_ops;
   m->st = st;
