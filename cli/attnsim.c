@@ -22,6 +22,7 @@
 #include "memtrace.h"
 #include "outfile.h"
 #include "plot.h"
+#include "recost.h"
 #include "report.h"
 #include "run.h"
 #include "schedule.h"
@@ -59,11 +60,13 @@ static const char usage[] =
     "  dram     --config C [--issue-per-cycle K] [--json F] TRACE\n"
     "                                     replay a memory trace (0xADDR R|W per\n"
     "                                     line) on the bank-level DRAM model\n"
+    "  recost   --config C STATS.json     cost a saved run (its --json) with\n"
+    "                                     C's energy and area tables\n"
     "  config   [--config C] [--doc]      effective config, or the key table\n"
     "  workload [--workload W] [--doc]    effective workload, or the key table\n"
     "  version\n"
     "\n"
-    "options for run and sim:\n"
+    "options for run and sim (recost: --json, --csv, --quiet, --set):\n"
     "  --check          compare outputs with the golden models (exit 1 if not)\n"
     "  --json FILE      statistics as JSON (docs/stats.md)\n"
     "  --csv FILE       statistics as one CSV row\n"
@@ -575,6 +578,69 @@ static int cmd_dram(const opts_t *o) {
   return of_commit(&of, &e) ? fail(&e) : 0;
 }
 
+/* ---- attnsim recost: a saved run with another energy and area table --- */
+
+#define RECOST_MAX_BYTES ((long)1 << 30) /* a report is far smaller */
+
+/* The whole file, NUL-terminated (caller frees), or NULL with e set. */
+static char *slurp(const char *path, size_t *len, err_t *e) {
+  FILE *f = open_input(path, "rb", e);
+  char *b = NULL;
+  long n;
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+    err_at(e, path, 0, 0, "input", "cannot read: %s", strerror(errno));
+  } else if (n > RECOST_MAX_BYTES) {
+    err_at(e, path, 0, 0, "input", "too large (got %ld bytes, expected at "
+           "most %ld)", n, RECOST_MAX_BYTES);
+  } else if (!(b = malloc((size_t)n + 1))) {
+    err_set(e, ERR_RUN, "out of memory reading %s", path);
+  } else if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+    err_at(e, path, 0, 0, "input", "cannot read: %s", strerror(errno));
+    free(b);
+    b = NULL;
+  } else {
+    b[n] = '\0';
+    *len = (size_t)n;
+  }
+  fclose(f);
+  return b;
+}
+
+static int cmd_recost(const opts_t *o) {
+  cfg_t c;
+  err_t e;
+  rc_run_t run;
+  rep_t r;
+  size_t len = 0;
+  char *text;
+  int rc = 0;
+  err_clear(&e);
+  if (!o->input) return usage_error("%s", "recost needs a STATS.json file");
+  if (load_config(o, &c, &e)) return fail(&e);
+  if (!(text = slurp(o->input, &len, &e))) return fail(&e);
+  rc = rc_load(o->input, text, len, &run, &e);
+  free(text);
+  if (rc) return fail(&e);
+  memset(&r, 0, sizeof r);
+  r.cfg = &c;
+  r.wl = &run.wl;
+  r.st = &run.st;
+  r.config_path = o->config;
+  r.workload_path = run.has_wl_path ? run.wl_path : NULL;
+  r.config_hash = cfg_hash(&c);
+  if (!o->quiet) {
+    printf("attnsim recost: the counts of %s (config hash %s), costed with "
+           "%s (config hash 0x%016llx)\n", o->input, run.config_hash,
+           o->config, (unsigned long long)r.config_hash);
+    rep_text(&r, stdout);
+  }
+  if (o->json && rep_json(&r, o->json, &e)) rc = e.status;
+  if (!rc && o->csv && rep_csv(&r, o->csv, &e)) rc = e.status;
+  st_free(&run.st);
+  return rc ? fail(&e) : 0;
+}
+
 static int cmd_config(const opts_t *o) {
   cfg_t c;
   err_t e;
@@ -824,6 +890,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "disasm") == 0) return cmd_convert(&o, 1);
   if (strcmp(cmd, "asm") == 0) return cmd_convert(&o, 0);
   if (strcmp(cmd, "dram") == 0) return cmd_dram(&o);
+  if (strcmp(cmd, "recost") == 0) return cmd_recost(&o);
   if (strcmp(cmd, "config") == 0) return cmd_config(&o);
   if (strcmp(cmd, "workload") == 0) return cmd_workload(&o);
   if (strcmp(cmd, "sweep") == 0) return cmd_sweep(&o, argv[0]);

@@ -286,6 +286,11 @@ static const yl_key_t cfg_keys[] = {
   DBL("energy.dram_pj_per_bit", e_dram_pj_per_bit, "3.9", 0, INF, "pJ/bit",
       "simple DRAM model only: energy per bit moved to or from DRAM (hbm2 "
       "costs commands and standby from dram.power.*)"),
+  /* Horowitz ISSCC 2014 (45 nm): 8-bit add 0.03 pJ, 32-bit add 0.1 pJ; a
+   * 12-bit comparison is a 12-bit subtraction, ~0.045 pJ, rounded up for
+   * its result mux */
+  DBL("energy.topk_pj", e_topk_pj, "0.05", 0, INF, "pJ",
+      "energy per top-k engine comparison"),
   /* assumed: leakage of a few percent of the chip's dynamic power */
   DBL("energy.static_mw", e_static_mw, "100", 0, INF, "mW", "leakage power"),
 

@@ -92,6 +92,7 @@ typedef struct cfg {
   double e_score_buffer_pj; /* pJ per access, score buffer */
   double e_output_buffer_pj;/* pJ per access, output buffer */
   double e_dram_pj_per_bit; /* pJ per bit transferred to or from DRAM */
+  double e_topk_pj;         /* pJ per top-k comparison */
   double e_static_mw;       /* leakage power, mW */
 
   /* area table */

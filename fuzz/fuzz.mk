@@ -9,7 +9,7 @@
 # leak or sanitizer report; artifacts go to build-fuzz/crashes/, logs to
 # build-fuzz/logs/. The library is compiled once, with clang and
 # -fsanitize=fuzzer-no-link,address,undefined, into build-fuzz/libattnsim.a.
-FUZZ_TARGETS := config workload trace asm npy sim csv spec json memtrace
+FUZZ_TARGETS := config workload trace asm npy sim csv spec json memtrace recost
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

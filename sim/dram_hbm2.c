@@ -113,7 +113,15 @@ typedef struct dh {
   int rank_shift, group_shift; /* flat bank index >> shift: rank, group */
   int burst_shift, bc, cl, cwl, tfaw, trefi, hit_limit, cmdq, tqd;
   bool dual;
-  int fshift[CFG_MAP_FIELDS], fbits[CFG_MAP_FIELDS];
+  int fshift[CFG_MAP_FIELDS];      /* address field f: (b >> shift) & mask */
+  uint64_t fmask[CFG_MAP_FIELDS];
+  /* per command, the delays it imposes: (scope, command, cycles), zeros
+   * left out, so recording a command touches only what it constrains */
+  struct dh_delay {
+    uint8_t scope, to;
+    uint32_t cycles;
+  } dl[DH_NCMD][DH_NSCOPE * DH_NCMD];
+  int ndl[DH_NCMD];
   uint32_t d[DH_NCMD][DH_NSCOPE][DH_NCMD]; /* delay tables, cycles */
   /* clocks */
   bool same_clock;
@@ -152,6 +160,22 @@ int dram_burst_cycles(const cfg_t *c) {
 
 /* ---- derived once: the delay tables ---------------------------------- */
 
+/* The non-zero delays of each command as a list (other ranks only when
+ * there are several). */
+static void dh_lists(dh_t *m) {
+  int f, sc, to;
+  for (f = 0; f < DH_NCMD; f++) {
+    m->ndl[f] = 0;
+    for (sc = 0; sc < DH_NSCOPE; sc++)
+      for (to = 0; to < DH_NCMD; to++) {
+        struct dh_delay *x = &m->dl[f][m->ndl[f]];
+        if (!m->d[f][sc][to] || (sc == DH_OTHER && m->nranks == 1)) continue;
+        x->scope = (uint8_t)sc, x->to = (uint8_t)to, x->cycles = m->d[f][sc][to];
+        m->ndl[f]++;
+      }
+  }
+}
+
 /* Set d[from][scope][to] for the JEDEC constraints, then make them
  * hierarchical: a bank obeys its group's delays, a group its rank's. */
 static void dh_tables(dh_t *m, const cfg_t *c) {
@@ -188,6 +212,7 @@ static void dh_tables(dh_t *m, const cfg_t *c) {
       if (d[f][DH_BANK][to] < d[f][DH_GROUP][to])
         d[f][DH_BANK][to] = d[f][DH_GROUP][to];
     }
+  dh_lists(m);
 }
 
 /* Bit position and width of each address field, from the mapping string
@@ -206,14 +231,14 @@ static void dh_mapping(dh_t *m, const cfg_t *c) {
     abort(); /* cfg_load refuses such a config */
   for (i = 0; i < CFG_MAP_FIELDS; i++) {
     m->fshift[order[i]] = pos;
-    m->fbits[order[i]] = width[order[i]];
+    m->fmask[order[i]] = ((uint64_t)1 << width[order[i]]) - 1;
     pos += width[order[i]];
   }
 }
 
 /* One field of burst index b. */
 static uint32_t dh_field(const dh_t *m, uint64_t b, cfg_map_field_t f) {
-  return (uint32_t)((b >> m->fshift[f]) & (((uint64_t)1 << m->fbits[f]) - 1));
+  return (uint32_t)((b >> m->fshift[f]) & m->fmask[f]);
 }
 
 /* ---- clocks ------------------------------------------------------------ */
@@ -308,18 +333,22 @@ static uint64_t dh_faw(const dh_t *m, const dh_rank_t *r) {
 }
 
 /* Record that command cmd issued to bank fb at t in every table it
- * constrains. */
+ * constrains (its delay list). */
 static void dh_apply(dh_t *m, dh_chan_t *c, int cmd, int fb, uint64_t t) {
-  int rk = dh_rank_of(m, fb), g = dh_group_of(m, fb), to, r;
-  const uint32_t(*d)[DH_NCMD] = m->d[cmd];
-  for (to = 0; to < DH_NCMD; to++) {
-    c->bank[fb].next[to] = umax(c->bank[fb].next[to], t + d[DH_BANK][to]);
-    c->group[g][to] = umax(c->group[g][to], t + d[DH_GROUP][to]);
-    c->rank[rk].next[to] = umax(c->rank[rk].next[to], t + d[DH_RANK][to]);
-    if (!d[DH_OTHER][to]) continue;
+  int rk = dh_rank_of(m, fb), r, k;
+  uint64_t *tab[DH_NSCOPE];
+  tab[DH_BANK] = c->bank[fb].next;
+  tab[DH_GROUP] = c->group[dh_group_of(m, fb)];
+  tab[DH_RANK] = c->rank[rk].next;
+  for (k = 0; k < m->ndl[cmd]; k++) {
+    const struct dh_delay *x = &m->dl[cmd][k];
+    uint64_t at = t + x->cycles;
+    if (x->scope != DH_OTHER) {
+      tab[x->scope][x->to] = umax(tab[x->scope][x->to], at);
+      continue;
+    }
     for (r = 0; r < m->nranks; r++)
-      if (r != rk)
-        c->rank[r].next[to] = umax(c->rank[r].next[to], t + d[DH_OTHER][to]);
+      if (r != rk) c->rank[r].next[x->to] = umax(c->rank[r].next[x->to], at);
   }
 }
 
@@ -830,11 +859,9 @@ static void dh_derive(dh_t *m, const cfg_t *c, double host_ghz) {
   dh_mapping(m, c);
 }
 
-mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, uint32_t max_bytes,
-                     stats_t *st) {
+mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, stats_t *st) {
   dh_t *m = calloc(1, sizeof *m);
   int i;
-  (void)max_bytes; /* cfg_load bounds it by the transaction queue */
   if (!m) return NULL;
   m->base.ops = &dh_ops;
   m->st = st;

@@ -37,12 +37,10 @@
 #include "stats.h"
 
 /* The model for c (which cfg_load has checked, dram.model hbm2), counting
- * into st. host_ghz: the clock of the cycles the port is given; max_bytes:
- * the largest request that will be pushed (it must fit a transaction
- * queue, which cfg_load checks for fetch.request_bytes). NULL when out of
- * memory. */
-mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, uint32_t max_bytes,
-                     stats_t *st);
+ * into st. host_ghz: the clock of the cycles the port is given. A request
+ * must fit one transaction queue (dram.queue_depth bursts; cfg_load checks
+ * that fetch.request_bytes does). NULL when out of memory. */
+mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, stats_t *st);
 
 /* The DRAM command clock, GHz: dram.gbps_per_pin / 2 (double data rate). */
 double dram_clock_ghz(const cfg_t *c);

@@ -80,8 +80,7 @@ int drp_run(const cfg_t *c, mtr_t *tr, int k, drp_result_t *out, err_t *e) {
   if (!cfg_dram_is_hbm2(c))
     return err_set(e, ERR_BAD_INPUT, "dram.model: the replay needs the "
                    "bank-level model (got %s, expected hbm2)", c->dram_model);
-  if (!(d.m = dram_hbm2_new(c, dram_clock_ghz(c), (uint32_t)c->dram_burst_bytes,
-                            &out->st)))
+  if (!(d.m = dram_hbm2_new(c, dram_clock_ghz(c), &out->st)))
     return err_set(e, ERR_RUN, "out of memory building the DRAM model");
   for (;;) {
     drp_collect(&d, now);

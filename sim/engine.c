@@ -814,8 +814,7 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
   s->layer_rec = -1;
   s->ctx.head = s->ctx.query = -1;
   s->mem = cfg_dram_is_hbm2(s->cfg)
-               ? dram_hbm2_new(s->cfg, s->cfg->clock_ghz,
-                               (uint32_t)s->cfg->fetch_request_bytes, st)
+               ? dram_hbm2_new(s->cfg, s->cfg->clock_ghz, st)
                : dram_simple_new(&s->tm, st);
   if (!s->mem) return err_set(e, ERR_RUN, "out of memory");
   for (u = 0; u < UNIT_COUNT; u++) s->ustate[u] = US_IDLE;

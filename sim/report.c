@@ -102,15 +102,27 @@ static const struct {
     {ST_OBUF_READ_BYTES, ST_OBUF_WRITE_BYTES, PJ(e_output_buffer_pj)},
 };
 #undef PJ
+enum { NBUFS = (int)(sizeof sram_bufs / sizeof sram_bufs[0]) };
+/* Buffer i's accesses (read and written bytes in sram_access_bits units)
+ * times its pJ per access. */
+static double e_buf(const rep_t *r, int i) {
+  double bytes = cntd(r, sram_bufs[i].rd) + cntd(r, sram_bufs[i].wr);
+  double pj = *(const double *)((const char *)r->cfg + sram_bufs[i].pj);
+  return bytes * 8 / r->cfg->e_sram_access_bits * pj;
+}
 static double e_sram(const rep_t *r) {
   double sum = 0;
-  size_t i;
-  for (i = 0; i < sizeof sram_bufs / sizeof sram_bufs[0]; i++) {
-    double bytes = cntd(r, sram_bufs[i].rd) + cntd(r, sram_bufs[i].wr);
-    double pj = *(const double *)((const char *)r->cfg + sram_bufs[i].pj);
-    sum += bytes * 8 / r->cfg->e_sram_access_bits * pj;
-  }
+  int i;
+  for (i = 0; i < NBUFS; i++) sum += e_buf(r, i);
   return sum;
+}
+/* The two arrays' share of e_compute: MACs at (width / mac_bits)^2. */
+static double e_macs(const rep_t *r, stat_id_t id) {
+  double s = (double)r->cfg->width / r->cfg->e_mac_bits;
+  return cntd(r, id) * r->cfg->e_mac_pj * s * s;
+}
+static double e_topk(const rep_t *r) {
+  return cntd(r, ST_TOPK_COMPARISONS) * r->cfg->e_topk_pj;
 }
 /* The bank-level model's DRAM energy by part (all zero for the simple
  * model, which counts no commands). */
@@ -127,20 +139,40 @@ static double e_static(const rep_t *r) {
   return r->cfg->e_static_mw * seconds(r) * 1e9; /* mW x s = 1e9 pJ */
 }
 static double e_total(const rep_t *r) {
-  return e_compute(r) + e_softmax(r) + e_sram(r) + e_dram(r) + e_static(r);
+  return e_compute(r) + e_softmax(r) + e_topk(r) + e_sram(r) + e_dram(r) +
+         e_static(r);
 }
+/* The chip alone: everything but the DRAM. */
+static double e_chip(const rep_t *r) { return e_total(r) - e_dram(r); }
 
 static double a_mult(const rep_t *r) {
   double s = (double)r->cfg->width / r->cfg->a_mult_bits;
   return (double)(r->cfg->qk_multipliers + r->cfg->av_multipliers) *
          r->cfg->a_mult_mm2 * s * s;
 }
+/* One array's multipliers at (width / mult_bits)^2. */
+static double a_array(const rep_t *r, int multipliers) {
+  double s = (double)r->cfg->width / r->cfg->a_mult_bits;
+  return multipliers * r->cfg->a_mult_mm2 * s * s;
+}
+/* Buffer i's bytes (the score buffer: 4 B per entry), in sram_bufs order. */
+static double buf_bytes(const cfg_t *c, int i) {
+  switch (i) {
+  case 0: return (double)c->query_buffer_bytes;
+  case 1: return (double)c->key_buffer_bytes;
+  case 2: return (double)c->value_buffer_bytes;
+  case 3: return 4.0 * c->score_buffer_entries;
+  default: return (double)c->output_buffer_bytes;
+  }
+}
+static double a_buf(const rep_t *r, int i) {
+  return buf_bytes(r->cfg, i) / 1024 * r->cfg->a_sram_mm2_per_kb;
+}
 static double a_sram(const rep_t *r) {
-  const cfg_t *c = r->cfg;
-  double bytes = (double)(c->query_buffer_bytes + c->key_buffer_bytes +
-                          c->value_buffer_bytes + c->output_buffer_bytes) +
-                 4.0 * c->score_buffer_entries;
-  return bytes / 1024 * c->a_sram_mm2_per_kb;
+  double sum = 0;
+  int i;
+  for (i = 0; i < NBUFS; i++) sum += a_buf(r, i);
+  return sum;
 }
 static double a_softmax(const rep_t *r) {
   return r->cfg->softmax_units * r->cfg->a_softmax_mm2;
@@ -191,6 +223,44 @@ static rval_t m_e_compute(const rep_t *r) { return v_real(e_compute(r)); }
 static rval_t m_e_softmax(const rep_t *r) { return v_real(e_softmax(r)); }
 static rval_t m_e_sram(const rep_t *r) { return v_real(e_sram(r)); }
 static rval_t m_e_dram(const rep_t *r) { return v_real(e_dram(r)); }
+static rval_t m_e_topk(const rep_t *r) { return v_real(e_topk(r)); }
+/* Average power in mW: pJ / s x 1e-9. */
+static rval_t m_p_chip(const rep_t *r) {
+  return v_real(ratio(e_chip(r) * 1e-9, seconds(r)));
+}
+static rval_t m_p_total(const rep_t *r) {
+  return v_real(ratio(e_total(r) * 1e-9, seconds(r)));
+}
+static double ops2(const rep_t *r) { return 2.0 * (double)macs(r); }
+static rval_t m_gops(const rep_t *r) {
+  return v_real(ratio(ops2(r), seconds(r)) / 1e9);
+}
+/* GOP per joule = GOP/s per watt: ops / (pJ x 1e-12) / 1e9. */
+static rval_t m_gopj_chip(const rep_t *r) {
+  return v_real(ratio(ops2(r) * 1e3, e_chip(r)));
+}
+static rval_t m_gopj_total(const rep_t *r) {
+  return v_real(ratio(ops2(r) * 1e3, e_total(r)));
+}
+
+/* Every module of the chip (and the DRAM), its energy and its area, as
+ * a list: MODULE(name, energy expression, area expression). */
+#define MODULE_LIST(X)                                                       \
+  X(qk_array, e_macs(r, ST_QK_MACS), a_array(r, r->cfg->qk_multipliers))     \
+  X(av_array, e_macs(r, ST_AV_MACS), a_array(r, r->cfg->av_multipliers))     \
+  X(softmax, e_softmax(r), a_softmax(r))                                     \
+  X(topk, e_topk(r), a_topk(r))                                              \
+  X(query_buffer, e_buf(r, 0), a_buf(r, 0))                                  \
+  X(key_buffer, e_buf(r, 1), a_buf(r, 1))                                    \
+  X(value_buffer, e_buf(r, 2), a_buf(r, 2))                                  \
+  X(score_buffer, e_buf(r, 3), a_buf(r, 3))                                  \
+  X(output_buffer, e_buf(r, 4), a_buf(r, 4))                                 \
+  X(dram, e_dram(r), 0.0)
+#define MODULE_FNS(name, efn, afn)                                           \
+  static rval_t m_me_##name(const rep_t *r) { return v_real(efn); }          \
+  static rval_t m_ma_##name(const rep_t *r) { (void)r; return v_real(afn); }
+MODULE_LIST(MODULE_FNS)
+#undef MODULE_FNS
 static rval_t m_ed_act(const rep_t *r) { return v_real(e_dram_parts(r).activate); }
 static rval_t m_ed_read(const rep_t *r) { return v_real(e_dram_parts(r).read); }
 static rval_t m_ed_write(const rep_t *r) { return v_real(e_dram_parts(r).write); }
@@ -248,6 +318,8 @@ static const metric_t metrics[] = {
      m_e_compute},
     {{"energy_pj.softmax", "pJ", "softmax_elems * energy.softmax_pj"},
      m_e_softmax},
+    {{"energy_pj.topk", "pJ", "topk.comparisons * energy.topk_pj"},
+     m_e_topk},
     {{"energy_pj.sram", "pJ",
       "sum over the five buffers of (read_bytes + write_bytes) * 8 / "
       "energy.sram_access_bits * energy.<buffer>_pj"},
@@ -258,7 +330,8 @@ static const metric_t metrics[] = {
      m_e_dram},
     {{"energy_pj.static", "pJ", "energy.static_mw * seconds * 1e9"},
      m_e_static},
-    {{"energy_pj.total", "pJ", "compute + softmax + sram + dram + static"},
+    {{"energy_pj.total", "pJ",
+      "compute + softmax + topk + sram + dram + static"},
      m_e_total},
     {{"area_mm2.multipliers", "mm2",
       "(qk_array.multipliers + av_array.multipliers) * area.mult_mm2 * "
@@ -273,6 +346,26 @@ static const metric_t metrics[] = {
     {{"area_mm2.topk", "mm2", "topk.parallelism * area.topk_mm2"}, m_a_topk},
     {{"area_mm2.total", "mm2", "multipliers + sram + softmax + topk"},
      m_a_total},
+#define MODULE_ROWS(name, efn, afn)                                          \
+    {{"modules." #name ".energy_pj", "pJ", "energy of " #name}, m_me_##name}, \
+    {{"modules." #name ".area_mm2", "mm2", "area of " #name}, m_ma_##name},
+    MODULE_LIST(MODULE_ROWS)
+#undef MODULE_ROWS
+    {{"power_mw.chip", "mW",
+      "average chip power: (energy_pj.total - energy_pj.dram) * 1e-9 / "
+      "seconds (0 when seconds = 0)"},
+     m_p_chip},
+    {{"power_mw.total", "mW",
+      "average power with the DRAM: energy_pj.total * 1e-9 / seconds"},
+     m_p_total},
+    {{"ops.gops", "GOP/s", "2 * macs / seconds / 1e9 (0 when seconds = 0)"},
+     m_gops},
+    {{"ops.gops_per_j.chip", "GOP/J",
+      "2 * macs / chip energy: GOP/s per W of chip power (0 without energy)"},
+     m_gopj_chip},
+    {{"ops.gops_per_j.total", "GOP/J",
+      "2 * macs / energy_pj.total, the DRAM included"},
+     m_gopj_total},
     {{"dram.peak_GBps", "GB/s",
       "dram.channels * dram.bus_bits / 8 * dram.gbps_per_pin"},
      m_peak},
@@ -866,13 +959,20 @@ static void text_compute(const rep_t *r, FILE *f) {
 }
 
 static void text_cost(const rep_t *r, FILE *f) {
-  char a[48];
+  char a[48], b[48], c[48], d[48], g[48], h[48];
   double et = e_total(r), at = a_total(r);
-  fprintf(f, "  energy     %s: compute %.1f%%, softmax %.1f%%, SRAM %.1f%%, "
-          "DRAM %.1f%%, static %.1f%%\n",
+  fprintf(f, "  energy     %s: compute %.1f%%, softmax %.1f%%, top-k %.1f%%, "
+          "SRAM %.1f%%, DRAM %.1f%%, static %.1f%%\n",
           fmt_si(et * 1e-12, "J", a, sizeof a), pct(e_compute(r), et),
-          pct(e_softmax(r), et), pct(e_sram(r), et), pct(e_dram(r), et),
-          pct(e_static(r), et));
+          pct(e_softmax(r), et), pct(e_topk(r), et), pct(e_sram(r), et),
+          pct(e_dram(r), et), pct(e_static(r), et));
+  fprintf(f, "  power      chip %s, with DRAM %s; %s, %s of chip energy "
+          "(%s with DRAM)\n",
+          fmt_si(m_p_chip(r).d * 1e-3, "W", b, sizeof b),
+          fmt_si(m_p_total(r).d * 1e-3, "W", c, sizeof c),
+          fmt_si(m_gops(r).d * 1e9, "OP/s", d, sizeof d),
+          fmt_si(m_gopj_chip(r).d * 1e9, "OP/J", g, sizeof g),
+          fmt_si(m_gopj_total(r).d * 1e9, "OP/J", h, sizeof h));
   fprintf(f, "  area       %.3f mm2: multipliers %.1f%%, SRAM %.1f%%, "
           "softmax %.1f%%, top-k %.1f%%\n",
           at, pct(a_mult(r), at), pct(a_sram(r), at), pct(a_softmax(r), at),

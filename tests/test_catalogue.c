@@ -15,8 +15,8 @@
  * tensors (a workload whose K file is bad), SpAtten's CSV traces (run
  * --workload FILE.csv), sweep specs (YAML), GPU baseline configs (YAML),
  * sweep folders (the JSON manifest and point files --merge and plot read),
- * memory traces (attnsim dram),
- * and the command line itself.
+ * memory traces (attnsim dram), saved JSON reports (attnsim recost), and
+ * the command line itself.
  *
  * A row whose bug flag is set fails today: its comment names the
  * program's answer, the row holds what it should say, and a failure
@@ -271,6 +271,47 @@ static const text_row_t config_rows[] = {
      "too many banks per channel (got 8 x 4 x 4", 0},
     {"cfg-hbm2-model.yaml", IN_TEXT, "dram:\n  model: hbm3\n", CFG,
      "{F}:2:10: dram.model: not a choice", 0},
+};
+
+/* attnsim recost's input: a run's --json report. Columns count bytes from
+ * 1: in {"cycles": -1} the value starts at column 12. */
+#define RECOST "recost --config configs/spatten.yaml {F} --json {O}"
+static const text_row_t recost_rows[] = {
+    {"rc-empty.json", IN_TEXT, "", RECOST, "{F}:1:1: (root): missing value", 0},
+    {"rc-array.json", IN_TEXT, "[1]\n", RECOST, "{F}:1:1: (root): wrong type", 0},
+    {"rc-trailing-comma.json", IN_TEXT, "{\"cycles\": 1,}", RECOST,
+     "{F}:1:14: (root): bad object (got '}', expected a member name in quotes)", 0},
+    {"rc-missing.json", IN_TEXT, "{}", RECOST, "{F}:1:1: cycles: missing", 0},
+    {"rc-negative.json", IN_TEXT, "{\"cycles\": -1}", RECOST,
+     "{F}:1:12: cycles: not a whole number (got -1", 0},
+    {"rc-fraction.json", IN_TEXT, "{\"cycles\": 1.5}", RECOST,
+     "{F}:1:12: cycles: not a whole number (got 1.5", 0},
+    {"rc-string.json", IN_TEXT, "{\"cycles\": \"7\"}", RECOST,
+     "{F}:1:12: cycles: wrong type (got a string", 0},
+    {"rc-overflow.json", IN_TEXT, "{\"cycles\": 18446744073709551616}", RECOST,
+     "{F}:1:12: cycles: out of range", 0},
+    {"rc-duplicate.json", IN_TEXT, "{\"cycles\": 1,\n \"cycles\": 2}", RECOST,
+     "{F}:2:2: cycles: duplicate key", 0},
+    {"rc-nan.json", IN_TEXT, "{\"cycles\": NaN}", RECOST, "{F}:1:12: cycles: not a JSON value", 0},
+    {"rc-bad-escape.json", IN_TEXT, "{\"name\": \"\\x\"}", RECOST,
+     "{F}:1:12: name: bad escape (got 'x'", 0},
+    {"rc-surrogate.json", IN_TEXT, "{\"name\": \"\\ud800\"}", RECOST,
+     "name: lone high surrogate", 0},
+    {"rc-control.json", IN_TEXT, "{\"name\": \"a\tb\"}", RECOST,
+     "{F}:1:12: name: control character in a string", 0},
+    {"rc-unterminated.json", IN_TEXT, "{\"name\": \"ab", RECOST,
+     "name: unterminated string", 0},
+    {"rc-extra.json", IN_TEXT, "{} {}", RECOST,
+     "{F}:1:4: (root): extra text after the JSON value", 0},
+    {"rc-deep.json", IN_TEXT,
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", RECOST,
+     "{F}:1:65: [0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]", 0},
+    {"rc-garbage.json", IN_GARBAGE, "", RECOST, "{F}:1:1: (root): not a JSON value", 0},
+    {"rc-absent.json", IN_ABSENT, "", RECOST, "{F}: input: cannot open", 0},
+    {"rc-directory", IN_NONE, "", "recost --config configs/spatten.yaml {D}", "{D}: ", 0},
+    {"rc-missing-stats", IN_NONE, "", "recost --config configs/spatten.yaml",
+     "attnsim: recost needs a STATS.json file", 0},
+    {"rc-missing-config", IN_NONE, "", "recost {D}/s.json", "attnsim: --config FILE is required", 0},
 };
 
 /* attnsim dram's memory traces ("0xADDRESS R|W" per line). Columns count
@@ -698,6 +739,10 @@ Test(catalogue, spatten_csv) {
     expect_bad(r->name, 0, args, strstr(r->want, "{F}") ? in : NULL, want, out, dir);
   }
   remove_dir(dir);
+}
+
+Test(catalogue, recost_report) {
+  run_text_rows(recost_rows, sizeof recost_rows / sizeof recost_rows[0]);
 }
 
 Test(catalogue, memory_trace) {

@@ -121,7 +121,7 @@ static uint64_t drive(mem_t *m, req_t *r, int n, bool every_cycle) {
 static mem_t *new_mem(const cfg_t *c, stats_t *st) {
   mem_t *m;
   st_init(st);
-  m = dram_hbm2_new(c, dram_clock_ghz(c), (uint32_t)c->fetch_request_bytes, st);
+  m = dram_hbm2_new(c, dram_clock_ghz(c), st);
   cr_assert_not_null(m);
   return m;
 }
@@ -288,7 +288,7 @@ Test(dram_hbm2, host_clock_twice_the_dram_clock) {
   mem_t *m;
   req_t r = rd(0, addr_of(&c, 0, 1, 1, 1, 1));
   st_init(&st);
-  m = dram_hbm2_new(&c, 2 * dram_clock_ghz(&c), 64, &st);
+  m = dram_hbm2_new(&c, 2 * dram_clock_ghz(&c), &st);
   drive(m, &r, 1, false);
   cr_expect_eq(r.done, 2 * (uint64_t)(c.dram_tm.trcd + c.dram_tm.cl + bc(&c)));
   m->ops->destroy(m);

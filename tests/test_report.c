@@ -183,6 +183,51 @@ Test(report, energy_is_recosted_from_the_config) {
   st_free(&t.st);
 }
 
+/* Every module's energy and area by hand on the toy: the arrays split the
+ * compute energy by their MACs (400 and 600 at 0.5 pJ x 4) and the area
+ * by their multipliers (4 and 2 at 0.01 mm2 x 4); each buffer is its
+ * accesses and its KB. The parts add up to the totals (static energy is
+ * the chip's, no module's). 1000 cycles at 1 GHz = 1 us: 2 x 1000 MACs
+ * = 2 GOP/s; power is energy / 1 us. */
+Test(report, modules_power_and_throughput) {
+  toy_t t;
+  double e_topk = 50 * 0.5, chip, total, e_sum = 0, a_sum = 0;
+  static const char *mods[] = {"qk_array", "av_array", "softmax", "topk",
+                               "query_buffer", "key_buffer", "value_buffer",
+                               "score_buffer", "output_buffer", "dram"};
+  char path[96];
+  size_t i;
+  toy_init(&t);
+  t.st.c[ST_TOPK_COMPARISONS] = 50;
+  t.c.e_topk_pj = 0.5;
+  EXPECT_NEAR(&t.r, "energy_pj.topk", e_topk);
+  EXPECT_NEAR(&t.r, "energy_pj.total", 524916 + e_topk);
+  EXPECT_NEAR(&t.r, "modules.qk_array.energy_pj", 400 * 0.5 * 4);
+  EXPECT_NEAR(&t.r, "modules.av_array.energy_pj", 600 * 0.5 * 4);
+  EXPECT_NEAR(&t.r, "modules.key_buffer.energy_pj", 640 * 8 / 64 * 2);
+  EXPECT_NEAR(&t.r, "modules.score_buffer.area_mm2", 4 * 256 / 1024.0 * 0.5);
+  EXPECT_NEAR(&t.r, "modules.qk_array.area_mm2", 4 * 0.01 * 4);
+  EXPECT_NEAR(&t.r, "modules.av_array.area_mm2", 2 * 0.01 * 4);
+  EXPECT_NEAR(&t.r, "modules.dram.energy_pj", 32000 * 8 * 2);
+  EXPECT_NEAR(&t.r, "modules.dram.area_mm2", 0);
+  for (i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+    snprintf(path, sizeof path, "modules.%s.energy_pj", mods[i]);
+    e_sum += val(&t.r, path);
+    snprintf(path, sizeof path, "modules.%s.area_mm2", mods[i]);
+    a_sum += val(&t.r, path);
+  }
+  total = val(&t.r, "energy_pj.total");
+  chip = total - 32000 * 8 * 2;
+  EXPECT_NEAR(&t.r, "energy_pj.total", e_sum + val(&t.r, "energy_pj.static"));
+  EXPECT_NEAR(&t.r, "area_mm2.total", a_sum);
+  EXPECT_NEAR(&t.r, "power_mw.chip", chip * 1e-12 / 1e-6 * 1e3);
+  EXPECT_NEAR(&t.r, "power_mw.total", total * 1e-12 / 1e-6 * 1e3);
+  EXPECT_NEAR(&t.r, "ops.gops", 2.0);
+  EXPECT_NEAR(&t.r, "ops.gops_per_j.chip", 2000 / (chip * 1e-12) / 1e9);
+  EXPECT_NEAR(&t.r, "ops.gops_per_j.total", 2000 / (total * 1e-12) / 1e9);
+  st_free(&t.st);
+}
+
 Test(report, derived_area) {
   toy_t t;
   toy_init(&t);

@@ -1,0 +1,177 @@
+/* Re-costing a saved run (attnsim recost) and the strict JSON reader it
+ * uses. A report read back and written again with the same config is the
+ * same bytes; with another energy table only the costs move, each by the
+ * factor its coefficient moved; malformed JSON is refused at its place. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "jsonr.h"
+#include "recost.h"
+#include "report.h"
+#include "testutil.h"
+
+static int sh(const char *cmd) {
+  char full[2048];
+  const char *bin = getenv("ATTNSIM");
+  int rc;
+  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
+           bin ? bin : "build/attnsim", cmd);
+  rc = system(full);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+#define RUN "attnsim run --config configs/spatten.yaml --workload workloads/gpt2-small.yaml " \
+            "--wset decode.generate=2 --wset model.layers=2 --dense --quiet "
+
+/* A report's number by dotted path, read with the reader under test. */
+static double num(const char *path, const char *key) {
+  char *text = tu_slurp(path);
+  jr_doc_t d;
+  err_t e;
+  int i;
+  double v;
+  cr_assert_not_null(text, "%s", path);
+  cr_assert_eq(jr_parse(&d, path, text, strlen(text), &e), 0, "%s", e.msg);
+  i = jr_find(&d, 0, key);
+  cr_assert_geq(i, 0, "%s lacks %s", path, key);
+  cr_assert_eq(d.n[i].kind, JR_NUM);
+  v = strtod(d.n[i].text, NULL);
+  jr_free(&d);
+  free(text);
+  return v;
+}
+
+Test(recost, same_config_gives_the_same_report) {
+  char *a, *b;
+  cr_assert_eq(sh(RUN "--json build/tests/tmp/rc-a.json --csv build/tests/tmp/rc-a.csv"), 0);
+  cr_assert_eq(sh("attnsim recost --config configs/spatten.yaml build/tests/tmp/rc-a.json "
+                  "--quiet --json build/tests/tmp/rc-b.json --csv build/tests/tmp/rc-b.csv"), 0);
+  a = tu_slurp("build/tests/tmp/rc-a.json");
+  b = tu_slurp("build/tests/tmp/rc-b.json");
+  cr_assert(a && b);
+  cr_expect_str_eq(a, b);
+  free(a), free(b);
+  a = tu_slurp("build/tests/tmp/rc-a.csv");
+  b = tu_slurp("build/tests/tmp/rc-b.csv");
+  cr_assert(a && b);
+  cr_expect_str_eq(a, b);
+  free(a), free(b);
+}
+
+/* Twice the MAC energy doubles the arrays' energy; half the SRAM area per
+ * KB halves the buffers'; the counts and the cycles stay. */
+Test(recost, another_table_moves_only_the_costs) {
+  const char *a = "build/tests/tmp/rc-c.json", *b = "build/tests/tmp/rc-d.json";
+  char cmd[600];
+  cr_assert_eq(sh(RUN "--json build/tests/tmp/rc-c.json"), 0);
+  snprintf(cmd, sizeof cmd, "attnsim recost --config configs/spatten.yaml --set "
+           "energy.mac_pj=0.46 --set area.sram_mm2_per_kb=0.0025 --quiet --json %s %s", b, a);
+  cr_assert_eq(sh(cmd), 0);
+  cr_expect_eq(num(a, "cycles"), num(b, "cycles"));
+  cr_expect_eq(num(a, "dram.activates"), num(b, "dram.activates"));
+  cr_expect_float_eq(num(b, "energy_pj.compute"), 2 * num(a, "energy_pj.compute"), 1e-9);
+  cr_expect_float_eq(num(b, "modules.qk_array.energy_pj"),
+                     2 * num(a, "modules.qk_array.energy_pj"), 1e-9);
+  cr_expect_float_eq(num(b, "area_mm2.sram"), num(a, "area_mm2.sram") / 2, 1e-9);
+  cr_expect_eq(num(a, "energy_pj.dram"), num(b, "energy_pj.dram"));
+}
+
+/* ---- the reader ------------------------------------------------------------- */
+
+static int parse(const char *text, err_t *e) {
+  jr_doc_t d;
+  int rc = jr_parse(&d, "t.json", text, strlen(text), e);
+  if (!rc) jr_free(&d);
+  return rc;
+}
+
+Test(jsonr, reads_values_and_escapes) {
+  static const char text[] =
+      "{\"a\": [1, -2.5e3, true, false, null],\n \"s\": \"x\\u00e9\\ud83d\\ude00\\n\\\"\",\n"
+      " \"big\": 18446744073709551615, \"o\": {\"k\": {}}}";
+  jr_doc_t d;
+  err_t e;
+  uint64_t v;
+  int i;
+  cr_assert_eq(jr_parse(&d, "t.json", text, strlen(text), &e), 0, "%s", e.msg);
+  cr_expect_eq(d.n[jr_find(&d, 0, "a")].nchild, 5);
+  i = jr_find(&d, 0, "s");
+  cr_expect_str_eq(d.n[i].text, "x\xc3\xa9\xf0\x9f\x98\x80\n\"");
+  cr_expect_eq(d.n[i].line, 2);
+  cr_expect_eq(d.n[i].col, 7);
+  cr_expect_eq(jr_u64(&d, jr_find(&d, 0, "big"), "big", &v, &e), 0);
+  cr_expect_eq(v, UINT64_MAX);
+  cr_expect_geq(jr_find(&d, 0, "o.k"), 0);
+  cr_expect_lt(jr_find(&d, 0, "o.k.z"), 0);
+  jr_free(&d);
+}
+
+static void refused(const char *text, const char *want) {
+  err_t e;
+  cr_expect_eq(parse(text, &e), ERR_BAD_INPUT, "accepted: %s", text);
+  cr_expect(strstr(e.msg, want), "for %s: %s (wanted %s)", text, e.msg, want);
+}
+
+Test(jsonr, refuses_what_is_not_strict_json) {
+  char deep[200];
+  memset(deep, '[', 65);
+  deep[65] = '\0';
+  refused("", "t.json:1:1: (root): missing value");
+  refused("{\"a\": 1,}", "t.json:1:9: (root): bad object (got '}', expected a member name");
+  refused("{\"a\": 01}", "t.json:1:8: (root): bad object (got '1'");
+  refused("{\"a\": +1}", "t.json:1:7: a: not a JSON value");
+  refused("{\"a\": NaN}", "t.json:1:7: a: not a JSON value");
+  refused("{\"a\": 1.}", "t.json:1:9: a: bad number");
+  refused("{\"a\": 1,\n \"a\": 2}", "t.json:2:2: a: duplicate key");
+  refused("{\"a\": \"x\ty\"}", "t.json:1:9: a: control character in a string");
+  refused("{\"a\": \"\\x\"}", "t.json:1:9: a: bad escape");
+  refused("{\"a\": \"\\ud800\"}", "a: lone high surrogate");
+  refused("{\"a\": \"\\udc00\"}", "a: lone low surrogate");
+  refused("{\"a\": \"\\u0000\"}", "a: NUL in a string");
+  refused("{\"a\": \"x", "a: unterminated string");
+  refused("{\"a\": [1, 2}", "t.json:1:12: a: bad array");
+  refused("{} {}", "t.json:1:4: (root): extra text after the JSON value");
+  refused("{\"a\": {\"b\": [true, fals]}}", "t.json:1:20: a.b[1]: not a JSON value");
+  refused("{\"a\": \"\xff\"}", "t.json:1:8: a: invalid UTF-8 in a string");
+  refused("{\"a\": \"\xc0\xaf\"}", "a: invalid UTF-8"); /* overlong '/' */
+  refused(deep, "nested too deeply");
+}
+
+Test(jsonr, integers_are_checked) {
+  static const char text[] = "{\"n\": -1, \"f\": 1.5, \"o\": 18446744073709551616, \"s\": \"7\"}";
+  jr_doc_t d;
+  err_t e;
+  uint64_t v;
+  cr_assert_eq(jr_parse(&d, "t.json", text, strlen(text), &e), 0, "%s", e.msg);
+  cr_expect_eq(jr_u64(&d, jr_find(&d, 0, "n"), "n", &v, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "t.json:1:7: n: not a whole number (got -1"), "%s", e.msg);
+  cr_expect_eq(jr_u64(&d, jr_find(&d, 0, "f"), "f", &v, &e), ERR_BAD_INPUT);
+  cr_expect_eq(jr_u64(&d, jr_find(&d, 0, "o"), "o", &v, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "o: out of range"), "%s", e.msg);
+  cr_expect_eq(jr_u64(&d, jr_find(&d, 0, "s"), "s", &v, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "s: wrong type (got a string"), "%s", e.msg);
+  jr_free(&d);
+}
+
+/* A real report with one member removed is refused, naming the member. */
+Test(recost, incomplete_report_names_what_is_missing) {
+  char *text, *cut;
+  rc_run_t run;
+  err_t e;
+  cr_assert_eq(sh(RUN "--json build/tests/tmp/rc-e.json"), 0);
+  text = tu_slurp("build/tests/tmp/rc-e.json");
+  cr_assert_not_null(text);
+  cr_assert_eq(rc_load("r.json", text, strlen(text), &run, &e), 0, "%s", e.msg);
+  cr_expect_eq(run.st.nlayers, 4);
+  cr_expect_eq(run.wl.phase, WL_DECODE);
+  st_free(&run.st);
+  cut = strstr(text, "\"activates\"");
+  cr_assert_not_null(cut);
+  memcpy(cut, "\"activatez\"", 11);
+  cr_expect_eq(rc_load("r.json", text, strlen(text), &run, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "r.json:1:1: dram.activates: missing"), "%s", e.msg);
+  free(text);
+}
