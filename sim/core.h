@@ -67,6 +67,8 @@ typedef struct bufs {
   bool data;          /* false: timing only, no values are computed */
   int width;
   spat_t *sp;
+  int16_t *kpool;     /* cap_K x d: KBUF rows a POOL wrote (pooled keys) */
+  int lce_k;          /* BiFormer's LCE kernel side (0: none) */
 } bufs_t;
 
 /* A buffer range an instruction touches. */

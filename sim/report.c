@@ -78,7 +78,8 @@ static double seconds(const rep_t *r) {
   return cntd(r, ST_CYCLES) / (r->cfg->clock_ghz * 1e9);
 }
 static uint64_t macs(const rep_t *r) {
-  return cnt(r, ST_QK_MACS) + cnt(r, ST_AV_MACS);
+  return cnt(r, ST_QK_MACS) + cnt(r, ST_AV_MACS) + cnt(r, ST_ROUTING_MACS) +
+         cnt(r, ST_LCE_MACS);
 }
 
 static double e_compute(const rep_t *r) {
@@ -156,8 +157,10 @@ static uint64_t memory_cycles(const rep_t *r) {
 }
 static uint64_t compute_cycles(const rep_t *r) {
   const cfg_t *c = r->cfg;
-  uint64_t qk = ceil_div(cnt(r, ST_QK_MACS), (uint64_t)c->qk_multipliers);
-  uint64_t av = ceil_div(cnt(r, ST_AV_MACS), (uint64_t)c->av_multipliers);
+  uint64_t qk = ceil_div(cnt(r, ST_QK_MACS) + cnt(r, ST_ROUTING_MACS),
+                         (uint64_t)c->qk_multipliers);
+  uint64_t av = ceil_div(cnt(r, ST_AV_MACS) + cnt(r, ST_LCE_MACS),
+                         (uint64_t)c->av_multipliers);
   /* the softmax makes three passes over its scores (sim/timing.h) */
   uint64_t sm =
       ceil_div(3 * cnt(r, ST_SOFTMAX_ELEMS), (uint64_t)c->softmax_units);
@@ -220,7 +223,7 @@ typedef struct metric {
 /* Derived metrics, in report order. Config keys are named as in YAML. */
 static const metric_t metrics[] = {
     {{"seconds", "s", "simulated time: cycles / (clock_ghz * 1e9)"}, m_seconds},
-    {{"ops.macs", "MACs", "qk_macs + av_macs"}, m_macs},
+    {{"ops.macs", "MACs", "qk_macs + av_macs + routing_macs + lce_macs"}, m_macs},
     {{"ops.tflops", "TFLOP/s",
       "effective throughput: 2 * macs / seconds / 1e12 (0 when seconds = 0)"},
      m_tflops},
@@ -266,8 +269,9 @@ static const metric_t metrics[] = {
       "ceil(transferred_bytes / (peak_GBps / clock_ghz)): the bus alone"},
      m_mem_cycles},
     {{"bounds.compute_cycles", "cycles",
-      "max(ceil(qk_macs / qk_array.multipliers), ceil(av_macs / "
-      "av_array.multipliers), ceil(softmax_elems / softmax.units))"},
+      "max(ceil((qk_macs + routing_macs) / qk_array.multipliers), "
+      "ceil((av_macs + lce_macs) / av_array.multipliers), "
+      "ceil(softmax_elems / softmax.units))"},
      m_cmp_cycles},
     {{"bounds.efficiency", "ratio",
       "max(memory_cycles, compute_cycles) / cycles: 1 means the run reached "
