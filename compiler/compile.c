@@ -324,6 +324,10 @@ typedef struct bfplan {
   int cs, l;
   int so;   /* SBUF entry of region 0's affinity row (routing) */
   int *io;  /* IBUF offset of region i's routed list */
+  int kres, vres; /* no routing: KBUF/VBUF row of the head's resident
+                     keys and values, else -1 (gathered per region) */
+  ring_t vt;      /* LCE tiles: two at the top of VBUF, from vt_base */
+  int vt_base;
 } bfplan_t;
 
 static int ring_fits(comp_t *c, const char *key, int need, int cap) {
@@ -384,11 +388,11 @@ static int bf_gather(comp_t *c, const bfplan_t *p, lay_tensor_t t, int h,
  * around it, row-major in VBUF; positions outside the grid are not
  * loaded (their taps are outside every query's tap box). Each in-grid
  * run of one tile row inside one region is one plain LDV. */
-static int bf_tile(comp_t *c, const bfplan_t *p, int h, int i) {
+static int bf_tile(comp_t *c, bfplan_t *p, int h, int i) {
   const bf_geo_t *g = &p->g;
   int pad = g->kern / 2, tw = g->rw + g->kern - 1, th = g->rh + g->kern - 1;
   int y0 = (i / g->S) * g->rh - pad, x0 = (i % g->S) * g->rw - pad;
-  int tb = ring_alloc(&c->v, th * tw);
+  int tb = p->vt_base + ring_alloc(&p->vt, th * tw);
   for (int ty = 0; ty < th; ty++) {
     int y = y0 + ty, xa = x0 < 0 ? 0 : x0;
     int xe = x0 + tw > g->W ? g->W : x0 + tw;
@@ -405,11 +409,11 @@ static int bf_tile(comp_t *c, const bfplan_t *p, int h, int i) {
 
 /* Region i of head h: gathered keys and values, the LCE tile, then every
  * query token of the region against them (one LDQ for the region). */
-static void bf_region(comp_t *c, const bfplan_t *p, int h, int i) {
+static void bf_region(comp_t *c, bfplan_t *p, int h, int i) {
   const bf_geo_t *g = &p->g;
   int nk = g->k * g->R, kb, vb, tb = 0, qb, tw = g->rw + g->kern - 1;
-  kb = bf_gather(c, p, LAY_K, h, i);
-  vb = bf_gather(c, p, LAY_V, h, i);
+  kb = p->kres >= 0 ? p->kres : bf_gather(c, p, LAY_K, h, i);
+  vb = p->vres >= 0 ? p->vres : bf_gather(c, p, LAY_V, h, i);
   if (g->kern) tb = bf_tile(c, p, h, i);
   qb = ring_alloc(&c->q, g->R);
   emit(c, OP_LDQ, qb, g->R, 0, 0, 0,
@@ -434,32 +438,49 @@ static int bf_fits(comp_t *c, const bf_geo_t *g) {
   int tile = g->kern ? (g->rh + g->kern - 1) * (g->rw + g->kern - 1) : 0;
   return ring_fits(c, "buffers.key_bytes", g->k * g->R, c->k.cap) &&
          ring_fits(c, "buffers.key_bytes", g->nreg, c->k.cap) &&
-         ring_fits(c, "buffers.value_bytes", g->k * g->R + tile, c->v.cap) &&
+         ring_fits(c, "buffers.value_bytes", g->k * g->R + 2 * tile, c->v.cap) &&
          ring_fits(c, "buffers.query_bytes", g->R, c->q.cap) &&
          ring_fits(c, "buffers.score_entries", g->nreg * g->nreg, c->s.cap) &&
          ring_fits(c, "buffers.score_entries", g->k * g->R, c->s.cap) &&
          ring_fits(c, "buffers.score_entries", g->nreg * g->k, c->ib.cap);
 }
 
+/* One head of a block: with no routing every region attends to the same
+ * keys and values, fetched once for the head. */
+static void bf_head(comp_t *c, bfplan_t *p, int h) {
+  emit(c, OP_HEAD, h, 0, 0, 0, 0, 0);
+  p->kres = p->vres = -1;
+  if (p->g.k == p->g.nreg) {
+    p->kres = bf_gather(c, p, LAY_K, h, 0);
+    p->vres = bf_gather(c, p, LAY_V, h, 0);
+  }
+  for (int i = 0; i < p->g.nreg; i++) bf_region(c, p, h, i);
+}
+
+/* Every stage: VBUF's top 2 tiles hold LCE tiles (double-buffered), the
+ * rest the gathered values, so a tile never lands on values in use. */
 static void lower_bf(comp_t *c) {
-  int io[64 * 64];
+  int io[64 * 64], vcap = c->v.cap;
   bfplan_t p;
   memset(&p, 0, sizeof p);
   p.io = io;
-  for (p.cs = 0; p.cs < c->w->ncases; p.cs++) {
+  for (p.cs = 0; p.cs < c->w->ncases && !c->rc; p.cs++) {
+    const bf_geo_t *g = &p.g;
     bf_geo(c->w, p.cs, &p.g);
-    if (!bf_fits(c, &p.g)) return;
-    emit(c, OP_TINIT, 0, p.g.heads, 0, 0, 0, 0);
-    for (p.l = 0; p.l < p.g.blocks; p.l++) {
+    c->v.cap = vcap;
+    if (!bf_fits(c, g)) return;
+    p.vt.cap = g->kern ? 2 * (g->rh + g->kern - 1) * (g->rw + g->kern - 1) : 0;
+    c->v.cap = vcap - p.vt.cap;
+    p.vt_base = c->v.cap;
+    emit(c, OP_TINIT, 0, g->heads, 0, 0, 0, 0);
+    for (p.l = 0; p.l < g->blocks; p.l++) {
       emit(c, OP_LAYER, p.cs, p.l, 0, 0, 0, 0);
-      if (p.g.k < p.g.nreg) bf_route(c, &p);
-      for (int h = 0; h < p.g.heads; h++) {
-        emit(c, OP_HEAD, h, 0, 0, 0, 0, 0);
-        for (int i = 0; i < p.g.nreg; i++) bf_region(c, &p, h, i);
-      }
+      if (g->k < g->nreg) bf_route(c, &p);
+      for (int h = 0; h < g->heads; h++) bf_head(c, &p, h);
       emit(c, OP_HEAD, ISA_HEAD_NONE, 0, 0, 0, 0, 0);
     }
   }
+  c->v.cap = vcap;
 }
 
 /* Does any layer prune what the key names (a keep fraction below 1)? */

@@ -28,6 +28,8 @@ struct sim {
   bool sched_on;        /* the workload has an active schedule */
   bool markers;         /* HEAD markers count the heads (schedule, biformer) */
   int bf_region;        /* BiFormer: routing TOPKs dispatched this layer */
+  bool per_layer;       /* attribute counters to layer records (biformer) */
+  uint64_t snap[ST_COUNT]; /* the counters before the event being attributed */
   memimg_t *mi;
   mem_t *mem;
   stats_t *st;
@@ -110,6 +112,7 @@ static int alloc_spat(sim_t *s) {
     sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
   s->sched_on = sched_active(s->w, s->cfg->width);
   s->markers = s->sched_on || s->w->kind == WL_BIFORMER;
+  s->per_layer = s->w->kind == WL_BIFORMER;
   return 0;
 }
 
@@ -751,6 +754,20 @@ static void complete(sim_t *s, int si) {
   if (s->span) s->span(s->span_ctx, (unit_t)sl->unit, &sl->in, sl->start, s->now);
 }
 
+/* Per-layer counters (per_layer runs): what one event (a start, a
+ * completion, a request issued) added to the counters goes to the layer
+ * record of the instruction it belongs to. Units overlap layers, so time
+ * slices could not tell them apart; events can. */
+static void attr_begin(sim_t *s) {
+  if (s->per_layer) memcpy(s->snap, s->st->c, sizeof s->snap);
+}
+
+static void attr_end(sim_t *s, int rec) {
+  if (!s->per_layer || rec < 0 || rec >= s->st->nlayers) return;
+  for (int i = 0; i < ST_COUNT; i++)
+    s->st->layers[rec].c[i] += s->st->c[i] - s->snap[i];
+}
+
 static void set_state(sim_t *s, int u, uint8_t st) {
   if (s->ustate[u] == st) return;
   s->st->unit[u][s->ustate[u]] += s->now - s->usince[u];
@@ -770,7 +787,9 @@ static uint8_t try_start(sim_t *s, int u) {
     return US_BUSY;
   si = q->slot[q->head];
   if ((why = blocked(s, si))) return why;
+  attr_begin(s);
   start(s, u, si);
+  attr_end(s, s->win[si].layer_rec);
   q->head = ring_next(q->head, s->wcap);
   q->n--;
   s->progress = true;
@@ -780,13 +799,17 @@ static uint8_t try_start(sim_t *s, int u) {
 static void collect_completions(sim_t *s) {
   mem_req_t r;
   int u, si;
-  while (s->mem->ops->pop_done(s->mem, s->now, &r)) {
+  for (attr_begin(s); s->mem->ops->pop_done(s->mem, s->now, &r); attr_begin(s)) {
     int owner = s->win[r.tag].unit;
     if (xfer_returned(&s->xf[owner], s->win, (int)r.tag)) complete(s, (int)r.tag);
+    attr_end(s, s->win[r.tag].layer_rec);
   }
   for (u = 0; u < UNIT_COUNT; u++)
-    while (!is_xfer(u) && (si = pipe_pop_done(&s->pipe[u], s->now)) >= 0)
+    while (!is_xfer(u) && (si = pipe_pop_done(&s->pipe[u], s->now)) >= 0) {
+      attr_begin(s);
       complete(s, si);
+      attr_end(s, s->win[si].layer_rec);
+    }
   while (s->wn && s->win[s->whead].state == SLOT_DONE) {
     s->whead = ring_next(s->whead, s->wcap);
     s->wn--;
@@ -799,8 +822,12 @@ static void start_and_issue(sim_t *s) {
   for (u = 0; u < UNIT_COUNT; u++) {
     uint8_t st = try_start(s, u);
     if (is_xfer(u)) {
-      int r = xfer_issue(&s->xf[u], s->win, &s->b, s->mem, &s->tm, s->st,
-                         u == UNIT_STORE, s->now);
+      xfer_t *x = &s->xf[u];
+      int rec = x->nissued < x->n ? s->win[x->ops[x->nissued]].layer_rec : -1, r;
+      attr_begin(s);
+      r = xfer_issue(x, s->win, &s->b, s->mem, &s->tm, s->st, u == UNIT_STORE,
+                     s->now);
+      attr_end(s, rec);
       if (r == XF_ISSUED) s->progress = true;
       if (r == XF_REFUSED) st = US_STALL_DRAM;
       else if (r != XF_IDLE) st = US_BUSY;
