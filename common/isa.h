@@ -39,7 +39,7 @@ enum {
   ISA_GATHER = 1, /* LDQ/LDK/LDV/STO: rows through TLIST */
   ISA_VSEL = 2,   /* LDV/AV: rows through IBUF */
   ISA_VIDX = 4,   /* AV with VSEL: value rows through IBUF too */
-  ISA_REGION = 4, /* LDK/LDV: whole regions of `list` rows through IBUF */
+  ISA_REGION = 4, /* LDK/LDV: whole regions through IBUF[list..] */
   ISA_SACC = 2,   /* QK: accumulate onto SBUF (affinity summed over heads) */
   ISA_ROUTE = 4,  /* QK: region affinity (counted as routing) */
   ISA_ACC = 1,    /* AV: accumulate onto OBUF[orow] */

@@ -377,7 +377,7 @@ static int bf_gather(comp_t *c, const bfplan_t *p, lay_tensor_t t, int h,
   for (j = 0; j < nk; j += n) {
     n = nk - j < per * g->R ? nk - j : per * g->R;
     if (g->k < g->nreg)
-      emit(c, op, at + j, n, g->R, ISA_REGION, p->io[i] + j / g->R, blk);
+      emit(c, op, at + j, n, p->io[i] + j / g->R, ISA_REGION, 0, blk);
     else
       emit(c, op, at + j, n, 0, 0, 0, lay_addr(&c->lay, t, p->cs, p->l, h, j));
   }

@@ -98,6 +98,7 @@ typedef struct slot {
   uint64_t next_addr, end_addr; /* the run being issued */
   int stride, rowb, nrows, next_row;
   bool gather;
+  int region_rows;     /* REGION fetches: tokens per region of the stage */
   int pending;         /* requests in flight */
 } slot_t;
 

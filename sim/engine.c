@@ -315,6 +315,24 @@ static int pred_use(sim_t *s, slot_t *sl) {
   return (sl->in.d & ISA_PRED) ? use(s, sl, BUF_P, 0, ISA_PREG(sl->in.d), 1) : 0;
 }
 
+/* A REGION fetch: the block (hence the stage and its region size R) from
+ * addr, then rows / R entries of IBUF from c. */
+static int region_uses(sim_t *s, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  bf_geo_t g;
+  int rc = check_dram(s, sl, in->b);
+  if (rc) return rc;
+  if (s->w->kind != WL_BIFORMER)
+    return bad(s, isa_lookup(in->op)->name, "REGION outside a biformer "
+               "workload (got flags %ld, expected %ld)", in->d, ISA_GATHER);
+  bf_geo(s->w, sl->loc.cs, &g);
+  if (in->b % g.R)
+    return bad(s, isa_lookup(in->op)->name, "REGION rows not whole regions "
+               "(got %ld rows, expected a multiple of %ld)", in->b, g.R);
+  sl->region_rows = g.R;
+  return use(s, sl, BUF_I, 0, in->c, in->b / g.R);
+}
+
 static int loads(sim_t *s, slot_t *sl) {
   static const int lbuf[] = {[OP_LDQ] = BUF_Q, [OP_LDK] = BUF_K, [OP_LDV] = BUF_V};
   const insn_t *in = &sl->in;
@@ -322,15 +340,9 @@ static int loads(sim_t *s, slot_t *sl) {
   sl->gather = in->d & (ISA_GATHER | ISA_REGION);
   if ((rc = use(s, sl, lbuf[in->op], 1, in->a, in->b)) || (rc = pred_use(s, sl)))
     return rc;
-  if (in->d & ISA_REGION) { /* whole regions of c rows through IBUF */
-    if (!in->c || in->b % in->c)
-      return bad(s, isa_lookup(in->op)->name, "REGION rows not whole regions "
-                 "(got %ld rows, expected a multiple of list = %ld)", in->b,
-                 in->c ? in->c : 1);
-    rc = use(s, sl, BUF_I, 0, in->e, in->b / in->c);
-  } else if (in->op == OP_LDK && in->e) {
-    return bad(s, "LDK", "ioff without REGION (got %ld, expected %ld)", in->e, 0);
-  } else if (in->op == OP_LDV && (in->d & ISA_VSEL)) {
+  if (in->d & ISA_REGION) /* whole regions through IBUF[c..] */
+    return region_uses(s, sl);
+  if (in->op == OP_LDV && (in->d & ISA_VSEL)) {
     if (!sl->gather)
       return bad(s, "LDV", "VSEL without GATHER (got flags %ld, expected %ld)",
                  in->d, ISA_GATHER | ISA_VSEL);
