@@ -17,6 +17,8 @@ typedef enum {
   DEC_HEADS,   /* end of a layer: heads kept (indices: head numbers) */
   DEC_VALUES,  /* one query: value rows kept (indices: key positions j) */
   DEC_REFETCH, /* one query: low bits refetched (kept = 0 or 1) */
+  DEC_REGIONS, /* BiFormer: regions one region routes to (query: the
+                  region, indices: region numbers; docs/biformer.md) */
   DEC_KINDS
 } dec_kind_t;
 

@@ -40,6 +40,9 @@ enum {
   ISA_GATHER = 1, /* LDQ/LDK/LDV/STO: rows through TLIST */
   ISA_VSEL = 2,   /* LDV/AV: rows through IBUF */
   ISA_VIDX = 4,   /* AV with VSEL: value rows through IBUF too */
+  ISA_REGION = 4, /* LDK/LDV: whole regions through IBUF[list..] */
+  ISA_SACC = 2,   /* QK: accumulate onto SBUF (affinity summed over heads) */
+  ISA_ROUTE = 4,  /* QK: region affinity (counted as routing) */
   ISA_ACC = 1,    /* AV: accumulate onto OBUF[orow] */
   ISA_FULL = 1,   /* QK: keys at all fetched bits */
   ISA_CHECK = 1,  /* SMAX: write the refetch predicate */
@@ -50,7 +53,10 @@ enum {
 #define ISA_PREG(d) ((d) >> 4)
 #define ISA_PREGS 16
 #define ISA_HEAD_NONE 0xFFFF
-enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2 };
+enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2, TOPK_REGIONS = 3 };
+/* LCE's tap box: taps (ty, tx) with ty0 <= ty < ty1, tx0 <= tx < tx1. */
+#define ISA_TAPS(ty0, ty1, tx0, tx1) ((ty0) | (ty1) << 4 | (tx0) << 8 | (tx1) << 12)
+#define ISA_TAP(e, i) (((e) >> (4 * (i))) & 15) /* i: 0 ty0, 1 ty1, 2 tx0, 3 tx1 */
 
 /* Operand fields, in the order of the ISA() columns. */
 typedef enum { F_A, F_B, F_C, F_D, F_E, F_ADDR, F_COUNT } isa_field_t;

@@ -18,6 +18,7 @@
 /* yload stores enums through an int. */
 _Static_assert(sizeof(wl_phase_t) == sizeof(int), "wl_phase_t is int-sized");
 _Static_assert(sizeof(wl_source_t) == sizeof(int), "wl_source_t is int-sized");
+_Static_assert(sizeof(wl_kind_t) == sizeof(int), "wl_kind_t is int-sized");
 
 #define INT(k, f, def, lo, hi, unit, doc) \
   {k, YL_INT, F(f), 0, 0, def, lo, hi, 0, NULL, unit, doc}
@@ -28,6 +29,8 @@ _Static_assert(sizeof(wl_source_t) == sizeof(int), "wl_source_t is int-sized");
 #define SCHED(k, i, def, lo, hi, flags, doc)                              \
   {k, YL_DBL_LIST, F(sched[i]), WL_SCHED_MAX, F(sched_n[i]), def, lo, hi, \
    flags, NULL, "", doc}
+#define BFLIST(k, f, n, def, lo, hi, unit, doc) \
+  {k, YL_INT_LIST, F(f), WL_MAX_CASES, F(n), def, lo, hi, 0, NULL, unit, doc}
 #define PATH(k, f, doc) {k, YL_PATH, F(f), SZ(f), 0, "", 0, 0, 0, NULL, "", doc}
 
 static const yl_key_t wl_keys_tab[] = {
@@ -39,6 +42,9 @@ static const yl_key_t wl_keys_tab[] = {
       "attention heads per layer"),
   INT("model.head_dim", head_dim, "64", 1, 1024, "elements",
       "elements per query/key/value row"),
+  ENUM("model.kind", kind, "transformer", "transformer|biformer",
+       "transformer: full attention; biformer: bi-level routing attention "
+       "(the biformer.* keys, docs/biformer.md)"),
   ENUM("phase", phase, "prefill", "prefill|decode",
        "prefill: whole sequences; decode: one token at a time"),
   {"prefill.tokens", YL_INT_LIST, F(tokens), WL_MAX_CASES, F(ncases), "128",
@@ -78,6 +84,22 @@ static const yl_key_t wl_keys_tab[] = {
         "per layer: value bits fetched (0 = the datapath width)"),
   SCHED("schedule.threshold", WL_S_THRESHOLD, "0", 0, 1, 0,
         "per layer: refetch low bits when the largest probability is below"),
+  /* BiFormer-T at 224 x 224 (Zhu et al. CVPR 2023): stage 1 of 4 */
+  INT("biformer.regions", bf_regions, "7", 1, 64, "regions",
+      "biformer: S, regions per side of every stage's grid"),
+  BFLIST("biformer.height", bf_height, bf_nheight, "56", 1, 4096, "tokens",
+         "biformer: per stage, token grid rows (a multiple of regions)"),
+  BFLIST("biformer.width", bf_width, bf_nwidth, "56", 1, 4096, "tokens",
+         "biformer: per stage, token grid columns (a multiple of regions)"),
+  BFLIST("biformer.topk", bf_topk, bf_ntopk, "1", 1, 4096, "regions",
+         "biformer: per stage, regions each region attends to (regions^2: "
+         "all, no routing)"),
+  BFLIST("biformer.channels", bf_channels, bf_nchannels, "64", 1, 65536,
+         "channels", "biformer: per stage, C = heads x model.head_dim"),
+  BFLIST("biformer.blocks", bf_blocks, bf_nblocks, "2", 1, 1024, "blocks",
+         "biformer: per stage, transformer blocks (model.layers = the most)"),
+  INT("biformer.lce_kernel", bf_lce_kernel, "5", 0, 15, "taps",
+      "biformer: side of the depthwise LCE convolution on V (odd; 0 = none)"),
 };
 
 #define WL_NKEYS (sizeof wl_keys_tab / sizeof wl_keys_tab[0])
@@ -162,12 +184,14 @@ static int wl_check_npy(const wl_t *w, const char *origin,
 /* Cross-field rules for the schedule: lists of 1 or `layers` entries,
  * whole bit counts, no token pruning where the key count of a query would
  * depend on the data (causal prefill). */
+static const char *const sched_names[WL_S_COUNT] = {
+  "schedule.token_keep", "schedule.head_keep", "schedule.value_keep",
+  "schedule.key_msb_bits", "schedule.key_lsb_bits", "schedule.value_bits",
+  "schedule.threshold"};
+
 static int wl_check_sched(const wl_t *w, const char *origin,
                           const yl_mark_t *marks, err_t *e) {
-  static const char *names[WL_S_COUNT] = {
-    "schedule.token_keep", "schedule.head_keep", "schedule.value_keep",
-    "schedule.key_msb_bits", "schedule.key_lsb_bits", "schedule.value_bits",
-    "schedule.threshold"};
+  const char *const *names = sched_names;
   for (int k = 0; k < WL_S_COUNT; k++) {
     int n = w->sched_n[k];
     if (n != 1 && n != w->layers)
@@ -189,11 +213,87 @@ static int wl_check_sched(const wl_t *w, const char *origin,
   return 0;
 }
 
+/* A BiFormer list must have one entry per stage (prefill.tokens). */
+static int bf_check_len(const wl_t *w, const char *origin,
+                        const yl_mark_t *marks, const char *key, int n,
+                        err_t *e) {
+  if (n == w->ncases) return 0;
+  return yl_err_key(&wl_schema, marks, origin, key, e,
+                    "wrong length (got %d entries, expected one per stage: "
+                    "prefill.tokens has %d)", n, w->ncases);
+}
+
+/* Shape rules of one stage (docs/biformer.md). */
+static int bf_check_stage(const wl_t *w, const char *origin,
+                          const yl_mark_t *marks, int s, err_t *e) {
+  int S = w->bf_regions, H = w->bf_height[s], W = w->bf_width[s];
+  if (H % S || W % S)
+    return yl_err_key(&wl_schema, marks, origin,
+                      H % S ? "biformer.height" : "biformer.width", e,
+                      "grid not a whole number of regions (got %d as entry "
+                      "%d, expected a multiple of biformer.regions = %d)",
+                      H % S ? H : W, s, S);
+  if (w->tokens[s] != H * W)
+    return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
+                      "tokens differ from the grid (got %d as entry %d, "
+                      "expected biformer.height x width = %d)",
+                      w->tokens[s], s, H * W);
+  if (w->bf_topk[s] > S * S)
+    return yl_err_key(&wl_schema, marks, origin, "biformer.topk", e,
+                      "more regions than the grid has (got %d as entry %d, "
+                      "expected <= regions^2 = %d)", w->bf_topk[s], s, S * S);
+  if (w->bf_channels[s] % w->head_dim ||
+      w->bf_channels[s] / w->head_dim > w->heads)
+    return yl_err_key(&wl_schema, marks, origin, "biformer.channels", e,
+                      "not whole heads (got %d as entry %d, expected a "
+                      "multiple of model.head_dim = %d, at most model.heads "
+                      "x head_dim = %d)", w->bf_channels[s], s, w->head_dim,
+                      w->heads * w->head_dim);
+  if (w->bf_blocks[s] > w->layers)
+    return yl_err_key(&wl_schema, marks, origin, "biformer.blocks", e,
+                      "more blocks than model.layers (got %d as entry %d, "
+                      "expected <= %d)", w->bf_blocks[s], s, w->layers);
+  return 0;
+}
+
+/* Cross-field rules of model.kind biformer: prefill without a schedule,
+ * one list entry per stage, every stage's shape. */
+static int wl_check_bf(const wl_t *w, const char *origin,
+                       const yl_mark_t *marks, err_t *e) {
+  const char *keys[5] = {"biformer.height", "biformer.width", "biformer.topk",
+                         "biformer.channels", "biformer.blocks"};
+  int ns[5] = {w->bf_nheight, w->bf_nwidth, w->bf_ntopk, w->bf_nchannels,
+               w->bf_nblocks};
+  if (w->kind != WL_BIFORMER) return 0;
+  if (w->phase != WL_PREFILL || w->causal)
+    return yl_err_key(&wl_schema, marks, origin, "phase", e,
+                      "biformer runs non-causal prefill (got %s%s, expected "
+                      "prefill with prefill.causal false)",
+                      w->phase == WL_PREFILL ? "prefill" : "decode",
+                      w->causal ? " causal" : "");
+  for (int k = 0; k < 5; k++)
+    if (bf_check_len(w, origin, marks, keys[k], ns[k], e)) return e->status;
+  if (w->bf_lce_kernel % 2 == 0 && w->bf_lce_kernel)
+    return yl_err_key(&wl_schema, marks, origin, "biformer.lce_kernel", e,
+                      "even kernel has no centre (got %d, expected an odd "
+                      "number or 0)", w->bf_lce_kernel);
+  for (int s = 0; s < w->ncases; s++)
+    if (bf_check_stage(w, origin, marks, s, e)) return e->status;
+  for (int k = 0; k < WL_S_COUNT; k++)
+    for (int i = 0; i < w->sched_n[k]; i++)
+      if (w->sched[k][i] != (k <= WL_S_VALUE_KEEP)) /* keeps 1, the rest 0 */
+        return yl_err_key(&wl_schema, marks, origin, sched_names[k], e,
+                          "a SpAtten schedule with biformer is not supported "
+                          "(got %g as entry %d, expected the default %d)",
+                          w->sched[k][i], i, k <= WL_S_VALUE_KEEP);
+  return 0;
+}
+
 static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
                     err_t *e) {
   if (yl_check(&wl_schema, w, origin, marks, e) ||
       wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e) ||
-      wl_check_sched(w, origin, marks, e))
+      wl_check_sched(w, origin, marks, e) || wl_check_bf(w, origin, marks, e))
     return e->status;
   return 0;
 }

@@ -45,12 +45,16 @@ enum {
 };
 #define WL_SCHED_MAX 64 /* most per-layer entries a schedule list holds */
 typedef enum { WL_SYNTHETIC = 0, WL_NPY = 1 } wl_source_t;
+/* transformer: every query attends to its keys; biformer: BiFormer's
+ * bi-level routing attention, one case per stage (common/biformer.h). */
+typedef enum { WL_TRANSFORMER = 0, WL_BIFORMER = 1 } wl_kind_t;
 
 typedef struct wl {
   char name[64];
   int layers;
   int heads;
   int head_dim;
+  wl_kind_t kind;
   wl_phase_t phase;
   /* prefill */
   int ncases;                 /* number of prefill sequences (1 for decode) */
@@ -70,6 +74,14 @@ typedef struct wl {
   /* schedule: sched[key][layer], sched_n[key] entries (1 = every layer) */
   int sched_n[WL_S_COUNT];
   double sched[WL_S_COUNT][WL_SCHED_MAX];
+  /* biformer (docs/biformer.md): per stage (case) lists, n* entries each */
+  int bf_regions;                   /* S: regions per side */
+  int bf_height[WL_MAX_CASES], bf_nheight; /* token grid rows */
+  int bf_width[WL_MAX_CASES], bf_nwidth;   /* token grid columns */
+  int bf_topk[WL_MAX_CASES], bf_ntopk;     /* regions routed to */
+  int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
+  int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
+  int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
 } wl_t;
 
 void wl_defaults(wl_t *w);

@@ -4,13 +4,14 @@
  * those of the value rows local value pruning kept (IBUF). */
 #include <string.h>
 
+#include "bfshape.h"
 #include "pipe.h"
 #include "simd.h"
 
 void av_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
              uint64_t *occ, uint64_t *depth) {
-  (void)b;
-  *occ = tm_av_cycles(t, in->c);
+  *occ = in->op == OP_LCE ? tm_av_cycles(t, b->lce_k * b->lce_k)
+                          : tm_av_cycles(t, in->c);
   *depth = (uint64_t)t->av_depth;
 }
 
@@ -47,12 +48,41 @@ static void accumulate_q(const bufs_t *b, const int64_t *p,
       acc[j] += p[i] * sched_quant(v[i][j], bits, b->width);
 }
 
+/* BiFormer's LCE (docs/biformer.md): OBUF[orow] (+)= sum over the tap box
+ * of w(ty, tx) * VBUF[vrow + ty tw + tx], element by element: the array's
+ * multipliers take a weight row instead of one broadcast probability. It
+ * costs kern^2 rows whatever the box (padded taps are zeros in flight). */
+static void lce_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+  int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
+  const dctx_t *cx = &b->sp->ctx;
+  int k = b->lce_k, P = b->fx->prob_bits;
+  uint64_t taps = (uint64_t)(k * k), d = (uint64_t)b->d;
+  if (b->data) {
+    if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
+    for (int ty = ISA_TAP(in->e, 0); ty < ISA_TAP(in->e, 1); ty++)
+      for (int tx = ISA_TAP(in->e, 2); tx < ISA_TAP(in->e, 3); tx++) {
+        const int16_t *v = b->v[in->b + ty * in->c + tx];
+        for (int j = 0; j < b->d; j++)
+          o[j] += (int64_t)bf_lce_weight(P, k, cx->unit, cx->layer, cx->head,
+                                         j, ty, tx) * v[j];
+      }
+  }
+  st->c[ST_LCE_MACS] += taps * d;
+  st->c[ST_VBUF_READ_BYTES] += taps * (uint64_t)b->row_bytes;
+  st->c[ST_OBUF_READ_BYTES] += (in->d & ISA_ACC) ? 4 * d : 0;
+  st->c[ST_OBUF_WRITE_BYTES] += 4 * d;
+}
+
 /* OBUF[orow] = (acc ? OBUF[orow] : 0) + sum_i p_i * VBUF[vrow+i], p_i =
  * SBUF[soff+i], or SBUF[soff+IBUF[sel+i]] with VSEL. */
 void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   uint64_t n = in->c, d = (uint64_t)b->d;
   const int64_t *p = b->s + in->e;
+  if (in->op == OP_LCE) {
+    lce_exec(b, in, st);
+    return;
+  }
   if (b->data) {
     if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
     const int16_t *const *v = b->v + in->b;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "biformer.h"
 #include "golden.h"
 #include "schedule.h"
 #include "spatten.h"
@@ -198,12 +199,67 @@ static int chk_sp(const cfg_t *c, const wl_t *w, const ten_t *t,
   return 0;
 }
 
+/* BiFormer: every output element of the blocks and heads each stage has
+ * against gold_biformer's, then the routing decisions in program order. */
+static void compare_bf_outputs(const wl_t *w, const memimg_t *mi,
+                               const int16_t *gold, size_t maxq, chk_t *r) {
+  int d = w->head_dim;
+  for (int cs = 0; cs < w->ncases; cs++)
+    for (int l = 0; l < w->bf_blocks[cs]; l++)
+      for (int h = 0; h < w->bf_channels[cs] / d; h++) {
+        const int16_t *sim = mi_output(mi, cs, l, h);
+        const int16_t *g = gold + ((size_t)(cs * w->layers + l) * w->heads + h) *
+                                      maxq * (size_t)d;
+        for (int i = 0; i < w->tokens[cs] * d; i++) {
+          int16_t got = sim ? sim[i] : 0;
+          r->compared++;
+          if (got != g[i] && r->mismatches++ == 0)
+            snprintf(r->msg, sizeof r->msg,
+                     "mismatch at stage %d block %d head %d token %d element "
+                     "%d: simulator %d, golden %d (BiFormer)",
+                     cs, l, h, i / d, i % d, got, g[i]);
+        }
+      }
+}
+
+static int chk_bf(const cfg_t *c, const wl_t *w, const ten_t *t,
+                  const memimg_t *mi, const declog_t *simlog, chk_t *r) {
+  declog_t glog = {0};
+  size_t maxq = 1;
+  int16_t *gold;
+  int rc;
+  for (int cs = 0; cs < w->ncases; cs++)
+    if ((size_t)w->tokens[cs] > maxq) maxq = (size_t)w->tokens[cs];
+  gold = calloc((size_t)w->ncases * w->layers * w->heads * maxq * w->head_dim,
+                sizeof *gold);
+  rc = gold ? gold_biformer(c, w, t, gold, &glog) : ERR_RUN;
+  r->pruned = true;
+  if (!rc && !(simlog && simlog->oom)) {
+    compare_bf_outputs(w, mi, gold, maxq, r);
+    if (!r->mismatches && simlog && !same_decisions(simlog, &glog, r))
+      r->mismatches++;
+  } else {
+    rc = ERR_RUN;
+  }
+  free(gold);
+  dec_free(&glog);
+  if (rc) return ERR_RUN;
+  r->ok = !r->mismatches;
+  if (r->ok)
+    snprintf(r->msg, sizeof r->msg,
+             "%llu output elements and %llu routing decisions equal the "
+             "BiFormer golden model (golden/biformer.c)",
+             (unsigned long long)r->compared, (unsigned long long)r->decisions);
+  return 0;
+}
+
 int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
             const memimg_t *mi, const declog_t *simlog, chk_t *r) {
   scratch_t sc;
   int cs, l, h, maxq = 1, maxk = 1;
   memset(r, 0, sizeof *r);
   r->float_ok = true;
+  if (w->kind == WL_BIFORMER) return chk_bf(c, w, t, mi, simlog, r);
   if (sched_active(w, c->width)) return chk_sp(c, w, t, mi, simlog, r);
   for (cs = 0; cs < w->ncases; cs++) {
     if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);

@@ -70,6 +70,8 @@ typedef struct bufs {
   bool data;          /* false: timing only, no values are computed */
   int width;
   spat_t *sp;
+  int16_t *kpool;     /* cap_K x d: KBUF rows a POOL wrote (pooled keys) */
+  int lce_k;          /* BiFormer's LCE kernel side (0: none) */
 } bufs_t;
 
 /* A buffer range an instruction touches; write is 0 (read), 1 (write) or
@@ -101,6 +103,7 @@ typedef struct slot {
   uint64_t next_addr, end_addr; /* the run being issued */
   int stride, rowb, nrows, next_row;
   bool gather;
+  int region_rows;     /* REGION fetches: tokens per region of the stage */
   int pending;         /* requests in flight */
 } slot_t;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dram_hbm2.h"
+#include "bfshape.h"
 #include "layout.h"
 #include "pipe.h"
 #include "timing.h"
@@ -29,6 +30,10 @@ struct sim {
                            there (decision log context only) */
   int *qcount;          /* per head: queries dispatched this layer */
   bool sched_on;        /* the workload has an active schedule */
+  bool markers;         /* HEAD markers count the heads (schedule, biformer) */
+  int bf_region;        /* BiFormer: routing TOPKs dispatched this layer */
+  bool per_layer;       /* attribute counters to layer records (biformer) */
+  uint64_t snap[ST_COUNT]; /* the counters before the event being attributed */
   memimg_t *mi;
   mem_t *mem;
   stats_t *st;
@@ -66,7 +71,7 @@ static bool is_xfer(int u) {
 }
 
 static bool is_load(uint8_t op) {
-  return op == OP_LDQ || op == OP_LDK || op == OP_LDV;
+  return op == OP_LDQ || op == OP_LDK || op == OP_LDV || op == OP_POOL;
 }
 
 static int max_ctx(const wl_t *w) {
@@ -114,6 +119,8 @@ static int alloc_spat(sim_t *s) {
   for (int l = 0; l < s->w->layers; l++)
     sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
   s->sched_on = sched_active(s->w, s->cfg->width);
+  s->markers = s->sched_on || s->w->kind == WL_BIFORMER;
+  s->per_layer = s->w->kind == WL_BIFORMER;
   return 0;
 }
 
@@ -159,9 +166,11 @@ static int alloc_bufs(sim_t *s) {
   b->k = malloc((size_t)b->cap[BUF_K] * sizeof *b->k);
   b->v = malloc((size_t)b->cap[BUF_V] * sizeof *b->v);
   b->zero_row = calloc(d, sizeof *b->zero_row);
+  b->kpool = calloc((size_t)b->cap[BUF_K] * d, sizeof *b->kpool);
+  b->lce_k = s->w->kind == WL_BIFORMER ? s->w->bf_lce_kernel : 0;
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
-  if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row ||
+  if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row || !b->kpool ||
       alloc_spat(s))
     return -1;
   for (i = 0; i < b->cap[BUF_K]; i++) b->k[i] = b->zero_row;
@@ -213,6 +222,7 @@ void sim_free(sim_t *s) {
   free(s->b.k);
   free(s->b.v);
   free(s->b.zero_row);
+  free(s->b.kpool);
   free(s->b.s);
   free(s->b.o);
   free_spat(s);
@@ -272,8 +282,9 @@ static int check_dram(sim_t *s, slot_t *sl, int rows) {
                                       [OP_LDV] = LAY_V, [OP_STO] = LAY_O};
   const insn_t *in = &sl->in;
   lay_loc_t *at = &sl->loc;
+  lay_tensor_t t = in->op == OP_POOL ? (in->c ? LAY_K : LAY_Q) : want[in->op];
   bool ok = !lay_decode(&s->lay, in->addr, sl->gather ? 1 : rows, at) &&
-            (at->t == want[in->op] || (in->op == OP_LDK && at->t == LAY_KL)) &&
+            (at->t == t || (in->op == OP_LDK && at->t == LAY_KL)) &&
             (!sl->gather || at->row == 0);
   if (!ok)
     return bad(s, isa_lookup(in->op)->name,
@@ -293,16 +304,19 @@ static int flags_ok(const insn_t *in) {
   switch (in->op) {
   case OP_LDQ: return in->d <= ISA_GATHER;
   case OP_STO: return in->d <= (ISA_GATHER | ISA_HIMP);
-  case OP_LDV: return in->d <= (ISA_GATHER | ISA_VSEL);
-  case OP_LDK: return !(in->d & 6) && (in->d & 0xF0 ? in->d & ISA_PRED : 1);
-  case OP_QK: return !(in->d & 6) && (in->d & 0xF0 ? in->d & ISA_PRED : 1);
+  case OP_LDV: return in->d <= (ISA_GATHER | ISA_VSEL) || in->d == ISA_REGION;
+  case OP_LDK:
+    return !(in->d & 2) && (in->d & (ISA_GATHER | ISA_REGION)) != 5 &&
+           (in->d & 0xF0 ? in->d & ISA_PRED : 1);
+  case OP_QK: return (in->d & 0xF0 ? in->d & ISA_PRED : 1);
+  case OP_LCE: return in->d <= ISA_ACC;
   case OP_SMAX:
     return !(in->d & 4) && (in->d & 9) != 9 &&
            (in->d & 0xF0 ? in->d & 9 : 1);
   case OP_AV:
     return in->d <= (ISA_ACC | ISA_VSEL | ISA_VIDX) &&
            (!(in->d & ISA_VIDX) || (in->d & ISA_VSEL));
-  case OP_TOPK: return in->d <= TOPK_VALUES;
+  case OP_TOPK: return in->d <= TOPK_REGIONS;
   case OP_TINIT: return in->d <= 3;
   default: return in->d == 0;
   }
@@ -312,11 +326,27 @@ static int pred_use(sim_t *s, slot_t *sl) {
   return (sl->in.d & ISA_PRED) ? use(s, sl, BUF_P, 0, ISA_PREG(sl->in.d), 1) : 0;
 }
 
+/* A REGION fetch: the block (hence the stage and its region size R) from
+ * addr, then rows / R entries of IBUF from c. */
+static int region_uses(sim_t *s, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  bf_geo_t g;
+  if (s->w->kind != WL_BIFORMER)
+    return bad(s, isa_lookup(in->op)->name, "REGION outside a biformer "
+               "workload (got flags %ld, expected %ld)", in->d, ISA_GATHER);
+  bf_geo(s->w, sl->loc.cs, &g);
+  if (in->b % g.R)
+    return bad(s, isa_lookup(in->op)->name, "REGION rows not whole regions "
+               "(got %ld rows, expected a multiple of %ld)", in->b, g.R);
+  sl->region_rows = g.R;
+  return use(s, sl, BUF_I, 0, in->c, in->b / g.R);
+}
+
 static int loads(sim_t *s, slot_t *sl) {
   static const int lbuf[] = {[OP_LDQ] = BUF_Q, [OP_LDK] = BUF_K, [OP_LDV] = BUF_V};
   const insn_t *in = &sl->in;
   int rc;
-  sl->gather = in->d & ISA_GATHER;
+  sl->gather = in->d & (ISA_GATHER | ISA_REGION);
   if (in->b < 1)
     return bad(s, isa_lookup(in->op)->name,
                "empty range (got %ld rows, expected >= %ld)", in->b, 1);
@@ -326,6 +356,8 @@ static int loads(sim_t *s, slot_t *sl) {
     return rc;
   if (in->op == OP_LDK && (rc = use(s, sl, BUF_KL, 1, in->a, in->b))) return rc;
   if ((rc = pred_use(s, sl))) return rc;
+  if (in->d & ISA_REGION) /* whole regions through IBUF[c..] */
+    return region_uses(s, sl);
   if (in->op == OP_LDV && (in->d & ISA_VSEL)) {
     if (!sl->gather)
       return bad(s, "LDV", "VSEL without GATHER (got flags %ld, expected %ld)",
@@ -367,6 +399,21 @@ static int computes(sim_t *s, slot_t *sl) {
   }
 }
 
+/* LCE reads the VBUF rows of its tap box: tap (ty, tx) at vrow + ty tw +
+ * tx, the box inside the workload's kernel. */
+static int lce_uses(sim_t *s, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  int k = s->b.lce_k, t0 = ISA_TAP(in->e, 0), t1 = ISA_TAP(in->e, 1);
+  int x0 = ISA_TAP(in->e, 2), x1 = ISA_TAP(in->e, 3);
+  if (!k || t0 >= t1 || x0 >= x1 || t1 > k || x1 > k || in->c < x1)
+    return bad(s, "LCE", "tap box not inside the kernel (got taps 0x%lx, "
+               "expected rows and columns below biformer.lce_kernel = %ld "
+               "and tw)", in->e, k);
+  return use(s, sl, BUF_O, 1, in->a, 1) ||
+         use(s, sl, BUF_V, 0, (long)in->b + t0 * in->c + x0,
+             (long)(t1 - 1 - t0) * in->c + x1 - x0) ? s->e->status : 0;
+}
+
 static int selects(sim_t *s, slot_t *sl) {
   const insn_t *in = &sl->in;
   if (in->op == OP_TINIT)
@@ -397,6 +444,14 @@ static int decode_accesses(sim_t *s, slot_t *sl) {
   switch (in->op) {
   case OP_LDQ: case OP_LDK: case OP_LDV:
     return loads(s, sl);
+  case OP_POOL:
+    if (in->c > 1)
+      return bad(s, "POOL", "buf not QBUF or KBUF (got %ld, expected <= %ld)",
+                 in->c, 1);
+    return use(s, sl, in->c ? BUF_K : BUF_Q, 1, in->a, 1) ||
+           check_dram(s, sl, in->b) ? s->e->status : 0;
+  case OP_LCE:
+    return lce_uses(s, sl);
   case OP_STO:
     sl->gather = in->d & ISA_GATHER;
     if ((in->d & ISA_HIMP) && in->b >= s->w->heads)
@@ -442,7 +497,8 @@ static int marker(sim_t *s, const insn_t *in) {
                  in->a >= s->w->ncases ? in->a : in->b,
                  in->a >= s->w->ncases ? s->w->ncases : s->w->layers);
     s->layer_rec = st_add_layer(s->st, in->a, in->b);
-    if (s->layer_rec >= 0 && !s->sched_on) s->st->layers[s->layer_rec].heads = s->w->heads;
+    if (s->layer_rec >= 0 && !s->markers) s->st->layers[s->layer_rec].heads = s->w->heads;
+    s->bf_region = 0;
     s->skipping = false;
     s->ctx.layer = in->b;
     s->ctx.unit = s->w->phase == WL_DECODE && s->layer_rec >= 0
@@ -525,6 +581,7 @@ static void dispatch(sim_t *s) {
     sl->ctx.seq = sl->seq;
     if (in.op == OP_TOPK && in.d == TOPK_VALUES && in.e < s->b.cap[BUF_S])
       sl->ctx.query = s->qof[in.e]; /* the query whose scores these are */
+    if (in.op == OP_TOPK && in.d == TOPK_REGIONS) sl->ctx.query = s->bf_region++;
     if ((s->rc = decode_accesses(s, sl))) {
       s->trace_done = true;
       return;
@@ -608,12 +665,34 @@ static int fill_rows(sim_t *s, const slot_t *sl) {
   return 0;
 }
 
+/* A finished POOL: the rounded mean (bf_mean) of its rows, element by
+ * element, into the QBUF row or the KBUF row's pooled storage. */
+static int pool_row(sim_t *s, const slot_t *sl) {
+  int d = s->b.d, n = sl->in.b;
+  int16_t *dst = sl->in.c ? s->b.kpool + (size_t)sl->in.a * (size_t)d
+                          : s->b.q + (size_t)sl->in.a * (size_t)d;
+  int16_t *src = malloc((size_t)n * (size_t)d * sizeof *src);
+  if (!src || mi_read(s->mi, &sl->loc, n, src)) {
+    free(src);
+    return -1;
+  }
+  for (int j = 0; j < d; j++) {
+    int64_t sum = 0;
+    for (int i = 0; i < n; i++) sum += src[(size_t)i * (size_t)d + (size_t)j];
+    dst[j] = bf_mean(sum, n);
+  }
+  free(src);
+  if (sl->in.c) s->b.k[sl->in.a] = dst;
+  return 0;
+}
+
 /* Every gathered row must lie inside its block (the lists are state the
  * trace drives, so a bad trace could point anywhere). */
 static bool rows_in_block(const sim_t *s, const slot_t *sl) {
   int n = s->lay.rows[sl->loc.t][sl->loc.cs];
   for (int i = 0; sl->gather && i < sl->nrows; i++) {
-    long ti = sl->in.op == OP_LDV && (sl->in.d & ISA_VSEL)
+    long ti = (sl->in.d & ISA_REGION) ? 0
+              : sl->in.op == OP_LDV && (sl->in.d & ISA_VSEL)
                   ? (long)sl->in.c + s->sp.ibuf[sl->in.e + i]
                   : (long)sl->in.c + i;
     if (ti >= s->b.cap[BUF_TL] || (int)xfer_token(sl, &s->b, i) >= n)
@@ -693,7 +772,12 @@ static void complete(sim_t *s, int si) {
   if (sl->in.op == OP_LDK && sl->state == SLOT_RUNNING &&
       !((sl->in.d & ISA_PRED) && !s->sp.preg[ISA_PREG(sl->in.d)]))
     mark_key_rows(s, sl);
-  if (is_load(sl->in.op)) {
+  if (sl->in.op == OP_POOL) {
+    if (s->b.data && pool_row(s, sl))
+      s->rc = err_set(s->e, ERR_RUN, "out of memory reading tensors");
+    s->st->c[sl->in.c ? ST_KBUF_WRITE_BYTES : ST_QBUF_WRITE_BYTES] +=
+        (uint64_t)s->b.row_bytes;
+  } else if (is_load(sl->in.op)) {
     uint64_t bytes = (uint64_t)sl->in.b * (uint64_t)s->b.row_bytes;
     if (s->b.data && fill_rows(s, sl))
       s->rc = err_set(s->e, ERR_RUN, "out of memory reading tensors");
@@ -708,6 +792,20 @@ static void complete(sim_t *s, int si) {
   s->last_done = s->now;
   s->progress = true;
   if (s->span) s->span(s->span_ctx, (unit_t)sl->unit, &sl->in, sl->start, s->now);
+}
+
+/* Per-layer counters (per_layer runs): what one event (a start, a
+ * completion, a request issued) added to the counters goes to the layer
+ * record of the instruction it belongs to. Units overlap layers, so time
+ * slices could not tell them apart; events can. */
+static void attr_begin(sim_t *s) {
+  if (s->per_layer) memcpy(s->snap, s->st->c, sizeof s->snap);
+}
+
+static void attr_end(sim_t *s, int rec) {
+  if (!s->per_layer || rec < 0 || rec >= s->st->nlayers) return;
+  for (int i = 0; i < ST_COUNT; i++)
+    s->st->layers[rec].c[i] += s->st->c[i] - s->snap[i];
 }
 
 static void set_state(sim_t *s, int u, uint8_t st) {
@@ -729,7 +827,9 @@ static uint8_t try_start(sim_t *s, int u) {
     return US_BUSY;
   si = q->slot[q->head];
   if ((why = blocked(s, si))) return why;
+  attr_begin(s);
   start(s, u, si);
+  attr_end(s, s->win[si].layer_rec);
   q->head = ring_next(q->head, s->wcap);
   q->n--;
   s->progress = true;
@@ -739,13 +839,17 @@ static uint8_t try_start(sim_t *s, int u) {
 static void collect_completions(sim_t *s) {
   mem_req_t r;
   int u, si;
-  while (s->mem->ops->pop_done(s->mem, s->now, &r)) {
+  for (attr_begin(s); s->mem->ops->pop_done(s->mem, s->now, &r); attr_begin(s)) {
     int owner = s->win[r.tag].unit;
     if (xfer_returned(&s->xf[owner], s->win, (int)r.tag)) complete(s, (int)r.tag);
+    attr_end(s, s->win[r.tag].layer_rec);
   }
   for (u = 0; u < UNIT_COUNT; u++)
-    while (!is_xfer(u) && (si = pipe_pop_done(&s->pipe[u], s->now)) >= 0)
+    while (!is_xfer(u) && (si = pipe_pop_done(&s->pipe[u], s->now)) >= 0) {
+      attr_begin(s);
       complete(s, si);
+      attr_end(s, s->win[si].layer_rec);
+    }
   while (s->wn && s->win[s->whead].state == SLOT_DONE) {
     s->whead = ring_next(s->whead, s->wcap);
     s->wn--;
@@ -758,11 +862,15 @@ static void start_and_issue(sim_t *s) {
   for (u = 0; u < UNIT_COUNT; u++) {
     uint8_t st = try_start(s, u);
     if (is_xfer(u)) {
+      xfer_t *x = &s->xf[u];
       int r, k = 0;
-      do /* up to fetch.requests_per_cycle requests */
-        r = xfer_issue(&s->xf[u], s->win, &s->b, s->mem, &s->tm, s->st,
-                       u == UNIT_STORE, s->now);
-      while (r == XF_ISSUED && ++k < s->tm.issue_per_cycle);
+      do { /* up to fetch.requests_per_cycle requests */
+        int rec = x->nissued < x->n ? s->win[x->ops[x->nissued]].layer_rec : -1;
+        attr_begin(s);
+        r = xfer_issue(x, s->win, &s->b, s->mem, &s->tm, s->st, u == UNIT_STORE,
+                       s->now);
+        attr_end(s, rec);
+      } while (r == XF_ISSUED && ++k < s->tm.issue_per_cycle);
       if (k) s->progress = true;
       if (k) st = US_BUSY;
       else if (r == XF_REFUSED) st = US_STALL_DRAM;

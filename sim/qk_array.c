@@ -35,7 +35,8 @@ static int64_t dot_q(const int16_t *a, const int16_t *k, int d, int bits,
   return s;
 }
 
-/* SBUF[soff+i] = QBUF[qrow] . KBUF[krow+i]: exact integer dot products. */
+/* SBUF[soff+i] (+)= QBUF[qrow] . KBUF[krow+i]: exact integer dot
+ * products; with ROUTE the rows are pooled regions (BiFormer's routing). */
 void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   const int16_t *q = b->q + (size_t)in->a * (size_t)b->d;
   int64_t *s = b->s + in->e;
@@ -43,10 +44,14 @@ void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   int bits = (in->d & ISA_FULL) ? b->sp->rule.full : b->sp->rule.msb;
   for (i = 0; b->data && i < n; i++) {
     const int16_t *k = b->k[in->b + i];
-    if (bits < b->width) s[i] = dot_q(q, k, b->d, bits, b->width);
-    else s[i] = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
+    int64_t dot;
+    if (bits < b->width) dot = dot_q(q, k, b->d, bits, b->width);
+    else dot = b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
+    s[i] = (in->d & ISA_SACC) ? s[i] + dot : dot; /* SACC: sum over heads */
   }
-  st->c[ST_QK_MACS] += (uint64_t)n * (uint64_t)b->d;
+  st->c[(in->d & ISA_ROUTE) ? ST_ROUTING_MACS : ST_QK_MACS] +=
+      (uint64_t)n * (uint64_t)b->d;
+  st->c[ST_SBUF_READ_BYTES] += (in->d & ISA_SACC) ? 4 * (uint64_t)n : 0;
   st->c[ST_QBUF_READ_BYTES] += (uint64_t)b->row_bytes;
   st->c[ST_KBUF_READ_BYTES] += (uint64_t)n * (uint64_t)b->row_bytes;
   st->c[ST_SBUF_WRITE_BYTES] += 4 * (uint64_t)n;

@@ -79,7 +79,8 @@ static double seconds(const rep_t *r) {
   return cntd(r, ST_CYCLES) / (r->cfg->clock_ghz * 1e9);
 }
 static uint64_t macs(const rep_t *r) {
-  return cnt(r, ST_QK_MACS) + cnt(r, ST_AV_MACS);
+  return cnt(r, ST_QK_MACS) + cnt(r, ST_AV_MACS) + cnt(r, ST_ROUTING_MACS) +
+         cnt(r, ST_LCE_MACS);
 }
 
 static double e_compute(const rep_t *r) {
@@ -197,8 +198,10 @@ static uint64_t memory_cycles(const rep_t *r) {
 }
 static uint64_t compute_cycles(const rep_t *r) {
   const cfg_t *c = r->cfg;
-  uint64_t qk = ceil_div(cnt(r, ST_QK_MACS), (uint64_t)c->qk_multipliers);
-  uint64_t av = ceil_div(cnt(r, ST_AV_MACS), (uint64_t)c->av_multipliers);
+  uint64_t qk = ceil_div(cnt(r, ST_QK_MACS) + cnt(r, ST_ROUTING_MACS),
+                         (uint64_t)c->qk_multipliers);
+  uint64_t av = ceil_div(cnt(r, ST_AV_MACS) + cnt(r, ST_LCE_MACS),
+                         (uint64_t)c->av_multipliers);
   /* the softmax makes three passes over its scores (sim/timing.h) */
   uint64_t sm =
       ceil_div(3 * cnt(r, ST_SOFTMAX_ELEMS), (uint64_t)c->softmax_units);
@@ -309,7 +312,7 @@ typedef struct metric {
 /* Derived metrics, in report order. Config keys are named as in YAML. */
 static const metric_t metrics[] = {
     {{"seconds", "s", "simulated time: cycles / (clock_ghz * 1e9)"}, m_seconds},
-    {{"ops.macs", "MACs", "qk_macs + av_macs"}, m_macs},
+    {{"ops.macs", "MACs", "qk_macs + av_macs + routing_macs + lce_macs"}, m_macs},
     {{"ops.tflops", "TFLOP/s",
       "effective throughput: 2 * macs / seconds / 1e12 (0 when seconds = 0)"},
      m_tflops},
@@ -403,8 +406,9 @@ static const metric_t metrics[] = {
       "ceil(transferred_bytes / (peak_GBps / clock_ghz)): the bus alone"},
      m_mem_cycles},
     {{"bounds.compute_cycles", "cycles",
-      "max(ceil(qk_macs / qk_array.multipliers), ceil(av_macs / "
-      "av_array.multipliers), ceil(softmax_elems / softmax.units))"},
+      "max(ceil((qk_macs + routing_macs) / qk_array.multipliers), "
+      "ceil((av_macs + lce_macs) / av_array.multipliers), "
+      "ceil(softmax_elems / softmax.units))"},
      m_cmp_cycles},
     {{"bounds.efficiency", "ratio",
       "max(memory_cycles, compute_cycles) / cycles: 1 means the run reached "
@@ -707,6 +711,52 @@ static void json_layers(const rep_t *r, FILE *f, int *first) {
   fputs(r->st->nlayers ? "\n  ]" : "]", f);
 }
 
+/* ---- BiFormer stages ----------------------------------------------------
+ * A stage is a case of a biformer workload: its counters are the sum of
+ * its layers' attributed counters (engine.c), its cycles the sum of its
+ * layers' cycles (layer_step), its energy e_total over those counters. */
+typedef struct stage_fig {
+  stats_t st;   /* c: the stage's counters, c[ST_CYCLES] its cycles */
+  double energy_pj;
+} stage_fig_t;
+
+static void stage_figures(const rep_t *r, int cs, stage_fig_t *f) {
+  uint64_t hi = 0;
+  rep_t sub = *r;
+  memset(f, 0, sizeof *f);
+  for (int i = 0; i < r->st->nlayers; i++) {
+    const st_layer_t *l = &r->st->layers[i];
+    uint64_t n = layer_step(&hi, l->end_cycle);
+    if (l->cs != cs) continue;
+    for (int k = 0; k < ST_COUNT; k++) f->st.c[k] += l->c[k];
+    f->st.c[ST_CYCLES] += n;
+  }
+  sub.st = &f->st;
+  f->energy_pj = e_total(&sub);
+}
+
+static void json_stages(const rep_t *r, FILE *f, int *first) {
+  static const stat_id_t ids[] = {ST_ROUTING_MACS, ST_QK_MACS, ST_AV_MACS,
+                                  ST_LCE_MACS, ST_DRAM_READ_BYTES,
+                                  ST_DRAM_WRITE_BYTES, ST_DRAM_TRANSFERRED_BYTES};
+  if (r->wl->kind != WL_BIFORMER) return;
+  fprintf(f, "%s\n  \"stages\": [", *first ? "" : ",");
+  *first = 0;
+  for (int cs = 0; cs < r->wl->ncases; cs++) {
+    stage_fig_t g;
+    rep_t sub = *r;
+    stage_figures(r, cs, &g);
+    sub.st = &g.st;
+    fprintf(f, "%s\n    {\"case\": %d, \"stage\": %d, \"cycles\": %" PRIu64,
+            cs ? "," : "", cs, cs + 1, g.st.c[ST_CYCLES]);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+      fprintf(f, ", \"%s\": %" PRIu64, stat_info[ids[i]].path, g.st.c[ids[i]]);
+    fprintf(f, ", \"ops.macs\": %" PRIu64 ", \"energy_pj\": %.6g}", macs(&sub),
+            g.energy_pj);
+  }
+  fputs("\n  ]", f);
+}
+
 int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
   jtree_t t = {NULL, 0, 0, 0};
   int first = 1;
@@ -726,6 +776,7 @@ int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
   fputc('{', f);
   jt_members(&t, 0, 1, f, &first);
   json_layers(r, f, &first);
+  json_stages(r, f, &first);
   fputs("\n}\n", f);
   jt_free(&t);
   return 0;
@@ -943,6 +994,26 @@ static void text_spatten(const rep_t *r, FILE *f) {
           100 * m_topk_util(r).d);
 }
 
+/* BiFormer: one line per stage (json_stages' figures). */
+static void text_stages(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48], d[48], e[48], g[48], h[48];
+  if (r->wl->kind != WL_BIFORMER) return;
+  fprintf(f, "\n  per stage       cycles   routing MACs       Q x K MACs"
+             "       P x V MACs         LCE MACs   DRAM read   energy\n");
+  for (int cs = 0; cs < r->wl->ncases; cs++) {
+    stage_fig_t s;
+    stage_figures(r, cs, &s);
+    fprintf(f, "  stage %d %14s %14s %16s %16s %16s %11s %8s\n", cs + 1,
+            fmt_count(s.st.c[ST_CYCLES], a, sizeof a),
+            fmt_count(s.st.c[ST_ROUTING_MACS], b, sizeof b),
+            fmt_count(s.st.c[ST_QK_MACS], c, sizeof c),
+            fmt_count(s.st.c[ST_AV_MACS], d, sizeof d),
+            fmt_count(s.st.c[ST_LCE_MACS], e, sizeof e),
+            fmt_si((double)s.st.c[ST_DRAM_READ_BYTES], "B", g, sizeof g),
+            fmt_si(s.energy_pj * 1e-12, "J", h, sizeof h));
+  }
+}
+
 static void text_compute(const rep_t *r, FILE *f) {
   char a[48], b[48], c[48], d[48];
   fprintf(f, "  compute    %s MACs = %s (Q x K %s, P x V %s)\n",
@@ -950,6 +1021,10 @@ static void text_compute(const rep_t *r, FILE *f) {
           fmt_si(m_tflops(r).d * 1e12, "FLOP/s", b, sizeof b),
           fmt_count(cnt(r, ST_QK_MACS), c, sizeof c),
           fmt_count(cnt(r, ST_AV_MACS), d, sizeof d));
+  if (r->wl->kind == WL_BIFORMER)
+    fprintf(f, "  biformer   routing %s MACs (Q x K array), LCE %s MACs (P x V "
+               "array)\n", fmt_count(cnt(r, ST_ROUTING_MACS), a, sizeof a),
+            fmt_count(cnt(r, ST_LCE_MACS), b, sizeof b));
   fprintf(f, "  softmax    %s elements, %s queries\n",
           fmt_count(cnt(r, ST_SOFTMAX_ELEMS), a, sizeof a),
           fmt_count(cnt(r, ST_QUERIES), b, sizeof b));
@@ -1055,4 +1130,5 @@ void rep_text(const rep_t *r, FILE *f) {
   text_cost(r, f);
   text_units(r, f);
   text_layers(r, f);
+  text_stages(r, f);
 }

@@ -37,6 +37,7 @@ int st_add_layer(stats_t *s, int cs, int layer) {
   s->layers[s->nlayers].step = 0;
   s->layers[s->nlayers].tokens = 0;
   s->layers[s->nlayers].heads = 0;
+  memset(s->layers[s->nlayers].c, 0, sizeof s->layers[s->nlayers].c);
   for (i = s->nlayers - 1; i >= 0; i--) /* the latest record of this layer */
     if (s->layers[i].cs == cs && s->layers[i].layer == layer) {
       s->layers[s->nlayers].step = s->layers[i].step + 1;

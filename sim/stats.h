@@ -46,6 +46,9 @@ typedef struct st_layer {
   uint64_t end_cycle; /* cycle the layer's last instruction completed */
   int tokens;         /* keys per query (the kept context); 0 if none ran */
   int heads;          /* heads run (not pruned) */
+  uint64_t c[ST_COUNT]; /* BiFormer runs: the counters of this layer's
+                           instructions (engine.c attributes each event
+                           to its instruction's layer); else 0 */
 } st_layer_t;
 
 typedef struct stats {

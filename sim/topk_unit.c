@@ -46,7 +46,10 @@ static void topk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
     kept = topk_run(b->s + in->e, n, k, sp->topk_p, sp->keep, sp->scratch,
                     &sp->last);
     for (int i = 0; i < kept; i++) sp->ibuf[in->a + i] = (uint16_t)sp->keep[i];
-    log_dec(sp, DEC_VALUES, sp->ctx.head, sp->ctx.query, n, kept, sp->keep);
+    if (in->d == TOPK_REGIONS) /* BiFormer: query = the routing region */
+      log_dec(sp, DEC_REGIONS, -1, sp->ctx.query, n, kept, sp->keep);
+    else
+      log_dec(sp, DEC_VALUES, sp->ctx.head, sp->ctx.query, n, kept, sp->keep);
   }
   st->c[ST_TOPK_RUNS]++;
   st->c[ST_TOPK_CYCLES] += sp->last.cycles;

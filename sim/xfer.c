@@ -29,6 +29,10 @@ void xfer_start(xfer_t *x, slot_t *win, const bufs_t *b, int slot) {
 uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i) {
   const insn_t *in = &s->in;
   if (!s->gather) return (uint32_t)(s->loc.row + i);
+  if (in->d & ISA_REGION) { /* row i: token i % R of region IBUF[c + i / R] */
+    int R = s->region_rows;
+    return (uint32_t)b->sp->ibuf[in->c + i / R] * (uint32_t)R + (uint32_t)(i % R);
+  }
   if (in->op == OP_LDV && (in->d & ISA_VSEL))
     return b->sp->tlist[in->c + b->sp->ibuf[in->e + i]];
   return b->sp->tlist[in->c + i];

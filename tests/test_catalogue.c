@@ -176,6 +176,19 @@ typedef struct text_row {
 #define CFG "config --config {F}"
 #define CFG_RUN "run --config {F} --workload workloads/gpt2-small.yaml --json {O}"
 #define WL "workload --workload {F}"
+/* A valid biformer workload (docs/biformer.md), and the same with one
+ * biformer.* line replaced (BF_WITH) or other tokens (BF_TOK). */
+#define BF_HEAD "model:\n  kind: biformer\n  layers: 2\n  heads: 2\n  head_dim: 8\nprefill:\n"
+#define BF_BODY(h, w, t, c, b, k) "biformer:\n  regions: 2\n  " h "\n  " w "\n  " t "\n  " c "\n  " b "\n  " k "\n"
+#define BF_TOK(toks) BF_HEAD "  tokens: " toks "\n" BF_BODY_K("lce_kernel: 3")
+#define BF BF_TOK("[64, 16]")
+#define BF_STD_BUT(i, line) BF_HEAD "  tokens: [64, 16]\n" BF_BODY_##i(line)
+#define BF_BODY_H(l) BF_BODY(l, "width: [8, 4]", "topk: [2, 4]", "channels: [16, 8]", "blocks: [2, 1]", "lce_kernel: 3")
+#define BF_BODY_W(l) BF_BODY("height: [8, 4]", l, "topk: [2, 4]", "channels: [16, 8]", "blocks: [2, 1]", "lce_kernel: 3")
+#define BF_BODY_T(l) BF_BODY("height: [8, 4]", "width: [8, 4]", l, "channels: [16, 8]", "blocks: [2, 1]", "lce_kernel: 3")
+#define BF_BODY_C(l) BF_BODY("height: [8, 4]", "width: [8, 4]", "topk: [2, 4]", l, "blocks: [2, 1]", "lce_kernel: 3")
+#define BF_BODY_B(l) BF_BODY("height: [8, 4]", "width: [8, 4]", "topk: [2, 4]", "channels: [16, 8]", l, "lce_kernel: 3")
+#define BF_BODY_K(l) BF_BODY("height: [8, 4]", "width: [8, 4]", "topk: [2, 4]", "channels: [16, 8]", "blocks: [2, 1]", l)
 #define WL_RUN "run --config configs/spatten.yaml --workload {F} --json {O}"
 #define WL_COMPILE "compile --config configs/spatten.yaml --workload {F} -o {O}"
 #define ASM "asm {F} -o {O}"
@@ -360,6 +373,23 @@ static const text_row_t memtrace_rows[] = {
 };
 
 static const text_row_t workload_rows[] = {
+    /* biformer (docs/biformer.md): each row breaks one rule of a valid file */
+    {"wl-bf-kind.yaml", IN_TEXT, "model:\n  kind: swin\n", WL,
+     "{F}:2:9: model.kind: not a choice", 0},
+    {"wl-bf-height.yaml", IN_TEXT, BF_STD_BUT(H, "height: [7, 4]"), WL,
+     "{F}:10:3: biformer.height: grid not a whole number of regions (got 7 as entry 0", 0},
+    {"wl-bf-tokens.yaml", IN_TEXT, BF_TOK("[60, 16]"), WL,
+     "prefill.tokens: tokens differ from the grid (got 60 as entry 0", 0},
+    {"wl-bf-topk.yaml", IN_TEXT, BF_STD_BUT(T, "topk: [5, 4]"), WL,
+     "biformer.topk: more regions than the grid has (got 5 as entry 0, expected <= regions^2 = 4)", 0},
+    {"wl-bf-channels.yaml", IN_TEXT, BF_STD_BUT(C, "channels: [12, 8]"), WL,
+     "biformer.channels: not whole heads (got 12 as entry 0", 0},
+    {"wl-bf-blocks.yaml", IN_TEXT, BF_STD_BUT(B, "blocks: [3, 1]"), WL,
+     "biformer.blocks: more blocks than model.layers (got 3 as entry 0, expected <= 2)", 0},
+    {"wl-bf-lists.yaml", IN_TEXT, BF_STD_BUT(W, "width: [8]"), WL,
+     "biformer.width: wrong length (got 1 entries, expected one per stage: prefill.tokens has 2)", 0},
+    {"wl-bf-kernel.yaml", IN_TEXT, BF_STD_BUT(K, "lce_kernel: 4"), WL,
+     "biformer.lce_kernel: even kernel has no centre (got 4, expected an odd number or 0)", 0},
     {"wl-layers-overflow-32.yaml", IN_TEXT, "model:\n  layers: 4294967297\n", WL,
      "{F}:2:11: model.layers: out of range", 0},
     {"wl-tokens-overflow-64.yaml", IN_TEXT, "prefill:\n  tokens: 18446744073709551617\n", WL,
@@ -818,8 +848,8 @@ static const trace_row_t trace_rows[] = {
      "{F}: count: data after the last instruction", 0},
     {"tr-opcode-ff.trace", 1, 0, {0xff}, 1, KEEP, SIM,
      "{F}: insn: instruction 1: unknown opcode 0xff", 0},
-    {"tr-opcode-gap.trace", 3, 0, {0x13}, 1, KEEP, SIM,
-     "{F}: insn: instruction 3: unknown opcode 0x13", 0},
+    {"tr-opcode-gap.trace", 3, 0, {0x14}, 1, KEEP, SIM,
+     "{F}: insn: instruction 3: unknown opcode 0x14", 0},
     {"tr-unused-d.trace", 0, 1, {1}, 1, KEEP, SIM,
      "{F}: insn: instruction 0: LAYER: unused field d", 0},
     {"tr-unused-addr.trace", 4, 8, {1}, 1, KEEP, SIM,
