@@ -43,17 +43,27 @@ bench() {
   printf '%-44s %12s %10s %10s %10s\n' workload "sim cycles" "wall" "sim rate" "peak RSS"
 } > "$tmp/res"
 cat "$tmp/res"
-bench "gpt2-small decode, spatten" \
+bench "gpt2-small decode, spatten, dense" \
+  --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --dense
+bench "gpt2-small decode, spatten, dense, --timing-only" \
+  --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --dense --timing-only
+bench "gpt2-small decode, spatten, dense, simple DRAM" \
+  --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --dense \
+  --set dram.model=simple
+bench "gpt2-small decode, spatten, schedule" \
   --config configs/spatten.yaml --workload workloads/gpt2-small.yaml
-bench "gpt2-small decode, spatten, --timing-only" \
-  --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --timing-only
-bench "gpt2-small decode, spatten, --check" \
+bench "gpt2-small decode, spatten, schedule, --check" \
   --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --check
-bench "bert-base prefill L=384, spatten, --check" \
+bench "gpt2-small SpAtten trace (CSV), spatten" \
+  --config configs/spatten.yaml \
+  --workload workloads/spatten-gpt2/gpt2-small-wikitext2-pruned.csv
+bench "bert-base prefill L=384, spatten, schedule, --check" \
   --config configs/spatten.yaml --workload workloads/bert-base.yaml \
   --wset prefill.tokens=384 --check
-bench "gpt2-medium decode, spatten" \
+bench "gpt2-medium decode, spatten, schedule" \
   --config configs/spatten.yaml --workload workloads/gpt2-medium.yaml
+bench "biformer-t, spatten, --check" \
+  --config configs/spatten.yaml --workload workloads/biformer-t.yaml --check
 # json_get FILE KEY: a top-level number of attnsim dram's JSON.
 json_get() {
   sed -n "s/^ *\"$2\": \([0-9.e+-]*\),*$/\1/p" "$1" | head -n 1
