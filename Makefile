@@ -106,4 +106,5 @@ clean:
 	rm -rf build build-asan
 
 -include fuzz/fuzz.mk
+-include rtl_models/rtl.mk
 -include $(LIB_OBJS:.o=.d) $(BUILD)/obj/cli/attnsim.d
