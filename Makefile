@@ -6,6 +6,8 @@
 #                     ASan+UBSan; make test-valgrind: same under memcheck
 #   make bench        simulated cycles per second, wall time; bench/results.txt
 #   make fuzz         every parser under libFuzzer (fuzz/fuzz.mk)
+#   make rtl-report   RTL blocks against the C models (rtl_models/rtl.mk);
+#                     make wave BLOCK=topk: an FST waveform
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O3
@@ -26,7 +28,7 @@ LIB     := $(BUILD)/libattnsim.a
 BIN     := $(BUILD)/attnsim
 
 DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
-            clang libclang-rt-14-dev valgrind time parallel
+            clang libclang-rt-14-dev valgrind time parallel g++ zlib1g-dev
 
 .PHONY: reproduce all deps run test test-asan test-valgrind bench clean
 all: $(BIN) $(LIB)
@@ -76,16 +78,20 @@ reproduce: deps
 
 # The libFuzzer smoke run comes first so the suite's summary line is last;
 # FUZZ_SMOKE=0 skips it (the sanitizer suite reruns the tests only).
+# RTL_TEST=0 leaves out the RTL lint and testbenches (rtl_models/rtl.mk),
+# which run in the suite like any test binary.
 FUZZ_SMOKE ?= 1
+RTL_TEST   ?= 1
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(TEST_BINS) $(if $(filter 1,$(RTL_TEST)),$(RTL_ALL))
+	@if [ "$(RTL_TEST)" = 1 ]; then $(MAKE) --no-print-directory rtl-lint; fi
 	@if [ "$(FUZZ_SMOKE)" = 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
-	@sh tests/run.sh $(BUILD) $(TEST_BINS)
+	@$(RTL_ENV) sh tests/run.sh $(BUILD) $(TEST_BINS) $(if $(filter 1,$(RTL_TEST)),$(RTL_ALL))
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 test-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FUZZ_SMOKE=0 \
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FUZZ_SMOKE=0 RTL_TEST=0 \
 	  EXTRA_CFLAGS="$(SANITIZE) $(EXTRA_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 

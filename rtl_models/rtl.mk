@@ -84,7 +84,7 @@ $(RTL_BUILD)/libverilated.a: $(VL_RT:%=$(RTL_BUILD)/vlrt/%.o)
 define RTL_BLOCK_RULES
 $(RTL_BUILD)/$(1)/V$(1).mk: $(RTL_SRC_$(1)) $(RTL_GEN)/stamp
 	@rm -rf $(RTL_BUILD)/$(1) && mkdir -p $(RTL_BUILD)/$(1)
-	$(VERILATOR) --cc -Wall --trace-fst $(RTL_VFLAGS_$(1)) -f $(RTL_GEN)/$(1).vc --top-module $(RTL_TOP_$(1)) \
+	$(VERILATOR) --cc -Wall --trace-fst --x-assign unique --x-initial unique $(RTL_VFLAGS_$(1)) -f $(RTL_GEN)/$(1).vc --top-module $(RTL_TOP_$(1)) \
 	  --prefix V$(1) --Mdir $(RTL_BUILD)/$(1) $(abspath $(RTL_SRC_$(1)))
 
 $(RTL_BUILD)/$(1)/V$(1)__ALL.a: $(RTL_BUILD)/$(1)/V$(1).mk
@@ -99,18 +99,48 @@ $(RTL_BUILD)/tb_$(1): rtl_models/tb/tb_$(1).cpp rtl_models/tb/tb_common.h \
 endef
 $(foreach b,$(RTL_BLOCKS),$(eval $(call RTL_BLOCK_RULES,$(b))))
 
-# ---- lint ------------------------------------------------------------------------
+# ---- SystemC: the top-k co-simulation and the TLM-2.0 example ----------------
+# The same runtime archive serves the SystemC model (verilated.cpp does not
+# depend on VM_SC). SystemC 2.3.4 is built as C++17: compile as gnu++17.
+$(RTL_BUILD)/sc_topk/Vsc_topk.mk: $(RTL_SRC_topk) $(RTL_GEN)/stamp
+	@rm -rf $(RTL_BUILD)/sc_topk && mkdir -p $(RTL_BUILD)/sc_topk
+	$(VERILATOR) --sc -Wall -f $(RTL_GEN)/topk.vc --top-module topk_engine --prefix Vsc_topk \
+	  --Mdir $(RTL_BUILD)/sc_topk $(abspath $(RTL_SRC_topk))
+
+$(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a: $(RTL_BUILD)/sc_topk/Vsc_topk.mk
+	+$(MAKE) --no-print-directory -s -C $(RTL_BUILD)/sc_topk -f Vsc_topk.mk OPT= OPT_FAST=-O2 \
+	  OPT_SLOW=-O1 CXX=$(RTL_CXX) Vsc_topk__ALL.a
+
+$(RTL_BUILD)/cosim_topk: rtl_models/sc/cosim_topk.cpp $(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a \
+    $(RTL_BUILD)/libverilated.a $(LIB)
+	$(RTL_CXX) $(RTL_CXXFLAGS) -DVM_COVERAGE=0 -DVM_SC=1 -DVM_TRACE=0 $(VL_INC) \
+	  -I$(RTL_BUILD)/sc_topk $(RTL_INC) $< $(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a \
+	  $(RTL_BUILD)/libverilated.a $(LIB) -o $@ $(RTL_LIBS) -lsystemc
+
+$(RTL_BUILD)/tlm_example: rtl_models/sc/tlm_example.cpp rtl_models/sc/attnsim_tlm.cpp \
+    rtl_models/sc/attnsim_tlm.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(RTL_CXX) $(RTL_CXXFLAGS) -Irtl_models/sc $(RTL_INC) rtl_models/sc/tlm_example.cpp \
+	  rtl_models/sc/attnsim_tlm.cpp $(LIB) -o $@ $(LDLIBS) -lsystemc
+
+# ---- lint ----------------------------------------------------------------------
+# Each block with the config's parameters, then the generate branches the
+# config does not take (M < D with a deeper pipeline, the combinational
+# zero eliminator, odd sizes).
+RTL_LINT_EXTRA := "qk_array -GM=32 -GMULT_LAT=2 -GADD_LAT=2 rtl_models/qk_array.sv" \
+  "zero_elim -GREG=0 -GN=5 rtl_models/zero_elim.sv" \
+  "topk_engine -GP=3 -GMAXN=100 -GSW=7 $(RTL_SRC_topk)" \
+  "softmax_unit -GU=3 -GMAXLEN=50 -GDIV_LAT=20 -GPB=16 -GF=3 $(RTL_SRC_softmax)" \
+  "softmax_unit -GDIV_LAT=1 -GMAX_LAT=2 -GEXP_LAT=3 $(RTL_SRC_softmax)"
 rtl-lint: $(RTL_GEN)/stamp
-	@for b in $(RTL_BLOCKS); do \
-	  case $$b in zero_elim) s="$(RTL_SRC_zero_elim)" t=zero_elim;; \
-	    topk) s="$(RTL_SRC_topk)" t=topk_engine;; qk) s="$(RTL_SRC_qk)" t=qk_array;; \
-	    softmax) s="$(RTL_SRC_softmax)" t=softmax_unit;; quant) s="$(RTL_SRC_quant)" t=quant_decide;; \
-	  esac; \
-	  $(VERILATOR) --lint-only -Wall -f $(RTL_GEN)/$$b.vc --top-module $$t $$s || exit 1; \
-	done; echo "rtl-lint: $(RTL_BLOCKS): clean under verilator --lint-only -Wall"
+	@$(foreach b,$(RTL_BLOCKS),$(VERILATOR) --lint-only -Wall -f $(RTL_GEN)/$(b).vc \
+	  --top-module $(RTL_TOP_$(b)) $(RTL_SRC_$(b)) &&) true
+	@for x in $(RTL_LINT_EXTRA); do set -- $$x; t=$$1; shift; \
+	  $(VERILATOR) --lint-only -Wall --top-module $$t "$$@" || exit 1; done
+	@echo "rtl-lint: $(RTL_BLOCKS): clean under verilator --lint-only -Wall"
 
 # ---- running -----------------------------------------------------------------------
-RTL_ENV = ATTNSIM_RTL_SEED=$(RTL_SEED) $(if $(RTL_TX),ATTNSIM_RTL_TX=$(RTL_TX))
+RTL_ENV = SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 ATTNSIM_RTL_SEED=$(RTL_SEED) $(if $(RTL_TX),ATTNSIM_RTL_TX=$(RTL_TX))
 
 rtl-test: rtl-lint $(RTL_ALL)
 	@$(RTL_ENV) sh tests/run.sh $(BUILD) $(RTL_ALL)
@@ -121,4 +151,5 @@ rtl-report: $(RTL_TBS) $(RTL_BUILD)/cosim_topk
 BLOCK ?= topk
 wave: $(RTL_BUILD)/tb_$(BLOCK)
 	@ATTNSIM_RTL_TX=20 ATTNSIM_RTL_WAVE=$(RTL_BUILD)/$(BLOCK).fst $(RTL_BUILD)/tb_$(BLOCK) \
-	  >/dev/null && echo "wrote $(RTL_BUILD)/$(BLOCK).fst (gtkwave $(RTL_BUILD)/$(BLOCK).fst)"
+	  >/dev/null 2>$(RTL_BUILD)/wave.log || { cat $(RTL_BUILD)/wave.log; exit 1; }
+	@echo "wrote $(RTL_BUILD)/$(BLOCK).fst (20 transactions; gtkwave $(RTL_BUILD)/$(BLOCK).fst)"

@@ -295,6 +295,10 @@ module softmax_unit #(
     end
   end
 
+  // the last stage's remainders and divisor are not needed past it
+  wire [RW-1:0] unused_rem = rem[DIV_LAT][0];
+  wire [SB-1:0] unused_dvs = dvs[DIV_LAT];
+
   // ---- buffer writes: t (pass 1), e (pass 2) ---------------------------------
   always_ff @(posedge clk)
     if (en) begin

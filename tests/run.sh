@@ -1,6 +1,8 @@
 #!/bin/sh
 # Run every Criterion test binary, then print one closing line that sums
-# them: "tests: N passed, N failed". Exit 1 if any binary failed.
+# them: "tests: N passed, N failed". Exit 1 if any binary failed. Other
+# test programs (the RTL testbenches, rtl_models/) print Criterion's
+# closing line themselves and are counted the same way.
 # Usage: tests/run.sh BUILD_DIR BIN...   (CLI tests run $BUILD_DIR/attnsim)
 # $RUNNER, if set, prefixes every test binary (make test-valgrind).
 build=$1; shift

@@ -101,6 +101,8 @@ static void drive_beat(Vsoftmax &top, const Tx &t, int beat, Rng &r) {
 int main(int argc, char **argv) {
   TbOpts o = tb_opts(10000);
   VerilatedContext ctx;
+  ctx.randReset(2);  // registers start random: reset must set what matters
+  ctx.randSeed((int)o.seed);
   ctx.commandArgs(argc, argv);
   if (o.wave) ctx.traceEverOn(true);
   Vsoftmax top(&ctx);

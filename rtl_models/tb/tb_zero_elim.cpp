@@ -48,6 +48,8 @@ static Beat make_beat(Rng &r, long id) {
 int main(int argc, char **argv) {
   TbOpts o = tb_opts(10000);
   VerilatedContext ctx;
+  ctx.randReset(2);  // registers start random: reset must set what matters
+  ctx.randSeed((int)o.seed);
   ctx.commandArgs(argc, argv);
   if (o.wave) ctx.traceEverOn(true);
   Vzero_elim top(&ctx);
