@@ -59,14 +59,19 @@ RTL_ALL  := $(RTL_TBS) $(RTL_SC)
 rtl-build: $(RTL_ALL)
 
 # ---- parameters and tables from the config (rtl_gen, C) -------------------
+# rtl_gen rewrites a .vc or the table only when its content changes, and
+# make re-reads their times, so a C library change that relinks rtl_gen
+# re-verilates nothing.
+RTL_GEN_FILES := $(RTL_BLOCKS:%=$(RTL_GEN)/%.vc) $(RTL_GEN)/exp_lut.hex
 $(RTL_BUILD)/rtl_gen: rtl_models/rtl_gen.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(RTL_GEN)/stamp: $(RTL_BUILD)/rtl_gen $(RTL_CONFIG)
+$(RTL_GEN)/stamp: $(RTL_BUILD)/rtl_gen $(RTL_CONFIG) rtl_models/rtl.mk
 	@mkdir -p $(RTL_GEN)
 	$(RTL_BUILD)/rtl_gen $(RTL_CONFIG) $(RTL_HEAD_DIM) $(abspath $(RTL_GEN))
 	@touch $@
+$(RTL_GEN_FILES): $(RTL_GEN)/stamp ;
 
 # ---- the Verilator runtime, once ---------------------------------------------
 VL_RT := verilated verilated_dpi verilated_fst_c verilated_threads
@@ -78,50 +83,60 @@ $(RTL_BUILD)/libverilated.a: $(VL_RT:%=$(RTL_BUILD)/vlrt/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
-# ---- per block: verilate, build the model archive, link the testbench --------
-# The model archive is a prerequisite of the testbench, and the library
-# too, so an edit on either side relinks (TOOLCHAIN.md pitfall 12).
+# ---- per block: verilate, build the model archive, the testbench ---------------
+# The testbench links the archive, the runtime and the library as
+# prerequisites, so an edit on any side relinks (TOOLCHAIN.md pitfall 12);
+# its object depends on the model's headers through the generated .mk.
+RTL_VERILATE := $(VERILATOR) -Wall --x-assign unique --x-initial unique
 define RTL_BLOCK_RULES
-$(RTL_BUILD)/$(1)/V$(1).mk: $(RTL_SRC_$(1)) $(RTL_GEN)/stamp
+$(RTL_BUILD)/$(1)/V$(1).mk: $(RTL_SRC_$(1)) $(RTL_GEN)/$(1).vc $(if $(filter softmax,$(1)),$(RTL_GEN)/exp_lut.hex)
 	@rm -rf $(RTL_BUILD)/$(1) && mkdir -p $(RTL_BUILD)/$(1)
-	$(VERILATOR) --cc -Wall --trace-fst --x-assign unique --x-initial unique $(RTL_VFLAGS_$(1)) -f $(RTL_GEN)/$(1).vc --top-module $(RTL_TOP_$(1)) \
-	  --prefix V$(1) --Mdir $(RTL_BUILD)/$(1) $(abspath $(RTL_SRC_$(1)))
+	$(RTL_VERILATE) --cc --trace-fst $(RTL_VFLAGS_$(1)) -f $(RTL_GEN)/$(1).vc \
+	  --top-module $(RTL_TOP_$(1)) --prefix V$(1) --Mdir $(RTL_BUILD)/$(1) $(abspath $(RTL_SRC_$(1)))
 
 $(RTL_BUILD)/$(1)/V$(1)__ALL.a: $(RTL_BUILD)/$(1)/V$(1).mk
 	+$(MAKE) --no-print-directory -s -C $(RTL_BUILD)/$(1) -f V$(1).mk OPT= OPT_FAST=-O2 \
 	  OPT_SLOW=-O1 CXX=$(RTL_CXX) V$(1)__ALL.a
 
-$(RTL_BUILD)/tb_$(1): rtl_models/tb/tb_$(1).cpp rtl_models/tb/tb_common.h \
-    $(RTL_BUILD)/$(1)/V$(1)__ALL.a $(RTL_BUILD)/libverilated.a $(LIB)
-	$(RTL_CXX) $(RTL_CXXFLAGS) $(RTL_TB_DEFS) $(VL_DEFS) $(VL_INC) -I$(RTL_BUILD)/$(1) \
-	  $(RTL_INC) $$< $(RTL_BUILD)/$(1)/V$(1)__ALL.a $(RTL_BUILD)/libverilated.a $(LIB) \
-	  -o $$@ $(RTL_LIBS)
+$(RTL_BUILD)/tb_$(1).o: rtl_models/tb/tb_$(1).cpp $(RTL_BUILD)/$(1)/V$(1).mk
+	$(RTL_CXX) $(RTL_CXXFLAGS) -MMD -MP $(RTL_TB_DEFS) $(VL_DEFS) $(VL_INC) -I$(RTL_BUILD)/$(1) \
+	  $(RTL_INC) -c $$< -o $$@
+
+$(RTL_BUILD)/tb_$(1): $(RTL_BUILD)/tb_$(1).o $(RTL_BUILD)/$(1)/V$(1)__ALL.a \
+    $(RTL_BUILD)/libverilated.a $(LIB)
+	$(RTL_CXX) $$^ -o $$@ $(RTL_LIBS)
 endef
 $(foreach b,$(RTL_BLOCKS),$(eval $(call RTL_BLOCK_RULES,$(b))))
 
 # ---- SystemC: the top-k co-simulation and the TLM-2.0 example ----------------
 # The same runtime archive serves the SystemC model (verilated.cpp does not
 # depend on VM_SC). SystemC 2.3.4 is built as C++17: compile as gnu++17.
-$(RTL_BUILD)/sc_topk/Vsc_topk.mk: $(RTL_SRC_topk) $(RTL_GEN)/stamp
+$(RTL_BUILD)/sc_topk/Vsc_topk.mk: $(RTL_SRC_topk) $(RTL_GEN)/topk.vc
 	@rm -rf $(RTL_BUILD)/sc_topk && mkdir -p $(RTL_BUILD)/sc_topk
-	$(VERILATOR) --sc -Wall -f $(RTL_GEN)/topk.vc --top-module topk_engine --prefix Vsc_topk \
+	$(RTL_VERILATE) --sc -f $(RTL_GEN)/topk.vc --top-module topk_engine --prefix Vsc_topk \
 	  --Mdir $(RTL_BUILD)/sc_topk $(abspath $(RTL_SRC_topk))
 
 $(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a: $(RTL_BUILD)/sc_topk/Vsc_topk.mk
 	+$(MAKE) --no-print-directory -s -C $(RTL_BUILD)/sc_topk -f Vsc_topk.mk OPT= OPT_FAST=-O2 \
 	  OPT_SLOW=-O1 CXX=$(RTL_CXX) Vsc_topk__ALL.a
 
-$(RTL_BUILD)/cosim_topk: rtl_models/sc/cosim_topk.cpp $(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a \
-    $(RTL_BUILD)/libverilated.a $(LIB)
-	$(RTL_CXX) $(RTL_CXXFLAGS) -DVM_COVERAGE=0 -DVM_SC=1 -DVM_TRACE=0 $(VL_INC) \
-	  -I$(RTL_BUILD)/sc_topk $(RTL_INC) $< $(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a \
-	  $(RTL_BUILD)/libverilated.a $(LIB) -o $@ $(RTL_LIBS) -lsystemc
+$(RTL_BUILD)/cosim_topk.o: rtl_models/sc/cosim_topk.cpp $(RTL_BUILD)/sc_topk/Vsc_topk.mk
+	$(RTL_CXX) $(RTL_CXXFLAGS) -MMD -MP -DVM_COVERAGE=0 -DVM_SC=1 -DVM_TRACE=0 $(VL_INC) \
+	  -I$(RTL_BUILD)/sc_topk $(RTL_INC) -c $< -o $@
 
-$(RTL_BUILD)/tlm_example: rtl_models/sc/tlm_example.cpp rtl_models/sc/attnsim_tlm.cpp \
-    rtl_models/sc/attnsim_tlm.h $(LIB)
+$(RTL_BUILD)/cosim_topk: $(RTL_BUILD)/cosim_topk.o $(RTL_BUILD)/sc_topk/Vsc_topk__ALL.a \
+    $(RTL_BUILD)/libverilated.a $(LIB)
+	$(RTL_CXX) $^ -o $@ $(RTL_LIBS) -lsystemc
+
+$(RTL_BUILD)/sc/%.o: rtl_models/sc/%.cpp
 	@mkdir -p $(dir $@)
-	$(RTL_CXX) $(RTL_CXXFLAGS) -Irtl_models/sc $(RTL_INC) rtl_models/sc/tlm_example.cpp \
-	  rtl_models/sc/attnsim_tlm.cpp $(LIB) -o $@ $(LDLIBS) -lsystemc
+	$(RTL_CXX) $(RTL_CXXFLAGS) -MMD -MP -Irtl_models/sc $(RTL_INC) -c $< -o $@
+
+$(RTL_BUILD)/tlm_example: $(RTL_BUILD)/sc/tlm_example.o $(RTL_BUILD)/sc/attnsim_tlm.o $(LIB)
+	$(RTL_CXX) $^ -o $@ $(LDLIBS) -lsystemc
+
+-include $(RTL_BLOCKS:%=$(RTL_BUILD)/tb_%.d) $(RTL_BUILD)/cosim_topk.d \
+  $(RTL_BUILD)/sc/tlm_example.d $(RTL_BUILD)/sc/attnsim_tlm.d
 
 # ---- lint ----------------------------------------------------------------------
 # Each block with the config's parameters, then the generate branches the
@@ -132,7 +147,7 @@ RTL_LINT_EXTRA := "qk_array -GM=32 -GMULT_LAT=2 -GADD_LAT=2 rtl_models/qk_array.
   "topk_engine -GP=3 -GMAXN=100 -GSW=7 $(RTL_SRC_topk)" \
   "softmax_unit -GU=3 -GMAXLEN=50 -GDIV_LAT=20 -GPB=16 -GF=3 $(RTL_SRC_softmax)" \
   "softmax_unit -GDIV_LAT=1 -GMAX_LAT=2 -GEXP_LAT=3 $(RTL_SRC_softmax)"
-rtl-lint: $(RTL_GEN)/stamp
+rtl-lint: $(RTL_GEN_FILES)
 	@$(foreach b,$(RTL_BLOCKS),$(VERILATOR) --lint-only -Wall -f $(RTL_GEN)/$(b).vc \
 	  --top-module $(RTL_TOP_$(b)) $(RTL_SRC_$(b)) &&) true
 	@for x in $(RTL_LINT_EXTRA); do set -- $$x; t=$$1; shift; \

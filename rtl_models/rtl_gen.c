@@ -8,7 +8,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "config.h"
 #include "err.h"
@@ -22,22 +21,45 @@ static int ceil_log2(int x) {
   return n;
 }
 
-static FILE *open_out(const char *dir, const char *name) {
+/* Output files are built in memory and written only when their content
+ * changes, so a rebuilt rtl_gen (any change to the C library) does not
+ * make every RTL model re-verilate. */
+typedef struct gen_file {
   char path[4096];
+  char *buf;
+  size_t len;
   FILE *f;
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  if (!(f = fopen(path, "w"))) {
-    fprintf(stderr, "rtl_gen: cannot write %s\n", path);
-    exit(2);
-  }
-  return f;
+} gen_file_t;
+
+static void die(const char *what);
+
+static FILE *open_out(gen_file_t *g, const char *dir, const char *name) {
+  snprintf(g->path, sizeof g->path, "%s/%s", dir, name);
+  if (!(g->f = open_memstream(&g->buf, &g->len))) die("out of memory");
+  return g->f;
 }
 
-static void close_out(FILE *f) {
-  if (fclose(f)) {
-    fprintf(stderr, "rtl_gen: write failed\n");
-    exit(2);
+static int same_content(const gen_file_t *g) {
+  FILE *f = fopen(g->path, "rb");
+  size_t i;
+  int c, same = 1;
+  if (!f) return 0;
+  for (i = 0; same && i < g->len; i++) same = fgetc(f) == (unsigned char)g->buf[i];
+  c = fgetc(f);
+  fclose(f);
+  return same && c == EOF;
+}
+
+static void close_out(gen_file_t *g) {
+  FILE *f;
+  if (fclose(g->f)) die("out of memory");
+  if (!same_content(g)) {
+    if (!(f = fopen(g->path, "wb")) || fwrite(g->buf, 1, g->len, f) != g->len || fclose(f)) {
+      fprintf(stderr, "rtl_gen: cannot write %s\n", g->path);
+      exit(2);
+    }
   }
+  free(g->buf);
 }
 
 static void die(const char *what) {
@@ -50,6 +72,7 @@ int main(int argc, char **argv) {
   err_t e;
   fx_t fx;
   FILE *f;
+  gen_file_t g;
   char lut[4096];
   int d, maxn, f_n;
   if (argc != 4) die("usage: rtl_gen CONFIG HEAD_DIM OUTDIR");
@@ -67,30 +90,30 @@ int main(int argc, char **argv) {
   fx_init(&fx, c.width, c.frac_bits, c.prob_bits, d);
   maxn = c.score_buffer_entries; /* the longest row a SMAX or TOPK reads */
 
-  f = open_out(argv[3], "exp_lut.hex");
+  f = open_out(&g, argv[3], "exp_lut.hex");
   for (f_n = 0; f_n < 1 << c.frac_bits; f_n++) fprintf(f, "%05x\n", (unsigned)fx.lut[f_n]);
-  close_out(f);
+  close_out(&g);
   snprintf(lut, sizeof lut, "%s/exp_lut.hex", argv[3]);
 
-  f = open_out(argv[3], "topk.vc");
+  f = open_out(&g, argv[3], "topk.vc");
   fprintf(f, "-GP=%d\n-GMAXN=%d\n-GSW=%d\n", c.topk_parallelism, maxn, TOPK_SCORE_BITS);
-  close_out(f);
-  f = open_out(argv[3], "zero_elim.vc"); /* as the top-k engine instantiates it */
+  close_out(&g);
+  f = open_out(&g, argv[3], "zero_elim.vc"); /* as the top-k engine instantiates it */
   fprintf(f, "-GN=%d\n-GDW=%d\n-GREG=1\n", c.topk_parallelism, ceil_log2(maxn));
-  close_out(f);
-  f = open_out(argv[3], "qk.vc");
+  close_out(&g);
+  f = open_out(&g, argv[3], "qk.vc");
   fprintf(f, "-GW=%d\n-GD=%d\n-GM=%d\n-GMULT_LAT=%d\n-GADD_LAT=%d\n", c.width, d,
           c.qk_multipliers, c.mult_latency, c.adder_latency);
-  close_out(f);
-  f = open_out(argv[3], "softmax.vc");
+  close_out(&g);
+  f = open_out(&g, argv[3], "softmax.vc");
   fprintf(f,
           "-GW=%d\n-GF=%d\n-GPB=%d\n-GD=%d\n-GU=%d\n-GMAXLEN=%d\n-GMAX_LAT=%d\n"
           "-GEXP_LAT=%d\n-GDIV_LAT=%d\n-GSCALE_Q16=%d\n-GLUT_FILE='\"%s\"'\n",
           c.width, c.frac_bits, c.prob_bits, d, c.softmax_units, maxn, c.softmax_max_latency,
           c.softmax_exp_latency, c.softmax_div_latency, (int)fx.scale_q16, lut);
-  close_out(f);
-  f = open_out(argv[3], "quant.vc");
+  close_out(&g);
+  f = open_out(&g, argv[3], "quant.vc");
   fprintf(f, "-GU=%d\n-GPB=%d\n", c.softmax_units, c.prob_bits);
-  close_out(f);
+  close_out(&g);
   return 0;
 }
