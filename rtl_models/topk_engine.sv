@@ -22,7 +22,8 @@
 // candidate order. L grows up from entry 0, R down from entry MAXN-1 (read
 // back in reverse, so R keeps candidate order too): |L| + |R| < m, so one
 // buffer of MAXN entries holds both. The first round reads the identity
-// 0..n-1 and needs no buffer.
+// 0..n-1 and needs no buffer. A command with n = 0 (never issued: every
+// TOPK has candidates) is answered like k = 0, in 1 cycle.
 `default_nettype none
 
 module topk_engine #(
