@@ -157,7 +157,7 @@ rtl-lint: $(RTL_GEN_FILES)
 # ---- running -----------------------------------------------------------------------
 RTL_ENV = SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 ATTNSIM_RTL_SEED=$(RTL_SEED) $(if $(RTL_TX),ATTNSIM_RTL_TX=$(RTL_TX))
 
-rtl-test: rtl-lint $(RTL_ALL)
+rtl-test: rtl-lint $(RTL_ALL) $(BIN)  # tlm_example checks its cycles against the CLI
 	@$(RTL_ENV) sh tests/run.sh $(BUILD) $(RTL_ALL)
 
 rtl-report: $(RTL_TBS) $(RTL_BUILD)/cosim_topk
