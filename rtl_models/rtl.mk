@@ -30,8 +30,6 @@ VL_INC        = -I$(VL_ROOT)/include -I$(VL_ROOT)/include/vltstd
 RTL_CXXFLAGS := -std=gnu++17 -O2 -Wall -Wno-unused-parameter
 RTL_LIBS     := $(LDLIBS) -lz -pthread
 RTL_INC      := -Icommon -Isim -Icompiler -Igolden
-# The golden top-k becomes the top-k scoreboard's reference once it exists.
-RTL_TB_DEFS  := $(if $(wildcard golden/spatten.c),-DHAVE_GOLD_TOPK)
 
 # block: top module, sources
 RTL_BLOCKS       := zero_elim topk qk softmax quant
@@ -99,7 +97,7 @@ $(RTL_BUILD)/$(1)/V$(1)__ALL.a: $(RTL_BUILD)/$(1)/V$(1).mk
 	  OPT_SLOW=-O1 CXX=$(RTL_CXX) V$(1)__ALL.a
 
 $(RTL_BUILD)/tb_$(1).o: rtl_models/tb/tb_$(1).cpp $(RTL_BUILD)/$(1)/V$(1).mk
-	$(RTL_CXX) $(RTL_CXXFLAGS) -MMD -MP $(RTL_TB_DEFS) $(VL_DEFS) $(VL_INC) -I$(RTL_BUILD)/$(1) \
+	$(RTL_CXX) $(RTL_CXXFLAGS) -MMD -MP $(VL_DEFS) $(VL_INC) -I$(RTL_BUILD)/$(1) \
 	  $(RTL_INC) -c $$< -o $$@
 
 $(RTL_BUILD)/tb_$(1): $(RTL_BUILD)/tb_$(1).o $(RTL_BUILD)/$(1)/V$(1)__ALL.a \

@@ -198,7 +198,6 @@ SC_MODULE(Bench) {  // driver, monitor and scoreboard
 int sc_main(int argc, char **argv) {
   (void)argc;
   (void)argv;
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   rng_state = 1;
   if (const char *s = getenv("ATTNSIM_RTL_SEED")) rng_state = strtoull(s, nullptr, 10);
   rng_state = rng_state * 0x9e3779b97f4a7c15ull + 1;

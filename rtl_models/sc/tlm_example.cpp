@@ -121,7 +121,6 @@ SC_MODULE(Cpu) {
 };
 
 int sc_main(int argc, char **argv) {
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   Cpu cpu("cpu");
   attnsim_tlm acc("attnsim");
   sc_signal<bool> irq;

@@ -54,7 +54,11 @@ static Tx make_tx(Rng &r, long id, const timing_t *tm) {
   std::vector<const int16_t *> kp;
   for (auto &row : t.k) kp.push_back(row.data());
   t.s.assign(t.n, 0);
+  spat_t sp{};  // keys at full width: no progressive quantization
+  sp.rule.msb = sp.rule.full = W;
   bufs_t b{};
+  b.sp = &sp;
+  b.width = W;
   b.d = D;
   b.q = t.q.data();
   b.k = kp.data();
@@ -65,7 +69,7 @@ static Tx make_tx(Rng &r, long id, const timing_t *tm) {
   stats_t st;
   st_init(&st);
   qk_exec(&b, &in, &st);
-  qk_cost(tm, &in, &t.occ, &t.depth);
+  qk_cost(tm, &b, &in, &t.occ, &t.depth);
   return t;
 }
 

@@ -18,7 +18,6 @@
 
 extern "C" {
 #include "pipe.h"
-#include "schedule.h"
 }
 
 using S = Vsoftmax_softmax_unit;
@@ -56,30 +55,40 @@ static Tx make_tx(Rng &r, long id, const fx_t *fx, const timing_t *tm) {
     }
     t.s.push_back(v);
   }
-  // the simulator's SMAX in place over SBUF[0..len)
-  t.p = t.s;
-  bufs_t b{};
-  b.s = t.p.data();
-  b.fx = fx;
-  b.data = true;
-  insn_t in{};
-  in.b = (uint16_t)t.len;
-  stats_t st;
-  st_init(&st);
-  smax_exec(&b, &in, &st);
-  smax_cost(tm, &in, &t.occ, &t.depth);
-  t.pmax = (uint32_t)*std::max_element(t.p.begin(), t.p.end());
-  int edge = (int)(t.pmax << (16 - PB));
-  switch (r.range(0, 4)) {
-    case 0: t.thr16 = (uint16_t)r.range(0, 65535); break;
-    case 1: t.thr16 = (uint16_t)(r.pct(50) ? 0 : 65535); break;
-    default: t.thr16 = (uint16_t)std::min(65535, std::max(0, edge + (int)r.range(-1, 1)));
-  }
   t.rf_en = r.pct(75);
-  sched_layer_t sl{};
-  sl.refetch = t.rf_en;
-  sl.thr16 = t.thr16;
-  t.refetch = sched_refetch(&sl, t.pmax, PB);
+  t.pmax = 0;
+  t.thr16 = 0;
+  // the simulator's SMAX in place over SBUF[0..len): the probabilities,
+  // then with CHECK the refetch predicate (register 0) under the layer's
+  // rule. The threshold, often drawn at the decision's edge, needs the
+  // row's largest probability: the first pass finds it, the second decides.
+  for (int pass = 0; pass < 2; pass++) {
+    t.p = t.s;
+    spat_t sp{};
+    sp.rule.refetch = t.rf_en;
+    sp.rule.thr16 = t.thr16;
+    bufs_t b{};
+    b.s = t.p.data();
+    b.fx = fx;
+    b.data = true;
+    b.sp = &sp;
+    insn_t in{};
+    in.b = (uint16_t)t.len;
+    in.d = pass ? ISA_CHECK : 0;
+    stats_t st;
+    st_init(&st);
+    smax_exec(&b, &in, &st);
+    smax_cost(tm, &b, &in, &t.occ, &t.depth);
+    t.refetch = sp.preg[0];
+    if (pass) break;
+    t.pmax = (uint32_t)*std::max_element(t.p.begin(), t.p.end());
+    int edge = (int)(t.pmax << (16 - PB));
+    switch (r.range(0, 4)) {
+      case 0: t.thr16 = (uint16_t)r.range(0, 65535); break;
+      case 1: t.thr16 = (uint16_t)(r.pct(50) ? 0 : 65535); break;
+      default: t.thr16 = (uint16_t)std::min(65535, std::max(0, edge + (int)r.range(-1, 1)));
+    }
+  }
   return t;
 }
 
