@@ -577,6 +577,10 @@ int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
   if (c.chunk > c.k.cap / 2) c.chunk = c.k.cap / 2;
   if (c.chunk > c.v.cap / 2) c.chunk = c.v.cap / 2;
   if (c.chunk < 1) c.chunk = 1;
+  if (!cfg->pruning && sched_active(w, cfg->width))
+    return err_at(e, cfg_name, 0, 0, "features.pruning",
+                  "the workload's SpAtten schedule needs pruning hardware "
+                  "(got false, expected true, or run the workload with --dense)");
   if (trw_open(&c.tw, f, cfg_hash(cfg), w, e)) return e->status;
   if (w->kind == WL_BIFORMER)
     lower_bf(&c);

@@ -574,6 +574,12 @@ static const text_row_t usage_rows[] = {
      "attnsim: -j: not a whole number", 0},
     {"sweep-emit-unknown", IN_NONE, "", "sweep " STUDY " -o {O} --emit pbs",
      "attnsim: --emit pbs: unknown (expected parallel or slurm)", 0},
+    /* a schedule on a config without pruning hardware; --timing-only with
+     * decisions that come from the data */
+    {"schedule-no-pruning", IN_NONE, "", "run --config configs/dense.yaml " GPT2 " --json {O}",
+     "attnsim: configs/dense.yaml: features.pruning: the workload's SpAtten schedule needs", 0},
+    {"schedule-timing-only", IN_NONE, "", "run " SPATTEN " " GPT2 " --timing-only --json {O}",
+     "attnsim: --timing-only cannot make the schedule's pruning decisions", 0},
     {"sweep-point-range", IN_NONE, "", "sweep " STUDY " -o {O} --point 128",
      "attnsim: --point 128: no such point (the spec has 128", 0},
     {"sweep-emit-and-point", IN_NONE, "", "sweep " STUDY " -o {O} --emit slurm --point 1",
