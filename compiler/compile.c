@@ -3,22 +3,9 @@
 #include <string.h>
 
 #include "bfshape.h"
+#include "emit.h"
 #include "layout.h"
 #include "schedule.h"
-
-/* A ring of buffer rows (or score entries): allocations are contiguous and
- * wrap to 0 when the tail cannot hold them. Invariant: n <= cap. */
-typedef struct ring {
-  int cap, head;
-} ring_t;
-
-static int ring_alloc(ring_t *r, int n) {
-  int at;
-  if (r->head + n > r->cap) r->head = 0;
-  at = r->head;
-  r->head += n;
-  return at;
-}
 
 /* Where one query's work happens. */
 typedef struct qplan {
@@ -46,30 +33,18 @@ typedef struct qstate {
 typedef struct comp {
   const wl_t *w;
   lay_t lay;
-  trace_writer_t tw;
+  emitter_t em;
   ring_t q, k, v, s, o, ib, pr;
   int chunk;   /* rows per streamed K/V fetch */
   int width;
   bool imp, himp; /* the schedule prunes tokens / heads somewhere */
   int open_head;  /* head whose code the last HEAD marker opened */
   qstate_t pend;  /* a query whose back half is still to emit */
-  err_t *e;
-  int rc;
 } comp_t;
 
 static void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d, int e,
                  uint64_t addr) {
-  insn_t in;
-  if (c->rc) return;
-  memset(&in, 0, sizeof in);
-  in.op = op;
-  in.a = (uint16_t)a;
-  in.b = (uint16_t)b;
-  in.c = (uint16_t)cc;
-  in.d = (uint8_t)d;
-  in.e = (uint16_t)e;
-  in.addr = addr;
-  c->rc = trw_put(&c->tw, &in, c->e);
+  em_put(&c->em, op, a, b, cc, d, e, addr);
 }
 
 /* Fetch rows [r0, r0+n) of K or V for (cs, l, h) into ring rows. */
@@ -391,8 +366,8 @@ typedef struct bfplan {
 } bfplan_t;
 
 static int ring_fits(comp_t *c, const char *key, int need, int cap) {
-  if (need <= cap || c->rc) return !c->rc;
-  c->rc = err_at(c->e, "(config)", 0, 0, key,
+  if (need <= cap || c->em.rc) return !c->em.rc;
+  c->em.rc = err_at(c->em.e, "(config)", 0, 0, key,
                  "buffer too small for BiFormer (got %d entries or rows, "
                  "expected at least %d)", cap, need);
   return 0;
@@ -524,7 +499,7 @@ static void lower_bf(comp_t *c) {
   bfplan_t p;
   memset(&p, 0, sizeof p);
   p.io = io;
-  for (p.cs = 0; p.cs < c->w->ncases && !c->rc; p.cs++) {
+  for (p.cs = 0; p.cs < c->w->ncases && !c->em.rc; p.cs++) {
     const bf_geo_t *g = &p.g;
     bf_geo(c->w, p.cs, &p.g);
     c->v.cap = vcap;
@@ -560,7 +535,7 @@ int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
   comp_t c;
   memset(&c, 0, sizeof c);
   c.w = w;
-  c.e = e;
+  c.em.e = e;
   if (lay_init(&c.lay, cfg, w, cfg_name, e)) return ERR_BAD_INPUT;
   c.q.cap = c.lay.qbuf_rows;
   c.k.cap = c.lay.kbuf_rows;
@@ -581,7 +556,7 @@ int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
     return err_at(e, cfg_name, 0, 0, "features.pruning",
                   "the workload's SpAtten schedule needs pruning hardware "
                   "(got false, expected true, or run the workload with --dense)");
-  if (trw_open(&c.tw, f, cfg_hash(cfg), w, e)) return e->status;
+  if (trw_open(&c.em.tw, f, cfg_hash(cfg), w, e)) return e->status;
   if (w->kind == WL_BIFORMER)
     lower_bf(&c);
   else if (sched_active(w, cfg->width))
@@ -590,6 +565,6 @@ int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
     lower_decode(&c);
   else
     lower_prefill(&c);
-  if (c.rc) return c.rc;
-  return trw_close(&c.tw, e);
+  if (c.em.rc) return c.em.rc;
+  return trw_close(&c.em.tw, e);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "emit.h"
 #include "layout.h"
 #include "trace.h"
 
@@ -443,41 +444,17 @@ int spc_load(spc_t *s, FILE *f, const char *name, err_t *e) {
 
 /* ---- lowering ---------------------------------------------------------- */
 
-/* A ring of buffer rows (or score entries) as in compile.c: allocations
- * are contiguous and wrap to 0. Invariant: every n asked for is <= cap. */
-typedef struct ring {
-  int cap, head;
-} ring_t;
-
-static int ring_alloc(ring_t *r, int n) {
-  if (r->head + n > r->cap) r->head = 0;
-  r->head += n;
-  return r->head - n;
-}
-
 typedef struct low {
   const spc_t *s;
   lay_t lay;
-  trace_writer_t tw;
+  emitter_t em;
   ring_t k, v, sc, o, ib;
   int chunk; /* rows per K/V fetch */
-  err_t *e;
-  int rc;
 } low_t;
 
 static void emit(low_t *c, uint8_t op, int a, int b, int cc, int d, int e,
                  uint64_t addr) {
-  insn_t in;
-  if (c->rc) return;
-  memset(&in, 0, sizeof in);
-  in.op = op;
-  in.a = (uint16_t)a;
-  in.b = (uint16_t)b;
-  in.c = (uint16_t)cc;
-  in.d = (uint8_t)d;
-  in.e = (uint16_t)e;
-  in.addr = addr;
-  c->rc = trw_put(&c->tw, &in, c->e);
+  em_put(&c->em, op, a, b, cc, d, e, addr);
 }
 
 static void ldk(low_t *c, const spc_row_t *r, lay_tensor_t t, int at, int j,
@@ -581,14 +558,14 @@ int spc_compile(const cfg_t *cfg, const spc_t *s, const char *cfg_name,
   int layer = -1;
   memset(&c, 0, sizeof c);
   c.s = s;
-  c.e = e;
+  c.em.e = e;
   if (setup(&c, cfg, cfg_name, e)) return e->status;
-  if (trw_open(&c.tw, f, cfg_hash(cfg), &s->wl, e)) return e->status;
-  for (int i = 0; i < s->nrows && !c.rc; i++) {
+  if (trw_open(&c.em.tw, f, cfg_hash(cfg), &s->wl, e)) return e->status;
+  for (int i = 0; i < s->nrows && !c.em.rc; i++) {
     if (s->rows[i].layer != layer)
       emit(&c, OP_LAYER, 0, layer = s->rows[i].layer, 0, 0, 0, 0);
     lower_row(&c, &s->rows[i]);
   }
-  if (c.rc) return c.rc;
-  return trw_close(&c.tw, e);
+  if (c.em.rc) return c.em.rc;
+  return trw_close(&c.em.tw, e);
 }
