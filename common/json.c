@@ -176,6 +176,40 @@ static int js_escape(js_parser_t *p, js_buf_t *b) {
 }
 
 /* A string starting at '"' into a new heap string *out. */
+/* The length of the valid UTF-8 sequence at p (n bytes left), else 0: no
+ * overlong forms, surrogates or code points past U+10FFFF. */
+static int js_utf8_len(const unsigned char *p, size_t n) {
+  unsigned cp;
+  int len, k;
+  if (p[0] < 0x80) return 1;
+  if ((p[0] & 0xe0) == 0xc0) len = 2, cp = p[0] & 0x1f;
+  else if ((p[0] & 0xf0) == 0xe0) len = 3, cp = p[0] & 0x0f;
+  else if ((p[0] & 0xf8) == 0xf0) len = 4, cp = p[0] & 0x07;
+  else return 0;
+  if ((size_t)len > n) return 0;
+  for (k = 1; k < len; k++) {
+    if ((p[k] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (p[k] & 0x3f);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return len;
+}
+
+/* Raw bytes of a string: one whole, valid UTF-8 sequence. */
+static int js_raw(js_parser_t *p, js_buf_t *b) {
+  const unsigned char *u = (const unsigned char *)p->s + p->at;
+  int n = js_utf8_len(u, p->len - p->at);
+  if (!n)
+    return js_err(p, "invalid UTF-8 in a string (got byte 0x%02x, expected "
+                  "UTF-8 text)", u[0]);
+  if (js_put(b, (const char *)u, (size_t)n)) return js_err(p, "out of memory");
+  while (n--) js_adv(p);
+  return 0;
+}
+
 static int js_string(js_parser_t *p, char **out) {
   js_buf_t b = {NULL, 0, 0};
   int rc = 0;
@@ -189,11 +223,7 @@ static int js_string(js_parser_t *p, char **out) {
     else if (c < 0x20) rc = js_err(p, "control character in string (got "
                                    "\\x%02x, expected it escaped)", c);
     else if (c == '\\') { js_adv(p); rc = js_escape(p, &b); }
-    else {
-      char ch = (char)c;
-      js_adv(p);
-      if (js_put(&b, &ch, 1)) rc = js_err(p, "out of memory");
-    }
+    else rc = js_raw(p, &b);
     if (rc) break;
   }
   if (rc) free(b.b);
@@ -245,6 +275,9 @@ static int js_number(js_parser_t *p, int node) {
   if (!isfinite(v))
     return js_err(p, "overflow (got %s, expected a finite number)", buf);
   p->d->n[node].num = v;
+  if (!(p->d->n[node].str = malloc(strlen(buf) + 1)))
+    return js_err(p, "out of memory");
+  memcpy(p->d->n[node].str, buf, strlen(buf) + 1);
   while (p->at < end) js_adv(p);
   return 0;
 }
@@ -475,4 +508,47 @@ void js_write_str(FILE *f, const char *s) {
     else fputc(ch, f);
   }
   fputc('"', f);
+}
+
+/* What node n is, for "got X" in messages. */
+static void js_node_got(const js_doc_t *d, int n, char *buf, size_t len) {
+  static const char *const names[] = {"null", "a boolean", "a number",
+                                      "a string", "an array", "an object"};
+  if (d->n[n].type == JS_NUM) snprintf(buf, len, "%.30s", d->n[n].str);
+  else snprintf(buf, len, "%s", names[d->n[n].type]);
+}
+
+int js_u64(const js_doc_t *d, int n, const char *key, uint64_t *out,
+           err_t *e) {
+  static const char want[] = "a whole number from 0 to 2^64 - 1";
+  char got[40];
+  uint64_t v = 0;
+  const char *t = d->n[n].str;
+  js_node_got(d, n, got, sizeof got);
+  if (d->n[n].type != JS_NUM)
+    return js_fail(d, n, key, e, "wrong type (got %s, expected %s)", got, want);
+  for (; *t; t++) {
+    if (*t < '0' || *t > '9')
+      return js_fail(d, n, key, e, "not a whole number (got %s, expected %s)",
+                     got, want);
+    if (v > (UINT64_MAX - (uint64_t)(*t - '0')) / 10)
+      return js_fail(d, n, key, e, "out of range (got %s, expected %s)", got,
+                     want);
+    v = v * 10 + (uint64_t)(*t - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+int js_copy_str(const js_doc_t *d, int n, const char *key, char *out,
+                size_t len, err_t *e) {
+  char got[40];
+  js_node_got(d, n, got, sizeof got);
+  if (d->n[n].type != JS_STR)
+    return js_fail(d, n, key, e, "wrong type (got %s, expected a string)", got);
+  if (strlen(d->n[n].str) >= len)
+    return js_fail(d, n, key, e, "too long (got %zu bytes, expected at most "
+                   "%zu)", strlen(d->n[n].str), len - 1);
+  memcpy(out, d->n[n].str, strlen(d->n[n].str) + 1);
+  return 0;
 }

@@ -8,14 +8,15 @@
  *
  * Refused, as bad input (ERR_BAD_INPUT, located): trailing commas,
  * comments, single quotes, NaN/Infinity, leading zeros, numbers that
- * overflow a double, raw control characters and \u0000 in strings, lone
- * surrogates, duplicate keys in one object, anything after the value,
+ * overflow a double, raw control characters, \u0000 and invalid UTF-8 in
+ * strings, lone surrogates, duplicate keys in one object, anything after the value,
  * nesting deeper than JS_MAX_DEPTH, files larger than JS_MAX_BYTES.
  */
 #ifndef ATTN_JSON_H
 #define ATTN_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -31,7 +32,8 @@ typedef struct js_node {
   int first, next;   /* first child, next sibling; -1 = none */
   int count;         /* children of an array or object */
   char *key;         /* member name inside an object, else NULL */
-  char *str;         /* JS_STR: the decoded text (UTF-8, no NUL inside) */
+  char *str;         /* JS_STR: the decoded text (UTF-8, no NUL inside);
+                        JS_NUM: the number as written (exact integers) */
   double num;        /* JS_NUM; JS_BOOL: 0 or 1 */
 } js_node_t;
 
@@ -62,6 +64,15 @@ const char *js_str_at(const js_doc_t *d, int node, const char *path);
 int js_fail(const js_doc_t *d, int n, const char *key, err_t *e,
             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Node n as an unsigned integer (a number of plain digits that fits 64
+ * bits, read exactly from its text), else a located ERR_BAD_INPUT naming
+ * key. */
+int js_u64(const js_doc_t *d, int n, const char *key, uint64_t *out,
+           err_t *e);
+/* Node n, a string of at most len - 1 bytes, copied to out (else a
+ * located ERR_BAD_INPUT). */
+int js_copy_str(const js_doc_t *d, int n, const char *key, char *out,
+                size_t len, err_t *e);
 /* Write s as a JSON string literal: quotes, backslashes and control
  * characters escaped; other bytes as they are. */
 void js_write_str(FILE *f, const char *s);
