@@ -102,7 +102,7 @@ VALGRIND := valgrind -q --trace-children=yes \
   --leak-check=full --errors-for-leak-kinds=definite
 test-valgrind: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
-	@RUNNER="$(VALGRIND)" sh tests/run.sh $(BUILD) $(TEST_BINS)
+	@RUNNER="$(VALGRIND)" ATTNSIM_UNDER_VALGRIND=1 sh tests/run.sh $(BUILD) $(TEST_BINS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -12,7 +12,7 @@ log="$build/tests/last.log"
 mkdir -p build/tests/tmp
 for t in "$@"; do
   $RUNNER "$t" --jobs 2 >"$log" 2>&1; rc=$?
-  line=$(grep 'Synthesis:' "$log" | tail -n 1)
+  line=$(grep -a 'Synthesis:' "$log" | tail -n 1)
   counts=$(echo "$line" | awk -F'|' '{
     for (i = 1; i <= NF; i++) { split($i, kv, ": "); v[kv[1]] = kv[2] + 0 }
   } END { printf "%d %d", v[" Passing"], v[" Failing"] + v[" Crashing"] }')
