@@ -216,7 +216,7 @@ Test(spatten_csv, three_rows_lower_to_hand_counted_instructions) {
   insn_t in;
   lay_t lay;
   lay_loc_t at;
-  FILE *f, *t = tmpfile();
+  FILE *f = NULL, *t = tmpfile();
   want[OP_LAYER] = 2, want[OP_LDK] = 7, want[OP_QK] = 7, want[OP_SMAX] = 4;
   want[OP_LDV] = 4, want[OP_AV] = 4, want[OP_TOPK] = 3;
   cr_assert(write_csv(path, sizeof path, "three", THREE));
@@ -262,7 +262,7 @@ Test(spatten_csv, three_rows_simulate_to_the_row_sum) {
   trace_reader_t tr;
   stats_t st;
   sim_t *sim;
-  FILE *f, *t = tmpfile();
+  FILE *f = NULL, *t = tmpfile();
   cr_assert(write_csv(path, sizeof path, "three", THREE));
   cr_assert(t && (f = fopen(path, "r")));
   cfg_defaults(&c);
