@@ -170,6 +170,7 @@ static int swr_start(swr_ctx_t *x, int k, int point) {
   sw_point_at(x->s, point, &p);
   swr_scratch(x, point, ".run.json", runjson, sizeof runjson);
   swr_scratch(x, point, ".log", logpath, sizeof logpath);
+  if (x->s->runner[0]) argv[n++] = x->s->runner;
   argv[n++] = x->o->self;
   argv[n++] = "run";
   n += sw_point_args(x->s, &p, argv + n);
@@ -181,8 +182,8 @@ static int swr_start(swr_ctx_t *x, int k, int point) {
   pid = fork();
   if (pid == 0) {
     swr_child(logpath, parent);
-    execv(x->o->self, (char *const *)argv);
-    fprintf(stderr, "attnsim: cannot run %s: %s\n", x->o->self, strerror(errno));
+    execv(argv[0], (char *const *)argv);
+    fprintf(stderr, "attnsim: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
   sigprocmask(SIG_SETMASK, &old, NULL);

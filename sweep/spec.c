@@ -43,6 +43,10 @@ static const yl_key_t sw_top_keys[] = {
    "run each point with --check"},
   {"timeout_s", YL_DOUBLE, F(timeout_s), 0, 0, "0", 0, 1e7, 0, NULL, "s",
    "stop a point after this long and record it as timed out (0 = never)"},
+  {"runner", YL_PATH, F(runner), SZ(runner), 0, "", 0, 0, 0, NULL, "",
+   "a program that runs each point, given attnsim's path and arguments "
+   "(e.g. a wrapper for nice, taskset or a profiler; not part of the "
+   "points' keys)"},
 };
 static const yl_schema_t sw_top = {sw_top_keys,
                                    (int)(sizeof sw_top_keys / sizeof sw_top_keys[0])};

@@ -72,6 +72,8 @@ typedef struct sw_spec {
   int combine;              /* 0 product, 1 zip */
   bool timing_only, check, dense;
   double timeout_s;         /* per point; 0 = none */
+  char runner[SW_PATH_MAX]; /* runs each point (argv: runner attnsim run
+                               ...), resolved against the spec; "" = none */
   int npoints;
   cfg_t base;               /* the base config, loaded */
   wl_t wl[SW_MAX_WORKLOADS];/* each workload, loaded */

@@ -11,13 +11,15 @@ passed=0; failed=0; bad=""
 log="$build/tests/last.log"
 mkdir -p build/tests/tmp
 for t in "$@"; do
+  t0=$(date +%s)
   $RUNNER "$t" --jobs 2 >"$log" 2>&1; rc=$?
+  secs=$(($(date +%s) - t0))
   line=$(grep -a 'Synthesis:' "$log" | tail -n 1)
   counts=$(echo "$line" | awk -F'|' '{
     for (i = 1; i <= NF; i++) { split($i, kv, ": "); v[kv[1]] = kv[2] + 0 }
   } END { printf "%d %d", v[" Passing"], v[" Failing"] + v[" Crashing"] }')
   passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
-  printf '%-28s %s\n' "$(basename "$t")" "${line:-no summary (exit $rc)}"
+  printf '%-28s %5ss %s\n' "$(basename "$t")" "$secs" "${line:-no summary (exit $rc)}"
   if [ "$rc" != 0 ] || [ -z "$line" ]; then
     bad="$bad $(basename "$t")"; cat "$log"
     [ -z "$line" ] && failed=$((failed + 1))

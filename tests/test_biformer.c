@@ -224,7 +224,7 @@ Test(biformer, simulator_equals_golden_over_seeds) {
 
 /* BiFormer-T as bundled: MACs by kind, in total and per stage (the layer
  * records' attributed counters), equal the closed forms; check passes. */
-Test(biformer, biformer_t_macs_equal_closed_forms, .timeout = 120) {
+Test(biformer, biformer_t_macs_equal_closed_forms, .timeout = 3600) {
   cfg_t c;
   wl_t w;
   err_t e;

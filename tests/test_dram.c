@@ -465,7 +465,7 @@ static void replay(const cfg_t *c, const char *path, int k, drp_result_t *r) {
   cr_assert_eq(rc, 0, "%s", e.msg);
 }
 
-Test(dram_reference, three_traces_within_tolerance, .timeout = 300) {
+Test(dram_reference, three_traces_within_tolerance, .timeout = 3600) {
   static const char *traces[] = {"stream_read", "random_read", "mixed_rw"};
   char path[512], *json;
   struct stat sb;

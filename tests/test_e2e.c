@@ -444,8 +444,9 @@ Test(cli, killed_run_leaves_nothing) {
               "--workload workloads/gpt2-medium.yaml --quiet "
               "--json build/tests/tmp/killed.json "
               "--timeline build/tests/tmp/killed.tl.json & pid=$!; "
-              "for i in $(seq 300); do ls build/tests/tmp/killed.tl.json.tmp.* "
-              ">/dev/null 2>&1 && break; sleep 0.05; done; "
+              "i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 12000 ]; do "
+              "ls build/tests/tmp/killed.tl.json.tmp.* >/dev/null 2>&1 && break; "
+              "sleep 0.05; i=$((i + 1)); done; "
               "kill -TERM $pid; wait $pid; rc=$?; "
               "ls build/tests/tmp/killed.* >/dev/null 2>&1 && exit 3; exit $rc");
   cr_expect_eq(rc, 130, "exit %d (3: a file was left behind)", rc);
