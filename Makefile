@@ -13,13 +13,13 @@ BUILD   ?= build
 OPT     ?= -O3
 CFLAGS  ?= $(OPT) -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Icompiler -Igolden \
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Isim/op -Imech -Icompiler -Igolden \
             -Isweep -Ibaseline
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 YAML_LIBS := -lyaml
 LDLIBS  += $(YAML_LIBS) -lm
 
-LIB_SRCS := $(sort $(wildcard common/*.c compiler/*.c sim/*.c golden/*.c \
+LIB_SRCS := $(sort $(wildcard common/*.c compiler/*.c sim/*.c sim/op/*.c mech/*.c golden/*.c \
                                sweep/*.c baseline/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))

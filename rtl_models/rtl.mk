@@ -29,7 +29,7 @@ VL_DEFS      := -DVM_COVERAGE=0 -DVM_SC=0 -DVM_TRACE=1 -DVM_TRACE_FST=1 -DVM_TRA
 VL_INC        = -I$(VL_ROOT)/include -I$(VL_ROOT)/include/vltstd
 RTL_CXXFLAGS := -std=gnu++17 -O2 -Wall -Wno-unused-parameter
 RTL_LIBS     := $(LDLIBS) -lz -pthread
-RTL_INC      := -Icommon -Isim -Icompiler -Igolden
+RTL_INC      := -Icommon -Isim -Isim/op -Imech -Icompiler -Igolden
 
 # block: top module, sources
 RTL_BLOCKS       := zero_elim topk qk softmax quant

@@ -1,0 +1,8 @@
+/* dense.c - dense multi-head attention (compiler/lower_dense.c): every
+ * query attends to every key of its head; no markers, no decisions. */
+#include "mech.h"
+
+const mech_t mech_dense = {
+    .name = "dense",
+    .doc = "README.md",
+};

@@ -1,0 +1,23 @@
+/* mech.c - the mechanism table (mech.h): tried in order, dense last. */
+#include "mech.h"
+
+#include <string.h>
+
+extern const mech_t mech_biformer, mech_spatten, mech_spatten_csv, mech_dense;
+
+const mech_t *const mech_table[] = {&mech_biformer, &mech_spatten,
+                                    &mech_spatten_csv, &mech_dense};
+const int mech_count = (int)(sizeof mech_table / sizeof mech_table[0]);
+
+const mech_t *mech_of(const wl_t *w, int width) {
+  for (int i = 0; i < mech_count - 1; i++)
+    if (mech_table[i]->claims && mech_table[i]->claims(w, width))
+      return mech_table[i];
+  return mech_table[mech_count - 1];
+}
+
+const mech_t *mech_by_name(const char *name) {
+  for (int i = 0; i < mech_count; i++)
+    if (strcmp(mech_table[i]->name, name) == 0) return mech_table[i];
+  return NULL;
+}

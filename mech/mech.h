@@ -1,0 +1,60 @@
+/* mech.h - attention mechanisms as data. Each mechanism (dense attention,
+ * SpAtten's schedule, BiFormer's routing, SpAtten's CSV traces) is one
+ * module with one entry in the table mech.c holds: how a workload is
+ * claimed, lowered, checked against its golden model, what the simulator
+ * must know of it and what it adds to the report. The compiler driver,
+ * the engine, the checker and the report reach a mechanism only through
+ * its entry and never test a workload's kind (docs/extending.md).
+ */
+#ifndef ATTN_MECH_H
+#define ATTN_MECH_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "workload.h"
+
+struct comp;    /* compiler/lower.h */
+struct chk;     /* sim/check.h */
+struct ten;     /* common/tensor.h */
+struct memimg;  /* sim/memimg.h */
+struct declog;  /* sim/declog.h */
+struct rep;     /* sim/report.h */
+struct jw;      /* common/json writer */
+
+typedef struct mech {
+  const char *name; /* "dense", "spatten", "biformer", "spatten-csv" */
+  const char *doc;  /* its contract, docs/... */
+  /* Does it own workload w on a datapath of `width` bits? The table is
+   * tried in order; the last entry (dense) claims everything. */
+  bool (*claims)(const wl_t *w, int width);
+  /* Compiler: emit the program (compiler/lower.h's context). */
+  void (*lower)(struct comp *c);
+  /* Golden model and comparison (sim/check.h); NULL: no --check. */
+  int (*check)(const cfg_t *c, const wl_t *w, const struct ten *t,
+               const struct memimg *mi, const struct declog *simlog,
+               struct chk *r);
+  /* Simulator: HEAD markers count the heads and may skip pruned ones. */
+  bool (*head_markers)(const wl_t *w, int width);
+  /* Simulator: counters are attributed to layer records event by event. */
+  bool per_layer;
+  /* Simulator: tokens per region of case cs for REGION fetches (0: the
+   * mechanism has none, and a REGION fetch is an error). */
+  int (*region_rows)(const wl_t *w, int cs);
+  /* Simulator: the LCE kernel's side (0: none). */
+  int (*lce_kernel)(const wl_t *w);
+  /* Report: extra JSON members after the common ones (NULL: none), and
+   * extra text after the summary. */
+  void (*report_json)(const struct rep *r, FILE *f, int *first);
+  void (*report_text)(const struct rep *r, FILE *f);
+} mech_t;
+
+/* The mechanism that owns w (never NULL). */
+const mech_t *mech_of(const wl_t *w, int width);
+/* By name, or NULL. */
+const mech_t *mech_by_name(const char *name);
+extern const mech_t *const mech_table[];
+extern const int mech_count;
+
+#endif
