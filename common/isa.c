@@ -18,7 +18,7 @@ const isa_field_info_t isa_fields[F_COUNT] = {
 };
 
 const isa_info_t isa_table[] = {
-#define ISA(nm, op, unit, a, b, c, d, e, addr, doc) \
+#define ISA(nm, op, unit, sem, a, b, c, d, e, addr, doc) \
   {#nm, op, unit, {a, b, c, d, e, addr}, doc},
 #include "isa.def"
 #undef ISA

@@ -30,12 +30,14 @@ typedef enum {
 extern const char *const unit_names[UNIT_COUNT];
 
 typedef enum {
-#define ISA(name, op, unit, a, b, c, d, e, addr, doc) OP_##name = op,
+#define ISA(name, op, unit, sem, a, b, c, d, e, addr, doc) OP_##name = op,
 #include "isa.def"
 #undef ISA
 } opcode_t;
 
-/* Flag bits of the d field (docs/isa.md). */
+/* Flag bits of the d field (docs/isa.md). Bits mean different things to
+ * different opcodes; each meaning has its own name, and sim/op/ says
+ * which an opcode takes. */
 enum {
   ISA_GATHER = 1, /* LDQ/LDK/LDV/STO: rows through TLIST */
   ISA_VSEL = 2,   /* LDV/AV: rows through IBUF */
@@ -50,6 +52,7 @@ enum {
   ISA_HIMP = 2,   /* STO: add the row's magnitudes to head importance */
   ISA_PRED = 8    /* execute only if predicate register d >> 4 is set */
 };
+enum { TINIT_ZERO_TIMP = 1, TINIT_ZERO_HIMP = 2 }; /* TINIT's flags */
 #define ISA_PREG(d) ((d) >> 4)
 #define ISA_PREGS 16
 #define ISA_HEAD_NONE 0xFFFF
@@ -57,6 +60,11 @@ enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2, TOPK_REGIONS = 3 };
 /* LCE's tap box: taps (ty, tx) with ty0 <= ty < ty1, tx0 <= tx < tx1. */
 #define ISA_TAPS(ty0, ty1, tx0, tx1) ((ty0) | (ty1) << 4 | (tx0) << 8 | (tx1) << 12)
 #define ISA_TAP(e, i) (((e) >> (4 * (i))) & 15) /* i: 0 ty0, 1 ty1, 2 tx0, 3 tx1 */
+/* AV's addr packs two fields: sel, IBUF's offset of the kept positions
+ * (VSEL), and seg, the length of the probability segment they index. */
+#define AV_SEL(in) ((long)((in)->addr & 0xFFFF))
+#define AV_SEG(in) ((long)((in)->addr >> 16))
+#define AV_ADDR(sel, seg) ((uint64_t)(sel) | (uint64_t)(seg) << 16)
 
 /* Operand fields, in the order of the ISA() columns. */
 typedef enum { F_A, F_B, F_C, F_D, F_E, F_ADDR, F_COUNT } isa_field_t;

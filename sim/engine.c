@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "dram_hbm2.h"
-#include "bfshape.h"
 #include "layout.h"
-#include "pipe.h"
+#include "mech.h"
+#include "op.h"
 #include "timing.h"
 #include "xfer.h"
 
@@ -29,10 +29,11 @@ struct sim {
   int *qof;             /* per SBUF entry: the query whose softmax starts
                            there (decision log context only) */
   int *qcount;          /* per head: queries dispatched this layer */
-  bool sched_on;        /* the workload has an active schedule */
-  bool markers;         /* HEAD markers count the heads (schedule, biformer) */
-  int bf_region;        /* BiFormer: routing TOPKs dispatched this layer */
-  bool per_layer;       /* attribute counters to layer records (biformer) */
+  const mech_t *mech;   /* the workload's attention mechanism */
+  opctx_t ox;           /* what the operations' semantics see (sim/op/) */
+  bool markers;         /* HEAD markers count the heads */
+  int routing;          /* routing TOPKs dispatched this layer */
+  bool per_layer;       /* attribute counters to layer records */
   uint64_t snap[ST_COUNT]; /* the counters before the event being attributed */
   memimg_t *mi;
   mem_t *mem;
@@ -49,7 +50,6 @@ struct sim {
   /* trace input */
   trace_reader_t *tr;
   bool trace_done;
-  int layer_rec;
   /* dispatch context (docs/spatten.md): HEAD markers and pruned heads */
   insn_t held;       /* a HEAD waiting for HLIST */
   bool has_held, skipping;
@@ -68,10 +68,6 @@ static inline int ring_next(int i, int n) { return i + 1 == n ? 0 : i + 1; }
 static bool is_xfer(int u) {
   return u == UNIT_FETCH_Q || u == UNIT_FETCH_K || u == UNIT_FETCH_V ||
          u == UNIT_STORE;
-}
-
-static bool is_load(uint8_t op) {
-  return op == OP_LDQ || op == OP_LDK || op == OP_LDV || op == OP_POOL;
 }
 
 static int max_ctx(const wl_t *w) {
@@ -118,9 +114,8 @@ static int alloc_spat(sim_t *s) {
     return -1;
   for (int l = 0; l < s->w->layers; l++)
     sched_layer(s->w, s->cfg->width, l, &s->rules[l]);
-  s->sched_on = sched_active(s->w, s->cfg->width);
-  s->markers = s->sched_on || s->w->kind == WL_BIFORMER;
-  s->per_layer = s->w->kind == WL_BIFORMER;
+  s->markers = s->mech->head_markers && s->mech->head_markers(s->w, s->cfg->width);
+  s->per_layer = s->mech->per_layer;
   return 0;
 }
 
@@ -167,7 +162,7 @@ static int alloc_bufs(sim_t *s) {
   b->v = malloc((size_t)b->cap[BUF_V] * sizeof *b->v);
   b->zero_row = calloc(d, sizeof *b->zero_row);
   b->kpool = calloc((size_t)b->cap[BUF_K] * d, sizeof *b->kpool);
-  b->lce_k = s->w->kind == WL_BIFORMER ? s->w->bf_lce_kernel : 0;
+  b->lce_k = s->mech->lce_kernel ? s->mech->lce_kernel(s->w) : 0;
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
   if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row || !b->kpool ||
@@ -189,6 +184,7 @@ sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
   s->cfg = cfg;
   s->w = w;
   s->cfg_name = cfg_name;
+  s->mech = mech_of(w, cfg->width);
   if (lay_init(&s->lay, cfg, w, cfg_name, e)) {
     sim_free(s);
     return NULL;
@@ -205,11 +201,13 @@ sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
     sim_free(s);
     return NULL;
   }
-  pipe_init(&s->pipe[UNIT_QK], qk_cost, qk_exec);
-  pipe_init(&s->pipe[UNIT_SMAX], smax_cost, smax_exec);
-  pipe_init(&s->pipe[UNIT_AV], av_cost, av_exec);
-  pipe_init(&s->pipe[UNIT_TOPK], tku_cost, tku_exec);
-  for (u = 0; u < UNIT_COUNT; u++) xfer_init(&s->xf[u]);
+  for (u = 0; u < UNIT_COUNT; u++) {
+    pipe_init(&s->pipe[u]);
+    xfer_init(&s->xf[u]);
+  }
+  s->ox = (opctx_t){.b = &s->b, .lay = &s->lay, .mi = s->mi, .w = w,
+                    .mech = s->mech, .ctx = &s->ctx, .qcount = s->qcount,
+                    .qof = s->qof, .routing = &s->routing, .layer_rec = -1};
   return s;
 }
 
@@ -244,231 +242,22 @@ const memimg_t *sim_memimg(const sim_t *s) { return s->mi; }
 
 /* ---- dispatch: decode, check and enqueue one instruction ------------- */
 
-static void acc_set(slot_t *sl, int buf, int write, int lo, int n) {
-  access_t *a = &sl->acc[sl->nacc++];
-  a->buf = (uint8_t)buf;
-  a->write = (uint8_t)write;
-  a->lo = lo;
-  a->hi = lo + n;
-  if (write) sl->wmask |= (uint16_t)(1u << buf);
-  else sl->rmask |= (uint16_t)(1u << buf);
-}
-
-/* A trace is input: every range is checked before it is used. */
-static int bad(sim_t *s, const char *what, const char *fmt, long got,
-               long max) {
-  char key[64];
-  snprintf(key, sizeof key, "instruction %" PRIu64 " (%s)", s->tr->index - 1,
-           what);
-  return err_at(s->e, s->tr->name, 0, 0, key, fmt, got, max);
-}
-
-/* Record an access to [lo, lo+n) of buf after checking it fits. */
-static int use(sim_t *s, slot_t *sl, int buf, int write, long lo, long n) {
-  const char *op = isa_lookup(sl->in.op)->name;
-  if (n < 1) return bad(s, op, "empty range (got %ld rows, expected >= %ld)", n, 1);
-  if (lo + n > s->b.cap[buf])
-    return bad(s, op, "buffer range ends past the buffer (got %ld, expected <= %ld)",
-               lo + n, s->b.cap[buf]);
-  acc_set(sl, buf, write, (int)lo, (int)n);
-  return 0;
-}
-
-/* The DRAM block an instruction moves rows of: `rows` whole rows of
- * tensor t (or of either key plane for LDK) from addr; a gathered
- * transfer names the block's first row. */
-static int check_dram(sim_t *s, slot_t *sl, int rows) {
-  static const lay_tensor_t want[] = {[OP_LDQ] = LAY_Q, [OP_LDK] = LAY_K,
-                                      [OP_LDV] = LAY_V, [OP_STO] = LAY_O};
-  const insn_t *in = &sl->in;
-  lay_loc_t *at = &sl->loc;
-  lay_tensor_t t = in->op == OP_POOL ? (in->c ? LAY_K : LAY_Q) : want[in->op];
-  bool ok = !lay_decode(&s->lay, in->addr, sl->gather ? 1 : rows, at) &&
-            (at->t == t || (in->op == OP_LDK && at->t == LAY_KL)) &&
-            (!sl->gather || at->row == 0);
-  if (!ok)
-    return bad(s, isa_lookup(in->op)->name,
-               "DRAM address 0x%lx is not %ld whole rows of the tensor this "
-               "instruction reads or writes",
-               (long)in->addr, rows);
-  sl->blk = lay_addr(&s->lay, at->t, at->cs, at->layer, at->head, 0);
-  sl->stride = s->lay.stride[at->t];
-  sl->rowb = lay_bytes(&s->lay, at->t, at->layer);
-  sl->nrows = rows;
-  return 0;
-}
-
-/* Flags an opcode accepts in d (the predicate register's bits included
- * where PRED or CHECK is allowed). */
-static int flags_ok(const insn_t *in) {
-  switch (in->op) {
-  case OP_LDQ: return in->d <= ISA_GATHER;
-  case OP_STO: return in->d <= (ISA_GATHER | ISA_HIMP);
-  case OP_LDV: return in->d <= (ISA_GATHER | ISA_VSEL) || in->d == ISA_REGION;
-  case OP_LDK:
-    return !(in->d & 2) && (in->d & (ISA_GATHER | ISA_REGION)) != 5 &&
-           (in->d & 0xF0 ? in->d & ISA_PRED : 1);
-  case OP_QK: return (in->d & 0xF0 ? in->d & ISA_PRED : 1);
-  case OP_LCE: return in->d <= ISA_ACC;
-  case OP_SMAX:
-    return !(in->d & 4) && (in->d & 9) != 9 &&
-           (in->d & 0xF0 ? in->d & 9 : 1);
-  case OP_AV:
-    return in->d <= (ISA_ACC | ISA_VSEL | ISA_VIDX) &&
-           (!(in->d & ISA_VIDX) || (in->d & ISA_VSEL));
-  case OP_TOPK: return in->d <= TOPK_REGIONS;
-  case OP_TINIT: return in->d <= 3;
-  default: return in->d == 0;
-  }
-}
-
-static int pred_use(sim_t *s, slot_t *sl) {
-  return (sl->in.d & ISA_PRED) ? use(s, sl, BUF_P, 0, ISA_PREG(sl->in.d), 1) : 0;
-}
-
-/* A REGION fetch: the block (hence the stage and its region size R) from
- * addr, then rows / R entries of IBUF from c. */
-static int region_uses(sim_t *s, slot_t *sl) {
-  const insn_t *in = &sl->in;
-  bf_geo_t g;
-  if (s->w->kind != WL_BIFORMER)
-    return bad(s, isa_lookup(in->op)->name, "REGION outside a biformer "
-               "workload (got flags %ld, expected %ld)", in->d, ISA_GATHER);
-  bf_geo(s->w, sl->loc.cs, &g);
-  if (in->b % g.R)
-    return bad(s, isa_lookup(in->op)->name, "REGION rows not whole regions "
-               "(got %ld rows, expected a multiple of %ld)", in->b, g.R);
-  sl->region_rows = g.R;
-  return use(s, sl, BUF_I, 0, in->c, in->b / g.R);
-}
-
-static int loads(sim_t *s, slot_t *sl) {
-  static const int lbuf[] = {[OP_LDQ] = BUF_Q, [OP_LDK] = BUF_K, [OP_LDV] = BUF_V};
-  const insn_t *in = &sl->in;
-  int rc;
-  sl->gather = in->d & (ISA_GATHER | ISA_REGION);
-  if (in->b < 1)
-    return bad(s, isa_lookup(in->op)->name,
-               "empty range (got %ld rows, expected >= %ld)", in->b, 1);
-  if ((rc = check_dram(s, sl, in->b))) return rc;
-  /* a key's MSBs replace its LSBs too; a refetch writes the LSBs only */
-  if (sl->loc.t != LAY_KL && (rc = use(s, sl, lbuf[in->op], 1, in->a, in->b)))
-    return rc;
-  if (in->op == OP_LDK && (rc = use(s, sl, BUF_KL, 1, in->a, in->b))) return rc;
-  if ((rc = pred_use(s, sl))) return rc;
-  if (in->d & ISA_REGION) /* whole regions through IBUF[c..] */
-    return region_uses(s, sl);
-  if (in->op == OP_LDV && (in->d & ISA_VSEL)) {
-    if (!sl->gather)
-      return bad(s, "LDV", "VSEL without GATHER (got flags %ld, expected %ld)",
-                 in->d, ISA_GATHER | ISA_VSEL);
-    if ((rc = use(s, sl, BUF_I, 0, in->e, in->b))) return rc;
-    rc = use(s, sl, BUF_TL, 0, 0, s->b.cap[BUF_TL]);
-  } else if (sl->gather) {
-    rc = use(s, sl, BUF_TL, 0, in->c, in->b);
-  }
-  return rc;
-}
-
-static int computes(sim_t *s, slot_t *sl) {
-  const insn_t *in = &sl->in;
-  long sel = (long)(in->addr & 0xFFFF), seg = (long)(in->addr >> 16);
-  switch (in->op) {
-  case OP_QK:
-    return use(s, sl, BUF_Q, 0, in->a, 1) || use(s, sl, BUF_K, 0, in->b, in->c) ||
-           ((in->d & ISA_FULL) && use(s, sl, BUF_KL, 0, in->b, in->c)) ||
-           use(s, sl, BUF_S, 1, in->e, in->c) || pred_use(s, sl) ? s->e->status : 0;
-  case OP_SMAX:
-    if (use(s, sl, BUF_S, 1, in->a, in->b) || pred_use(s, sl) ||
-        ((in->d & ISA_IMP) && (use(s, sl, BUF_TL, 0, in->c, in->b) ||
-                               use(s, sl, BUF_TI, ACC_ADD, 0, 1))))
-      return s->e->status;
-    return (in->d & ISA_CHECK) ? use(s, sl, BUF_P, 1, ISA_PREG(in->d), 1) : 0;
-  case OP_AV: /* accumulating chunks commute: exact integer sums */
-    if (use(s, sl, BUF_O, (in->d & ISA_ACC) ? ACC_ADD : 1, in->a, 1) ||
-        use(s, sl, BUF_V, 0, in->b, (in->d & ISA_VIDX) ? seg : in->c))
-      return s->e->status;
-    if (!(in->d & ISA_VSEL))
-      return in->addr ? bad(s, "AV", "sel without VSEL (got %ld, expected %ld)",
-                            (long)in->addr, 0)
-                      : use(s, sl, BUF_S, 0, in->e, in->c);
-    return use(s, sl, BUF_I, 0, sel, in->c) || use(s, sl, BUF_S, 0, in->e, seg)
-               ? s->e->status : 0;
-  default:
-    return 0;
-  }
-}
-
-/* LCE reads the VBUF rows of its tap box: tap (ty, tx) at vrow + ty tw +
- * tx, the box inside the workload's kernel. */
-static int lce_uses(sim_t *s, slot_t *sl) {
-  const insn_t *in = &sl->in;
-  int k = s->b.lce_k, t0 = ISA_TAP(in->e, 0), t1 = ISA_TAP(in->e, 1);
-  int x0 = ISA_TAP(in->e, 2), x1 = ISA_TAP(in->e, 3);
-  if (!k || t0 >= t1 || x0 >= x1 || t1 > k || x1 > k || in->c < x1)
-    return bad(s, "LCE", "tap box not inside the kernel (got taps 0x%lx, "
-               "expected rows and columns below biformer.lce_kernel = %ld "
-               "and tw)", in->e, k);
-  return use(s, sl, BUF_O, 1, in->a, 1) ||
-         use(s, sl, BUF_V, 0, (long)in->b + t0 * in->c + x0,
-             (long)(t1 - 1 - t0) * in->c + x1 - x0) ? s->e->status : 0;
-}
-
-static int selects(sim_t *s, slot_t *sl) {
-  const insn_t *in = &sl->in;
-  if (in->op == OP_TINIT)
-    return use(s, sl, BUF_TL, 1, 0, in->a ? in->a : 1) ||
-           use(s, sl, BUF_HL, 1, 0, in->b ? in->b : 1) ||
-           use(s, sl, BUF_TI, 1, 0, 1) || use(s, sl, BUF_HI, 1, 0, 1)
-               ? s->e->status : 0;
-  if (in->c > in->b)
-    return bad(s, "TOPK", "k above n (got %ld, expected <= %ld)", in->c, in->b);
-  if (in->d == TOPK_TOKENS)
-    return use(s, sl, BUF_TI, 0, 0, 1) || use(s, sl, BUF_TL, 1, 0, in->b)
-               ? s->e->status : 0;
-  if (in->d == TOPK_HEADS)
-    return use(s, sl, BUF_HI, 0, 0, 1) || use(s, sl, BUF_HL, 1, 0, in->b)
-               ? s->e->status : 0;
-  return use(s, sl, BUF_S, 0, in->e, in->b) ||
-         (in->c && use(s, sl, BUF_I, 1, in->a, in->c)) ? s->e->status : 0;
-}
-
+/* The buffers an instruction touches (its semantics' decode, sim/op/),
+ * after its flags are checked against the ones its opcode takes. */
 static int decode_accesses(sim_t *s, slot_t *sl) {
-  const insn_t *in = &sl->in;
+  const op_sem_t *o = op_sem(sl->in.op);
+  int rc;
   sl->nacc = 0;
   sl->rmask = sl->wmask = 0;
-  if (!flags_ok(in))
-    return bad(s, isa_lookup(in->op)->name,
-               "flags not valid for this instruction (got 0x%lx, expected "
-               "those docs/isa.md lists, 0x%lx or less)", in->d, 0xff);
-  switch (in->op) {
-  case OP_LDQ: case OP_LDK: case OP_LDV:
-    return loads(s, sl);
-  case OP_POOL:
-    if (in->c > 1)
-      return bad(s, "POOL", "buf not QBUF or KBUF (got %ld, expected <= %ld)",
-                 in->c, 1);
-    return use(s, sl, in->c ? BUF_K : BUF_Q, 1, in->a, 1) ||
-           check_dram(s, sl, in->b) ? s->e->status : 0;
-  case OP_LCE:
-    return lce_uses(s, sl);
-  case OP_STO:
-    sl->gather = in->d & ISA_GATHER;
-    if ((in->d & ISA_HIMP) && in->b >= s->w->heads)
-      return bad(s, "STO", "head out of range (got %ld, expected < %ld)", in->b,
-                 s->w->heads);
-    if (!(in->d & ISA_HIMP) && in->b)
-      return bad(s, "STO", "head without HIMP (got %ld, expected %ld)", in->b, 0);
-    if (use(s, sl, BUF_O, 0, in->a, 1) ||
-        (sl->gather && use(s, sl, BUF_TL, 0, in->c, 1)) ||
-        ((in->d & ISA_HIMP) && use(s, sl, BUF_HI, ACC_ADD, 0, 1)))
-      return s->e->status;
-    return check_dram(s, sl, 1);
-  case OP_TOPK: case OP_TINIT:
-    return selects(s, sl);
-  default:
-    return computes(s, sl);
-  }
+  if (!op_flags_ok(o, sl->in.d))
+    return op_bad(&s->ox, isa_lookup(sl->in.op)->name,
+                  "flags not valid for this instruction (got 0x%lx, expected "
+                  "those docs/isa.md lists, 0x%lx or less)", sl->in.d, 0xff);
+  if ((rc = o->decode ? o->decode(&s->ox, sl) : 0)) return rc;
+  if ((sl->rmask & ~o->reads) || (sl->wmask & ~o->writes))
+    return err_set(s->e, ERR_RUN, "internal error: %s touches buffers its "
+                   "table entry does not list", isa_lookup(sl->in.op)->name);
+  return 0;
 }
 
 /* A HEAD may be evaluated once no TOPK or TINIT that writes HLIST is
@@ -491,27 +280,27 @@ static bool head_kept(const sim_t *s, int h) {
  * h is pruned. Returns 1 when the caller must stop for this cycle (a HEAD
  * waits), 0 when the marker was consumed, else an error status. */
 static int marker(sim_t *s, const insn_t *in) {
-  if (in->op == OP_LAYER) {
+  if (op_sem(in->op)->cls == OPC_LAYER) {
     if (in->a >= s->w->ncases || in->b >= s->w->layers)
-      return bad(s, "LAYER", "case or layer out of range (got %ld, expected < %ld)",
+      return op_bad(&s->ox, "LAYER", "case or layer out of range (got %ld, expected < %ld)",
                  in->a >= s->w->ncases ? in->a : in->b,
                  in->a >= s->w->ncases ? s->w->ncases : s->w->layers);
-    s->layer_rec = st_add_layer(s->st, in->a, in->b);
-    if (s->layer_rec >= 0 && !s->markers) s->st->layers[s->layer_rec].heads = s->w->heads;
-    s->bf_region = 0;
+    int rec = s->ox.layer_rec = st_add_layer(s->st, in->a, in->b);
+    if (rec >= 0 && !s->markers) s->st->layers[rec].heads = s->w->heads;
+    s->routing = 0;
     s->skipping = false;
     s->ctx.layer = in->b;
-    s->ctx.unit = s->w->phase == WL_DECODE && s->layer_rec >= 0
-                      ? s->st->layers[s->layer_rec].step : in->a;
+    s->ctx.unit = s->w->phase == WL_DECODE && rec >= 0 ? s->st->layers[rec].step
+                                                       : in->a;
     s->ctx.head = -1;
     memset(s->qcount, 0, (size_t)s->w->heads * sizeof *s->qcount);
     return 0;
   }
   if (in->a != ISA_HEAD_NONE && in->a >= s->w->heads)
-    return bad(s, "HEAD", "head out of range (got %ld, expected < %ld)", in->a,
+    return op_bad(&s->ox, "HEAD", "head out of range (got %ld, expected < %ld)", in->a,
                s->w->heads);
   if (in->b > 1)
-    return bad(s, "HEAD", "resume flag (got %ld, expected <= %ld)", in->b, 1);
+    return op_bad(&s->ox, "HEAD", "resume flag (got %ld, expected <= %ld)", in->b, 1);
   if (in->a != ISA_HEAD_NONE && hlist_pending(s)) {
     s->held = *in;
     s->has_held = true;
@@ -522,7 +311,7 @@ static int marker(sim_t *s, const insn_t *in) {
   s->skipping = in->a != ISA_HEAD_NONE && !head_kept(s, in->a);
   if (in->b || in->a == ISA_HEAD_NONE) return 0; /* resumed: counted once */
   s->st->c[s->skipping ? ST_HEADS_PRUNED : ST_HEADS_RUN]++;
-  if (!s->skipping && s->layer_rec >= 0) s->st->layers[s->layer_rec].heads++;
+  if (!s->skipping && s->ox.layer_rec >= 0) s->st->layers[s->ox.layer_rec].heads++;
   return 0;
 }
 
@@ -549,9 +338,11 @@ static void dispatch(sim_t *s) {
   slot_t *sl;
   int r, si;
   while (!s->trace_done && s->wn < s->wcap) {
+    const op_sem_t *o;
     if (next_insn(s, &in) != 1) return;
-    if (in.op == OP_NOP) continue;
-    if (in.op == OP_LAYER || in.op == OP_HEAD) {
+    o = op_sem(in.op);
+    if (o->cls == OPC_NOP) continue;
+    if (o->cls != OPC_UNIT) {
       if ((r = marker(s, &in)) == 1) return;
       if (r) {
         s->rc = r;
@@ -564,24 +355,16 @@ static void dispatch(sim_t *s) {
       s->st->c[ST_HEAD_SKIPPED]++;
       continue;
     }
-    if (in.op == OP_SMAX && !(in.d & ISA_PRED)) { /* a query's first softmax */
-      s->ctx.query = s->ctx.head >= 0 ? s->qcount[s->ctx.head]++ : -1;
-      if (in.a < s->b.cap[BUF_S]) s->qof[in.a] = s->ctx.query;
-      if (s->layer_rec >= 0 && in.b > s->st->layers[s->layer_rec].tokens)
-        s->st->layers[s->layer_rec].tokens = in.b;
-    }
     si = (s->whead + s->wn) % s->wcap;
     sl = &s->win[si];
     memset(sl, 0, sizeof *sl);
     sl->in = in;
     sl->seq = s->seq++;
     sl->unit = (uint8_t)isa_lookup(in.op)->unit;
-    sl->layer_rec = s->layer_rec;
+    sl->layer_rec = s->ox.layer_rec;
     sl->ctx = s->ctx;
     sl->ctx.seq = sl->seq;
-    if (in.op == OP_TOPK && in.d == TOPK_VALUES && in.e < s->b.cap[BUF_S])
-      sl->ctx.query = s->qof[in.e]; /* the query whose scores these are */
-    if (in.op == OP_TOPK && in.d == TOPK_REGIONS) sl->ctx.query = s->bf_region++;
+    if (o->context) o->context(&s->ox, sl);
     if ((s->rc = decode_accesses(s, sl))) {
       s->trace_done = true;
       return;
@@ -612,7 +395,7 @@ static uint8_t conflict(const slot_t *x, const slot_t *y) {
     for (j = 0; j < y->nacc; j++) {
       if (!overlap(&x->acc[i], &y->acc[j])) continue;
       if (!x->acc[i].write) /* read after write */
-        return is_load(y->in.op) ? US_STALL_DRAM : US_STALL_UNIT;
+        return op_sem(y->in.op)->dram_fill ? US_STALL_DRAM : US_STALL_UNIT;
       return US_STALL_BUFFER; /* the rows x would fill are still in use */
     }
   return 0;
@@ -642,85 +425,6 @@ static uint8_t blocked(sim_t *s, int si) {
 
 /* ---- execution ------------------------------------------------------- */
 
-/* A finished load: Q rows are copied into QBUF; K and V buffer rows are
- * pointed at the DRAM rows they now hold (gathered rows one by one).
- * Returns -1 when out of memory. */
-static int fill_rows(sim_t *s, const slot_t *sl) {
-  const int16_t *src, **dst;
-  lay_loc_t at = sl->loc;
-  int i, d = s->b.d;
-  if (sl->in.op == OP_LDQ && !sl->gather)
-    return mi_read(s->mi, &at, sl->in.b, s->b.q + (size_t)sl->in.a * (size_t)d);
-  dst = (sl->in.op == OP_LDK ? s->b.k : s->b.v) + sl->in.a;
-  for (i = 0; i < sl->in.b; i++) {
-    at.row = (int)xfer_token(sl, &s->b, i);
-    if (sl->in.op == OP_LDQ) {
-      if (mi_read(s->mi, &at, 1, s->b.q + (size_t)(sl->in.a + i) * (size_t)d))
-        return -1;
-    } else {
-      if (!(src = mi_rows(s->mi, &at))) return -1;
-      dst[i] = src;
-    }
-  }
-  return 0;
-}
-
-/* A finished POOL: the rounded mean (bf_mean) of its rows, element by
- * element, into the QBUF row or the KBUF row's pooled storage. */
-static int pool_row(sim_t *s, const slot_t *sl) {
-  int d = s->b.d, n = sl->in.b;
-  int16_t *dst = sl->in.c ? s->b.kpool + (size_t)sl->in.a * (size_t)d
-                          : s->b.q + (size_t)sl->in.a * (size_t)d;
-  int16_t *src = malloc((size_t)n * (size_t)d * sizeof *src);
-  if (!src || mi_read(s->mi, &sl->loc, n, src)) {
-    free(src);
-    return -1;
-  }
-  for (int j = 0; j < d; j++) {
-    int64_t sum = 0;
-    for (int i = 0; i < n; i++) sum += src[(size_t)i * (size_t)d + (size_t)j];
-    dst[j] = bf_mean(sum, n);
-  }
-  free(src);
-  if (sl->in.c) s->b.k[sl->in.a] = dst;
-  return 0;
-}
-
-/* Every gathered row must lie inside its block (the lists are state the
- * trace drives, so a bad trace could point anywhere). */
-static bool rows_in_block(const sim_t *s, const slot_t *sl) {
-  int n = s->lay.rows[sl->loc.t][sl->loc.cs];
-  for (int i = 0; sl->gather && i < sl->nrows; i++) {
-    long ti = (sl->in.d & ISA_REGION) ? 0
-              : sl->in.op == OP_LDV && (sl->in.d & ISA_VSEL)
-                  ? (long)sl->in.c + s->sp.ibuf[sl->in.e + i]
-                  : (long)sl->in.c + i;
-    if (ti >= s->b.cap[BUF_TL] || (int)xfer_token(sl, &s->b, i) >= n)
-      return false;
-  }
-  return true;
-}
-
-/* STO: round the accumulators to the datapath width and write DRAM. */
-static int store_row(sim_t *s, slot_t *sl) {
-  int16_t row[1024];
-  const int64_t *acc = s->b.o + (size_t)sl->in.a * (size_t)s->b.d;
-  int i, hi = (1 << (s->cfg->width - 1)) - 1;
-  int64_t mag = 0;
-  lay_loc_t at = sl->loc;
-  s->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)s->b.d;
-  s->st->c[ST_QUERIES]++;
-  if (!s->b.data) return 0;
-  at.row = (int)xfer_token(sl, &s->b, 0);
-  for (i = 0; i < s->b.d; i++) {
-    row[i] = fx_out(&s->fx, acc[i]);
-    s->st->c[ST_SATURATED] += row[i] == hi || row[i] == -hi - 1;
-    mag += row[i] < 0 ? -(int64_t)row[i] : row[i];
-  }
-  if (sl->in.d & ISA_HIMP) s->sp.himp[sl->in.b] += mag; /* head importance */
-  return mi_write(s->mi, &at, row);
-}
-
 static void complete(sim_t *s, int si);
 
 static bool all_on_chip(const sim_t *s, const slot_t *sl) {
@@ -729,19 +433,17 @@ static bool all_on_chip(const sim_t *s, const slot_t *sl) {
   return sl->loc.t == LAY_KL;
 }
 
-/* KBUF rows written by a key load: low bits present (KL plane) or not. */
-static void mark_key_rows(sim_t *s, const slot_t *sl) {
-  for (int i = 0; i < sl->in.b; i++)
-    s->sp.kfull[sl->in.a + i] =
-        sl->loc.t == LAY_KL ? xfer_token(sl, &s->b, i) + 1 : 0;
-}
-
+/* Start slot si on unit u: a predicated-off instruction retires at once;
+ * a compute instruction executes on data and enters its pipeline; a
+ * transfer (its start hook done) issues its requests, unless every row it
+ * asks for is on chip already. */
 static void start(sim_t *s, int u, int si) {
   slot_t *sl = &s->win[si];
+  const op_sem_t *o = op_sem(sl->in.op);
+  int rc;
   sl->state = SLOT_RUNNING;
   sl->start = s->now;
-  if ((sl->in.d & ISA_PRED) && sl->in.op != OP_AV &&
-      !s->sp.preg[ISA_PREG(sl->in.d)]) { /* predicated off: retire now */
+  if (op_pred_off(&s->ox, sl)) {
     s->st->c[ST_PRED_SKIPPED]++;
     complete(s, si);
     return;
@@ -749,17 +451,14 @@ static void start(sim_t *s, int u, int si) {
   s->sp.ctx = sl->ctx;
   s->sp.rule = s->rules[sl->ctx.layer];
   if (!is_xfer(u)) {
-    pipe_start(&s->pipe[u], &s->tm, &s->b, s->st, si, &sl->in, s->now);
+    pipe_start(&s->pipe[u], o->cost, o->exec, &s->tm, &s->b, s->st, si,
+               &sl->in, s->now);
     return;
   }
-  if (s->b.data && !rows_in_block(s, sl)) {
-    s->rc = err_set(s->e, ERR_RUN, "instruction %" PRIu64 " (%s) gathers a "
-                    "row outside its DRAM block", sl->seq,
-                    isa_lookup(sl->in.op)->name);
+  if (o->start && (rc = o->start(&s->ox, sl))) {
+    s->rc = rc;
     return;
   }
-  if (sl->in.op == OP_STO && store_row(s, sl))
-    s->rc = err_set(s->e, ERR_RUN, "out of memory storing outputs");
   if (all_on_chip(s, sl)) { /* every low bit asked for is already here */
     complete(s, si);
     return;
@@ -767,24 +466,14 @@ static void start(sim_t *s, int u, int si) {
   xfer_start(&s->xf[u], s->win, &s->b, si);
 }
 
+/* Slot si is done: its semantics' completion (buffers filled), then the
+ * window, statistics and the timeline span. */
 static void complete(sim_t *s, int si) {
   slot_t *sl = &s->win[si];
-  if (sl->in.op == OP_LDK && sl->state == SLOT_RUNNING &&
-      !((sl->in.d & ISA_PRED) && !s->sp.preg[ISA_PREG(sl->in.d)]))
-    mark_key_rows(s, sl);
-  if (sl->in.op == OP_POOL) {
-    if (s->b.data && pool_row(s, sl))
-      s->rc = err_set(s->e, ERR_RUN, "out of memory reading tensors");
-    s->st->c[sl->in.c ? ST_KBUF_WRITE_BYTES : ST_QBUF_WRITE_BYTES] +=
-        (uint64_t)s->b.row_bytes;
-  } else if (is_load(sl->in.op)) {
-    uint64_t bytes = (uint64_t)sl->in.b * (uint64_t)s->b.row_bytes;
-    if (s->b.data && fill_rows(s, sl))
-      s->rc = err_set(s->e, ERR_RUN, "out of memory reading tensors");
-    s->st->c[sl->in.op == OP_LDQ   ? ST_QBUF_WRITE_BYTES
-             : sl->in.op == OP_LDK ? ST_KBUF_WRITE_BYTES
-                                   : ST_VBUF_WRITE_BYTES] += bytes;
-  }
+  const op_sem_t *o = op_sem(sl->in.op);
+  int rc;
+  if (o->complete && (rc = o->complete(&s->ox, sl, !op_pred_off(&s->ox, sl))))
+    s->rc = rc;
   sl->state = SLOT_DONE;
   s->st->c[ST_INSNS]++;
   if (sl->layer_rec >= 0 && sl->layer_rec < s->st->nlayers)
@@ -919,7 +608,10 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
   s->st = st;
   s->e = e;
   s->tr = tr;
-  s->layer_rec = -1;
+  s->ox.st = st;
+  s->ox.e = e;
+  s->ox.tr = tr;
+  s->ox.layer_rec = -1;
   s->ctx.head = s->ctx.query = -1;
   s->mem = cfg_dram_is_hbm2(s->cfg)
                ? dram_hbm2_new(s->cfg, s->cfg->clock_ghz, st)

@@ -1,8 +1,6 @@
 #include "pipe.h"
 
-void pipe_init(pipe_t *p, pipe_cost_fn cost, pipe_exec_fn exec) {
-  p->cost = cost;
-  p->exec = exec;
+void pipe_init(pipe_t *p) {
   p->free_at = 0;
   p->head = p->n = 0;
 }
@@ -12,12 +10,13 @@ bool pipe_can_start(const pipe_t *p, uint64_t now) {
 }
 
 /* Invariant: done[] is non-decreasing from head (equal depth per block). */
-void pipe_start(pipe_t *p, const timing_t *t, const bufs_t *b, stats_t *st,
-                int slot, const insn_t *in, uint64_t now) {
+void pipe_start(pipe_t *p, pipe_cost_fn cost, pipe_exec_fn exec,
+                const timing_t *t, bufs_t *b, stats_t *st, int slot,
+                const insn_t *in, uint64_t now) {
   uint64_t occ, depth;
   int i = (p->head + p->n) % PIPE_MAX;
-  p->exec(b, in, st);
-  p->cost(t, b, in, &occ, &depth);
+  exec(b, in, st);
+  cost(t, b, in, &occ, &depth);
   p->free_at = now + occ;
   p->slot[i] = slot;
   p->done[i] = now + occ + depth;

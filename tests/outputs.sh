@@ -52,7 +52,7 @@ for g in gpt2-small bert-base; do
   "$bin" baseline-gpu --gpu configs/baseline/titan-xp.yaml --workload "workloads/$g.yaml" \
     --json "$out/gpu-$g.json" > "$out/gpu-$g.txt"
 done
-"$bin" recost --config configs/spatten-eighth.yaml "$out/gpt2-sched-check.json" > "$out/recost.txt" 2>&1 || true
+"$bin" recost --config configs/spatten-eighth.yaml "$out/gpt2-sched-check.json" 2>&1 | sed "s|$out/||" > "$out/recost.txt" || true
 if [ -d "$shared/dram-reference/traces" ]; then
   for t in stream_read random_read mixed_rw; do
     "$bin" dram --issue-per-cycle 8 --config configs/dram/hbm2-reference.yaml \

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "pipe.h"
+#include "op.h"
 #include "timing.h"
 
 static cfg_t base_cfg(void) {
@@ -31,7 +31,7 @@ static cfg_t base_cfg(void) {
   return c;
 }
 
-static void no_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+static void no_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   (void)b, (void)in, (void)st;
 }
 
@@ -97,11 +97,11 @@ Test(timing, pipe_overlaps_instructions) {
   pipe_t p;
   insn_t in = {.op = OP_QK, .c = 64}; /* 8 cycles, depth 7 */
   tm_init(&t, &c, 64);
-  pipe_init(&p, qk_cost, no_exec);
-  pipe_start(&p, &t, NULL, NULL, 1, &in, 100);
+  pipe_init(&p);
+  pipe_start(&p, qk_cost, no_exec, &t, NULL, NULL, 1, &in, 100);
   cr_expect(!pipe_can_start(&p, 107));
   cr_assert(pipe_can_start(&p, 108));
-  pipe_start(&p, &t, NULL, NULL, 2, &in, 108);
+  pipe_start(&p, qk_cost, no_exec, &t, NULL, NULL, 2, &in, 108);
   cr_expect_eq(pipe_pop_done(&p, 114), -1);
   cr_expect_eq(pipe_pop_done(&p, 115), 1);  /* 100 + 8 + 7 */
   cr_expect_eq(pipe_pop_done(&p, 122), -1);

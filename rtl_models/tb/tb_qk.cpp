@@ -13,7 +13,7 @@
 #include <vector>
 
 extern "C" {
-#include "pipe.h"
+#include "op.h"
 }
 
 using Q = Vqk_qk_array;

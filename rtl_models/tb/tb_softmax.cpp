@@ -17,7 +17,7 @@
 #include <vector>
 
 extern "C" {
-#include "pipe.h"
+#include "op.h"
 }
 
 using S = Vsoftmax_softmax_unit;

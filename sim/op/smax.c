@@ -1,10 +1,10 @@
-/* softmax.c - the softmax pipeline: scale and max pass, exp and sum pass,
+/* smax.c - SMAX on the softmax pipeline: scale and max pass, exp and sum pass,
  * normalisation pass, in the datapath's fixed point (common/fixed.h).
  * With CHECK it also compares the largest probability with the layer's
  * threshold and sets the refetch predicate; with IMP the normalisation
  * pass also adds each probability to its token's importance (one adder
  * and a TIMP port per lane: no extra cycles). */
-#include "pipe.h"
+#include "op.h"
 
 void smax_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
                uint64_t *occ, uint64_t *depth) {
@@ -47,7 +47,7 @@ static void imp(const bufs_t *b, const insn_t *in, const int64_t *p,
 }
 
 /* In place over SBUF[soff..soff+len): scores -> probabilities. */
-void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+void smax_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *s = b->s + in->a, m, sum = 0;
   int i, n = in->b;
   st->c[ST_SOFTMAX_ELEMS] += (uint64_t)n;
@@ -69,3 +69,36 @@ void smax_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   if (in->d & ISA_CHECK && !(in->d & ISA_PRED)) check(b, in, s, n, st);
   if (in->d & ISA_IMP) imp(b, in, s, st);
 }
+
+/* A query's first softmax (not the predicated recomputation) opens the
+ * query in the decision context, and its length is the layer's tokens. */
+static void smax_context(opctx_t *x, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  if (in->d & ISA_PRED) return;
+  x->ctx->query = x->ctx->head >= 0 ? x->qcount[x->ctx->head]++ : -1;
+  sl->ctx.query = x->ctx->query;
+  if (in->a < x->b->cap[BUF_S]) x->qof[in->a] = x->ctx->query;
+  if (x->layer_rec >= 0 && in->b > x->st->layers[x->layer_rec].tokens)
+    x->st->layers[x->layer_rec].tokens = in->b;
+}
+
+/* SBUF[soff..+len) in place; IMP reads TLIST and adds to TIMP (commuting
+ * accumulations); CHECK writes its predicate register. */
+static int smax_decode(opctx_t *x, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  if (op_use(x, sl, BUF_S, 1, in->a, in->b) || op_pred_use(x, sl) ||
+      ((in->d & ISA_IMP) && (op_use(x, sl, BUF_TL, 0, in->c, in->b) ||
+                             op_use(x, sl, BUF_TI, ACC_ADD, 0, 1))))
+    return x->e->status;
+  return (in->d & ISA_CHECK) ? op_use(x, sl, BUF_P, 1, ISA_PREG(in->d), 1) : 0;
+}
+
+const op_sem_t op_smax = {
+    .flags = ISA_CHECK | ISA_IMP | ISA_PRED | ISA_PREG_FIELD,
+    .one_of = ISA_CHECK | ISA_PRED,
+    .preg_with = ISA_CHECK | ISA_PRED,
+    .reads = BUFM(BUF_TL) | BUFM(BUF_P),
+    .writes = BUFM(BUF_S) | BUFM(BUF_TI) | BUFM(BUF_P),
+    .decode = smax_decode, .context = smax_context,
+    .cost = smax_cost, .exec = smax_exec,
+};

@@ -1,17 +1,25 @@
-/* av_array.c - the probability x V array: av_multipliers multipliers, an
+/* av.c - AV and LCE on the probability x V array: av_multipliers multipliers, an
  * adder tree across value rows and one accumulator per output element.
  * Values enter at the layer's value bits; with VSEL the probabilities are
  * those of the value rows local value pruning kept (IBUF). */
 #include <string.h>
 
 #include "bfshape.h"
-#include "pipe.h"
+#include "op.h"
 #include "simd.h"
 
 void av_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
              uint64_t *occ, uint64_t *depth) {
-  *occ = in->op == OP_LCE ? tm_av_cycles(t, b->lce_k * b->lce_k)
-                          : tm_av_cycles(t, in->c);
+  (void)b;
+  *occ = tm_av_cycles(t, in->c);
+  *depth = (uint64_t)t->av_depth;
+}
+
+/* LCE: the whole kernel's taps pass the array, whatever the box. */
+static void lce_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+                     uint64_t *occ, uint64_t *depth) {
+  (void)in;
+  *occ = tm_av_cycles(t, b->lce_k * b->lce_k);
   *depth = (uint64_t)t->av_depth;
 }
 
@@ -52,7 +60,7 @@ static void accumulate_q(const bufs_t *b, const int64_t *p,
  * of w(ty, tx) * VBUF[vrow + ty tw + tx], element by element: the array's
  * multipliers take a weight row instead of one broadcast probability. It
  * costs kern^2 rows whatever the box (padded taps are zeros in flight). */
-static void lce_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+static void lce_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   const dctx_t *cx = &b->sp->ctx;
   int k = b->lce_k, P = b->fx->prob_bits;
@@ -75,19 +83,15 @@ static void lce_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
 
 /* OBUF[orow] = (acc ? OBUF[orow] : 0) + sum_i p_i * VBUF[vrow+i], p_i =
  * SBUF[soff+i], or SBUF[soff+IBUF[sel+i]] with VSEL. */
-void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   uint64_t n = in->c, d = (uint64_t)b->d;
   const int64_t *p = b->s + in->e;
-  if (in->op == OP_LCE) {
-    lce_exec(b, in, st);
-    return;
-  }
   if (b->data) {
     if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
     const int16_t *const *v = b->v + in->b;
     if (in->d & ISA_VSEL) {
-      const uint16_t *sel = b->sp->ibuf + (in->addr & 0xFFFF);
+      const uint16_t *sel = b->sp->ibuf + AV_SEL(in);
       for (int i = 0; i < in->c; i++) b->sp->pscratch[i] = p[sel[i]];
       p = b->sp->pscratch;
       if (in->d & ISA_VIDX) { /* resident values, the kept rows only */
@@ -106,3 +110,48 @@ void av_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   st->c[ST_OBUF_READ_BYTES] += (in->d & ISA_ACC) ? 4 * d : 0;
   st->c[ST_OBUF_WRITE_BYTES] += 4 * d;
 }
+
+/* OBUF[orow] (accumulating chunks commute: exact integer sums), the value
+ * rows, and the probabilities: SBUF[soff..+rows) or, with VSEL, the
+ * positions IBUF[sel..+rows) picks out of SBUF[soff..+seg). */
+static int av_decode(opctx_t *x, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  if (op_use(x, sl, BUF_O, (in->d & ISA_ACC) ? ACC_ADD : 1, in->a, 1) ||
+      op_use(x, sl, BUF_V, 0, in->b, (in->d & ISA_VIDX) ? AV_SEG(in) : in->c))
+    return x->e->status;
+  if (!(in->d & ISA_VSEL))
+    return in->addr ? op_bad(x, "AV", "sel without VSEL (got %ld, expected %ld)",
+                             (long)in->addr, 0)
+                    : op_use(x, sl, BUF_S, 0, in->e, in->c);
+  return op_use(x, sl, BUF_I, 0, AV_SEL(in), in->c) ||
+         op_use(x, sl, BUF_S, 0, in->e, AV_SEG(in)) ? x->e->status : 0;
+}
+
+/* LCE reads the VBUF rows of its tap box: tap (ty, tx) at vrow + ty tw +
+ * tx, the box inside the workload's kernel. */
+static int lce_decode(opctx_t *x, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  int k = x->b->lce_k, t0 = ISA_TAP(in->e, 0), t1 = ISA_TAP(in->e, 1);
+  int x0 = ISA_TAP(in->e, 2), x1 = ISA_TAP(in->e, 3);
+  if (!k || t0 >= t1 || x0 >= x1 || t1 > k || x1 > k || in->c < x1)
+    return op_bad(x, "LCE", "tap box not inside the kernel (got taps 0x%lx, "
+                  "expected rows and columns below biformer.lce_kernel = %ld "
+                  "and tw)", in->e, k);
+  return op_use(x, sl, BUF_O, 1, in->a, 1) ||
+         op_use(x, sl, BUF_V, 0, (long)in->b + t0 * in->c + x0,
+                (long)(t1 - 1 - t0) * in->c + x1 - x0) ? x->e->status : 0;
+}
+
+const op_sem_t op_av = {
+    .flags = ISA_ACC | ISA_VSEL | ISA_VIDX,
+    .needs = {ISA_VIDX, ISA_VSEL},
+    .reads = BUFM(BUF_V) | BUFM(BUF_S) | BUFM(BUF_I),
+    .writes = BUFM(BUF_O),
+    .decode = av_decode, .cost = av_cost, .exec = av_exec,
+};
+
+const op_sem_t op_lce = {
+    .flags = ISA_ACC,
+    .reads = BUFM(BUF_V), .writes = BUFM(BUF_O),
+    .decode = lce_decode, .cost = lce_cost, .exec = lce_exec,
+};

@@ -1,8 +1,8 @@
-/* qk_array.c - the Q x K array: qk_multipliers multipliers feeding an adder
- * reduction tree; one query row against `rows` key rows. Keys enter at the
- * bits the layer's schedule fetched (docs/spatten.md): the MSBs, or with
- * the FULL flag the MSBs and the refetched LSBs. */
-#include "pipe.h"
+/* qk.c - QK on the Q x K array: qk_multipliers multipliers feeding an
+ * adder reduction tree; one query row against `rows` key rows. Keys enter
+ * at the bits the layer's schedule fetched (docs/spatten.md): the MSBs, or
+ * with the FULL flag the MSBs and the refetched LSBs. */
+#include "op.h"
 #include "simd.h"
 
 void qk_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
@@ -37,7 +37,7 @@ static int64_t dot_q(const int16_t *a, const int16_t *k, int d, int bits,
 
 /* SBUF[soff+i] (+)= QBUF[qrow] . KBUF[krow+i]: exact integer dot
  * products; with ROUTE the rows are pooled regions (BiFormer's routing). */
-void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
+void qk_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   const int16_t *q = b->q + (size_t)in->a * (size_t)b->d;
   int64_t *s = b->s + in->e;
   int i, n = in->c;
@@ -56,3 +56,20 @@ void qk_exec(const bufs_t *b, const insn_t *in, stats_t *st) {
   st->c[ST_KBUF_READ_BYTES] += (uint64_t)n * (uint64_t)b->row_bytes;
   st->c[ST_SBUF_WRITE_BYTES] += 4 * (uint64_t)n;
 }
+
+/* QBUF[qrow], KBUF[krow..+rows) (and their LSBs with FULL) into
+ * SBUF[soff..+rows). */
+static int qk_decode(opctx_t *x, slot_t *sl) {
+  const insn_t *in = &sl->in;
+  return op_use(x, sl, BUF_Q, 0, in->a, 1) || op_use(x, sl, BUF_K, 0, in->b, in->c) ||
+         ((in->d & ISA_FULL) && op_use(x, sl, BUF_KL, 0, in->b, in->c)) ||
+         op_use(x, sl, BUF_S, 1, in->e, in->c) || op_pred_use(x, sl) ? x->e->status : 0;
+}
+
+const op_sem_t op_qk = {
+    .flags = ISA_FULL | ISA_SACC | ISA_ROUTE | ISA_PRED | ISA_PREG_FIELD,
+    .preg_with = ISA_PRED,
+    .reads = BUFM(BUF_Q) | BUFM(BUF_K) | BUFM(BUF_KL) | BUFM(BUF_P),
+    .writes = BUFM(BUF_S),
+    .decode = qk_decode, .cost = qk_cost, .exec = qk_exec,
+};
