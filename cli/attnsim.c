@@ -17,6 +17,7 @@
 #include "dram_replay.h"
 #include "engine.h"
 #include "err.h"
+#include "file.h"
 #include "gpu.h"
 #include "json.h"
 #include "memtrace.h"
@@ -580,32 +581,7 @@ static int cmd_dram(const opts_t *o) {
 
 /* ---- attnsim recost: a saved run with another energy and area table --- */
 
-#define RECOST_MAX_BYTES ((long)1 << 30) /* a report is far smaller */
-
-/* The whole file, NUL-terminated (caller frees), or NULL with e set. */
-static char *slurp(const char *path, size_t *len, err_t *e) {
-  FILE *f = open_input(path, "rb", e);
-  char *b = NULL;
-  long n;
-  if (!f) return NULL;
-  if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-    err_at(e, path, 0, 0, "input", "cannot read: %s", strerror(errno));
-  } else if (n > RECOST_MAX_BYTES) {
-    err_at(e, path, 0, 0, "input", "too large (got %ld bytes, expected at "
-           "most %ld)", n, RECOST_MAX_BYTES);
-  } else if (!(b = malloc((size_t)n + 1))) {
-    err_set(e, ERR_RUN, "out of memory reading %s", path);
-  } else if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-    err_at(e, path, 0, 0, "input", "cannot read: %s", strerror(errno));
-    free(b);
-    b = NULL;
-  } else {
-    b[n] = '\0';
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return b;
-}
+#define RECOST_MAX_BYTES ((size_t)1 << 30) /* a report is far smaller */
 
 static int cmd_recost(const opts_t *o) {
   cfg_t c;
@@ -618,7 +594,8 @@ static int cmd_recost(const opts_t *o) {
   err_clear(&e);
   if (!o->input) return usage_error("%s", "recost needs a STATS.json file");
   if (load_config(o, &c, &e)) return fail(&e);
-  if (!(text = slurp(o->input, &len, &e))) return fail(&e);
+  if (!(text = file_read_all(o->input, RECOST_MAX_BYTES, "input", &len, &e)))
+    return fail(&e);
   rc = rc_load(o->input, text, len, &run, &e);
   free(text);
   if (rc) return fail(&e);

@@ -7,13 +7,13 @@
  */
 #include "json.h"
 
-#include <errno.h>
+#include "file.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct js_parser {
   js_doc_t *d;
@@ -419,30 +419,11 @@ int js_parse(js_doc_t *d, const char *text, size_t len, const char *origin,
 }
 
 int js_load(js_doc_t *d, const char *path, err_t *e) {
-  struct stat st;
-  FILE *f = fopen(path, "rb");
+  size_t n = 0;
   char *buf;
-  size_t n;
   int rc;
   memset(d, 0, sizeof *d);
-  if (!f) return err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path,
-                         strerror(errno));
-  if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-    fclose(f);
-    return err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path,
-                   strerror(EISDIR));
-  }
-  if (st.st_size > JS_MAX_BYTES) {
-    fclose(f);
-    return err_at(e, path, 0, 0, "(file)", "file too large (got %lld bytes, "
-                  "expected at most %d)", (long long)st.st_size, JS_MAX_BYTES);
-  }
-  if (!(buf = malloc((size_t)st.st_size + 1))) {
-    fclose(f);
-    return err_set(e, ERR_RUN, "%s: out of memory", path);
-  }
-  n = fread(buf, 1, (size_t)st.st_size, f);
-  fclose(f);
+  if (!(buf = file_read_all(path, JS_MAX_BYTES, NULL, &n, e))) return e->status;
   rc = js_parse(d, buf, n, path, e);
   free(buf);
   return rc;
