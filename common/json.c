@@ -175,10 +175,7 @@ static int js_escape(js_parser_t *p, js_buf_t *b) {
   return js_put(b, &to[hit - from], 1) ? js_err(p, "out of memory") : 0;
 }
 
-/* A string starting at '"' into a new heap string *out. */
-/* The length of the valid UTF-8 sequence at p (n bytes left), else 0: no
- * overlong forms, surrogates or code points past U+10FFFF. */
-static int js_utf8_len(const unsigned char *p, size_t n) {
+int js_utf8_len(const unsigned char *p, size_t n) {
   unsigned cp;
   int len, k;
   if (p[0] < 0x80) return 1;
@@ -210,6 +207,7 @@ static int js_raw(js_parser_t *p, js_buf_t *b) {
   return 0;
 }
 
+/* A string starting at '"' into a new heap string *out. */
 static int js_string(js_parser_t *p, char **out) {
   js_buf_t b = {NULL, 0, 0};
   int rc = 0;
@@ -476,19 +474,6 @@ int js_fail(const js_doc_t *d, int n, const char *key, err_t *e,
   va_end(ap);
   if (n < 0 || n >= d->len) return err_at(e, d->origin, 0, 0, key, "%s", msg);
   return err_at(e, d->origin, d->n[n].line, d->n[n].col, key, "%s", msg);
-}
-
-void js_write_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-    else if (ch == '\n') fputs("\\n", f);
-    else if (ch == '\t') fputs("\\t", f);
-    else if (ch < 0x20 || ch == 0x7f) fprintf(f, "\\u%04x", ch);
-    else fputc(ch, f);
-  }
-  fputc('"', f);
 }
 
 /* What node n is, for "got X" in messages. */
