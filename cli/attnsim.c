@@ -17,8 +17,9 @@
 #include "dram_replay.h"
 #include "engine.h"
 #include "err.h"
+#include "file.h"
 #include "gpu.h"
-#include "json.h"
+#include "jsonw.h"
 #include "memtrace.h"
 #include "outfile.h"
 #include "plot.h"
@@ -522,20 +523,29 @@ static void dram_value(FILE *f, const drow_t *w) {
   else fprintf(f, "%llu", (unsigned long long)w->u);
 }
 
-/* JSON: one object; "energy_parts_pj.x" rows form a nested object. */
+/* JSON: one object; "energy_parts_pj.x" rows form a nested object, laid
+ * out as it always was: braces hugging its members (JW_HUG). */
 static void dram_json(FILE *f, const drow_t *rows, int n) {
+  static const char pre[] = "energy_parts_pj.";
+  const size_t np = sizeof pre - 1;
   int i, in_parts = 0;
-  const char *pre = "energy_parts_pj.";
-  fputs("{", f);
+  jw_t w;
+  jw_init(&w, f);
+  jw_object(&w, JW_LINES);
   for (i = 0; i < n; i++) {
-    int part = strncmp(rows[i].name, pre, strlen(pre)) == 0;
-    if (in_parts && !part) fputs("}", f), in_parts = 0;
-    fputs(i ? ",\n  " : "\n  ", f);
-    if (part && !in_parts) fputs("\"energy_parts_pj\": {", f), in_parts = 1;
-    fprintf(f, "\"%s\": ", part ? rows[i].name + strlen(pre) : rows[i].name);
-    dram_value(f, &rows[i]);
+    int part = strncmp(rows[i].name, pre, np) == 0;
+    if (in_parts && !part) jw_end(&w), in_parts = 0;
+    if (part && !in_parts) {
+      jw_key(&w, "energy_parts_pj");
+      jw_object(&w, JW_HUG);
+      in_parts = 1;
+    }
+    jw_key(&w, part ? rows[i].name + np : rows[i].name);
+    if (rows[i].real) jw_real(&w, rows[i].d);
+    else jw_u64(&w, rows[i].u);
   }
-  fputs(in_parts ? "}\n}\n" : "\n}\n", f);
+  if (in_parts) jw_end(&w);
+  jw_end(&w);
 }
 
 static int cmd_dram(const opts_t *o) {
@@ -580,32 +590,7 @@ static int cmd_dram(const opts_t *o) {
 
 /* ---- attnsim recost: a saved run with another energy and area table --- */
 
-#define RECOST_MAX_BYTES ((long)1 << 30) /* a report is far smaller */
-
-/* The whole file, NUL-terminated (caller frees), or NULL with e set. */
-static char *slurp(const char *path, size_t *len, err_t *e) {
-  FILE *f = open_input(path, "rb", e);
-  char *b = NULL;
-  long n;
-  if (!f) return NULL;
-  if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-    err_at(e, path, 0, 0, "input", "cannot read: %s", strerror(errno));
-  } else if (n > RECOST_MAX_BYTES) {
-    err_at(e, path, 0, 0, "input", "too large (got %ld bytes, expected at "
-           "most %ld)", n, RECOST_MAX_BYTES);
-  } else if (!(b = malloc((size_t)n + 1))) {
-    err_set(e, ERR_RUN, "out of memory reading %s", path);
-  } else if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-    err_at(e, path, 0, 0, "input", "cannot read: %s", strerror(errno));
-    free(b);
-    b = NULL;
-  } else {
-    b[n] = '\0';
-    *len = (size_t)n;
-  }
-  fclose(f);
-  return b;
-}
+#define RECOST_MAX_BYTES ((size_t)1 << 30) /* a report is far smaller */
 
 static int cmd_recost(const opts_t *o) {
   cfg_t c;
@@ -618,7 +603,8 @@ static int cmd_recost(const opts_t *o) {
   err_clear(&e);
   if (!o->input) return usage_error("%s", "recost needs a STATS.json file");
   if (load_config(o, &c, &e)) return fail(&e);
-  if (!(text = slurp(o->input, &len, &e))) return fail(&e);
+  if (!(text = file_read_all(o->input, RECOST_MAX_BYTES, "input", &len, &e)))
+    return fail(&e);
   rc = rc_load(o->input, text, len, &run, &e);
   free(text);
   if (rc) return fail(&e);
@@ -767,30 +753,63 @@ static void wl_line(const wl_t *w, char *buf, size_t len) {
            w->head_dim);
 }
 
-static void json_workload(FILE *f, const opts_t *o, const wl_t *w) {
-  fputs("  \"workload\": {\"name\": ", f);
-  js_write_str(f, w->name);
-  fputs(", \"path\": ", f);
-  js_write_str(f, o->workload);
-  fprintf(f, ", \"phase\": \"%s\", \"layers\": %d, \"heads\": %d, "
-          "\"head_dim\": %d},\n", w->phase == WL_DECODE ? "decode" : "prefill",
-          w->layers, w->heads, w->head_dim);
+/* "workload": {name, path, phase, layers, heads, head_dim} on one line. */
+static void json_workload(jw_t *j, const opts_t *o, const wl_t *w) {
+  jw_key(j, "workload");
+  jw_object(j, JW_INLINE);
+  jw_key(j, "name");
+  jw_str(j, w->name);
+  jw_key(j, "path");
+  jw_str(j, o->workload);
+  jw_key(j, "phase");
+  jw_str(j, w->phase == WL_DECODE ? "decode" : "prefill");
+  jw_key(j, "layers");
+  jw_i64(j, w->layers);
+  jw_key(j, "heads");
+  jw_i64(j, w->heads);
+  jw_key(j, "head_dim");
+  jw_i64(j, w->head_dim);
+  jw_end(j);
+}
+
+/* key: v (%.10g) in the object open in j. */
+static void json_real_member(jw_t *j, const char *key, double v) {
+  jw_key(j, key);
+  jw_real(j, v);
+}
+
+static void json_gpu(jw_t *j, const gpu_t *g) {
+  jw_key(j, "gpu");
+  jw_object(j, JW_INLINE);
+  jw_key(j, "name");
+  jw_str(j, g->name);
+  json_real_member(j, "peak_tflops", g->peak_tflops);
+  json_real_member(j, "bandwidth_GBps", g->bandwidth_GBps);
+  jw_key(j, "bytes_per_element");
+  jw_i64(j, g->bytes_per_element);
+  jw_end(j);
 }
 
 static int gpu_json(const opts_t *o, const gpu_t *g, const wl_t *w,
                     const gpu_roof_t *r, err_t *e) {
   outfile_t f;
+  jw_t j;
   if (of_open(&f, o->json, e)) return e->status;
-  fputs("{\n  \"baseline\": \"gpu-roofline\",\n  \"gpu\": {\"name\": ", f.f);
-  js_write_str(f.f, g->name);
-  fprintf(f.f, ", \"peak_tflops\": %.10g, \"bandwidth_GBps\": %.10g, "
-          "\"bytes_per_element\": %d},\n", g->peak_tflops, g->bandwidth_GBps,
-          g->bytes_per_element);
-  json_workload(f.f, o, w);
-  fprintf(f.f, "  \"flops\": %.10g,\n  \"bytes\": %.10g,\n  \"t_compute\": "
-          "%.10g,\n  \"t_memory\": %.10g,\n  \"seconds\": %.10g,\n  \"bound\": "
-          "\"%s\",\n  \"tflops\": %.10g\n}\n", r->flops, r->bytes, r->t_compute,
-          r->t_memory, r->seconds, r->bound, r->tflops);
+  jw_init(&j, f.f);
+  jw_object(&j, JW_LINES);
+  jw_key(&j, "baseline");
+  jw_str(&j, "gpu-roofline");
+  json_gpu(&j, g);
+  json_workload(&j, o, w);
+  json_real_member(&j, "flops", r->flops);
+  json_real_member(&j, "bytes", r->bytes);
+  json_real_member(&j, "t_compute", r->t_compute);
+  json_real_member(&j, "t_memory", r->t_memory);
+  json_real_member(&j, "seconds", r->seconds);
+  jw_key(&j, "bound");
+  jw_str(&j, r->bound);
+  json_real_member(&j, "tflops", r->tflops);
+  jw_end(&j);
   return of_commit(&f, e);
 }
 
@@ -823,23 +842,43 @@ static int cmd_baseline_gpu(const opts_t *o) {
   return o->json && gpu_json(o, &g, &w, &r, &e) ? fail(&e) : 0;
 }
 
+/* "machine": what the timing ran on, on one line. */
+static void json_machine(jw_t *j, const cpu_result_t *r) {
+  jw_key(j, "machine");
+  jw_object(j, JW_INLINE);
+  jw_key(j, "cpu");
+  jw_str(j, r->cpu);
+  jw_key(j, "cpus_online");
+  jw_i64(j, r->cpus_online);
+  jw_key(j, "load1");
+  jw_fixed(j, r->load1, 2);
+  jw_key(j, "threads");
+  jw_i64(j, 1);
+  jw_key(j, "compiler");
+  jw_str(j, r->compiler);
+  jw_key(j, "build");
+  jw_str(j, r->build);
+  jw_end(j);
+}
+
 static int cpu_json(const opts_t *o, const wl_t *w, const cpu_result_t *r,
                     err_t *e) {
   outfile_t f;
+  jw_t j;
   if (of_open(&f, o->json, e)) return e->status;
-  fputs("{\n  \"baseline\": \"cpu-golden\",\n  \"machine\": {\"cpu\": ", f.f);
-  js_write_str(f.f, r->cpu);
-  fprintf(f.f, ", \"cpus_online\": %d, \"load1\": %.2f, \"threads\": 1, "
-          "\"compiler\": ", r->cpus_online, r->load1);
-  js_write_str(f.f, r->compiler);
-  fputs(", \"build\": ", f.f);
-  js_write_str(f.f, r->build);
-  fputs("},\n", f.f);
-  json_workload(f.f, o, w);
-  fprintf(f.f, "  \"reps\": %d,\n  \"seconds_min\": %.10g,\n  "
-          "\"seconds_median\": %.10g,\n  \"flops\": %.10g,\n  \"gflops\": "
-          "%.10g\n}\n", r->reps, r->seconds_min, r->seconds_median, r->flops,
-          r->gflops);
+  jw_init(&j, f.f);
+  jw_object(&j, JW_LINES);
+  jw_key(&j, "baseline");
+  jw_str(&j, "cpu-golden");
+  json_machine(&j, r);
+  json_workload(&j, o, w);
+  jw_key(&j, "reps");
+  jw_i64(&j, r->reps);
+  json_real_member(&j, "seconds_min", r->seconds_min);
+  json_real_member(&j, "seconds_median", r->seconds_median);
+  json_real_member(&j, "flops", r->flops);
+  json_real_member(&j, "gflops", r->gflops);
+  jw_end(&j);
   return of_commit(&f, e);
 }
 

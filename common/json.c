@@ -7,13 +7,13 @@
  */
 #include "json.h"
 
-#include <errno.h>
+#include "file.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct js_parser {
   js_doc_t *d;
@@ -175,10 +175,7 @@ static int js_escape(js_parser_t *p, js_buf_t *b) {
   return js_put(b, &to[hit - from], 1) ? js_err(p, "out of memory") : 0;
 }
 
-/* A string starting at '"' into a new heap string *out. */
-/* The length of the valid UTF-8 sequence at p (n bytes left), else 0: no
- * overlong forms, surrogates or code points past U+10FFFF. */
-static int js_utf8_len(const unsigned char *p, size_t n) {
+int js_utf8_len(const unsigned char *p, size_t n) {
   unsigned cp;
   int len, k;
   if (p[0] < 0x80) return 1;
@@ -210,6 +207,7 @@ static int js_raw(js_parser_t *p, js_buf_t *b) {
   return 0;
 }
 
+/* A string starting at '"' into a new heap string *out. */
 static int js_string(js_parser_t *p, char **out) {
   js_buf_t b = {NULL, 0, 0};
   int rc = 0;
@@ -419,30 +417,11 @@ int js_parse(js_doc_t *d, const char *text, size_t len, const char *origin,
 }
 
 int js_load(js_doc_t *d, const char *path, err_t *e) {
-  struct stat st;
-  FILE *f = fopen(path, "rb");
+  size_t n = 0;
   char *buf;
-  size_t n;
   int rc;
   memset(d, 0, sizeof *d);
-  if (!f) return err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path,
-                         strerror(errno));
-  if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
-    fclose(f);
-    return err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path,
-                   strerror(EISDIR));
-  }
-  if (st.st_size > JS_MAX_BYTES) {
-    fclose(f);
-    return err_at(e, path, 0, 0, "(file)", "file too large (got %lld bytes, "
-                  "expected at most %d)", (long long)st.st_size, JS_MAX_BYTES);
-  }
-  if (!(buf = malloc((size_t)st.st_size + 1))) {
-    fclose(f);
-    return err_set(e, ERR_RUN, "%s: out of memory", path);
-  }
-  n = fread(buf, 1, (size_t)st.st_size, f);
-  fclose(f);
+  if (!(buf = file_read_all(path, JS_MAX_BYTES, NULL, &n, e))) return e->status;
   rc = js_parse(d, buf, n, path, e);
   free(buf);
   return rc;
@@ -495,19 +474,6 @@ int js_fail(const js_doc_t *d, int n, const char *key, err_t *e,
   va_end(ap);
   if (n < 0 || n >= d->len) return err_at(e, d->origin, 0, 0, key, "%s", msg);
   return err_at(e, d->origin, d->n[n].line, d->n[n].col, key, "%s", msg);
-}
-
-void js_write_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-    else if (ch == '\n') fputs("\\n", f);
-    else if (ch == '\t') fputs("\\t", f);
-    else if (ch < 0x20 || ch == 0x7f) fprintf(f, "\\u%04x", ch);
-    else fputc(ch, f);
-  }
-  fputc('"', f);
 }
 
 /* What node n is, for "got X" in messages. */

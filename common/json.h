@@ -17,7 +17,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "err.h"
 
@@ -73,8 +72,10 @@ int js_u64(const js_doc_t *d, int n, const char *key, uint64_t *out,
  * located ERR_BAD_INPUT). */
 int js_copy_str(const js_doc_t *d, int n, const char *key, char *out,
                 size_t len, err_t *e);
-/* Write s as a JSON string literal: quotes, backslashes and control
- * characters escaped; other bytes as they are. */
-void js_write_str(FILE *f, const char *s);
+/* The length of the valid UTF-8 sequence at p (n >= 1 bytes left), else
+ * 0: no overlong forms, surrogates or code points past U+10FFFF. The one
+ * UTF-8 rule: the reader refuses what fails it, the writer (jsonw.h)
+ * replaces it. */
+int js_utf8_len(const unsigned char *p, size_t n);
 
 #endif

@@ -15,8 +15,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
+
+#include "file.h"
 
 #define YL_STR_MAX 1024   /* largest string/path field a schema may declare */
 #define YL_KEY_MAX 128    /* longest dotted key path */
@@ -804,35 +805,6 @@ static const char *yl_dir(const char *path, char *buf, size_t len) {
   return buf;
 }
 
-/* The whole file, NUL-terminated, in *len bytes (caller frees), or NULL
- * with e set. Files larger than YL_FILE_MAX are refused before reading. */
-static char *yl_slurp(const char *path, size_t *len, err_t *e) {
-  struct stat st;
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  if (!f) {
-    err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path, strerror(errno));
-    return NULL;
-  }
-  if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode))
-    err_set(e, ERR_BAD_INPUT, "%s: cannot open: %s", path, strerror(EISDIR));
-  else if (st.st_size > YL_FILE_MAX)
-    err_at(e, path, 0, 0, "(file)", "file too large (got %lld bytes, "
-           "expected at most %d)", (long long)st.st_size, YL_FILE_MAX);
-  else if (!(buf = malloc((size_t)st.st_size + 1)))
-    err_set(e, ERR_RUN, "%s: out of memory", path);
-  else if ((*len = fread(buf, 1, (size_t)st.st_size, f)) !=
-           (size_t)st.st_size) {
-    err_set(e, ERR_BAD_INPUT, "%s: cannot read: %s", path, strerror(errno));
-    free(buf);
-    buf = NULL;
-  } else {
-    buf[*len] = '\0';
-  }
-  fclose(f);
-  return buf;
-}
-
 int yl_load(const yl_schema_t *s, const char *path, void *obj,
             yl_mark_t *marks, err_t *e) {
   char dir[YL_STR_MAX];
@@ -842,7 +814,8 @@ int yl_load(const yl_schema_t *s, const char *path, void *obj,
                 marks, e, NULL, 0};
   char *text = NULL;
   int rc;
-  if (!(text = yl_slurp(path, &c.srclen, e))) return e->status;
+  if (!(text = file_read_all(path, YL_FILE_MAX, NULL, &c.srclen, e)))
+    return e->status;
   c.src = text;
   if (marks) memset(marks, 0, sizeof *marks * (size_t)s->n);
   if (!yaml_parser_initialize(&p)) {
@@ -1143,7 +1116,7 @@ int yl_tree_load(const char *path, yl_tree_t **out, err_t *e) {
   if (!yl_dir(path, t->dir, sizeof t->dir)) t->dir[0] = '\0';
   t->ctx = (yl_ctx_t){NULL, t->origin, t->dir[0] ? t->dir : NULL, -1, 0,
                       NULL, NULL, NULL, e, NULL, 0};
-  if (!(t->src = yl_slurp(path, &len, e))) {
+  if (!(t->src = file_read_all(path, YL_FILE_MAX, NULL, &len, e))) {
     free(t);
     return e->status;
   }

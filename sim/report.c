@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dram_hbm2.h"
+#include "jsonw.h"
 #include "outfile.h"
 
 /* ---- values ------------------------------------------------------------ */
@@ -510,60 +511,15 @@ static void walk_check(const rep_t *r, int always, visit_fn fn, void *ctx) {
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s);
-
-/* Valid UTF-8 passes through; an invalid byte becomes U+FFFD, so any path
- * or name still yields well-formed JSON. Returns the sequence length, 0 if
- * invalid. */
-static int utf8_len(const unsigned char *p) {
-  int n, i;
-  unsigned cp;
-  if (p[0] < 0x80) return 1;
-  if ((p[0] & 0xe0) == 0xc0) n = 2, cp = p[0] & 0x1f;
-  else if ((p[0] & 0xf0) == 0xe0) n = 3, cp = p[0] & 0x0f;
-  else if ((p[0] & 0xf8) == 0xf0) n = 4, cp = p[0] & 0x07;
-  else return 0;
-  for (i = 1; i < n; i++) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (p[i] & 0x3f);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-      (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
-}
-
-static void json_str(FILE *f, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  fputc('"', f);
-  while (*p) {
-    int n;
-    if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p), n = 1;
-    else if (*p == '\n') fputs("\\n", f), n = 1;
-    else if (*p == '\t') fputs("\\t", f), n = 1;
-    else if (*p == '\r') fputs("\\r", f), n = 1;
-    else if (*p < 0x20) fprintf(f, "\\u%04x", *p), n = 1;
-    else if ((n = utf8_len(p)) > 0) fwrite(p, 1, (size_t)n, f);
-    else fputs("\\ufffd", f), n = 1;
-    p += n;
-  }
-  fputc('"', f);
-}
-
-/* %.10g, or null for NaN and infinities (which JSON cannot spell). */
-static void json_real(FILE *f, double d) {
-  if (isfinite(d)) fprintf(f, "%.10g", d);
-  else fputs("null", f);
-}
-
-static void json_val(FILE *f, rval_t v) {
+/* One scalar through the shared writer (jsonw.h): reals as %.10g, NaN and
+ * infinities as null. */
+static void json_val(jw_t *w, rval_t v) {
   switch (v.kind) {
-  case V_NULL: fputs("null", f); break;
-  case V_INT: fprintf(f, "%" PRIu64, v.u); break;
-  case V_REAL: json_real(f, v.d); break;
-  case V_BOOL: fputs(v.u ? "true" : "false", f); break;
-  case V_STR: json_str(f, v.s); break;
+  case V_NULL: jw_null(w); break;
+  case V_INT: jw_u64(w, v.u); break;
+  case V_REAL: jw_real(w, v.d); break;
+  case V_BOOL: jw_bool(w, (int)v.u); break;
+  case V_STR: jw_str(w, v.s); break;
   }
 }
 
@@ -650,36 +606,22 @@ static int jt_all_leaves(const jtree_t *t, int node) {
   return 1;
 }
 
-/* Members of an object, each on its own line, indented 2 * depth; an
- * object nested inside a top-level one (depth >= 2) whose members are all
- * scalars fits on one line: {"read_bytes": 1, "write_bytes": 2}. */
-static void jt_members(const jtree_t *t, int node, int depth, FILE *f,
-                       int *first) {
+/* Members of node, inside the object open in w: a subtree is an object of
+ * its own line per member, except that one nested inside a top-level
+ * object (w->depth >= 2) whose members are all scalars fits on one line:
+ * {"read_bytes": 1, "write_bytes": 2}. */
+static void jt_members(const jtree_t *t, int node, jw_t *w) {
   int c;
   for (c = t->n[node].child; c >= 0; c = t->n[c].next) {
     const jnode_t *n = &t->n[c];
-    fprintf(f, "%s\n%*s", *first ? "" : ",", 2 * depth, "");
-    *first = 0;
-    json_str(f, n->name);
-    fputs(": ", f);
+    jw_key(w, n->name);
     if (n->leaf) {
-      json_val(f, n->v);
-    } else if (depth >= 2 && jt_all_leaves(t, c)) {
-      int k;
-      fputc('{', f);
-      for (k = n->child; k >= 0; k = t->n[k].next) {
-        json_str(f, t->n[k].name);
-        fputs(": ", f);
-        json_val(f, t->n[k].v);
-        if (t->n[k].next >= 0) fputs(", ", f);
-      }
-      fputc('}', f);
-    } else {
-      int sub = 1;
-      fputc('{', f);
-      jt_members(t, c, depth + 1, f, &sub);
-      fprintf(f, "\n%*s}", 2 * depth, "");
+      json_val(w, n->v);
+      continue;
     }
+    jw_object(w, w->depth >= 2 && jt_all_leaves(t, c) ? JW_INLINE : JW_LINES);
+    jt_members(t, c, w);
+    jw_end(w);
   }
 }
 
@@ -693,22 +635,35 @@ static uint64_t layer_step(uint64_t *hi, uint64_t end) {
   return n;
 }
 
-static void json_layers(const rep_t *r, FILE *f, int *first) {
+/* key: v as an integer, in the object open in w. */
+static void json_int(jw_t *w, const char *key, int64_t v) {
+  jw_key(w, key);
+  jw_i64(w, v);
+}
+
+static void json_u64(jw_t *w, const char *key, uint64_t v) {
+  jw_key(w, key);
+  jw_u64(w, v);
+}
+
+/* "layers": one line per layer, in the order they ran. */
+static void json_layers(const rep_t *r, jw_t *w) {
   uint64_t hi = 0;
-  int i;
-  fprintf(f, "%s\n  \"layers\": [", *first ? "" : ",");
-  *first = 0;
-  for (i = 0; i < r->st->nlayers; i++) {
+  jw_key(w, "layers");
+  jw_array(w, JW_LINES);
+  for (int i = 0; i < r->st->nlayers; i++) {
     const st_layer_t *l = &r->st->layers[i];
-    fprintf(f,
-            "%s\n    {\"case\": %d, \"layer\": %d, \"step\": %d, "
-            "\"cycles\": %" PRIu64 ", \"end_cycle\": %" PRIu64 ", "
-            "\"tokens\": %d, \"heads\": %d}",
-            i ? "," : "", l->cs, l->layer, l->step,
-            layer_step(&hi, l->end_cycle),
-            l->end_cycle, l->tokens, l->heads);
+    jw_object(w, JW_INLINE);
+    json_int(w, "case", l->cs);
+    json_int(w, "layer", l->layer);
+    json_int(w, "step", l->step);
+    json_u64(w, "cycles", layer_step(&hi, l->end_cycle));
+    json_u64(w, "end_cycle", l->end_cycle);
+    json_int(w, "tokens", l->tokens);
+    json_int(w, "heads", l->heads);
+    jw_end(w);
   }
-  fputs(r->st->nlayers ? "\n  ]" : "]", f);
+  jw_end(w);
 }
 
 /* ---- BiFormer stages ----------------------------------------------------
@@ -735,31 +690,39 @@ static void stage_figures(const rep_t *r, int cs, stage_fig_t *f) {
   f->energy_pj = e_total(&sub);
 }
 
-static void json_stages(const rep_t *r, FILE *f, int *first) {
+/* One stage's line: its counters by stat path, its MACs and energy
+ * (%.6g: a stage's share is a summary, not a counter). */
+static void json_stage(const rep_t *r, int cs, jw_t *w) {
   static const stat_id_t ids[] = {ST_ROUTING_MACS, ST_QK_MACS, ST_AV_MACS,
                                   ST_LCE_MACS, ST_DRAM_READ_BYTES,
                                   ST_DRAM_WRITE_BYTES, ST_DRAM_TRANSFERRED_BYTES};
+  stage_fig_t g;
+  rep_t sub = *r;
+  stage_figures(r, cs, &g);
+  sub.st = &g.st;
+  jw_object(w, JW_INLINE);
+  json_int(w, "case", cs);
+  json_int(w, "stage", cs + 1);
+  json_u64(w, "cycles", g.st.c[ST_CYCLES]);
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    json_u64(w, stat_info[ids[i]].path, g.st.c[ids[i]]);
+  json_u64(w, "ops.macs", macs(&sub));
+  jw_key(w, "energy_pj");
+  jw_real_prec(w, g.energy_pj, 6);
+  jw_end(w);
+}
+
+static void json_stages(const rep_t *r, jw_t *w) {
   if (r->wl->kind != WL_BIFORMER) return;
-  fprintf(f, "%s\n  \"stages\": [", *first ? "" : ",");
-  *first = 0;
-  for (int cs = 0; cs < r->wl->ncases; cs++) {
-    stage_fig_t g;
-    rep_t sub = *r;
-    stage_figures(r, cs, &g);
-    sub.st = &g.st;
-    fprintf(f, "%s\n    {\"case\": %d, \"stage\": %d, \"cycles\": %" PRIu64,
-            cs ? "," : "", cs, cs + 1, g.st.c[ST_CYCLES]);
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-      fprintf(f, ", \"%s\": %" PRIu64, stat_info[ids[i]].path, g.st.c[ids[i]]);
-    fprintf(f, ", \"ops.macs\": %" PRIu64 ", \"energy_pj\": %.6g}", macs(&sub),
-            g.energy_pj);
-  }
-  fputs("\n  ]", f);
+  jw_key(w, "stages");
+  jw_array(w, JW_LINES);
+  for (int cs = 0; cs < r->wl->ncases; cs++) json_stage(r, cs, w);
+  jw_end(w);
 }
 
 int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
   jtree_t t = {NULL, 0, 0, 0};
-  int first = 1;
+  jw_t w;
   if (jt_new(&t, "", 0) < 0) t.oom = 1;
   if (!t.oom) {
     walk_meta(r, jt_insert, &t);
@@ -773,11 +736,12 @@ int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
     jt_free(&t);
     return err_set(e, ERR_RUN, "out of memory writing the JSON report");
   }
-  fputc('{', f);
-  jt_members(&t, 0, 1, f, &first);
-  json_layers(r, f, &first);
-  json_stages(r, f, &first);
-  fputs("\n}\n", f);
+  jw_init(&w, f);
+  jw_object(&w, JW_LINES);
+  jt_members(&t, 0, &w);
+  json_layers(r, &w);
+  json_stages(r, &w);
+  jw_end(&w);
   jt_free(&t);
   return 0;
 }

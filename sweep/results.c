@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "outfile.h"
 #include "report.h"
 #include "yload.h"
@@ -123,11 +124,11 @@ static void res_manifest_point(FILE *f, const res_table_t *t, int i) {
   const res_point_t *p = &t->points[i];
   fprintf(f, "    {\"index\": %d, \"key\": \"%s\", \"group\": \"%s\", "
              "\"workload\": ", p->index, p->key, p->group);
-  js_write_str(f, p->workload);
+  jw_write_str(f, p->workload);
   fputs(", \"params\": [", f);
   for (int k = 0; k < t->nparams; k++) {
     if (k) fputs(", ", f);
-    js_write_str(f, p->params[k]);
+    jw_write_str(f, p->params[k]);
   }
   fprintf(f, "]}%s\n", i + 1 < t->npoints ? "," : "");
 }
@@ -138,11 +139,11 @@ int res_write_manifest(const char *dir, const res_table_t *t, err_t *e) {
   snprintf(path, sizeof path, "%s/sweep.json", dir);
   if (of_open(&o, path, e)) return e->status;
   fputs("{\n  \"name\": ", o.f);
-  js_write_str(o.f, t->name);
+  jw_write_str(o.f, t->name);
   fprintf(o.f, ",\n  \"attnsim\": \"%s\",\n  \"params\": [", ATTNSIM_VERSION);
   for (int k = 0; k < t->nparams; k++) {
     if (k) fputs(", ", o.f);
-    js_write_str(o.f, t->param_names[k]);
+    jw_write_str(o.f, t->param_names[k]);
   }
   fputs("],\n  \"points\": [\n", o.f);
   for (int i = 0; i < t->npoints; i++) res_manifest_point(o.f, t, i);
@@ -360,9 +361,9 @@ static void res_config_obj(FILE *f, const cfg_t *cfg) {
       if (!nl || !eq || eq > nl) break;
       *nl = *eq = '\0';
       fprintf(f, "%s\n    ", line == buf ? "" : ",");
-      js_write_str(f, line);
+      jw_write_str(f, line);
       fputs(": ", f);
-      js_write_str(f, eq + 1);
+      jw_write_str(f, eq + 1);
       line = nl + 1;
     }
   }
@@ -379,15 +380,15 @@ int res_write_point(const char *dir, const char *key, const res_outcome_t *o,
   if (of_open(&of, path, e)) return e->status;
   fprintf(of.f, "{\n  \"key\": \"%s\",\n  \"attnsim\": \"%s\",\n  \"status\": ",
           key, ATTNSIM_VERSION);
-  js_write_str(of.f, o->status);
+  jw_write_str(of.f, o->status);
   fprintf(of.f, ",\n  \"exit_status\": %d,\n  \"signal\": %d,\n  \"error\": ",
           o->exit_status, o->signal);
-  if (o->error) js_write_str(of.f, o->error);
+  if (o->error) jw_write_str(of.f, o->error);
   else fputs("null", of.f);
   fputs(",\n  \"command\": [\"attnsim\", \"run\"", of.f);
   for (int i = 0; i < argc; i++) {
     fputs(", ", of.f);
-    js_write_str(of.f, argv[i]);
+    jw_write_str(of.f, argv[i]);
   }
   fputs("],\n", of.f);
   res_config_obj(of.f, cfg);

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "file.h"
 #include "json.h"
 #include "outfile.h"
 #include "results.h"
@@ -196,28 +197,9 @@ static int swr_start(swr_ctx_t *x, int k, int point) {
 
 /* ---- finishing a point --------------------------------------------------- */
 
-/* The whole file (caller frees), or NULL. */
-static char *swr_slurp(const char *path, size_t max) {
-  FILE *f = fopen(path, "rb");
-  char *b = NULL;
-  size_t n = 0, cap = 0, r;
-  if (!f) return NULL;
-  do {
-    if (n + 4096 + 1 > cap) {
-      char *q = realloc(b, cap = 2 * cap + 4096 + 1);
-      if (!q) break;
-      b = q;
-    }
-    n += r = fread(b + n, 1, cap - n - 1, f);
-  } while (r > 0 && n < max);
-  fclose(f);
-  if (b) b[n] = '\0';
-  return b;
-}
-
 /* The run's stderr as one line of at most RES_ERR_MAX bytes. */
 static void swr_error_text(const char *logpath, char *buf, size_t len) {
-  char *t = swr_slurp(logpath, 1 << 16), *p;
+  char *t = file_read_head(logpath, 1 << 16, NULL), *p;
   size_t n;
   buf[0] = '\0';
   if (!t) return;
@@ -235,6 +217,7 @@ static bool swr_outcome(swr_ctx_t *x, const swr_slot_t *sl, int st,
                         res_outcome_t *out, char *err, size_t errlen,
                         char **json) {
   char logpath[PATH_MAX], runjson[PATH_MAX];
+  err_t rerr; /* a missing or unreadable report: swr_check_json says so */
   int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   swr_scratch(x, sl->point, ".log", logpath, sizeof logpath);
@@ -258,7 +241,7 @@ static bool swr_outcome(swr_ctx_t *x, const swr_slot_t *sl, int st,
     if (!err[0]) snprintf(err, errlen, "exit status %d", code);
     return true;
   }
-  *json = swr_slurp(runjson, JS_MAX_BYTES);
+  *json = file_read_all(runjson, JS_MAX_BYTES, NULL, NULL, &rerr);
   out->status = "ok";
   out->error = NULL;
   return true;
