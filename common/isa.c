@@ -6,7 +6,13 @@
 #include <string.h>
 
 const char *const unit_names[UNIT_COUNT] = {
-#define U(id, name) name,
+#define U(id, name, kind) name,
+    UNIT_LIST(U)
+#undef U
+};
+
+const unit_kind_t unit_kinds[UNIT_COUNT] = {
+#define U(id, name, kind) kind,
     UNIT_LIST(U)
 #undef U
 };

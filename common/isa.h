@@ -8,19 +8,22 @@
 
 #include "err.h"
 
-/* Hardware blocks that execute instructions (sim/ modules). */
+/* Hardware blocks that execute instructions, listed once: their name (in
+ * reports and timelines) and kind: a DMA engine from DRAM to the buffers
+ * or back (sim/xfer.c), or a pipelined compute block (sim/pipe.c). */
+typedef enum { UNIT_DMA_IN, UNIT_DMA_OUT, UNIT_PIPE } unit_kind_t;
 #define UNIT_LIST(U)                                                         \
-  U(UNIT_FETCH_Q, "query_fetcher")                                          \
-  U(UNIT_FETCH_K, "key_fetcher")                                            \
-  U(UNIT_FETCH_V, "value_fetcher")                                          \
-  U(UNIT_QK, "qk_array")                                                    \
-  U(UNIT_SMAX, "softmax")                                                   \
-  U(UNIT_AV, "av_array")                                                    \
-  U(UNIT_STORE, "store")                                                    \
-  U(UNIT_TOPK, "topk_engine")
+  U(UNIT_FETCH_Q, "query_fetcher", UNIT_DMA_IN)                                \
+  U(UNIT_FETCH_K, "key_fetcher", UNIT_DMA_IN)                                  \
+  U(UNIT_FETCH_V, "value_fetcher", UNIT_DMA_IN)                                \
+  U(UNIT_QK, "qk_array", UNIT_PIPE)                                         \
+  U(UNIT_SMAX, "softmax", UNIT_PIPE)                                        \
+  U(UNIT_AV, "av_array", UNIT_PIPE)                                         \
+  U(UNIT_STORE, "store", UNIT_DMA_OUT)                                          \
+  U(UNIT_TOPK, "topk_engine", UNIT_PIPE)
 
 typedef enum {
-#define U(id, name) id,
+#define U(id, name, kind) id,
   UNIT_LIST(U)
 #undef U
   UNIT_COUNT,
@@ -28,6 +31,7 @@ typedef enum {
 } unit_t;
 
 extern const char *const unit_names[UNIT_COUNT];
+extern const unit_kind_t unit_kinds[UNIT_COUNT];
 
 typedef enum {
 #define ISA(name, op, unit, sem, a, b, c, d, e, addr, doc) OP_##name = op,

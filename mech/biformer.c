@@ -4,6 +4,8 @@
 #include "mech.h"
 
 #include "bfshape.h"
+#include "jsonw.h"
+#include "report.h"
 
 static bool bf_claims(const wl_t *w, int width) {
   (void)width;
@@ -18,6 +20,68 @@ static int bf_region_rows(const wl_t *w, int cs) {
 
 static int bf_lce_kernel(const wl_t *w) { return w->bf_lce_kernel; }
 
+/* ---- report: the routing and LCE MACs, then a row per stage ------------ */
+
+static void bf_ops_text(const rep_t *r, FILE *f) {
+  char a[48], b[48];
+  fprintf(f, "  biformer   routing %s MACs (Q x K array), LCE %s MACs (P x V "
+             "array)\n", rep_fmt_count(r->st->c[ST_ROUTING_MACS], a, sizeof a),
+          rep_fmt_count(r->st->c[ST_LCE_MACS], b, sizeof b));
+}
+
+/* One stage's line: its counters by stat path, its MACs and energy
+ * (%.6g: a stage's share is a summary, not a counter). */
+static void bf_json_stage(const rep_t *r, int cs, jw_t *w) {
+  static const stat_id_t ids[] = {ST_ROUTING_MACS, ST_QK_MACS, ST_AV_MACS,
+                                  ST_LCE_MACS, ST_DRAM_READ_BYTES,
+                                  ST_DRAM_WRITE_BYTES, ST_DRAM_TRANSFERRED_BYTES};
+  rep_case_t g;
+  rep_case_figures(r, cs, &g);
+  jw_object(w, JW_INLINE);
+  jw_key(w, "case");
+  jw_i64(w, cs);
+  jw_key(w, "stage");
+  jw_i64(w, cs + 1);
+  jw_key(w, "cycles");
+  jw_u64(w, g.st.c[ST_CYCLES]);
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+    jw_key(w, stat_info[ids[i]].path);
+    jw_u64(w, g.st.c[ids[i]]);
+  }
+  jw_key(w, "ops.macs");
+  jw_u64(w, g.macs);
+  jw_key(w, "energy_pj");
+  jw_real_prec(w, g.energy_pj, 6);
+  jw_end(w);
+}
+
+/* "stages": a stage is a case of a biformer workload. */
+static void bf_json(const rep_t *r, jw_t *w) {
+  jw_key(w, "stages");
+  jw_array(w, JW_LINES);
+  for (int cs = 0; cs < r->wl->ncases; cs++) bf_json_stage(r, cs, w);
+  jw_end(w);
+}
+
+/* One text line per stage (the JSON rows' figures). */
+static void bf_text(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48], d[48], e[48], g[48], h[48];
+  fprintf(f, "\n  per stage       cycles   routing MACs       Q x K MACs"
+             "       P x V MACs         LCE MACs   DRAM read   energy\n");
+  for (int cs = 0; cs < r->wl->ncases; cs++) {
+    rep_case_t s;
+    rep_case_figures(r, cs, &s);
+    fprintf(f, "  stage %d %14s %14s %16s %16s %16s %11s %8s\n", cs + 1,
+            rep_fmt_count(s.st.c[ST_CYCLES], a, sizeof a),
+            rep_fmt_count(s.st.c[ST_ROUTING_MACS], b, sizeof b),
+            rep_fmt_count(s.st.c[ST_QK_MACS], c, sizeof c),
+            rep_fmt_count(s.st.c[ST_AV_MACS], d, sizeof d),
+            rep_fmt_count(s.st.c[ST_LCE_MACS], e, sizeof e),
+            rep_fmt_si((double)s.st.c[ST_DRAM_READ_BYTES], "B", g, sizeof g),
+            rep_fmt_si(s.energy_pj * 1e-12, "J", h, sizeof h));
+  }
+}
+
 const mech_t mech_biformer = {
     .name = "biformer",
     .doc = "docs/biformer.md",
@@ -26,4 +90,7 @@ const mech_t mech_biformer = {
     .per_layer = true,
     .region_rows = bf_region_rows,
     .lce_kernel = bf_lce_kernel,
+    .report_json = bf_json,
+    .report_ops_text = bf_ops_text,
+    .report_text = bf_text,
 };

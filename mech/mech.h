@@ -44,9 +44,10 @@ typedef struct mech {
   int (*region_rows)(const wl_t *w, int cs);
   /* Simulator: the LCE kernel's side (0: none). */
   int (*lce_kernel)(const wl_t *w);
-  /* Report: extra JSON members after the common ones (NULL: none), and
-   * extra text after the summary. */
-  void (*report_json)(const struct rep *r, FILE *f, int *first);
+  /* Report (NULL: nothing): JSON members after the common ones, a text
+   * line after the compute line, and text after the summary. */
+  void (*report_json)(const struct rep *r, struct jw *w);
+  void (*report_ops_text)(const struct rep *r, FILE *f);
   void (*report_text)(const struct rep *r, FILE *f);
 } mech_t;
 

@@ -65,10 +65,7 @@ struct sim {
 /* Next index of a ring of n (cheaper than % on the hot path). */
 static inline int ring_next(int i, int n) { return i + 1 == n ? 0 : i + 1; }
 
-static bool is_xfer(int u) {
-  return u == UNIT_FETCH_Q || u == UNIT_FETCH_K || u == UNIT_FETCH_V ||
-         u == UNIT_STORE;
-}
+static bool is_xfer(int u) { return unit_kinds[u] != UNIT_PIPE; }
 
 static int max_ctx(const wl_t *w) {
   int m = 1;
@@ -556,7 +553,8 @@ static void start_and_issue(sim_t *s) {
       do { /* up to fetch.requests_per_cycle requests */
         int rec = x->nissued < x->n ? s->win[x->ops[x->nissued]].layer_rec : -1;
         attr_begin(s);
-        r = xfer_issue(x, s->win, &s->b, s->mem, &s->tm, s->st, u == UNIT_STORE,
+        r = xfer_issue(x, s->win, &s->b, s->mem, &s->tm, s->st,
+                       unit_kinds[u] == UNIT_DMA_OUT,
                        s->now);
         attr_end(s, rec);
       } while (r == XF_ISSUED && ++k < s->tm.issue_per_cycle);

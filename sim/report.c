@@ -20,6 +20,7 @@
 
 #include "dram_hbm2.h"
 #include "jsonw.h"
+#include "mech.h"
 #include "outfile.h"
 
 /* ---- values ------------------------------------------------------------ */
@@ -91,19 +92,23 @@ static double e_compute(const rep_t *r) {
 static double e_softmax(const rep_t *r) {
   return cntd(r, ST_SOFTMAX_ELEMS) * r->cfg->e_softmax_pj;
 }
-/* Each buffer: its two byte counters and its pJ-per-access coefficient. */
-#define PJ(field) offsetof(cfg_t, field)
+/* The on-chip buffers, listed once: their two byte counters, their
+ * pJ-per-access coefficient and their capacity (config fields; the score
+ * buffer holds 4-byte entries). */
+#define CF(field) offsetof(cfg_t, field)
 static const struct {
   stat_id_t rd, wr;
-  size_t pj; /* offsetof the cfg_t field */
+  size_t pj;       /* offsetof the double cfg_t field */
+  size_t size;     /* offsetof the cfg_t field of its capacity */
+  int entry_bytes; /* 0: the field is int64_t bytes; else int entries */
 } sram_bufs[] = {
-    {ST_QBUF_READ_BYTES, ST_QBUF_WRITE_BYTES, PJ(e_query_buffer_pj)},
-    {ST_KBUF_READ_BYTES, ST_KBUF_WRITE_BYTES, PJ(e_key_buffer_pj)},
-    {ST_VBUF_READ_BYTES, ST_VBUF_WRITE_BYTES, PJ(e_value_buffer_pj)},
-    {ST_SBUF_READ_BYTES, ST_SBUF_WRITE_BYTES, PJ(e_score_buffer_pj)},
-    {ST_OBUF_READ_BYTES, ST_OBUF_WRITE_BYTES, PJ(e_output_buffer_pj)},
+    {ST_QBUF_READ_BYTES, ST_QBUF_WRITE_BYTES, CF(e_query_buffer_pj), CF(query_buffer_bytes), 0},
+    {ST_KBUF_READ_BYTES, ST_KBUF_WRITE_BYTES, CF(e_key_buffer_pj), CF(key_buffer_bytes), 0},
+    {ST_VBUF_READ_BYTES, ST_VBUF_WRITE_BYTES, CF(e_value_buffer_pj), CF(value_buffer_bytes), 0},
+    {ST_SBUF_READ_BYTES, ST_SBUF_WRITE_BYTES, CF(e_score_buffer_pj), CF(score_buffer_entries), 4},
+    {ST_OBUF_READ_BYTES, ST_OBUF_WRITE_BYTES, CF(e_output_buffer_pj), CF(output_buffer_bytes), 0},
 };
-#undef PJ
+#undef CF
 enum { NBUFS = (int)(sizeof sram_bufs / sizeof sram_bufs[0]) };
 /* Buffer i's accesses (read and written bytes in sram_access_bits units)
  * times its pJ per access. */
@@ -140,10 +145,7 @@ static double e_dram(const rep_t *r) {
 static double e_static(const rep_t *r) {
   return r->cfg->e_static_mw * seconds(r) * 1e9; /* mW x s = 1e9 pJ */
 }
-static double e_total(const rep_t *r) {
-  return e_compute(r) + e_softmax(r) + e_topk(r) + e_sram(r) + e_dram(r) +
-         e_static(r);
-}
+static double e_total(const rep_t *r);
 /* The chip alone: everything but the DRAM. */
 static double e_chip(const rep_t *r) { return e_total(r) - e_dram(r); }
 
@@ -157,15 +159,12 @@ static double a_array(const rep_t *r, int multipliers) {
   double s = (double)r->cfg->width / r->cfg->a_mult_bits;
   return multipliers * r->cfg->a_mult_mm2 * s * s;
 }
-/* Buffer i's bytes (the score buffer: 4 B per entry), in sram_bufs order. */
+/* Buffer i's capacity in bytes. */
 static double buf_bytes(const cfg_t *c, int i) {
-  switch (i) {
-  case 0: return (double)c->query_buffer_bytes;
-  case 1: return (double)c->key_buffer_bytes;
-  case 2: return (double)c->value_buffer_bytes;
-  case 3: return 4.0 * c->score_buffer_entries;
-  default: return (double)c->output_buffer_bytes;
-  }
+  const char *at = (const char *)c + sram_bufs[i].size;
+  if (sram_bufs[i].entry_bytes)
+    return (double)sram_bufs[i].entry_bytes * *(const int *)at;
+  return (double)*(const int64_t *)at;
 }
 static double a_buf(const rep_t *r, int i) {
   return buf_bytes(r->cfg, i) / 1024 * r->cfg->a_sram_mm2_per_kb;
@@ -182,8 +181,41 @@ static double a_softmax(const rep_t *r) {
 static double a_topk(const rep_t *r) {
   return r->cfg->topk_parallelism * r->cfg->a_topk_mm2;
 }
+
+/* The chip's cost categories (and the DRAM's and static energy), listed
+ * once: energy_pj.total and area_mm2.total are their sums, in this order
+ * for energy and in area_rank order for area, and the text summary's
+ * energy and area lines walk them the same way. */
+static const struct cost {
+  const char *label, *area_label;
+  double (*energy)(const rep_t *r);
+  double (*area)(const rep_t *r); /* NULL: no area */
+  int area_rank;
+} costs[] = {
+    {"compute", "multipliers", e_compute, a_mult, 0},
+    {"softmax", "softmax", e_softmax, a_softmax, 2},
+    {"top-k", "top-k", e_topk, a_topk, 3},
+    {"SRAM", "SRAM", e_sram, a_sram, 1},
+    {"DRAM", NULL, e_dram, NULL, -1},
+    {"static", NULL, e_static, NULL, -1},
+};
+enum { NCOSTS = (int)(sizeof costs / sizeof costs[0]) };
+
+static double e_total(const rep_t *r) {
+  double sum = 0;
+  for (int i = 0; i < NCOSTS; i++) sum += costs[i].energy(r);
+  return sum;
+}
+/* The cost with area rank k, or NULL. */
+static const struct cost *area_ranked(int k) {
+  for (int i = 0; i < NCOSTS; i++)
+    if (costs[i].area && costs[i].area_rank == k) return &costs[i];
+  return NULL;
+}
 static double a_total(const rep_t *r) {
-  return a_mult(r) + a_sram(r) + a_softmax(r) + a_topk(r);
+  double sum = 0;
+  for (int k = 0; area_ranked(k); k++) sum += area_ranked(k)->area(r);
+  return sum;
 }
 
 static double peak_gbps(const rep_t *r) {
@@ -666,16 +698,11 @@ static void json_layers(const rep_t *r, jw_t *w) {
   jw_end(w);
 }
 
-/* ---- BiFormer stages ----------------------------------------------------
- * A stage is a case of a biformer workload: its counters are the sum of
- * its layers' attributed counters (engine.c), its cycles the sum of its
- * layers' cycles (layer_step), its energy e_total over those counters. */
-typedef struct stage_fig {
-  stats_t st;   /* c: the stage's counters, c[ST_CYCLES] its cycles */
-  double energy_pj;
-} stage_fig_t;
-
-static void stage_figures(const rep_t *r, int cs, stage_fig_t *f) {
+/* ---- per-case figures (mechanisms' per-case rows, mech.h) ----------------
+ * A case's counters are the sum of its layers' attributed counters
+ * (engine.c), its cycles the sum of its layers' cycles (layer_step), its
+ * energy e_total over those counters. */
+void rep_case_figures(const rep_t *r, int cs, rep_case_t *f) {
   uint64_t hi = 0;
   rep_t sub = *r;
   memset(f, 0, sizeof *f);
@@ -688,37 +715,10 @@ static void stage_figures(const rep_t *r, int cs, stage_fig_t *f) {
   }
   sub.st = &f->st;
   f->energy_pj = e_total(&sub);
+  f->macs = macs(&sub);
 }
 
-/* One stage's line: its counters by stat path, its MACs and energy
- * (%.6g: a stage's share is a summary, not a counter). */
-static void json_stage(const rep_t *r, int cs, jw_t *w) {
-  static const stat_id_t ids[] = {ST_ROUTING_MACS, ST_QK_MACS, ST_AV_MACS,
-                                  ST_LCE_MACS, ST_DRAM_READ_BYTES,
-                                  ST_DRAM_WRITE_BYTES, ST_DRAM_TRANSFERRED_BYTES};
-  stage_fig_t g;
-  rep_t sub = *r;
-  stage_figures(r, cs, &g);
-  sub.st = &g.st;
-  jw_object(w, JW_INLINE);
-  json_int(w, "case", cs);
-  json_int(w, "stage", cs + 1);
-  json_u64(w, "cycles", g.st.c[ST_CYCLES]);
-  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-    json_u64(w, stat_info[ids[i]].path, g.st.c[ids[i]]);
-  json_u64(w, "ops.macs", macs(&sub));
-  jw_key(w, "energy_pj");
-  jw_real_prec(w, g.energy_pj, 6);
-  jw_end(w);
-}
-
-static void json_stages(const rep_t *r, jw_t *w) {
-  if (r->wl->kind != WL_BIFORMER) return;
-  jw_key(w, "stages");
-  jw_array(w, JW_LINES);
-  for (int cs = 0; cs < r->wl->ncases; cs++) json_stage(r, cs, w);
-  jw_end(w);
-}
+static const mech_t *rep_mech(const rep_t *r) { return mech_of(r->wl, r->cfg->width); }
 
 int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
   jtree_t t = {NULL, 0, 0, 0};
@@ -740,7 +740,7 @@ int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
   jw_object(&w, JW_LINES);
   jt_members(&t, 0, &w);
   json_layers(r, &w);
-  json_stages(r, &w);
+  if (rep_mech(r)->report_json) rep_mech(r)->report_json(r, &w);
   jw_end(&w);
   jt_free(&t);
   return 0;
@@ -852,7 +852,7 @@ int rep_value(const rep_t *r, const char *path, double *out) {
 
 /* Exact counts get thousands separators; physical quantities get three
  * significant digits and an SI prefix (1 kB = 1000 B, like GB/s). */
-static const char *fmt_count(uint64_t v, char *buf, size_t len) {
+const char *rep_fmt_count(uint64_t v, char *buf, size_t len) {
   char raw[32];
   int n = snprintf(raw, sizeof raw, "%" PRIu64, v), i, o = 0;
   for (i = 0; i < n && (size_t)o + 1 < len; i++) {
@@ -863,7 +863,7 @@ static const char *fmt_count(uint64_t v, char *buf, size_t len) {
   return buf;
 }
 
-static const char *fmt_si(double v, const char *unit, char *buf, size_t len) {
+const char *rep_fmt_si(double v, const char *unit, char *buf, size_t len) {
   static const char *const pre[] = {"p", "n", "u", "m", "",  "k",
                                     "M", "G", "T", "P", "E"};
   int k = 4, dec;
@@ -892,19 +892,19 @@ static void text_header(const rep_t *r, FILE *f) {
   fprintf(f, "  workload   %s, %d layers x %d heads, head_dim %d\n",
           phase_name(w->phase), w->layers, w->heads, w->head_dim);
   fprintf(f, "  cycles     %s (%s at %s), %s instructions\n",
-          fmt_count(cnt(r, ST_CYCLES), a, sizeof a),
-          fmt_si(seconds(r), "s", b, sizeof b),
-          fmt_si(r->cfg->clock_ghz * 1e9, "Hz", c, sizeof c),
-          fmt_count(cnt(r, ST_INSNS), d, sizeof d));
+          rep_fmt_count(cnt(r, ST_CYCLES), a, sizeof a),
+          rep_fmt_si(seconds(r), "s", b, sizeof b),
+          rep_fmt_si(r->cfg->clock_ghz * 1e9, "Hz", c, sizeof c),
+          rep_fmt_count(cnt(r, ST_INSNS), d, sizeof d));
 }
 
 static void text_bound(const rep_t *r, FILE *f) {
   char a[48], b[48], c[48];
   fprintf(f, "  bound      %s: floor %s cycles (memory %s, compute %s), "
           "efficiency %.1f%%\n",
-          bound(r), fmt_count(floor_cycles(r), a, sizeof a),
-          fmt_count(memory_cycles(r), b, sizeof b),
-          fmt_count(compute_cycles(r), c, sizeof c),
+          bound(r), rep_fmt_count(floor_cycles(r), a, sizeof a),
+          rep_fmt_count(memory_cycles(r), b, sizeof b),
+          rep_fmt_count(compute_cycles(r), c, sizeof c),
           100 * ratio((double)floor_cycles(r), cntd(r, ST_CYCLES)));
 }
 
@@ -913,22 +913,22 @@ static void text_dram(const rep_t *r, FILE *f) {
   double bw = bandwidth_gbps(r), peak = peak_gbps(r);
   fprintf(f, "  DRAM       read %s, written %s, on the bus %s "
           "(%s read and %s write requests)\n",
-          fmt_si(cntd(r, ST_DRAM_READ_BYTES), "B", a, sizeof a),
-          fmt_si(cntd(r, ST_DRAM_WRITE_BYTES), "B", b, sizeof b),
-          fmt_si(cntd(r, ST_DRAM_TRANSFERRED_BYTES), "B", c, sizeof c),
-          fmt_count(cnt(r, ST_DRAM_READ_REQUESTS), d, sizeof d),
-          fmt_count(cnt(r, ST_DRAM_WRITE_REQUESTS), g, sizeof g));
+          rep_fmt_si(cntd(r, ST_DRAM_READ_BYTES), "B", a, sizeof a),
+          rep_fmt_si(cntd(r, ST_DRAM_WRITE_BYTES), "B", b, sizeof b),
+          rep_fmt_si(cntd(r, ST_DRAM_TRANSFERRED_BYTES), "B", c, sizeof c),
+          rep_fmt_count(cnt(r, ST_DRAM_READ_REQUESTS), d, sizeof d),
+          rep_fmt_count(cnt(r, ST_DRAM_WRITE_REQUESTS), g, sizeof g));
   fprintf(f, "  bandwidth  %s of %s peak (%.1f%%), "
           "mean read latency %.1f cycles\n",
-          fmt_si(bw * 1e9, "B/s", a, sizeof a),
-          fmt_si(peak * 1e9, "B/s", b, sizeof b), pct(bw, peak),
+          rep_fmt_si(bw * 1e9, "B/s", a, sizeof a),
+          rep_fmt_si(peak * 1e9, "B/s", b, sizeof b), pct(bw, peak),
           m_read_lat(r).d);
   if (!cfg_dram_is_hbm2(r->cfg)) return;
   fprintf(f, "  commands   %s ACT, %s RD, %s WR, %s REF; row hits %.1f%%\n",
-          fmt_count(cnt(r, ST_DRAM_ACTIVATES), a, sizeof a),
-          fmt_count(cnt(r, ST_DRAM_READ_BURSTS), b, sizeof b),
-          fmt_count(cnt(r, ST_DRAM_WRITE_BURSTS), c, sizeof c),
-          fmt_count(cnt(r, ST_DRAM_REFRESHES), d, sizeof d),
+          rep_fmt_count(cnt(r, ST_DRAM_ACTIVATES), a, sizeof a),
+          rep_fmt_count(cnt(r, ST_DRAM_READ_BURSTS), b, sizeof b),
+          rep_fmt_count(cnt(r, ST_DRAM_WRITE_BURSTS), c, sizeof c),
+          rep_fmt_count(cnt(r, ST_DRAM_REFRESHES), d, sizeof d),
           100 * m_row_hit_rate(r).d);
 }
 
@@ -939,83 +939,61 @@ static void text_spatten(const rep_t *r, FILE *f) {
       !cnt(r, ST_DRAM_KEY_LSB_BYTES))
     return;
   fprintf(f, "  DRAM kind  keys (MSB) %s, keys (LSB) %s, values %s, queries %s\n",
-          fmt_si(cntd(r, ST_DRAM_KEY_MSB_BYTES), "B", a, sizeof a),
-          fmt_si(cntd(r, ST_DRAM_KEY_LSB_BYTES), "B", b, sizeof b),
-          fmt_si(cntd(r, ST_DRAM_VALUE_BYTES), "B", c, sizeof c),
-          fmt_si(cntd(r, ST_DRAM_QUERY_BYTES), "B", d, sizeof d));
+          rep_fmt_si(cntd(r, ST_DRAM_KEY_MSB_BYTES), "B", a, sizeof a),
+          rep_fmt_si(cntd(r, ST_DRAM_KEY_LSB_BYTES), "B", b, sizeof b),
+          rep_fmt_si(cntd(r, ST_DRAM_VALUE_BYTES), "B", c, sizeof c),
+          rep_fmt_si(cntd(r, ST_DRAM_QUERY_BYTES), "B", d, sizeof d));
   fprintf(f, "  pruning    %s heads run, %s pruned; %s of %s queries refetched "
           "low bits (%.1f%%)\n",
-          fmt_count(cnt(r, ST_HEADS_RUN), a, sizeof a),
-          fmt_count(cnt(r, ST_HEADS_PRUNED), b, sizeof b),
-          fmt_count(cnt(r, ST_REFETCHES), c, sizeof c),
-          fmt_count(cnt(r, ST_REFETCH_CHECKS), d, sizeof d),
+          rep_fmt_count(cnt(r, ST_HEADS_RUN), a, sizeof a),
+          rep_fmt_count(cnt(r, ST_HEADS_PRUNED), b, sizeof b),
+          rep_fmt_count(cnt(r, ST_REFETCHES), c, sizeof c),
+          rep_fmt_count(cnt(r, ST_REFETCH_CHECKS), d, sizeof d),
           100 * m_refetch_share(r).d);
   fprintf(f, "  top-k      %s selections, %s cycles, %s comparisons, "
           "utilization %.1f%%\n",
-          fmt_count(cnt(r, ST_TOPK_RUNS), a, sizeof a),
-          fmt_count(cnt(r, ST_TOPK_CYCLES), b, sizeof b),
-          fmt_count(cnt(r, ST_TOPK_COMPARISONS), c, sizeof c),
+          rep_fmt_count(cnt(r, ST_TOPK_RUNS), a, sizeof a),
+          rep_fmt_count(cnt(r, ST_TOPK_CYCLES), b, sizeof b),
+          rep_fmt_count(cnt(r, ST_TOPK_COMPARISONS), c, sizeof c),
           100 * m_topk_util(r).d);
-}
-
-/* BiFormer: one line per stage (json_stages' figures). */
-static void text_stages(const rep_t *r, FILE *f) {
-  char a[48], b[48], c[48], d[48], e[48], g[48], h[48];
-  if (r->wl->kind != WL_BIFORMER) return;
-  fprintf(f, "\n  per stage       cycles   routing MACs       Q x K MACs"
-             "       P x V MACs         LCE MACs   DRAM read   energy\n");
-  for (int cs = 0; cs < r->wl->ncases; cs++) {
-    stage_fig_t s;
-    stage_figures(r, cs, &s);
-    fprintf(f, "  stage %d %14s %14s %16s %16s %16s %11s %8s\n", cs + 1,
-            fmt_count(s.st.c[ST_CYCLES], a, sizeof a),
-            fmt_count(s.st.c[ST_ROUTING_MACS], b, sizeof b),
-            fmt_count(s.st.c[ST_QK_MACS], c, sizeof c),
-            fmt_count(s.st.c[ST_AV_MACS], d, sizeof d),
-            fmt_count(s.st.c[ST_LCE_MACS], e, sizeof e),
-            fmt_si((double)s.st.c[ST_DRAM_READ_BYTES], "B", g, sizeof g),
-            fmt_si(s.energy_pj * 1e-12, "J", h, sizeof h));
-  }
 }
 
 static void text_compute(const rep_t *r, FILE *f) {
   char a[48], b[48], c[48], d[48];
   fprintf(f, "  compute    %s MACs = %s (Q x K %s, P x V %s)\n",
-          fmt_count(macs(r), a, sizeof a),
-          fmt_si(m_tflops(r).d * 1e12, "FLOP/s", b, sizeof b),
-          fmt_count(cnt(r, ST_QK_MACS), c, sizeof c),
-          fmt_count(cnt(r, ST_AV_MACS), d, sizeof d));
-  if (r->wl->kind == WL_BIFORMER)
-    fprintf(f, "  biformer   routing %s MACs (Q x K array), LCE %s MACs (P x V "
-               "array)\n", fmt_count(cnt(r, ST_ROUTING_MACS), a, sizeof a),
-            fmt_count(cnt(r, ST_LCE_MACS), b, sizeof b));
+          rep_fmt_count(macs(r), a, sizeof a),
+          rep_fmt_si(m_tflops(r).d * 1e12, "FLOP/s", b, sizeof b),
+          rep_fmt_count(cnt(r, ST_QK_MACS), c, sizeof c),
+          rep_fmt_count(cnt(r, ST_AV_MACS), d, sizeof d));
+  if (rep_mech(r)->report_ops_text) rep_mech(r)->report_ops_text(r, f);
   fprintf(f, "  softmax    %s elements, %s queries\n",
-          fmt_count(cnt(r, ST_SOFTMAX_ELEMS), a, sizeof a),
-          fmt_count(cnt(r, ST_QUERIES), b, sizeof b));
+          rep_fmt_count(cnt(r, ST_SOFTMAX_ELEMS), a, sizeof a),
+          rep_fmt_count(cnt(r, ST_QUERIES), b, sizeof b));
   if (cnt(r, ST_SATURATED))
     fprintf(f, "  saturated  %s elements clipped to the datapath width\n",
-            fmt_count(cnt(r, ST_SATURATED), a, sizeof a));
+            rep_fmt_count(cnt(r, ST_SATURATED), a, sizeof a));
 }
 
 static void text_cost(const rep_t *r, FILE *f) {
   char a[48], b[48], c[48], d[48], g[48], h[48];
   double et = e_total(r), at = a_total(r);
-  fprintf(f, "  energy     %s: compute %.1f%%, softmax %.1f%%, top-k %.1f%%, "
-          "SRAM %.1f%%, DRAM %.1f%%, static %.1f%%\n",
-          fmt_si(et * 1e-12, "J", a, sizeof a), pct(e_compute(r), et),
-          pct(e_softmax(r), et), pct(e_topk(r), et), pct(e_sram(r), et),
-          pct(e_dram(r), et), pct(e_static(r), et));
+  fprintf(f, "  energy     %s:", rep_fmt_si(et * 1e-12, "J", a, sizeof a));
+  for (int i = 0; i < NCOSTS; i++)
+    fprintf(f, "%s %s %.1f%%", i ? "," : "", costs[i].label,
+            pct(costs[i].energy(r), et));
+  fputc('\n', f);
   fprintf(f, "  power      chip %s, with DRAM %s; %s, %s of chip energy "
           "(%s with DRAM)\n",
-          fmt_si(m_p_chip(r).d * 1e-3, "W", b, sizeof b),
-          fmt_si(m_p_total(r).d * 1e-3, "W", c, sizeof c),
-          fmt_si(m_gops(r).d * 1e9, "OP/s", d, sizeof d),
-          fmt_si(m_gopj_chip(r).d * 1e9, "OP/J", g, sizeof g),
-          fmt_si(m_gopj_total(r).d * 1e9, "OP/J", h, sizeof h));
-  fprintf(f, "  area       %.3f mm2: multipliers %.1f%%, SRAM %.1f%%, "
-          "softmax %.1f%%, top-k %.1f%%\n",
-          at, pct(a_mult(r), at), pct(a_sram(r), at), pct(a_softmax(r), at),
-          pct(a_topk(r), at));
+          rep_fmt_si(m_p_chip(r).d * 1e-3, "W", b, sizeof b),
+          rep_fmt_si(m_p_total(r).d * 1e-3, "W", c, sizeof c),
+          rep_fmt_si(m_gops(r).d * 1e9, "OP/s", d, sizeof d),
+          rep_fmt_si(m_gopj_chip(r).d * 1e9, "OP/J", g, sizeof g),
+          rep_fmt_si(m_gopj_total(r).d * 1e9, "OP/J", h, sizeof h));
+  fprintf(f, "  area       %.3f mm2:", at);
+  for (int k = 0; area_ranked(k); k++)
+    fprintf(f, "%s %s %.1f%%", k ? "," : "", area_ranked(k)->area_label,
+            pct(area_ranked(k)->area(r), at));
+  fputc('\n', f);
   if (r->checked)
     fprintf(f, "  check      %s: %s\n", r->check_ok ? "ok" : "FAILED",
             r->check_msg);
@@ -1073,16 +1051,16 @@ static void text_layers(const rep_t *r, FILE *f) {
     if (i == 0 || n > nhi) top = i, nhi = n;
     if (!list) continue;
     fprintf(f, "  %-8s %11s", layer_label(r, i, b, sizeof b),
-            fmt_count(n, a, sizeof a));
+            rep_fmt_count(n, a, sizeof a));
     if (i % 4 == 3 || i + 1 == st->nlayers) fputc('\n', f);
   }
   if (list) return;
   fprintf(f, "\n  %d layers: cycles min %s (%s), mean %s, max %s (%s)\n",
-          st->nlayers, fmt_count(nlo, a, sizeof a),
+          st->nlayers, rep_fmt_count(nlo, a, sizeof a),
           layer_label(r, lo, d, sizeof d),
-          fmt_count((sum + (uint64_t)st->nlayers / 2) / (uint64_t)st->nlayers,
+          rep_fmt_count((sum + (uint64_t)st->nlayers / 2) / (uint64_t)st->nlayers,
                     b, sizeof b),
-          fmt_count(nhi, c, sizeof c), layer_label(r, top, g, sizeof g));
+          rep_fmt_count(nhi, c, sizeof c), layer_label(r, top, g, sizeof g));
 }
 
 void rep_text(const rep_t *r, FILE *f) {
@@ -1094,5 +1072,5 @@ void rep_text(const rep_t *r, FILE *f) {
   text_cost(r, f);
   text_units(r, f);
   text_layers(r, f);
-  text_stages(r, f);
+  if (rep_mech(r)->report_text) rep_mech(r)->report_text(r, f);
 }

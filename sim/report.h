@@ -48,6 +48,20 @@ typedef struct rep {
   const rep_base_t *base;     /* --baseline ran, or NULL */
 } rep_t;
 
+/* A case's figures, for mechanisms that report per case (BiFormer's
+ * stages, mech.h): its counters summed over its layer records (counters
+ * attributed event by event, sim/engine.c), c[ST_CYCLES] the sum of its
+ * layers' cycles, its MACs and energy over those counters. */
+typedef struct rep_case {
+  stats_t st;
+  uint64_t macs;
+  double energy_pj;
+} rep_case_t;
+void rep_case_figures(const rep_t *r, int cs, rep_case_t *f);
+/* 1234567 as "1,234,567"; 1.5e9 "B" as "1.50 GB" (the text summary's). */
+const char *rep_fmt_count(uint64_t v, char *buf, size_t len);
+const char *rep_fmt_si(double v, const char *unit, char *buf, size_t len);
+
 /* One derived metric of report.c's table (docs/stats.md documents each). */
 typedef struct rep_metric {
   const char *path; /* dotted JSON path, e.g. "energy_pj.total" */
