@@ -399,7 +399,7 @@ static const text_row_t workload_rows[] = {
     {"wl-bf-blocks.yaml", IN_TEXT, BF_STD_BUT(B, "blocks: [3, 1]"), WL,
      "biformer.blocks: more blocks than model.layers (got 3 as entry 0, expected <= 2)", 0},
     {"wl-bf-lists.yaml", IN_TEXT, BF_STD_BUT(W, "width: [8]"), WL,
-     "biformer.width: wrong length (got 1 entries, expected one per stage: prefill.tokens has 2)", 0},
+     "biformer.width: wrong length (got 1 entry, expected one per stage: prefill.tokens has 2)", 0},
     {"wl-bf-kernel.yaml", IN_TEXT, BF_STD_BUT(K, "lce_kernel: 4"), WL,
      "biformer.lce_kernel: even kernel has no centre (got 4, expected an odd number or 0)", 0},
     {"wl-layers-overflow-32.yaml", IN_TEXT, "model:\n  layers: 4294967297\n", WL,

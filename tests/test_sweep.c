@@ -109,6 +109,35 @@ Test(spec, keys_follow_the_effective_config) {
 }
 
 /* Values are checked against their key's schema, located at the value. */
+/* layers: 2 cuts the workload as run --layers 2 does, and every point's
+ * run gets --layers 2. */
+Test(spec, layers_key_cuts_every_workload) {
+  sw_spec_t *s = load_ok("layers: 2\nvary:\n  - {set: dram.channels, values: [4, 8]}\n");
+  const char *argv[SW_MAX_ARGS];
+  sw_point_t p;
+  cfg_t c;
+  wl_t w;
+  int n, i, found = 0;
+  cr_expect_eq(s->wl[0].layers, 2);
+  cr_expect_eq(s->wl[0].sched_n[WL_S_TOKEN_KEEP], 2);
+  sw_point_at(s, 1, &p);
+  sw_point_apply(s, &p, &c, &w);
+  cr_expect_eq(w.layers, 2);
+  cr_expect_eq(c.dram_channels, 8);
+  n = sw_point_args(s, &p, argv);
+  for (i = 0; i + 1 < n; i++)
+    if (!strcmp(argv[i], "--layers") && !strcmp(argv[i + 1], "2")) found = 1;
+  cr_expect(found, "no --layers 2 among the point's arguments");
+  spec_free(s);
+  /* absent or 0: every layer, no --layers */
+  s = load_ok("vary:\n  - {set: dram.channels, values: [4]}\n");
+  cr_expect_eq(s->wl[0].layers, 12);
+  sw_point_at(s, 0, &p);
+  n = sw_point_args(s, &p, argv);
+  for (i = 0; i < n; i++) cr_expect_str_neq(argv[i], "--layers");
+  spec_free(s);
+}
+
 /* The time left, by hand. Workload 0: finished in 1 s and 3 s (mean 2);
  * workload 1: one in 10 s (mean 10); workload 2: none yet (the mean of
  * all finished, 14 / 3). */
