@@ -37,9 +37,11 @@
 #define MAX_SETS 64
 
 typedef struct opts {
+  const char *argv0; /* this program as invoked (sweep runs it per point) */
   const char *config, *workload, *out, *json, *csv, *timeline, *input;
   const char *jobs, *emit, *merge, *point, *gpu, *reps; /* sweep, baselines */
-  const char *issue; /* dram: --issue-per-cycle */
+  const char *issue;  /* dram: --issue-per-cycle */
+  const char *layers; /* --layers N: keep the workload's first N layers */
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
   int check, quiet, doc, timing_only, dense, force, retry_failed;
@@ -48,42 +50,9 @@ typedef struct opts {
   const rep_base_t *base;
 } opts_t;
 
-static const char usage[] =
-    "usage: attnsim COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  run      --config C --workload W   compile and simulate in one step\n"
-    "           (W.csv: a SpAtten per-request trace, timing only)\n"
-    "  compile  --config C --workload W -o TRACE\n"
-    "  sim      --config C TRACE          simulate a compiled trace\n"
-    "  asm      TEXT [-o TRACE]           text trace -> binary trace\n"
-    "  disasm   TRACE [-o TEXT]           binary trace -> text trace\n"
-    "  dram     --config C [--issue-per-cycle K] [--json F] TRACE\n"
-    "                                     replay a memory trace (0xADDR R|W per\n"
-    "                                     line) on the bank-level DRAM model\n"
-    "  recost   --config C STATS.json     cost a saved run (its --json) with\n"
-    "                                     C's energy and area tables\n"
-    "  config   [--config C] [--doc]      effective config, or the key table\n"
-    "  workload [--workload W] [--doc]    effective workload, or the key table\n"
-    "  version\n"
-    "\n"
-    "options for run and sim (recost: --json, --csv, --quiet, --set):\n"
-    "  --check          compare outputs with the golden models (exit 1 if not)\n"
-    "  --json FILE      statistics as JSON (docs/stats.md)\n"
-    "  --csv FILE       statistics as one CSV row\n"
-    "  --timeline FILE  unit activity as Chrome trace-event JSON (Perfetto)\n"
-    "  --timing-only    skip the datapath's values (dense attention: same\n"
-    "                   cycles and counts, faster; not with --check)\n"
-    "  --quiet          no summary on stdout\n"
-    "  --dense          ignore the workload's SpAtten schedule (dense baseline)\n"
-    "  --baseline FILE  also run workload FILE (.yaml or .csv; a .yaml with\n"
-    "                   --dense semantics when it is the same file) and\n"
-    "                   report speedup, DRAM reduction and energy saving\n"
-    "  --set KEY=VALUE  override a config key (repeatable)\n"
-    "  --wset KEY=VALUE override a workload key (repeatable)\n"
-    "\n"
-    "exit status: 0 ok, 1 check mismatch or run failure, 2 bad input, "
-    "130 interrupted\n";
+static const char exit_status_text[] =
+    "exit status: 0 ok, 1 check mismatch or run failure, 2 bad input or "
+    "usage, 130 interrupted\n";
 
 static int fail(const err_t *e) {
   fprintf(stderr, "attnsim: %s\n", e->msg);
@@ -95,65 +64,6 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\n(attnsim help for usage)\n");
   return ERR_BAD_INPUT;
-}
-
-/* Options that take a value: name, where it goes. */
-static const char **opt_slot(opts_t *o, const char *name) {
-  static const struct { const char *name; size_t off; } tab[] = {
-      {"--config", offsetof(opts_t, config)},
-      {"--workload", offsetof(opts_t, workload)},
-      {"-o", offsetof(opts_t, out)},
-      {"--json", offsetof(opts_t, json)},
-      {"--csv", offsetof(opts_t, csv)},
-      {"--timeline", offsetof(opts_t, timeline)},
-      {"--baseline", offsetof(opts_t, baseline)},
-      {"-j", offsetof(opts_t, jobs)},
-      {"--emit", offsetof(opts_t, emit)},
-      {"--merge", offsetof(opts_t, merge)},
-      {"--point", offsetof(opts_t, point)},
-      {"--gpu", offsetof(opts_t, gpu)},
-      {"--reps", offsetof(opts_t, reps)},
-      {"--issue-per-cycle", offsetof(opts_t, issue)},
-  };
-  size_t i;
-  for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
-    if (strcmp(tab[i].name, name) == 0)
-      return (const char **)((char *)o + tab[i].off);
-  return NULL;
-}
-
-static int parse_opts(int argc, char **argv, opts_t *o) {
-  int i;
-  const char **slot;
-  memset(o, 0, sizeof *o);
-  for (i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--check") == 0) o->check = 1;
-    else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
-    else if (strcmp(a, "--doc") == 0) o->doc = 1;
-    else if (strcmp(a, "--timing-only") == 0) o->timing_only = 1;
-    else if (strcmp(a, "--dense") == 0) o->dense = 1;
-    else if (strcmp(a, "--force") == 0) o->force = 1;
-    else if (strcmp(a, "--retry-failed") == 0) o->retry_failed = 1;
-    else if (strcmp(a, "--set") == 0 || strcmp(a, "--wset") == 0) {
-      int w = a[2] == 'w';
-      if (i + 1 >= argc) return usage_error("%s needs KEY=VALUE", a);
-      if ((w ? o->nwsets : o->nsets) >= MAX_SETS)
-        return usage_error("too many %s options", a);
-      if (w) o->wsets[o->nwsets++] = argv[++i];
-      else o->sets[o->nsets++] = argv[++i];
-    } else if ((slot = opt_slot(o, a))) {
-      if (i + 1 >= argc) return usage_error("%s needs a value", a);
-      *slot = argv[++i];
-    } else if (a[0] == '-' && a[1]) {
-      return usage_error("unknown option %s", a);
-    } else if (!o->input) {
-      o->input = a;
-    } else {
-      return usage_error("unexpected argument %s", a);
-    }
-  }
-  return 0;
 }
 
 /* fopen for an input file; a folder or a missing file is bad input. */
@@ -181,11 +91,31 @@ static int load_config(const opts_t *o, cfg_t *c, err_t *e) {
   return 0;
 }
 
+/* --layers N: a whole number from 1 to the workload's model.layers. */
+static int keep_layers(const opts_t *o, wl_t *w, err_t *e) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(o->layers, &end, 10);
+  if (end == o->layers || *end || errno || (o->layers[0] != '-' &&
+                                            (o->layers[0] < '0' || o->layers[0] > '9')))
+    return err_set(e, ERR_BAD_INPUT, "--layers: not a whole number (got %s, "
+                   "expected 1..%d, the model.layers of %s)", o->layers,
+                   w->layers, o->workload);
+  if (v < 1 || v > w->layers)
+    return err_set(e, ERR_BAD_INPUT, "--layers: out of range (got %s, "
+                   "expected 1..%d, the model.layers of %s)", o->layers,
+                   w->layers, o->workload);
+  wl_keep_layers(w, (int)v);
+  return 0;
+}
+
 static int load_workload(const opts_t *o, wl_t *w, err_t *e) {
   int i;
   if (!o->workload)
     return err_set(e, ERR_BAD_INPUT, "--workload FILE is required");
   if (wl_load(o->workload, w, e)) return e->status;
+  if (o->layers && keep_layers(o, w, e)) return e->status;
   for (i = 0; i < o->nwsets; i++)
     if (wl_set(w, o->wsets[i], e)) return e->status;
   if (o->dense) wl_clear_schedule(w);
@@ -304,9 +234,10 @@ static int load_csv(const opts_t *o, spc_t *s, err_t *e) {
   FILE *f;
   int rc;
   memset(s, 0, sizeof *s);
-  if (o->nwsets)
-    return err_set(e, ERR_BAD_INPUT, "--wset does not apply to a .csv workload "
-                   "(its rows define the workload)");
+  if (o->nwsets || o->layers)
+    return err_set(e, ERR_BAD_INPUT, "%s does not apply to a .csv workload "
+                   "(its rows define the workload)",
+                   o->nwsets ? "--wset" : "--layers");
   if (!(f = open_input(o->workload, "r", e))) return e->status;
   rc = spc_load(s, f, o->workload, e);
   fclose(f);
@@ -574,8 +505,9 @@ static int cmd_dram(const opts_t *o) {
   if (rc) return fail(&e);
   n = dram_rows(&r, rows);
   if (!o->quiet) {
-    printf("attnsim dram: %s on %s, up to %d requests per cycle\n", o->input,
-           o->config, k);
+    printf("attnsim dram: %s on %s, ", o->input, o->config);
+    if (k == 1) printf("one request issued per cycle at most\n");
+    else printf("up to %d requests issued per cycle\n", k);
     for (i = 0; i < n; i++) {
       printf("  %-36s ", rows[i].name);
       dram_value(stdout, &rows[i]);
@@ -718,14 +650,14 @@ static int sweep_opts(const opts_t *o, const char *argv0, swr_opts_t *so,
   return 0;
 }
 
-static int cmd_sweep(const opts_t *o, const char *argv0) {
+static int cmd_sweep(const opts_t *o) {
   swr_opts_t so;
   sw_spec_t *s;
   err_t e;
   int rc, point = -1;
   err_clear(&e);
   if (o->merge) return cmd_merge(o);
-  if ((rc = sweep_opts(o, argv0, &so, &point))) return rc;
+  if ((rc = sweep_opts(o, o->argv0, &so, &point))) return rc;
   if (!(s = calloc(1, sizeof *s))) return err_set(&e, ERR_RUN, "out of memory"), fail(&e);
   if (sw_load(o->input, s, &e)) {
     free(s);
@@ -746,10 +678,12 @@ static int cmd_plot(const opts_t *o) {
   return plot_dir(o->input, o->quiet ? NULL : stderr, &e) ? fail(&e) : 0;
 }
 
-/* "name (phase, L layers x H heads, head_dim D)" of a workload. */
+/* "name (phase, L layers x H heads, head_dim D)" of a workload ("1 layer"
+ * and "1 head" in the singular). */
 static void wl_line(const wl_t *w, char *buf, size_t len) {
-  snprintf(buf, len, "%s (%s, %d layers x %d heads, head_dim %d)", w->name,
-           w->phase == WL_DECODE ? "decode" : "prefill", w->layers, w->heads,
+  snprintf(buf, len, "%s (%s, %d layer%s x %d head%s, head_dim %d)", w->name,
+           w->phase == WL_DECODE ? "decode" : "prefill", w->layers,
+           w->layers == 1 ? "" : "s", w->heads, w->heads == 1 ? "" : "s",
            w->head_dim);
 }
 
@@ -907,34 +841,386 @@ static int cmd_baseline_cpu(const opts_t *o) {
   return o->json && cpu_json(o, &w, &r, &e) ? fail(&e) : 0;
 }
 
+static int cmd_disasm(const opts_t *o) { return cmd_convert(o, 1); }
+static int cmd_asm(const opts_t *o) { return cmd_convert(o, 0); }
+
+static int cmd_version(const opts_t *o) {
+  (void)o;
+  printf("attnsim %s (trace format %u)\n", ATTNSIM_VERSION, TRACE_VERSION);
+  return 0;
+}
+
+static int cmd_help(const opts_t *o);
+
+/* ---- the command table ---------------------------------------------------
+ *
+ * Every option is one row of opt_tab; every command one row of cmd_tab,
+ * naming the options it takes. The parser, the top-level usage, each
+ * command's --help and the up-front check of output paths all read these
+ * two tables, so a command cannot take an option its help leaves out. */
+
+enum {
+  OPT_CONFIG, OPT_WORKLOAD, OPT_LAYERS, OPT_GPU, OPT_OUT, OPT_JSON, OPT_CSV,
+  OPT_TIMELINE, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
+  OPT_ISSUE, OPT_REPS, OPT_JOBS, OPT_EMIT, OPT_POINT, OPT_MERGE, OPT_FORCE,
+  OPT_RETRY_FAILED, OPT_DOC, OPT_SET, OPT_WSET, OPT_QUIET, OPT_COUNT
+};
+#define B(opt) (1u << (opt))
+
+typedef enum {
+  ARG_FLAG,  /* sets an int field to 1 */
+  ARG_VALUE, /* takes the next argument (the last one given wins) */
+  ARG_REPEAT /* takes the next argument each time (--set, --wset) */
+} arg_kind_t;
+
+typedef enum {
+  OUT_NONE,
+  OUT_FILE, /* a file written through outfile.h: its folder must exist */
+  OUT_DIR   /* a folder created with its parents (sweep -o) */
+} out_kind_t;
+
+typedef struct opt_def {
+  const char *name; /* as typed */
+  const char *arg;  /* the value's placeholder; NULL for a flag */
+  arg_kind_t kind;
+  size_t off;       /* the opts_t field it sets (ARG_REPEAT: the array) */
+  size_t off_n;     /* ARG_REPEAT: the opts_t count field */
+  out_kind_t out;   /* an output path, checked before any work */
+  const char *help; /* one line; -o's comes from the command */
+} opt_def_t;
+
+#define FLAG(n, f, h) {n, NULL, ARG_FLAG, offsetof(opts_t, f), 0, OUT_NONE, h}
+#define VAL(n, a, f, out, h) \
+  {n, a, ARG_VALUE, offsetof(opts_t, f), 0, out, h}
+
+static const opt_def_t opt_tab[OPT_COUNT] = {
+    [OPT_CONFIG] = VAL("--config", "FILE", config, OUT_NONE,
+                       "hardware config (configs/*.yaml)"),
+    [OPT_WORKLOAD] = VAL("--workload", "FILE", workload, OUT_NONE,
+                         "workload (workloads/*.yaml)"),
+    [OPT_LAYERS] = VAL("--layers", "N", layers, OUT_NONE,
+                       "keep the workload's first N layers (every per-layer\n"
+                       "list; model.layers = N)"),
+    [OPT_GPU] = VAL("--gpu", "FILE", gpu, OUT_NONE,
+                    "GPU config (configs/baseline/*.yaml)"),
+    [OPT_OUT] = VAL("-o", "PATH", out, OUT_FILE, NULL),
+    [OPT_JSON] = VAL("--json", "FILE", json, OUT_FILE,
+                     "results as JSON (a run's statistics: docs/stats.md)"),
+    [OPT_CSV] = VAL("--csv", "FILE", csv, OUT_FILE, "statistics as one CSV row"),
+    [OPT_TIMELINE] = VAL("--timeline", "FILE", timeline, OUT_FILE,
+                         "unit activity as Chrome trace-event JSON (Perfetto)"),
+    [OPT_CHECK] = FLAG("--check", check,
+                       "compare outputs with the golden models (exit 1 if not)"),
+    [OPT_TIMING_ONLY] = FLAG("--timing-only", timing_only,
+                             "skip the datapath's values (dense attention: same\n"
+                             "cycles and counts, faster; not with --check)"),
+    [OPT_DENSE] = FLAG("--dense", dense,
+                       "ignore the workload's SpAtten schedule (dense baseline)"),
+    [OPT_BASELINE] = VAL("--baseline", "FILE", baseline, OUT_NONE,
+                         "also run workload FILE (.yaml or .csv; the same file:\n"
+                         "dense) and report speedup, DRAM reduction and energy\n"
+                         "saving against it"),
+    [OPT_ISSUE] = VAL("--issue-per-cycle", "K", issue, OUT_NONE,
+                      "requests issued per cycle, 1..1024 (default 1)"),
+    [OPT_REPS] = VAL("--reps", "N", reps, OUT_NONE,
+                     "timed repetitions, 1..100 (default 3)"),
+    [OPT_JOBS] = VAL("-j", "N", jobs, OUT_NONE, "points run at once (default 1)"),
+    [OPT_EMIT] = VAL("--emit", "KIND", emit, OUT_NONE,
+                     "write DIR/jobs.txt (parallel) or DIR/sweep.slurm (slurm)\n"
+                     "instead of running"),
+    [OPT_POINT] = VAL("--point", "I", point, OUT_NONE,
+                      "run point I alone (a job of --emit)"),
+    [OPT_MERGE] = VAL("--merge", "DIR", merge, OUT_NONE,
+                      "DIR/results.csv from the point files the jobs wrote"),
+    [OPT_FORCE] = FLAG("--force", force, "rerun finished points too"),
+    [OPT_RETRY_FAILED] = FLAG("--retry-failed", retry_failed,
+                              "rerun failed points"),
+    [OPT_DOC] = FLAG("--doc", doc, "the table of every key instead"),
+    [OPT_SET] = {"--set", "KEY=VALUE", ARG_REPEAT, offsetof(opts_t, sets),
+                 offsetof(opts_t, nsets), OUT_NONE,
+                 "override a config key (repeatable)"},
+    [OPT_WSET] = {"--wset", "KEY=VALUE", ARG_REPEAT, offsetof(opts_t, wsets),
+                  offsetof(opts_t, nwsets), OUT_NONE,
+                  "override a workload key (repeatable)"},
+    [OPT_QUIET] = FLAG("--quiet", quiet, "no summary (sweep, plot: no progress)"),
+};
+
+typedef struct cmd_def {
+  const char *name;
+  const char *synopsis; /* after "attnsim NAME" on its usage line */
+  const char *summary;  /* one line: the top-level usage and --help */
+  const char *details;  /* further lines of --help, or NULL */
+  const char *input;    /* its positional argument, or NULL: takes none */
+  unsigned opts;        /* B(OPT_...) of the options it takes */
+  const char *o_arg, *o_help; /* -o: its placeholder, what it names */
+  out_kind_t o_kind;    /* -o: a file or a folder */
+  int (*run)(const opts_t *o);
+} cmd_def_t;
+
+#define RUN_SIM_OPTS                                                       \
+  (B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_TIMELINE) |             \
+   B(OPT_CHECK) | B(OPT_TIMING_ONLY) | B(OPT_QUIET) | B(OPT_SET))
+
+static const cmd_def_t cmd_tab[] = {
+    {"run", "--config C --workload W [options]",
+     "compile and simulate in one step",
+     "W.csv: one of SpAtten's per-request traces, run timing only.", NULL,
+     RUN_SIM_OPTS | B(OPT_WORKLOAD) | B(OPT_LAYERS) | B(OPT_DENSE) |
+         B(OPT_BASELINE) | B(OPT_WSET),
+     NULL, NULL, OUT_NONE, cmd_run},
+    {"compile", "--config C --workload W -o TRACE [options]",
+     "compile a workload to a binary instruction trace", NULL, NULL,
+     B(OPT_CONFIG) | B(OPT_WORKLOAD) | B(OPT_LAYERS) | B(OPT_OUT) |
+         B(OPT_DENSE) | B(OPT_SET) | B(OPT_WSET),
+     "TRACE", "the binary trace to write (a file, not stdout)", OUT_FILE,
+     cmd_compile},
+    {"sim", "--config C [options] TRACE", "simulate a compiled trace",
+     "The workload comes from the trace's header; a trace compiled for\n"
+     "another config or format version is refused.", "TRACE",
+     RUN_SIM_OPTS, NULL, NULL, OUT_NONE, cmd_sim},
+    {"asm", "TEXT -o TRACE", "text trace to binary trace", NULL, "TEXT",
+     B(OPT_OUT), "TRACE", "the binary trace to write (a file, not stdout)",
+     OUT_FILE, cmd_asm},
+    {"disasm", "TRACE [-o TEXT]", "binary trace to text trace", NULL, "TRACE",
+     B(OPT_OUT), "TEXT", "the text trace to write (default: stdout)",
+     OUT_FILE, cmd_disasm},
+    {"dram", "--config C [options] TRACE",
+     "replay a memory trace on the bank-level DRAM model",
+     "TRACE: one request per line, 0xADDR R|W.", "TRACE",
+     B(OPT_CONFIG) | B(OPT_ISSUE) | B(OPT_JSON) | B(OPT_QUIET) | B(OPT_SET),
+     NULL, NULL, OUT_NONE, cmd_dram},
+    {"recost", "--config C [options] STATS.json",
+     "cost a saved run (its --json) with C's energy and area tables", NULL,
+     "STATS.json",
+     B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_QUIET) | B(OPT_SET),
+     NULL, NULL, OUT_NONE, cmd_recost},
+    {"config", "[--config C] [options]",
+     "the effective config (defaults marked), or the key table", NULL, NULL,
+     B(OPT_CONFIG) | B(OPT_DOC) | B(OPT_SET), NULL, NULL, OUT_NONE,
+     cmd_config},
+    {"workload", "[--workload W] [options]",
+     "the effective workload (defaults marked), or the key table", NULL, NULL,
+     B(OPT_WORKLOAD) | B(OPT_LAYERS) | B(OPT_DOC) | B(OPT_DENSE) | B(OPT_WSET),
+     NULL, NULL, OUT_NONE, cmd_workload},
+    {"sweep", "SPEC -o DIR [options] | --merge DIR",
+     "a design-space sweep, one process per point, resumable",
+     "SPEC: a sweep spec (README \"Sweeps\"); a rerun skips finished points.",
+     "SPEC",
+     B(OPT_OUT) | B(OPT_JOBS) | B(OPT_EMIT) | B(OPT_POINT) | B(OPT_MERGE) |
+         B(OPT_FORCE) | B(OPT_RETRY_FAILED) | B(OPT_QUIET),
+     "DIR", "the sweep folder (created with its parents)", OUT_DIR,
+     cmd_sweep},
+    {"plot", "DIR [--quiet]",
+     "SVG plots of a sweep folder: latency vs area, energy, roofline", NULL,
+     "DIR", B(OPT_QUIET), NULL, NULL, OUT_NONE, cmd_plot},
+    {"baseline-gpu", "--gpu G --workload W [options]",
+     "roofline time of the same attention on a GPU (dense)", NULL, NULL,
+     B(OPT_GPU) | B(OPT_WORKLOAD) | B(OPT_LAYERS) | B(OPT_WSET) | B(OPT_JSON) |
+         B(OPT_QUIET),
+     NULL, NULL, OUT_NONE, cmd_baseline_gpu},
+    {"baseline-cpu", "--workload W [options]",
+     "measured time of the golden model on this CPU (dense)", NULL, NULL,
+     B(OPT_WORKLOAD) | B(OPT_LAYERS) | B(OPT_WSET) | B(OPT_REPS) |
+         B(OPT_JSON) | B(OPT_QUIET),
+     NULL, NULL, OUT_NONE, cmd_baseline_cpu},
+    {"version", "", "the version and the trace format", NULL, NULL, 0, NULL,
+     NULL, OUT_NONE, cmd_version},
+    {"help", "[COMMAND]", "this list, or a command's usage and options", NULL,
+     "COMMAND", 0, NULL, NULL, OUT_NONE, cmd_help},
+};
+#define NCMDS (int)(sizeof cmd_tab / sizeof cmd_tab[0])
+
+static const cmd_def_t *find_cmd(const char *name) {
+  int i;
+  for (i = 0; i < NCMDS; i++)
+    if (strcmp(cmd_tab[i].name, name) == 0) return &cmd_tab[i];
+  return NULL;
+}
+
+static void print_usage(FILE *f) {
+  int i;
+  fputs("usage: attnsim COMMAND [options]\n"
+        "       attnsim COMMAND --help   (or -h) that command's usage and "
+        "options\n\ncommands:\n", f);
+  for (i = 0; i < NCMDS; i++)
+    fprintf(f, "  %-13s %s\n", cmd_tab[i].name, cmd_tab[i].summary);
+  fputc('\n', f);
+  fputs(exit_status_text, f);
+}
+
+/* An option's help: its lines after the first indented under the first. */
+static void print_opt(FILE *f, const char *name, const char *arg,
+                      const char *help) {
+  char left[40];
+  const char *p = help;
+  snprintf(left, sizeof left, "%s%s%s", name, arg ? " " : "", arg ? arg : "");
+  fprintf(f, "  %-22s ", left);
+  for (; *p; p++) {
+    fputc(*p, f);
+    if (*p == '\n') fprintf(f, "  %-22s ", "");
+  }
+  fputc('\n', f);
+}
+
+static void print_cmd_usage(const cmd_def_t *c, FILE *f) {
+  int k;
+  fprintf(f, "usage: attnsim %s%s%s\n\n%s\n", c->name, c->synopsis[0] ? " " : "",
+          c->synopsis, c->summary);
+  if (c->details) fprintf(f, "%s\n", c->details);
+  fputs("\noptions:\n", f);
+  for (k = 0; k < OPT_COUNT; k++) {
+    const opt_def_t *d = &opt_tab[k];
+    if (!(c->opts & B(k))) continue;
+    if (k == OPT_OUT)
+      print_opt(f, d->name, c->o_arg, c->o_help);
+    else
+      print_opt(f, d->name, d->arg, d->help);
+  }
+  print_opt(f, "-h, --help", NULL, "this help");
+  fputc('\n', f);
+  fputs(exit_status_text, f);
+}
+
+static int cmd_help(const opts_t *o) {
+  const cmd_def_t *c;
+  if (!o->input) {
+    print_usage(stdout);
+    return 0;
+  }
+  if (!(c = find_cmd(o->input)))
+    return usage_error("help: unknown command %s", o->input);
+  print_cmd_usage(c, stdout);
+  return 0;
+}
+
+/* The option row of name, or -1. */
+static int find_opt(const char *name) {
+  int k;
+  for (k = 0; k < OPT_COUNT; k++)
+    if (strcmp(opt_tab[k].name, name) == 0) return k;
+  return -1;
+}
+
+/* Fill o from a command's arguments; options the command does not take
+ * are errors naming the option and the command. */
+static int parse_opts(const cmd_def_t *c, int argc, char **argv, opts_t *o) {
+  int i, k;
+  for (i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const opt_def_t *d;
+    if (a[0] != '-' || !a[1]) {
+      if (c->input && !o->input) o->input = a;
+      else return fprintf(stderr, "attnsim: unexpected argument %s for %s "
+                          "(attnsim %s --help for its usage)\n", a, c->name,
+                          c->name), ERR_BAD_INPUT;
+      continue;
+    }
+    if ((k = find_opt(a)) < 0 || !(c->opts & B(k))) {
+      if (k < 0) fprintf(stderr, "attnsim: unknown option %s for %s", a, c->name);
+      else fprintf(stderr, "attnsim: %s does not take %s", c->name, a);
+      fprintf(stderr, " (attnsim %s --help lists its options)\n", c->name);
+      return ERR_BAD_INPUT;
+    }
+    d = &opt_tab[k];
+    if (d->kind == ARG_FLAG) {
+      *(int *)((char *)o + d->off) = 1;
+      continue;
+    }
+    if (i + 1 >= argc)
+      return usage_error(d->kind == ARG_REPEAT ? "%s needs KEY=VALUE"
+                                               : "%s needs a value", a);
+    if (d->kind == ARG_VALUE) {
+      *(const char **)((char *)o + d->off) = argv[++i];
+    } else {
+      const char **arr = (const char **)((char *)o + d->off);
+      int *n = (int *)((char *)o + d->off_n);
+      if (*n >= MAX_SETS) return usage_error("too many %s options", a);
+      arr[(*n)++] = argv[++i];
+    }
+  }
+  return 0;
+}
+
+/* Whether an output can be written, before any work: a file's folder
+ * must exist, be a folder and be writable (outfile.h writes a temporary
+ * there and renames it), and the file must not be a folder; a folder made
+ * with its parents needs its nearest existing ancestor to be a writable
+ * folder. Nothing is created. Returns 0 or errno. */
+static int output_errno(const char *path, out_kind_t kind) {
+  char dir[PATH_MAX];
+  struct stat st;
+  char *slash;
+  if (strcmp(path, "-") == 0 && kind == OUT_FILE) return 0; /* stdout */
+  if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return 0;
+  if (kind == OUT_FILE) {
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return EISDIR;
+    slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else slash[slash == dir] = '\0'; /* "/x" keeps the root */
+  } else {
+    /* climb to the nearest existing ancestor */
+    while (stat(dir, &st) != 0 && errno == ENOENT && (slash = strrchr(dir, '/'))) {
+      while (slash > dir && slash[-1] == '/') slash--;
+      if (slash == dir) snprintf(dir, sizeof dir, "/");
+      else *slash = '\0';
+    }
+    if (stat(dir, &st) != 0 && errno == ENOENT && !strchr(dir, '/'))
+      snprintf(dir, sizeof dir, ".");
+  }
+  if (stat(dir, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  if (access(dir, W_OK | X_OK) != 0) return errno;
+  return 0;
+}
+
+static int check_outputs(const cmd_def_t *c, const opts_t *o) {
+  int k, err;
+  for (k = 0; k < OPT_COUNT; k++) {
+    const opt_def_t *d = &opt_tab[k];
+    out_kind_t kind = k == OPT_OUT ? c->o_kind : d->out;
+    const char *path;
+    if (!(c->opts & B(k)) || kind == OUT_NONE) continue;
+    path = *(const char *const *)((const char *)o + d->off);
+    if (path && (err = output_errno(path, kind))) {
+      fprintf(stderr, "attnsim: %s: cannot write %s: %s\n", d->name, path,
+              strerror(err));
+      return ERR_BAD_INPUT;
+    }
+  }
+  return 0;
+}
+
+static int wants_help(int argc, char **argv) {
+  int i;
+  for (i = 0; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   opts_t o;
-  const char *cmd = argc > 1 ? argv[1] : "help";
+  const cmd_def_t *c;
+  int rc;
   of_install_signals();
-  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
-      strcmp(cmd, "-h") == 0) {
-    fputs(usage, stdout);
+  if (argc < 2) {
+    print_usage(stderr);
+    return ERR_BAD_INPUT;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    print_usage(stdout);
     return 0;
   }
-  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-    printf("attnsim %s (trace format %u)\n", ATTNSIM_VERSION, TRACE_VERSION);
+  if (strcmp(argv[1], "--version") == 0) return cmd_version(NULL);
+  if (!(c = find_cmd(argv[1]))) return usage_error("unknown command %s", argv[1]);
+  if (wants_help(argc - 2, argv + 2)) {
+    print_cmd_usage(c, stdout);
     return 0;
   }
-  if (parse_opts(argc - 2, argv + 2, &o)) return ERR_BAD_INPUT;
+  memset(&o, 0, sizeof o);
+  o.argv0 = argv[0];
+  if ((rc = parse_opts(c, argc - 2, argv + 2, &o))) return rc;
   if (o.check && o.timing_only)
     return usage_error("%s", "--check needs the datapath's values: drop --timing-only");
-  if (strcmp(cmd, "run") == 0) return cmd_run(&o);
-  if (strcmp(cmd, "sim") == 0) return cmd_sim(&o);
-  if (strcmp(cmd, "compile") == 0) return cmd_compile(&o);
-  if (strcmp(cmd, "disasm") == 0) return cmd_convert(&o, 1);
-  if (strcmp(cmd, "asm") == 0) return cmd_convert(&o, 0);
-  if (strcmp(cmd, "dram") == 0) return cmd_dram(&o);
-  if (strcmp(cmd, "recost") == 0) return cmd_recost(&o);
-  if (strcmp(cmd, "config") == 0) return cmd_config(&o);
-  if (strcmp(cmd, "workload") == 0) return cmd_workload(&o);
-  if (strcmp(cmd, "sweep") == 0) return cmd_sweep(&o, argv[0]);
-  if (strcmp(cmd, "plot") == 0) return cmd_plot(&o);
-  if (strcmp(cmd, "baseline-gpu") == 0) return cmd_baseline_gpu(&o);
-  if (strcmp(cmd, "baseline-cpu") == 0) return cmd_baseline_cpu(&o);
-  return usage_error("unknown command %s", cmd);
+  if ((rc = check_outputs(c, &o))) return rc;
+  return c->run(&o);
 }

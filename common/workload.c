@@ -194,6 +194,14 @@ static int wl_check_sched(const wl_t *w, const char *origin,
   const char *const *names = sched_names;
   for (int k = 0; k < WL_S_COUNT; k++) {
     int n = w->sched_n[k];
+    if (n > w->layers) /* most likely model.layers was lowered by hand */
+      return yl_err_key(&wl_schema, marks, origin, names[k], e,
+                        "wrong length (got %d entries, expected 1 or "
+                        "model.layers = %d); to run the first %d layer%s, "
+                        "keep model.layers = %d and add --layers %d (it cuts "
+                        "every per-layer list to %d entr%s)", n, w->layers,
+                        w->layers, w->layers == 1 ? "" : "s", n, w->layers,
+                        w->layers, w->layers == 1 ? "y" : "ies");
     if (n != 1 && n != w->layers)
       return yl_err_key(&wl_schema, marks, origin, names[k], e,
                         "wrong length (got %d entries, expected 1 or "
@@ -219,8 +227,9 @@ static int bf_check_len(const wl_t *w, const char *origin,
                         err_t *e) {
   if (n == w->ncases) return 0;
   return yl_err_key(&wl_schema, marks, origin, key, e,
-                    "wrong length (got %d entries, expected one per stage: "
-                    "prefill.tokens has %d)", n, w->ncases);
+                    "wrong length (got %d entr%s, expected one per stage: "
+                    "prefill.tokens has %d)", n, n == 1 ? "y" : "ies",
+                    w->ncases);
 }
 
 /* Shape rules of one stage (docs/biformer.md). */
@@ -317,6 +326,15 @@ int wl_load(const char *path, wl_t *w, err_t *e) {
  * between overrides. Callers run wl_validate after the last one. */
 int wl_set(wl_t *w, const char *assignment, err_t *e) {
   return yl_set(&wl_schema, assignment, "<--wset>", 0, 0, w, NULL, e);
+}
+
+void wl_keep_layers(wl_t *w, int n) {
+  assert(n >= 1 && n <= w->layers);
+  for (int k = 0; k < WL_S_COUNT; k++)
+    if (w->sched_n[k] > n) w->sched_n[k] = n;
+  for (int s = 0; s < w->bf_nblocks; s++)
+    if (w->bf_blocks[s] > n) w->bf_blocks[s] = n;
+  w->layers = n;
 }
 
 void wl_clear_schedule(wl_t *w) {

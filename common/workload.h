@@ -91,6 +91,11 @@ int wl_load(const char *path, wl_t *w, err_t *e);
 int wl_set(wl_t *w, const char *assignment, err_t *e);
 /* Cross-field checks (run by wl_load and after wl_set). */
 int wl_validate(const wl_t *w, const char *file, err_t *e);
+/* Shrink to the first n layers (1 <= n <= w->layers, the caller checks):
+ * every per-layer list (the schedule's lists of more than one entry)
+ * keeps its first n entries, each BiFormer stage at most n blocks, and
+ * model.layers becomes n. A .npy source still needs files of n layers. */
+void wl_keep_layers(wl_t *w, int n);
 /* Reset the schedule to its defaults: dense attention. */
 void wl_clear_schedule(wl_t *w);
 void wl_dump(const wl_t *w, FILE *f);

@@ -889,8 +889,9 @@ static void text_header(const rep_t *r, FILE *f) {
   const wl_t *w = r->wl;
   fprintf(f, "attnsim %s: workload %s on config %s\n", ATTNSIM_VERSION,
           w->name, r->cfg->name);
-  fprintf(f, "  workload   %s, %d layers x %d heads, head_dim %d\n",
-          phase_name(w->phase), w->layers, w->heads, w->head_dim);
+  fprintf(f, "  workload   %s, %d layer%s x %d head%s, head_dim %d\n",
+          phase_name(w->phase), w->layers, w->layers == 1 ? "" : "s",
+          w->heads, w->heads == 1 ? "" : "s", w->head_dim);
   fprintf(f, "  cycles     %s (%s at %s), %s instructions\n",
           rep_fmt_count(cnt(r, ST_CYCLES), a, sizeof a),
           rep_fmt_si(seconds(r), "s", b, sizeof b),
@@ -1055,8 +1056,11 @@ static void text_layers(const rep_t *r, FILE *f) {
     if (i % 4 == 3 || i + 1 == st->nlayers) fputc('\n', f);
   }
   if (list) return;
-  fprintf(f, "\n  %d layers: cycles min %s (%s), mean %s, max %s (%s)\n",
-          st->nlayers, rep_fmt_count(nlo, a, sizeof a),
+  /* a record is a layer of a case, or in decode a layer at one step */
+  fprintf(f, "\n  %d layer records (%s): cycles min %s (%s), mean %s, max "
+          "%s (%s)\n", st->nlayers, r->wl->phase == WL_DECODE
+          ? "a layer at one generated token" : "a layer of one case",
+          rep_fmt_count(nlo, a, sizeof a),
           layer_label(r, lo, d, sizeof d),
           rep_fmt_count((sum + (uint64_t)st->nlayers / 2) / (uint64_t)st->nlayers,
                     b, sizeof b),

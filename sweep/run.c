@@ -48,6 +48,10 @@ typedef struct swr_ctx {
   swr_slot_t slot[SWR_MAX_JOBS];
   int *todo, ntodo, next;  /* points to run, in order; next to start */
   int running, done, failed, skipped, interrupted;
+  /* per workload, for the time left: finished points, their seconds, and
+   * points not started yet */
+  int nfin[SW_MAX_WORKLOADS], nqueued[SW_MAX_WORKLOADS];
+  double fin_s[SW_MAX_WORKLOADS];
   double t0, last_csv;
   bool write_csv;          /* keep results.csv current (local sweep) */
 } swr_ctx_t;
@@ -192,6 +196,7 @@ static int swr_start(swr_ctx_t *x, int k, int point) {
                               strerror(errno));
   x->slot[k] = (swr_slot_t){pid, point, swr_now(), false};
   x->running++;
+  x->nqueued[p.workload]--;
   return 0;
 }
 
@@ -283,6 +288,8 @@ static int swr_finish(swr_ctx_t *x, swr_slot_t *sl, int st) {
   swr_scratch(x, sl->point, ".run.json", path, sizeof path);
   if (!strcmp(out.status, "ok")) swr_check_json(&json, &out, err, sizeof err, path);
   sw_point_at(x->s, sl->point, &p);
+  x->nfin[p.workload]++;
+  x->fin_s[p.workload] += swr_now() - sl->start;
   sw_point_apply(x->s, &p, &c, &w);
   argc = sw_point_args(x->s, &p, argv);
   rc = res_write_point(x->o->dir, x->t.points[sl->point].key, &out, argv, argc,
@@ -305,17 +312,46 @@ static void swr_clock(double s, char *buf, size_t len) {
   else snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
 }
 
-/* "~m:ss left", from the points finished in this run. */
-static void swr_eta(const swr_ctx_t *x, char *buf, size_t len) {
-  double el = swr_now() - x->t0;
-  char c[32];
-  if (x->done + x->interrupted == 0) {
-    snprintf(buf, len, "--:-- left");
-    return;
+double swr_time_left(int nworkloads, const double *sum_s, const int *nfin,
+                     const int *nqueued, int nrunning, const int *running_wl,
+                     const double *running_s, int jobs) {
+  double all_s = 0, total = 0, longest = 0, mean;
+  int all_n = 0, left = nrunning, w, i;
+  for (w = 0; w < nworkloads; w++) all_s += sum_s[w], all_n += nfin[w];
+  if (all_n == 0) return -1;
+  for (w = 0; w < nworkloads; w++) {
+    mean = nfin[w] ? sum_s[w] / nfin[w] : all_s / all_n;
+    if (nqueued[w] > 0 && mean > longest) longest = mean;
+    if (nqueued[w] > 0) total += mean * nqueued[w], left += nqueued[w];
   }
-  swr_clock(el / (x->done + x->interrupted) * (x->ntodo - x->done - x->interrupted),
-            c, sizeof c);
-  snprintf(buf, len, "~%s left", c);
+  for (i = 0; i < nrunning; i++) {
+    w = running_wl[i];
+    mean = nfin[w] ? sum_s[w] / nfin[w] : all_s / all_n;
+    mean = mean > running_s[i] ? mean - running_s[i] : 0;
+    total += mean;
+    if (mean > longest) longest = mean;
+  }
+  if (left == 0) return 0;
+  total /= jobs < left ? jobs : left;
+  return total > longest ? total : longest;
+}
+
+/* "~m:ss left" (swr_time_left). */
+static void swr_eta(const swr_ctx_t *x, char *buf, size_t len) {
+  int wl[SWR_MAX_JOBS], n = 0;
+  double spent[SWR_MAX_JOBS], now = swr_now(), left;
+  char c[32];
+  for (int k = 0; k < x->o->jobs; k++) {
+    sw_point_t p;
+    if (!x->slot[k].pid) continue;
+    sw_point_at(x->s, x->slot[k].point, &p);
+    wl[n] = p.workload;
+    spent[n++] = now - x->slot[k].start;
+  }
+  left = swr_time_left(x->s->nworkloads, x->fin_s, x->nfin, x->nqueued, n, wl,
+                       spent, x->o->jobs);
+  if (left < 0) snprintf(buf, len, "--:-- left");
+  else swr_clock(left, c, sizeof c), snprintf(buf, len, "~%s left", c);
 }
 
 static void swr_bar(const swr_ctx_t *x) {
@@ -469,9 +505,15 @@ static int swr_plan(swr_ctx_t *x) {
   for (int i = 1; i < n; i++)
     if (!strcmp(ki[i].key, ki[i - 1].key)) dup[ki[i].index] = 1;
   for (int i = 0; i < n; i++) {
+    sw_point_t p;
     if (dup[i]) continue;
-    if (swr_needed(x, i)) x->todo[x->ntodo++] = i;
-    else x->skipped++;
+    if (!swr_needed(x, i)) {
+      x->skipped++;
+      continue;
+    }
+    x->todo[x->ntodo++] = i;
+    sw_point_at(x->s, i, &p);
+    x->nqueued[p.workload]++;
   }
   free(ki);
   free(dup);
@@ -557,7 +599,12 @@ int swr_point(const sw_spec_t *s, int index, const swr_opts_t *o, err_t *e) {
     return e->status;
   }
   if (swr_needed(x, index)) x->todo = malloc(sizeof *x->todo);
-  if (x->todo) x->todo[x->ntodo++] = index;
+  if (x->todo) {
+    sw_point_t p;
+    sw_point_at(s, index, &p);
+    x->todo[x->ntodo++] = index;
+    x->nqueued[p.workload]++;
+  }
   rc = swr_pool(x);
   if (!rc && o->progress >= 0)
     fprintf(o->log, "sweep: point %d %s\n", index,

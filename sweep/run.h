@@ -48,4 +48,18 @@ int swr_emit(const sw_spec_t *s, const char *kind, const swr_opts_t *o,
  * 0 when every point is ok, 1 when some failed or are missing. */
 int swr_merge(const char *dir, FILE *log, err_t *e);
 
+/* The time-left estimate of a local sweep, in seconds, or -1 before any
+ * point has finished. Each point still to run costs the mean wall time of
+ * the finished points of its workload (of all finished points while its
+ * workload has none; workloads differ by orders of magnitude, so one mean
+ * over all of them misjudges the rest of a sweep); a running one costs
+ * that less what it has run already (never below 0). The work is shared
+ * by min(jobs, points left) workers, and takes at least as long as its
+ * longest point. sum_s[w] and nfin[w]: seconds and count of workload w's
+ * finished points; nqueued[w]: its points not started; running_wl[i] and
+ * running_s[i]: the workload and seconds so far of running point i. */
+double swr_time_left(int nworkloads, const double *sum_s, const int *nfin,
+                     const int *nqueued, int nrunning, const int *running_wl,
+                     const double *running_s, int jobs);
+
 #endif

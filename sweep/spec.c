@@ -41,6 +41,8 @@ static const yl_key_t sw_top_keys[] = {
    "run each point with --dense (ignore the workloads' SpAtten schedules)"},
   {"check", YL_BOOL, F(check), 0, 0, "false", 0, 0, 0, NULL, "",
    "run each point with --check"},
+  {"layers", YL_INT, F(layers), 0, 0, "0", 0, 1024, 0, NULL, "layers",
+   "keep the first N layers of every workload, as run --layers (0 = all)"},
   {"timeout_s", YL_DOUBLE, F(timeout_s), 0, 0, "0", 0, 1e7, 0, NULL, "s",
    "stop a point after this long and record it as timed out (0 = never)"},
   {"runner", YL_PATH, F(runner), SZ(runner), 0, "", 0, 0, 0, NULL, "",
@@ -410,6 +412,26 @@ static int sw_workload(sw_spec_t *s, int i, err_t *e) {
   return rc;
 }
 
+/* layers: N cuts every workload to its first N layers, as run --layers
+ * does for each point (which gets --layers N). */
+static int sw_layers(sw_ctx_t *x) {
+  sw_spec_t *s = x->s;
+  int n = sw_top_val(x->t, "layers");
+  for (int i = 0; i < s->nworkloads; i++) {
+    if (spc_is_csv(s->workloads[i]))
+      return yl_tree_fail(x->t, n, "layers", x->e, "does not apply to a .csv "
+                          "workload (got %s, whose rows define the workload; "
+                          "expected .yaml workloads)", s->workloads[i]);
+    if (s->layers > s->wl[i].layers)
+      return yl_tree_fail(x->t, n, "layers", x->e, "out of range (got %d, "
+                          "expected 0..%d, the model.layers of %s)", s->layers,
+                          s->wl[i].layers, s->workloads[i]);
+    wl_keep_layers(&s->wl[i], s->layers);
+  }
+  snprintf(s->layers_arg, sizeof s->layers_arg, "%d", s->layers);
+  return 0;
+}
+
 static int sw_walk(sw_ctx_t *x) {
   const yl_tree_t *t = x->t;
   int root = yl_tree_root(t), n;
@@ -428,6 +450,7 @@ static int sw_walk(sw_ctx_t *x) {
     return x->e->status;
   for (int i = 0; i < x->s->nworkloads; i++)
     if (sw_workload(x->s, i, x->e)) return x->e->status;
+  if (x->s->layers && sw_layers(x)) return x->e->status;
   x->cfg = x->s->base;
   x->wl = x->s->wl[0];
   if (((n = sw_top_val(t, "set")) >= 0 && sw_fixed(x, n, false)) ||
@@ -600,6 +623,7 @@ int sw_point_args(const sw_spec_t *s, const sw_point_t *p, const char **argv) {
   if (s->timing_only) argv[n++] = "--timing-only";
   if (s->dense) argv[n++] = "--dense";
   if (s->check) argv[n++] = "--check";
+  if (s->layers) argv[n++] = "--layers", argv[n++] = s->layers_arg;
   for (int i = 0; i < s->nsets; i++) argv[n++] = "--set", argv[n++] = s->sets[i];
   for (int i = 0; i < s->nwsets; i++) argv[n++] = "--wset", argv[n++] = s->wsets[i];
   for (int a = 0; a < s->naxes; a++) {

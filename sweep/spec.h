@@ -8,6 +8,7 @@
  *   set: {dram.latency_ns: 40}             # config keys, every point
  *   wset: {decode.generate: 8}             # workload keys, every point
  *   timing_only: true                      # run --timing-only
+ *   layers: 2                              # run --layers 2 (0 = all)
  *   combine: product                       # product | zip of the axes
  *   vary:
  *     - set: qk_array.multipliers          # or wset: a workload key
@@ -74,6 +75,8 @@ typedef struct sw_spec {
   double timeout_s;         /* per point; 0 = none */
   char runner[SW_PATH_MAX]; /* runs each point (argv: runner attnsim run
                                ...), resolved against the spec; "" = none */
+  int layers;               /* keep each workload's first N (0 = all) */
+  char layers_arg[16];      /* the same as --layers' text */
   int npoints;
   cfg_t base;               /* the base config, loaded */
   wl_t wl[SW_MAX_WORKLOADS];/* each workload, loaded */

@@ -171,7 +171,7 @@ typedef struct text_row {
   int in;         /* IN_* */
   char text[240]; /* IN_TEXT: the file's contents */
   char args[220]; /* attnsim arguments: {F} input, {O} output, {D} folder */
-  char want[100]; /* fragment of the message, {F} = the input's path */
+  char want[200]; /* fragment of the message, {F} = the input's path */
   int bug;        /* fails today, see the comment on the row */
 } text_row_t;
 
@@ -401,7 +401,7 @@ static const text_row_t workload_rows[] = {
     {"wl-bf-blocks.yaml", IN_TEXT, BF_STD_BUT(B, "blocks: [3, 1]"), WL,
      "biformer.blocks: more blocks than model.layers (got 3 as entry 0, expected <= 2)", 0},
     {"wl-bf-lists.yaml", IN_TEXT, BF_STD_BUT(W, "width: [8]"), WL,
-     "biformer.width: wrong length (got 1 entries, expected one per stage: prefill.tokens has 2)", 0},
+     "biformer.width: wrong length (got 1 entry, expected one per stage: prefill.tokens has 2)", 0},
     {"wl-bf-kernel.yaml", IN_TEXT, BF_STD_BUT(K, "lce_kernel: 4"), WL,
      "biformer.lce_kernel: even kernel has no centre (got 4, expected an odd number or 0)", 0},
     {"wl-layers-overflow-32.yaml", IN_TEXT, "model:\n  layers: 4294967297\n", WL,
@@ -547,8 +547,101 @@ static const text_row_t usage_rows[] = {
     {"option-without-value", IN_NONE, "", "run --config", "attnsim: --config needs a value", 0},
     {"set-without-value", IN_NONE, "", "run " SPATTEN " " GPT2 " --set",
      "attnsim: --set needs KEY=VALUE", 0},
+    /* config takes no positional argument: the first one is unexpected */
     {"unexpected-argument", IN_NONE, "", "config configs/spatten.yaml extra",
-     "attnsim: unexpected argument extra", 0},
+     "attnsim: unexpected argument configs/spatten.yaml for config", 0},
+    {"unexpected-second-argument", IN_NONE, "", "sim " SPATTEN " {D}/a.trace {D}/b.trace",
+     "attnsim: unexpected argument {D}/b.trace for sim", 0},
+    /* an option no command takes, for each command; then one that another
+     * command takes (config --check used to exit 0) */
+    {"run-unknown-option", IN_NONE, "", "run " SPATTEN " " GPT2 " --frob --json {O}",
+     "attnsim: unknown option --frob for run (attnsim run --help lists its options)", 0},
+    {"compile-unknown-option", IN_NONE, "", "compile " SPATTEN " " GPT2 " --frob -o {O}",
+     "attnsim: unknown option --frob for compile", 0},
+    {"sim-unknown-option", IN_NONE, "", "sim " SPATTEN " {D}/none.trace --frob",
+     "attnsim: unknown option --frob for sim", 0},
+    {"asm-unknown-option", IN_NONE, "", "asm {D}/none.s --frob -o {O}",
+     "attnsim: unknown option --frob for asm", 0},
+    {"disasm-unknown-option", IN_NONE, "", "disasm {D}/none.trace --frob",
+     "attnsim: unknown option --frob for disasm", 0},
+    {"dram-unknown-option", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml "
+     "{D}/none.trace --frob", "attnsim: unknown option --frob for dram", 0},
+    {"recost-unknown-option", IN_NONE, "", "recost " SPATTEN " {D}/s.json --frob",
+     "attnsim: unknown option --frob for recost", 0},
+    {"config-unknown-option", IN_NONE, "", "config --frob", "attnsim: unknown option --frob for config", 0},
+    {"workload-unknown-option", IN_NONE, "", "workload " GPT2 " --frob",
+     "attnsim: unknown option --frob for workload", 0},
+    {"sweep-unknown-option", IN_NONE, "", "sweep " STUDY " -o {O} --frob",
+     "attnsim: unknown option --frob for sweep", 0},
+    {"plot-unknown-option", IN_NONE, "", "plot {D} --frob", "attnsim: unknown option --frob for plot", 0},
+    {"baseline-gpu-unknown-option", IN_NONE, "",
+     "baseline-gpu --gpu configs/baseline/titan-xp.yaml " GPT2 " --frob",
+     "attnsim: unknown option --frob for baseline-gpu", 0},
+    {"baseline-cpu-unknown-option", IN_NONE, "", "baseline-cpu " GPT2 " --frob",
+     "attnsim: unknown option --frob for baseline-cpu", 0},
+    {"version-unknown-option", IN_NONE, "", "version --frob", "attnsim: unknown option --frob for version", 0},
+    {"help-unknown-option", IN_NONE, "", "help --frob", "attnsim: unknown option --frob for help", 0},
+    {"config-check", IN_NONE, "", "config --check --timeline {O}",
+     "attnsim: config does not take --check (attnsim config --help lists its options)", 0},
+    {"config-timeline", IN_NONE, "", "config --timeline {O}", "attnsim: config does not take --timeline", 0},
+    {"sim-wset", IN_NONE, "", "sim " SPATTEN " {D}/none.trace --wset model.layers=1",
+     "attnsim: sim does not take --wset", 0},
+    {"compile-json", IN_NONE, "", "compile " SPATTEN " " GPT2 " -o {D}/t.trace --json {O}",
+     "attnsim: compile does not take --json", 0},
+    {"plot-o", IN_NONE, "", "plot {D} -o {O}", "attnsim: plot does not take -o", 0},
+    {"help-unknown-command", IN_NONE, "", "help frobnicate", "attnsim: help: unknown command frobnicate", 0},
+    /* every output's folder is checked before any work: the option, the
+     * path and the reason; a run would have printed its summary first */
+    {"run-json-no-folder", IN_NONE, "", "run " SPATTEN " " GPT2 " --json {D}/none/x.json",
+     "attnsim: --json: cannot write {D}/none/x.json: No such file or directory", 0},
+    {"run-csv-no-folder", IN_NONE, "", "run " SPATTEN " " GPT2 " --csv {D}/none/x.csv",
+     "attnsim: --csv: cannot write {D}/none/x.csv: No such file or directory", 0},
+    {"run-timeline-no-folder", IN_NONE, "", "run " SPATTEN " " GPT2 " --timeline {D}/none/t.json",
+     "attnsim: --timeline: cannot write {D}/none/t.json: No such file or directory", 0},
+    {"run-json-is-folder", IN_NONE, "", "run " SPATTEN " " GPT2 " --json {D}",
+     "attnsim: --json: cannot write {D}: Is a directory", 0},
+    {"sim-json-no-folder", IN_NONE, "", "sim " SPATTEN " {D}/none.trace --json {D}/none/x.json",
+     "attnsim: --json: cannot write {D}/none/x.json: No such file or directory", 0},
+    {"sim-csv-no-folder", IN_NONE, "", "sim " SPATTEN " {D}/none.trace --csv {D}/none/x.csv",
+     "attnsim: --csv: cannot write {D}/none/x.csv: No such file or directory", 0},
+    {"sim-timeline-no-folder", IN_NONE, "",
+     "sim " SPATTEN " {D}/none.trace --timeline {D}/none/t.json",
+     "attnsim: --timeline: cannot write {D}/none/t.json: No such file or directory", 0},
+    {"compile-o-no-folder", IN_NONE, "", "compile " SPATTEN " " GPT2 " -o {D}/none/t.trace",
+     "attnsim: -o: cannot write {D}/none/t.trace: No such file or directory", 0},
+    {"asm-o-no-folder", IN_NONE, "", "asm {D}/none.s -o {D}/none/t.trace",
+     "attnsim: -o: cannot write {D}/none/t.trace: No such file or directory", 0},
+    {"disasm-o-no-folder", IN_NONE, "", "disasm {D}/none.trace -o {D}/none/t.s",
+     "attnsim: -o: cannot write {D}/none/t.s: No such file or directory", 0},
+    {"dram-json-no-folder", IN_NONE, "", "dram --config configs/dram/hbm2-reference.yaml "
+     "{D}/none.trace --json {D}/none/x.json",
+     "attnsim: --json: cannot write {D}/none/x.json: No such file or directory", 0},
+    {"recost-json-no-folder", IN_NONE, "", "recost " SPATTEN " {D}/s.json --json {D}/none/x.json",
+     "attnsim: --json: cannot write {D}/none/x.json: No such file or directory", 0},
+    {"recost-csv-no-folder", IN_NONE, "", "recost " SPATTEN " {D}/s.json --csv {D}/none/x.csv",
+     "attnsim: --csv: cannot write {D}/none/x.csv: No such file or directory", 0},
+    {"baseline-gpu-json-no-folder", IN_NONE, "",
+     "baseline-gpu --gpu configs/baseline/titan-xp.yaml " GPT2 " --json {D}/none/x.json",
+     "attnsim: --json: cannot write {D}/none/x.json: No such file or directory", 0},
+    {"baseline-cpu-json-no-folder", IN_NONE, "", "baseline-cpu " GPT2 " --json {D}/none/x.json",
+     "attnsim: --json: cannot write {D}/none/x.json: No such file or directory", 0},
+    /* --layers N: 1..model.layers (12 in gpt2-small), not for a .csv trace */
+    {"layers-zero", IN_NONE, "", "run " SPATTEN " " GPT2 " --layers 0 --json {O}",
+     "attnsim: --layers: out of range (got 0, expected 1..12, the model.layers of "
+     "workloads/gpt2-small.yaml)", 0},
+    {"layers-too-many", IN_NONE, "", "compile " SPATTEN " " GPT2 " --layers 13 -o {O}",
+     "attnsim: --layers: out of range (got 13, expected 1..12, the model.layers of "
+     "workloads/gpt2-small.yaml)", 0},
+    {"layers-word", IN_NONE, "", "workload " GPT2 " --layers two",
+     "attnsim: --layers: not a whole number (got two, expected 1..12", 0},
+    {"layers-csv", IN_NONE, "", "run " SPATTEN " --workload "
+     "workloads/spatten-gpt2/gpt2-small-wikitext2-dense.csv --layers 2 --json {O}",
+     "attnsim: --layers does not apply to a .csv workload", 0},
+    /* lowering model.layers under 12-entry schedule lists points to --layers */
+    {"wset-layers-lists", IN_NONE, "", "workload " GPT2 " --wset model.layers=2",
+     "<--wset>: schedule.token_keep: wrong length (got 12 entries, expected 1 or "
+     "model.layers = 2); to run the first 2 layers, keep model.layers = 12 and add "
+     "--layers 2 (it cuts every per-layer list to 2", 0},
     {"sim-missing-trace", IN_NONE, "", "sim " SPATTEN, "attnsim: sim needs a TRACE file", 0},
     {"sim-directory", IN_NONE, "", "sim " SPATTEN " {D} --json {O}", "{D}: ", 0},
     {"asm-missing-o", IN_NONE, "", "asm configs/spatten.yaml", "attnsim: asm needs -o TRACE", 0},
@@ -1297,6 +1390,18 @@ static const text_row_t spec_rows[] = {
      "{F}:3:14: timing_only: explicit tag", 0},
     {"spec-timeout.yaml", IN_TEXT, SPEC_HDR "timeout_s: -1\n", SWEEP,
      "{F}:3:12: timeout_s: out of range", 0},
+    /* "layers: 13": the value is column 9; gpt2-small has 12 layers */
+    {"spec-layers-too-many.yaml", IN_TEXT, SPEC_HDR "layers: 13\n", SWEEP,
+     "{F}:3:9: layers: out of range (got 13, expected 0..12, the model.layers of ", 0},
+    {"spec-layers-negative.yaml", IN_TEXT, SPEC_HDR "layers: -1\n", SWEEP,
+     "{F}:3:9: layers: out of range", 0},
+    {"spec-layers-csv.yaml", IN_TEXT,
+     "config: ../../../../configs/spatten.yaml\nworkloads: "
+     "../../../../workloads/spatten-gpt2/gpt2-small-wikitext2-dense.csv\nlayers: 2\n", SWEEP,
+     "{F}:3:9: layers: does not apply to a .csv workload", 0},
+    /* sweep -o makes DIR and its parents; a file on the way is an error */
+    {"spec-o-under-a-file.yaml", IN_TEXT, SPEC_HDR, "sweep {F} -o {F}/out",
+     "attnsim: -o: cannot write {F}/out: Not a directory", 0},
     {"spec-vary-scalar.yaml", IN_TEXT, SPEC_HDR "vary: 4\n", SWEEP,
      "{F}:3:7: vary: wrong type (got a scalar", 0},
     {"spec-workloads-map.yaml", IN_TEXT,

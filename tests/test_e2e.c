@@ -474,3 +474,166 @@ Test(e2e, nul_in_trace_header_is_refused) {
   cr_expect(strstr(e.msg, "nul.trace: header: NUL byte in the workload text"), "%s", e.msg);
   fclose(g);
 }
+
+/* ---- help, strict options, outputs checked first, --layers ------------- */
+
+/* Every command, as README lists them (not read from the CLI's table). */
+static const char *const commands[] = {
+    "run", "compile", "sim", "asm", "disasm", "dram", "recost", "config",
+    "workload", "sweep", "plot", "baseline-gpu", "baseline-cpu", "version",
+    "help"};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+Test(cli, every_command_answers_help_and_h) {
+  static const char *const flags[2] = {"--help", "-h"};
+  char cmd[256], want[64], *out, *via_help;
+  size_t i;
+  int k;
+  mkdir("build/tests/tmp", 0777);
+  for (i = 0; i < NCOMMANDS; i++) {
+    snprintf(cmd, sizeof cmd, "attnsim help %s >build/tests/tmp/help-b.txt", commands[i]);
+    cr_expect_eq(sh(cmd), 0, "attnsim help %s", commands[i]);
+    via_help = tu_slurp("build/tests/tmp/help-b.txt");
+    for (k = 0; k < 2; k++) {
+      snprintf(cmd, sizeof cmd, "attnsim %s %s >build/tests/tmp/help-a.txt "
+               "2>build/tests/tmp/help-a.err", commands[i], flags[k]);
+      cr_expect_eq(sh(cmd), 0, "attnsim %s %s", commands[i], flags[k]);
+      out = tu_slurp("build/tests/tmp/help-a.txt");
+      cr_assert(out);
+      snprintf(want, sizeof want, "usage: attnsim %s", commands[i]);
+      cr_expect(strncmp(out, want, strlen(want)) == 0, "%s %s: %s", commands[i],
+                flags[k], out);
+      cr_expect(strstr(out, "\n  -h, --help "), "%s", out);
+      cr_expect(strstr(out, "exit status: 0 ok"), "%s", out);
+      cr_expect(via_help && strcmp(out, via_help) == 0,
+                "attnsim help %s differs from attnsim %s %s", commands[i],
+                commands[i], flags[k]);
+      free(out);
+    }
+    free(via_help);
+  }
+}
+
+Test(cli, usage_lists_every_command_and_bare_attnsim_exits_2) {
+  char want[64], *out, *err, *help;
+  size_t i;
+  mkdir("build/tests/tmp", 0777);
+  cr_assert_eq(sh("attnsim help >build/tests/tmp/usage.txt"), 0);
+  help = tu_slurp("build/tests/tmp/usage.txt");
+  cr_assert(help);
+  for (i = 0; i < NCOMMANDS; i++) {
+    snprintf(want, sizeof want, "\n  %s ", commands[i]);
+    cr_expect(strstr(help, want), "usage lacks %s:\n%s", commands[i], help);
+  }
+  cr_expect_eq(sh("attnsim --help >build/tests/tmp/usage2.txt"), 0);
+  out = tu_slurp("build/tests/tmp/usage2.txt");
+  cr_expect(out && strcmp(out, help) == 0, "attnsim --help differs from attnsim help");
+  free(out);
+  /* no command: the same usage, on stderr, and a usage error */
+  cr_expect_eq(sh("attnsim >build/tests/tmp/usage3.txt 2>build/tests/tmp/usage3.err"), 2);
+  out = tu_slurp("build/tests/tmp/usage3.txt");
+  err = tu_slurp("build/tests/tmp/usage3.err");
+  cr_expect(out && out[0] == '\0', "stdout: %s", out);
+  cr_expect(err && strcmp(err, help) == 0, "stderr: %s", err);
+  free(out), free(err), free(help);
+}
+
+/* Each command's help names the options it takes, and only those. */
+Test(cli, help_shows_the_options_a_command_takes) {
+  char *s;
+  cr_assert_eq(sh("attnsim run --help >build/tests/tmp/h-run.txt"), 0);
+  s = tu_slurp("build/tests/tmp/h-run.txt");
+  cr_expect(s && strstr(s, "\n  --layers N ") && strstr(s, "\n  --timeline FILE ") &&
+            strstr(s, "\n  --baseline FILE ") && !strstr(s, "--doc"), "%s", s);
+  free(s);
+  cr_assert_eq(sh("attnsim config -h >build/tests/tmp/h-config.txt"), 0);
+  s = tu_slurp("build/tests/tmp/h-config.txt");
+  cr_expect(s && strstr(s, "\n  --doc ") && !strstr(s, "--timeline") &&
+            !strstr(s, "--check"), "%s", s);
+  free(s);
+  cr_assert_eq(sh("attnsim compile --help >build/tests/tmp/h-compile.txt"), 0);
+  s = tu_slurp("build/tests/tmp/h-compile.txt");
+  cr_expect(s && strstr(s, "\n  -o TRACE ") && !strstr(s, "--json"), "%s", s);
+  free(s);
+  /* config --check used to be accepted and ignored */
+  cr_expect_eq(sh("attnsim config --check --timeline build/tests/tmp/x.json "
+                  "2>/dev/null >/dev/null"), 2);
+}
+
+/* A missing output folder fails before the run: exit 2 naming the option
+ * and the path, and no summary (the old run simulated, printed it, and
+ * then failed to write, exit 1). */
+Test(cli, outputs_are_checked_before_the_run) {
+  char *out, *err;
+  mkdir("build/tests/tmp", 0777);
+  cr_expect_eq(sh("rm -rf build/tests/tmp/nodir; attnsim run --config "
+                  "configs/spatten.yaml --workload workloads/gpt2-small.yaml "
+                  "--json build/tests/tmp/nodir/x.json >build/tests/tmp/ff.out "
+                  "2>build/tests/tmp/ff.err"), 2);
+  out = tu_slurp("build/tests/tmp/ff.out");
+  err = tu_slurp("build/tests/tmp/ff.err");
+  cr_expect(out && out[0] == '\0', "the run started: %s", out);
+  cr_expect_str_eq(err, "attnsim: --json: cannot write build/tests/tmp/nodir/x.json: "
+                        "No such file or directory\n");
+  free(out), free(err);
+  /* sweep -o creates missing parents, so only a file in the way fails */
+  cr_expect_eq(sh("attnsim sweep studies/gpt2-small-dse.yaml -o "
+                  "build/tests/tmp/ff.err/sweep 2>build/tests/tmp/ff2.err"), 2);
+  err = tu_slurp("build/tests/tmp/ff2.err");
+  cr_expect_str_eq(err, "attnsim: -o: cannot write build/tests/tmp/ff.err/sweep: "
+                        "Not a directory\n");
+  free(err);
+  cr_expect_eq(sh("rm -rf build/tests/tmp/ff-new; attnsim sweep "
+                  "studies/gpt2-small-dse.yaml -o build/tests/tmp/ff-new/a/b --emit "
+                  "parallel 2>/dev/null && test -s build/tests/tmp/ff-new/a/b/jobs.txt"), 0);
+}
+
+/* The value of column name in a one-row CSV report, or "" (static). */
+static const char *csv_value(const char *path, const char *name) {
+  static char val[128];
+  char *t = tu_slurp(path), *row, *h, *v;
+  size_t n = strlen(name);
+  val[0] = '\0';
+  if (!t || !(row = strchr(t, '\n'))) return free(t), val;
+  *row++ = '\0';
+  for (h = t, v = row; h && v; h = strchr(h, ','), v = strchr(v, ',')) {
+    if (*h == ',') h++, v++;
+    if (strncmp(h, name, n) == 0 && (h[n] == ',' || h[n] == '\0')) {
+      snprintf(val, sizeof val, "%.*s", (int)strcspn(v, ",\n"), v);
+      break;
+    }
+  }
+  free(t);
+  return val;
+}
+
+/* --layers 2 on gpt2-small (12 layers, 12-entry schedule lists) equals a
+ * copy of the file cut to 2 layers by hand: token_keep [1, 1] and
+ * head_keep [1, 1] are the first two entries of its lists. */
+Test(cli, layers_keeps_the_first_layers_of_every_list) {
+  char cycles[128], *s;
+  mkdir("build/tests/tmp", 0777);
+  cr_assert_eq(sh("sed -e 's/^  layers: 12$/  layers: 2/' "
+                  "-e 's/^  token_keep: .*/  token_keep: [1, 1]/' "
+                  "-e 's/^  head_keep: .*/  head_keep: [1, 1]/' "
+                  "workloads/gpt2-small.yaml >build/tests/tmp/gpt2-2.yaml"), 0);
+  cr_assert_eq(sh("attnsim workload --workload workloads/gpt2-small.yaml --layers 2 "
+                  ">build/tests/tmp/wl-a.txt"), 0);
+  s = tu_slurp("build/tests/tmp/wl-a.txt");
+  cr_expect(s && strstr(s, "  layers: 2\n") && strstr(s, "token_keep: [1, 1]\n") &&
+            strstr(s, "head_keep: [1, 1]\n") && strstr(s, "value_keep: [0.2]\n"), "%s", s);
+  free(s);
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+                  "workloads/gpt2-small.yaml --layers 2 --wset decode.generate=2 "
+                  "--quiet --csv build/tests/tmp/lay-a.csv"), 0);
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+                  "build/tests/tmp/gpt2-2.yaml --wset decode.generate=2 "
+                  "--quiet --csv build/tests/tmp/lay-b.csv"), 0);
+  cr_expect_str_eq(csv_value("build/tests/tmp/lay-a.csv", "workload.layers"), "2");
+  cr_expect_str_eq(csv_value("build/tests/tmp/lay-b.csv", "workload.layers"), "2");
+  snprintf(cycles, sizeof cycles, "%s", csv_value("build/tests/tmp/lay-a.csv", "cycles"));
+  cr_expect(cycles[0] != '\0');
+  cr_expect_str_eq(csv_value("build/tests/tmp/lay-b.csv", "cycles"), cycles);
+  snprintf(cycles, sizeof cycles, "%s", csv_value("build/tests/tmp/lay-a.csv", "dram.read_bytes"));
+  cr_expect_str_eq(csv_value("build/tests/tmp/lay-b.csv", "dram.read_bytes"), cycles);
+}

@@ -694,6 +694,22 @@ Test(report, text_summary) {
   st_free(&t.st);
 }
 
+/* The header counts layers and heads in words: "1 layer x 1 head". */
+Test(report, text_header_singular_and_plural) {
+  toy_t t;
+  char *s;
+  toy_init(&t);
+  s = text_of(&t.r);
+  cr_expect(strstr(s, "workload   decode, 3 layers x 2 heads, head_dim 16\n"), "%s", s);
+  free(s);
+  t.w.layers = 1;
+  t.w.heads = 1;
+  s = text_of(&t.r);
+  cr_expect(strstr(s, "workload   decode, 1 layer x 1 head, head_dim 16\n"), "%s", s);
+  free(s);
+  st_free(&t.st);
+}
+
 /* Layer cycles are increments of the latest end: they sum to the last
  * end even if a layer finishes before the one listed ahead of it. */
 Test(report, layer_cycles_sum_to_the_last_end) {
@@ -727,8 +743,8 @@ Test(report, text_summarises_many_layers) {
   }
   s = text_of(&t.r);
   /* layer 7 takes 150 cycles, layer 8 50, the others 100 */
-  cr_expect(strstr(s, "60 layers: cycles min 50 (c0 L8), mean 100, max 150 (c0 L7)"),
-            "%s", s);
+  cr_expect(strstr(s, "60 layer records (a layer of one case): cycles min 50 "
+                      "(c0 L8), mean 100, max 150 (c0 L7)"), "%s", s);
   free(s);
   /* decode: records repeat per generated token; token 2's layer 5 */
   t.w.phase = WL_DECODE;
@@ -738,7 +754,8 @@ Test(report, text_summarises_many_layers) {
     t.st.layers[k].end_cycle = (uint64_t)(i + 1) * 100 + (i >= 29 ? 200 : 0);
   }
   s = text_of(&t.r);
-  cr_expect(strstr(s, "min 100 (t0 L0), mean 103, max 300 (t2 L5)"), "%s", s);
+  cr_expect(strstr(s, "60 layer records (a layer at one generated token): "
+                      "cycles min 100 (t0 L0), mean 103, max 300 (t2 L5)"), "%s", s);
   free(s);
   st_free(&t.st);
 }

@@ -15,6 +15,7 @@
 #include "gpu.h"
 #include "json.h"
 #include "results.h"
+#include "run.h"
 #include "spec.h"
 #include "testutil.h"
 
@@ -108,6 +109,59 @@ Test(spec, keys_follow_the_effective_config) {
 }
 
 /* Values are checked against their key's schema, located at the value. */
+/* layers: 2 cuts the workload as run --layers 2 does, and every point's
+ * run gets --layers 2. */
+Test(spec, layers_key_cuts_every_workload) {
+  sw_spec_t *s = load_ok("layers: 2\nvary:\n  - {set: dram.channels, values: [4, 8]}\n");
+  const char *argv[SW_MAX_ARGS];
+  sw_point_t p;
+  cfg_t c;
+  wl_t w;
+  int n, i, found = 0;
+  cr_expect_eq(s->wl[0].layers, 2);
+  cr_expect_eq(s->wl[0].sched_n[WL_S_TOKEN_KEEP], 2);
+  sw_point_at(s, 1, &p);
+  sw_point_apply(s, &p, &c, &w);
+  cr_expect_eq(w.layers, 2);
+  cr_expect_eq(c.dram_channels, 8);
+  n = sw_point_args(s, &p, argv);
+  for (i = 0; i + 1 < n; i++)
+    if (!strcmp(argv[i], "--layers") && !strcmp(argv[i + 1], "2")) found = 1;
+  cr_expect(found, "no --layers 2 among the point's arguments");
+  spec_free(s);
+  /* absent or 0: every layer, no --layers */
+  s = load_ok("vary:\n  - {set: dram.channels, values: [4]}\n");
+  cr_expect_eq(s->wl[0].layers, 12);
+  sw_point_at(s, 0, &p);
+  n = sw_point_args(s, &p, argv);
+  for (i = 0; i < n; i++) cr_expect_str_neq(argv[i], "--layers");
+  spec_free(s);
+}
+
+/* The time left, by hand. Workload 0: finished in 1 s and 3 s (mean 2);
+ * workload 1: one in 10 s (mean 10); workload 2: none yet (the mean of
+ * all finished, 14 / 3). */
+Test(sweep_eta, time_left_by_hand) {
+  const double sum[3] = {4, 10, 0};
+  const int nfin[3] = {2, 1, 0}, none[3] = {0, 0, 0};
+  /* 3 + 2 queued, running: workload 0 for 0.5 s (1.5 s to go) and
+   * workload 1 for 12 s (past its mean: 0). (6 + 20 + 1.5) / 2 jobs */
+  const int q1[3] = {3, 2, 0}, rwl[2] = {0, 1};
+  const double rs[2] = {0.5, 12};
+  /* 3 queued of workload 2, one job: 3 x 14/3 */
+  const int q2[3] = {0, 0, 3};
+  /* one of each of workloads 0 and 1 and 4 jobs: (2 + 10) / 2 = 6, but
+   * the 10 s point alone takes 10 */
+  const int q3[3] = {1, 1, 0};
+  cr_expect_eq(swr_time_left(3, (const double[3]){0, 0, 0}, none, q1, 0, NULL,
+                             NULL, 2), -1);
+  cr_expect_float_eq(swr_time_left(3, sum, nfin, q1, 2, rwl, rs, 2), 13.75, 1e-9);
+  cr_expect_float_eq(swr_time_left(3, sum, nfin, q2, 0, NULL, NULL, 1), 14, 1e-9);
+  cr_expect_float_eq(swr_time_left(3, sum, nfin, q2, 0, NULL, NULL, 8), 14.0 / 3, 1e-9);
+  cr_expect_float_eq(swr_time_left(3, sum, nfin, q3, 0, NULL, NULL, 4), 10, 1e-9);
+  cr_expect_eq(swr_time_left(3, sum, nfin, none, 0, NULL, NULL, 4), 0);
+}
+
 Test(spec, bad_values_are_located) {
   char path[256];
   err_t e;

@@ -412,3 +412,66 @@ Test(workload, doc_lists_every_key) {
       strstr(buf, "| `tensors.std` | float | `1` | > 0 and <= 1000 |"));
   free(buf);
 }
+
+/* ------------------------------------------------------- keep layers */
+
+/* gpt2-small: token_keep [1, 1, 0.8, 0.65, ...] and head_keep [1, 1, 1,
+ * 1, 0.92, ...] (12 entries each), one-entry value_keep 0.2 and bit
+ * widths 6 / 4 / 6; the first 3 layers keep [1, 1, 0.8] and [1, 1, 1] and
+ * every one-entry list as it was. */
+Test(workload, keep_layers_cuts_every_per_layer_list) {
+  wl_t w = load_path("workloads/gpt2-small.yaml");
+  err_t e;
+  cr_assert_eq(w.layers, 12);
+  wl_keep_layers(&w, 3);
+  cr_expect_eq(w.layers, 3);
+  cr_assert_eq(w.sched_n[WL_S_TOKEN_KEEP], 3);
+  cr_expect_eq(w.sched[WL_S_TOKEN_KEEP][0], 1);
+  cr_expect_eq(w.sched[WL_S_TOKEN_KEEP][1], 1);
+  cr_expect_eq(w.sched[WL_S_TOKEN_KEEP][2], 0.8);
+  cr_assert_eq(w.sched_n[WL_S_HEAD_KEEP], 3);
+  cr_expect_eq(w.sched[WL_S_HEAD_KEEP][2], 1);
+  cr_expect_eq(w.sched_n[WL_S_VALUE_KEEP], 1);
+  cr_expect_eq(w.sched[WL_S_VALUE_KEEP][0], 0.2);
+  cr_expect_eq(w.sched_n[WL_S_KEY_MSB], 1);
+  cr_expect_eq(w.sched[WL_S_KEY_MSB][0], 6);
+  cr_expect_eq(w.sched_n[WL_S_THRESHOLD], 1);
+  cr_expect_eq(wl_validate(&w, "cut", &e), 0, "%s", e.msg);
+  /* all of them is a no-op */
+  w = load_path("workloads/gpt2-small.yaml");
+  wl_keep_layers(&w, 12);
+  cr_expect_eq(w.sched_n[WL_S_TOKEN_KEEP], 12);
+  cr_expect_eq(w.sched[WL_S_TOKEN_KEEP][11], 0.1);
+}
+
+/* biformer-t: stages of 2, 2, 8 and 2 blocks, model.layers 8 (the most);
+ * 4 layers cut stage 3 to 4 blocks, 1 layer every stage to 1. */
+Test(workload, keep_layers_caps_biformer_blocks) {
+  wl_t w = load_path("workloads/biformer-t.yaml");
+  err_t e;
+  cr_assert_eq(w.layers, 8);
+  cr_assert_eq(w.bf_nblocks, 4);
+  wl_keep_layers(&w, 4);
+  cr_expect_eq(w.layers, 4);
+  cr_expect_eq(w.bf_blocks[0], 2);
+  cr_expect_eq(w.bf_blocks[1], 2);
+  cr_expect_eq(w.bf_blocks[2], 4);
+  cr_expect_eq(w.bf_blocks[3], 2);
+  cr_expect_eq(wl_validate(&w, "cut", &e), 0, "%s", e.msg);
+  wl_keep_layers(&w, 1);
+  for (int s = 0; s < 4; s++) cr_expect_eq(w.bf_blocks[s], 1);
+  cr_expect_eq(wl_validate(&w, "cut", &e), 0, "%s", e.msg);
+}
+
+/* Lowering model.layers under longer lists names the way out. */
+Test(workload, short_model_names_layers_option) {
+  wl_t w = load_path("workloads/gpt2-small.yaml");
+  err_t e;
+  cr_assert_eq(wl_set(&w, "model.layers=4", &e), 0);
+  cr_expect_eq(wl_validate(&w, "<--wset>", &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "<--wset>: schedule.token_keep: wrong length (got 12 "
+                          "entries, expected 1 or model.layers = 4); to run the "
+                          "first 4 layers, keep model.layers = 12 and add "
+                          "--layers 4 (it cuts every per-layer list to 4 entries)"),
+            "%s", e.msg);
+}
