@@ -1,9 +1,11 @@
 /* biformer.c - BiFormer's bi-level routing attention (docs/biformer.md):
  * region routing on the top-k engine, gathered regions, local context
- * enhancement on the P x V array, per-stage reports. */
+ * enhancement on the P x V array, per-stage reports. Lowered by
+ * compiler/lower_biformer.c. */
 #include "mech.h"
 
 #include "bfshape.h"
+#include "lower.h"
 
 static bool bf_claims(const wl_t *w, int width) {
   (void)width;
@@ -22,6 +24,7 @@ const mech_t mech_biformer = {
     .name = "biformer",
     .doc = "docs/biformer.md",
     .claims = bf_claims,
+    .lower = lower_biformer,
     .head_markers = bf_claims,
     .per_layer = true,
     .region_rows = bf_region_rows,
