@@ -1,5 +1,5 @@
 /* emit.h - what every lowering shares: rings of buffer rows and the
- * instruction emitter (compile.c for workloads, spatten_csv.c for
+ * instruction emitter (lower_*.c for workloads, spatten_csv.c for
  * SpAtten's traces). */
 #ifndef ATTN_EMIT_H
 #define ATTN_EMIT_H

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "err.h"
 #include "workload.h"
 
 struct comp;    /* compiler/lower.h */
@@ -29,8 +30,14 @@ typedef struct mech {
   /* Does it own workload w on a datapath of `width` bits? The table is
    * tried in order; the last entry (dense) claims everything. */
   bool (*claims)(const wl_t *w, int width);
-  /* Compiler: emit the program (compiler/lower.h's context). */
+  /* Compiler: emit the program (compiler/lower.h's context). Every entry
+   * that claims workloads has one; SpAtten's CSV traces are lowered by
+   * spc_compile instead. */
   void (*lower)(struct comp *c);
+  /* Compiler: refuse a config whose hardware cannot run the mechanism,
+   * before anything is emitted. Returns 0, or err_at's status with e set
+   * (cfg_name: the config's file, for the message). NULL: any config. */
+  int (*hw_check)(const cfg_t *c, const char *cfg_name, err_t *e);
   /* Golden model and comparison (sim/check.h); NULL: no --check. */
   int (*check)(const cfg_t *c, const wl_t *w, const struct ten *t,
                const struct memimg *mi, const struct declog *simlog,

@@ -1,3 +1,5 @@
+/* check.c - chk_run and the comparators the mechanisms' checks share
+ * (check.h); the dense check. */
 #include "check.h"
 
 #include <limits.h>
@@ -6,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "biformer.h"
 #include "golden.h"
-#include "schedule.h"
-#include "spatten.h"
+#include "mech.h"
 
 typedef struct scratch {
   int16_t *gfix;
@@ -46,9 +46,67 @@ static double head_tol(const cfg_t *c, const wl_t *w, const ten_t *t, int cs,
   return vmax * (2 * ds + nk * ldexp(1.0, -(c->prob_bits + 1))) + 2 * lsb;
 }
 
-static void compare_head(const cfg_t *c, const wl_t *w, const ten_t *t,
-                         const memimg_t *mi, int cs, int l, int h,
-                         scratch_t *sc, chk_t *r) {
+void chk_compare_head(const chk_shape_t *s, const int16_t *sim,
+                      const int16_t *gold, int rows, int d, int cs, int l,
+                      int h, chk_t *r) {
+  for (int i = 0; i < rows * d; i++) {
+    int16_t got = sim ? sim[i] : 0;
+    r->compared++;
+    if (got != gold[i] && r->mismatches++ == 0)
+      snprintf(r->msg, sizeof r->msg,
+               "mismatch at %s %d %s %d %s %d %s %d element %d: simulator "
+               "%d, golden %d (%s)",
+               s->names[0], cs, s->names[1], l, s->names[2], h, s->names[3],
+               i / d, i % d, got, gold[i], s->note);
+  }
+}
+
+static int shape_layers(const chk_shape_t *s, const wl_t *w, int cs) {
+  return s->layers ? s->layers(w, cs) : w->layers;
+}
+
+static int shape_heads(const chk_shape_t *s, const wl_t *w, int cs) {
+  return s->heads ? s->heads(w, cs) : w->heads;
+}
+
+static int shape_rows(const chk_shape_t *s, const wl_t *w, int cs) {
+  return s->rows ? s->rows(w, cs) : wl_queries(w, cs);
+}
+
+int16_t *chk_gold_alloc(const wl_t *w, const chk_shape_t *s, size_t *maxq) {
+  *maxq = 1;
+  for (int cs = 0; cs < w->ncases; cs++)
+    if ((size_t)shape_rows(s, w, cs) > *maxq) *maxq = (size_t)shape_rows(s, w, cs);
+  return calloc((size_t)w->ncases * w->layers * w->heads * *maxq * w->head_dim,
+                sizeof(int16_t));
+}
+
+void chk_compare_outputs(const wl_t *w, const memimg_t *mi,
+                         const int16_t *gold, size_t maxq,
+                         const chk_shape_t *s, chk_t *r) {
+  int d = w->head_dim;
+  for (int cs = 0; cs < w->ncases; cs++)
+    for (int l = 0; l < shape_layers(s, w, cs); l++)
+      for (int h = 0; h < shape_heads(s, w, cs); h++)
+        chk_compare_head(s, mi_output(mi, cs, l, h),
+                         gold + ((size_t)(cs * w->layers + l) * w->heads + h) *
+                                    maxq * (size_t)d,
+                         shape_rows(s, w, cs), d, cs, l, h, r);
+}
+
+/* Dense outputs: named by case, layer, head and query. */
+static const chk_shape_t dense_shape = {
+    .names = {"case", "layer", "head", "query"},
+    .note = "fixed point, LSBs",
+};
+
+/* One head: bit for bit against gold_head_fixed, then every element
+ * within the head's float bound of gold_head_float. The first mismatch
+ * names itself in r->msg; the first element beyond the bound does when
+ * no element mismatches. */
+static void dense_head(const cfg_t *c, const wl_t *w, const ten_t *t,
+                       const memimg_t *mi, int cs, int l, int h,
+                       scratch_t *sc, chk_t *r) {
   const int16_t *sim = mi_output(mi, cs, l, h);
   fx_t fx;
   int d = w->head_dim, nq = wl_queries(w, cs), i;
@@ -57,15 +115,9 @@ static void compare_head(const cfg_t *c, const wl_t *w, const ten_t *t,
   scale = ldexp(1.0, -c->frac_bits);
   gold_head_fixed(&fx, w, t, cs, l, h, sc->gfix);
   gold_head_float(w, t, cs, l, h, sc->gflt);
+  chk_compare_head(&dense_shape, sim, sc->gfix, nq, d, cs, l, h, r);
   for (i = 0; i < nq * d; i++) {
-    int16_t got = sim ? sim[i] : 0;
-    double err = fabs(got * scale - sc->gflt[i]);
-    r->compared++;
-    if (got != sc->gfix[i] && r->mismatches++ == 0)
-      snprintf(r->msg, sizeof r->msg,
-               "mismatch at case %d layer %d head %d query %d element %d: "
-               "simulator %d, golden %d (fixed point, LSBs)",
-               cs, l, h, i / d, i % d, got, sc->gfix[i]);
+    double err = fabs((sim ? sim[i] : 0) * scale - sc->gflt[i]);
     if (err > r->max_float_err) r->max_float_err = err;
     if (err > tol && r->float_ok) {
       r->float_ok = false;
@@ -107,10 +159,7 @@ static void dec_text(const dec_t *d, char *buf, size_t len) {
            d->query, d->kept, d->n);
 }
 
-/* The simulator's decisions, sorted into program order, against the
- * golden model's. Returns false and sets r->msg at the first difference. */
-static bool same_decisions(const declog_t *sim, const declog_t *gold,
-                           chk_t *r) {
+bool chk_decisions(const declog_t *sim, const declog_t *gold, chk_t *r) {
   char a[160], b[160];
   dec_t *s = sorted(sim), *g = sorted(gold);
   size_t i, n = sim->n < gold->n ? sim->n : gold->n;
@@ -141,126 +190,11 @@ static bool same_decisions(const declog_t *sim, const declog_t *gold,
   return sim->n == gold->n;
 }
 
-/* Outputs of every (case, layer, head) against gold_spatten's. */
-static void compare_sp_outputs(const wl_t *w, const memimg_t *mi,
-                               const int16_t *gold, int maxq, chk_t *r) {
-  int d = w->head_dim;
-  for (int cs = 0; cs < w->ncases; cs++)
-    for (int l = 0; l < w->layers; l++)
-      for (int h = 0; h < w->heads; h++) {
-        const int16_t *sim = mi_output(mi, cs, l, h);
-        const int16_t *g = gold + ((size_t)(cs * w->layers + l) * w->heads + h) *
-                                      (size_t)maxq * (size_t)d;
-        for (int i = 0; i < wl_queries(w, cs) * d; i++) {
-          int16_t got = sim ? sim[i] : 0;
-          r->compared++;
-          if (got != g[i] && r->mismatches++ == 0)
-            snprintf(r->msg, sizeof r->msg,
-                     "mismatch at case %d layer %d head %d query %d element "
-                     "%d: simulator %d, golden %d (SpAtten schedule)",
-                     cs, l, h, i / d, i % d, got, g[i]);
-        }
-      }
-}
-
-static int chk_sp(const cfg_t *c, const wl_t *w, const ten_t *t,
-                  const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  gold_sp_acc_t acc;
-  int maxq = 1, rc;
-  int16_t *gold;
-  for (int cs = 0; cs < w->ncases; cs++)
-    if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
-  gold = calloc((size_t)w->ncases * w->layers * w->heads * maxq * w->head_dim,
-                sizeof *gold);
-  memset(&acc, 0, sizeof acc);
-  rc = gold ? gold_spatten(c, w, t, gold, &glog, &acc) : ERR_RUN;
-  r->pruned = true;
-  if (!rc && !glog.oom && !(simlog && simlog->oom)) {
-    compare_sp_outputs(w, mi, gold, maxq, r);
-    if (!r->mismatches && simlog && !same_decisions(simlog, &glog, r))
-      r->mismatches++;
-    r->rel_err = acc.ref2 > 0 ? sqrt(acc.err2 / acc.ref2) : 0;
-    r->mass_kept = acc.queries ? acc.mass / (double)acc.queries : 0;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu decisions equal the SpAtten golden "
-             "model; accuracy cost: output error %.3g relative to dense, %.1f%% "
-             "of the dense attention mass kept",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions,
-             r->rel_err, 100 * r->mass_kept);
-  return 0;
-}
-
-/* BiFormer: every output element of the blocks and heads each stage has
- * against gold_biformer's, then the routing decisions in program order. */
-static void compare_bf_outputs(const wl_t *w, const memimg_t *mi,
-                               const int16_t *gold, size_t maxq, chk_t *r) {
-  int d = w->head_dim;
-  for (int cs = 0; cs < w->ncases; cs++)
-    for (int l = 0; l < w->bf_blocks[cs]; l++)
-      for (int h = 0; h < w->bf_channels[cs] / d; h++) {
-        const int16_t *sim = mi_output(mi, cs, l, h);
-        const int16_t *g = gold + ((size_t)(cs * w->layers + l) * w->heads + h) *
-                                      maxq * (size_t)d;
-        for (int i = 0; i < w->tokens[cs] * d; i++) {
-          int16_t got = sim ? sim[i] : 0;
-          r->compared++;
-          if (got != g[i] && r->mismatches++ == 0)
-            snprintf(r->msg, sizeof r->msg,
-                     "mismatch at stage %d block %d head %d token %d element "
-                     "%d: simulator %d, golden %d (BiFormer)",
-                     cs, l, h, i / d, i % d, got, g[i]);
-        }
-      }
-}
-
-static int chk_bf(const cfg_t *c, const wl_t *w, const ten_t *t,
-                  const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  size_t maxq = 1;
-  int16_t *gold;
-  int rc;
-  for (int cs = 0; cs < w->ncases; cs++)
-    if ((size_t)w->tokens[cs] > maxq) maxq = (size_t)w->tokens[cs];
-  gold = calloc((size_t)w->ncases * w->layers * w->heads * maxq * w->head_dim,
-                sizeof *gold);
-  rc = gold ? gold_biformer(c, w, t, gold, &glog) : ERR_RUN;
-  r->pruned = true;
-  if (!rc && !(simlog && simlog->oom)) {
-    compare_bf_outputs(w, mi, gold, maxq, r);
-    if (!r->mismatches && simlog && !same_decisions(simlog, &glog, r))
-      r->mismatches++;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu routing decisions equal the "
-             "BiFormer golden model (golden/biformer.c)",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions);
-  return 0;
-}
-
-int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
-            const memimg_t *mi, const declog_t *simlog, chk_t *r) {
+int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
+              const memimg_t *mi, const declog_t *simlog, chk_t *r) {
   scratch_t sc;
   int cs, l, h, maxq = 1, maxk = 1;
-  memset(r, 0, sizeof *r);
-  r->float_ok = true;
-  if (w->kind == WL_BIFORMER) return chk_bf(c, w, t, mi, simlog, r);
-  if (sched_active(w, c->width)) return chk_sp(c, w, t, mi, simlog, r);
+  (void)simlog;
   for (cs = 0; cs < w->ncases; cs++) {
     if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
     if (wl_ctx_tokens(w, cs) > maxk) maxk = wl_ctx_tokens(w, cs);
@@ -272,7 +206,7 @@ int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
     for (cs = 0; cs < w->ncases; cs++)
       for (l = 0; l < w->layers; l++)
         for (h = 0; h < w->heads; h++)
-          compare_head(c, w, t, mi, cs, l, h, &sc, r);
+          dense_head(c, w, t, mi, cs, l, h, &sc, r);
   free(sc.gfix);
   free(sc.gflt);
   free(sc.rows);
@@ -284,4 +218,12 @@ int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
              "model; max float error %.4g within bound %.4g",
              (unsigned long long)r->compared, r->max_float_err, r->float_tol);
   return 0;
+}
+
+int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
+            const memimg_t *mi, const declog_t *simlog, chk_t *r) {
+  const mech_t *m = mech_of(w, c->width);
+  memset(r, 0, sizeof *r);
+  r->float_ok = true;
+  return m->check ? m->check(c, w, t, mi, simlog, r) : ERR_RUN;
 }

@@ -1,5 +1,8 @@
 /* check.h - --check: the simulator's outputs against the golden models.
  *
+ * chk_run hands the check to the mechanism that owns the workload (its
+ * entry's .check, mech/mech.h); the mechanisms share the comparators
+ * below. Dense attention (chk_dense):
  * Fixed point: every output element must equal gold_head_fixed's, bit for
  * bit. Float: |sim - gold_head_float| must stay within a bound derived
  * per head from the datapath's rounding steps (F = frac_bits, P =
@@ -17,7 +20,9 @@
  * every run-time decision (tokens and heads kept, values kept, low-bit
  * refetches) must equal the golden model's, in program order. The float
  * bound does not apply (pruning changes results by design); the accuracy
- * cost against dense float attention is reported instead.
+ * cost against dense float attention is reported instead (mech/spatten.c).
+ * BiFormer (mech/biformer.c) is checked the same way against
+ * golden/biformer.c's gold_biformer, its routing decisions included.
  */
 #ifndef ATTN_CHECK_H
 #define ATTN_CHECK_H
@@ -45,9 +50,54 @@ typedef struct chk {
   double mass_kept;         /* mean share of dense attention mass used */
 } chk_t;
 
-/* Returns 0 when the check ran (see r->ok), ERR_RUN when out of memory.
+/* Returns 0 when the check ran (see r->ok), ERR_RUN when out of memory
+ * or when the workload's mechanism has no check.
  * simlog: the simulator's decisions (schedules), or NULL. */
 int chk_run(const cfg_t *c, const wl_t *w, const ten_t *t,
             const memimg_t *mi, const declog_t *simlog, chk_t *r);
+
+/* ---- for the mechanisms' checks (mech.h's .check; r comes zeroed, with
+ * float_ok set) ---- */
+
+/* Dense attention: fixed point and the float bound above. */
+int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
+              const memimg_t *mi, const declog_t *simlog, chk_t *r);
+
+/* Where a mechanism's outputs are and how a mismatch names them. Per case
+ * cs: layers(w, cs) layers (or blocks), heads(w, cs) heads, rows(w, cs)
+ * output rows of head_dim elements per head; NULL: w->layers, w->heads,
+ * wl_queries(w, cs). */
+typedef struct chk_shape {
+  const char *names[4]; /* the coordinates: case, layer, head, row */
+  const char *note;     /* the message's closing note, in parentheses */
+  int (*layers)(const wl_t *w, int cs);
+  int (*heads)(const wl_t *w, int cs);
+  int (*rows)(const wl_t *w, int cs);
+} chk_shape_t;
+
+/* The comparator: head (cs, l, h)'s rows x d output elements (sim; NULL:
+ * nothing stored, read as 0) against gold's, bit for bit. Counts
+ * r->compared and r->mismatches; the first mismatch of the run sets
+ * r->msg, named by s. */
+void chk_compare_head(const chk_shape_t *s, const int16_t *sim,
+                      const int16_t *gold, int rows, int d, int cs, int l,
+                      int h, chk_t *r);
+
+/* A golden output buffer for shape s, laid out as gold_spatten and
+ * gold_biformer write it: head (cs, l, h) at ((cs * w->layers + l) *
+ * w->heads + h) * maxq * head_dim, maxq the most rows of a case (>= 1).
+ * Zeroed; NULL when out of memory. Free with free(). */
+int16_t *chk_gold_alloc(const wl_t *w, const chk_shape_t *s, size_t *maxq);
+
+/* Every head of shape s in the simulator's memory image against the
+ * golden buffer (chk_gold_alloc's layout), through chk_compare_head. */
+void chk_compare_outputs(const wl_t *w, const memimg_t *mi,
+                         const int16_t *gold, size_t maxq,
+                         const chk_shape_t *s, chk_t *r);
+
+/* The simulator's decisions, sorted into program order, against the
+ * golden model's. Returns false and sets r->msg at the first difference;
+ * else sets r->decisions to the count compared. */
+bool chk_decisions(const declog_t *sim, const declog_t *gold, chk_t *r);
 
 #endif

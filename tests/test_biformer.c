@@ -14,8 +14,23 @@
 #include "npy.h"
 #include "testutil.h"
 
-/* Compile, simulate with the decision log, check against the golden. */
-static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
+/* Flip the low bit of element 1 of the output row at *at, written by the
+ * simulator; *was gets its value before. */
+static void flip_output(const sim_t *s, const lay_loc_t *at, int d,
+                        int16_t *was) {
+  const int16_t *o = mi_output(sim_memimg(s), at->cs, at->layer, at->head);
+  int16_t row[64];
+  cr_assert(o && d <= 64);
+  memcpy(row, o + (size_t)at->row * d, (size_t)d * sizeof *row);
+  *was = row[1];
+  row[1] ^= 1;
+  cr_assert_eq(mi_write((memimg_t *)sim_memimg(s), at, row), 0);
+}
+
+/* Compile, simulate with the decision log (with flip set, corrupt that
+ * output row first: flip_output), check against the golden. */
+static chk_t run_at(const cfg_t *c, const wl_t *w, stats_t *st,
+                    const lay_loc_t *flip, int16_t *was) {
   FILE *f = tmpfile();
   trace_reader_t tr;
   ten_t *ten;
@@ -31,12 +46,17 @@ static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
   cr_assert(s, "%s", e.msg);
   sim_log_decisions(s, &log);
   cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
+  if (flip) flip_output(s, flip, w->head_dim, was);
   cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), &log, &r), 0);
   sim_free(s);
   ten_close(ten);
   fclose(f);
   dec_free(&log);
   return r;
+}
+
+static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
+  return run_at(c, w, st, NULL, NULL);
 }
 
 /* A one-stage biformer workload of an H x W grid, S regions per side. */
@@ -220,6 +240,30 @@ Test(biformer, simulator_equals_golden_over_seeds) {
         expect_macs(&st, &w, "shape");
         st_free(&st);
       }
+}
+
+/* --check names a corrupted output by stage, block, head, token and
+ * element, against the BiFormer golden model. */
+Test(biformer, check_names_a_corrupted_element) {
+  cfg_t c;
+  wl_t w = grid_wl(8, 8, 2, 1, 16, 8, 2, 3);
+  stats_t st;
+  chk_t r;
+  err_t e;
+  lay_loc_t at = {LAY_O, 0, 1, 1, 9};
+  int16_t was;
+  char want[256];
+  cfg_defaults(&c);
+  w.seed = 2;
+  cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  st_init(&st);
+  r = run_at(&c, &w, &st, &at, &was);
+  snprintf(want, sizeof want, "mismatch at stage 0 block 1 head 1 token 9 "
+           "element 1: simulator %d, golden %d (BiFormer)", was ^ 1, was);
+  cr_expect(!r.ok);
+  cr_expect_eq(r.mismatches, 1);
+  cr_expect_str_eq(r.msg, want);
+  st_free(&st);
 }
 
 /* BiFormer-T as bundled: MACs by kind, in total and per stage (the layer

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "mech.h"
 #include "trace.h"
 
 static cfg_t tiny_cfg(void) {
@@ -157,5 +158,25 @@ Test(compiler, refuses_impossible_hardware) {
   cr_expect_eq(comp_compile(&c, &w, "tiny.yaml", f, &e), ERR_BAD_INPUT);
   cr_expect(strstr(e.msg, "tiny.yaml: buffers.score_entries: score buffer too small") == e.msg,
             "%s", e.msg);
+  fclose(f);
+}
+
+/* comp_compile lowers through the owner's entry: every mechanism that can
+ * own a YAML workload (all but the CSV import) has a lowering, and a
+ * schedule on hardware without pruning is refused by its hw_check. */
+Test(compiler, every_owning_mechanism_lowers) {
+  cfg_t c = tiny_cfg();
+  wl_t w = tiny_wl(WL_PREFILL, 1);
+  FILE *f = tmpfile();
+  err_t e;
+  for (int i = 0; i < mech_count; i++)
+    if (mech_table[i]->claims || i == mech_count - 1)
+      cr_expect(mech_table[i]->lower, "%s has no lowering", mech_table[i]->name);
+  w.tokens[0] = 3;
+  w.sched[WL_S_TOKEN_KEEP][0] = 0.5;
+  cr_assert_str_eq(mech_of(&w, c.width)->name, "spatten");
+  c.pruning = false;
+  cr_expect_eq(comp_compile(&c, &w, "tiny.yaml", f, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "tiny.yaml: features.pruning: ") == e.msg, "%s", e.msg);
   fclose(f);
 }

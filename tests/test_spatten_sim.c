@@ -65,8 +65,23 @@ static wl_t small_wl(int decode, uint64_t seed) {
   return w;
 }
 
-/* Compile, simulate with the decision log, check against the golden. */
-static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
+/* Flip the low bit of element 1 of the output row at *at, written by the
+ * simulator; *was gets its value before. */
+static void flip_output(const sim_t *s, const lay_loc_t *at, int d,
+                        int16_t *was) {
+  const int16_t *o = mi_output(sim_memimg(s), at->cs, at->layer, at->head);
+  int16_t row[64];
+  cr_assert(o && d <= 64);
+  memcpy(row, o + (size_t)at->row * d, (size_t)d * sizeof *row);
+  *was = row[1];
+  row[1] ^= 1;
+  cr_assert_eq(mi_write((memimg_t *)sim_memimg(s), at, row), 0);
+}
+
+/* Compile, simulate with the decision log (with flip set, corrupt that
+ * output row first: flip_output), check against the golden. */
+static chk_t run_at(const cfg_t *c, const wl_t *w, stats_t *st,
+                    const lay_loc_t *flip, int16_t *was) {
   FILE *f = tmpfile();
   trace_reader_t tr;
   ten_t *ten;
@@ -82,12 +97,17 @@ static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
   cr_assert(s, "%s", e.msg);
   sim_log_decisions(s, &log);
   cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
+  if (flip) flip_output(s, flip, w->head_dim, was);
   cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), &log, &r), 0);
   sim_free(s);
   ten_close(ten);
   fclose(f);
   dec_free(&log);
   return r;
+}
+
+static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
+  return run_at(c, w, st, NULL, NULL);
 }
 
 /* Small buffers force the streamed paths (keys per query, chunks). */
@@ -119,6 +139,29 @@ Test(spatten_sim, decisions_and_outputs_equal_golden_over_seeds) {
           cr_expect(r.compared > 0);
           st_free(&st);
         }
+}
+
+/* --check names a corrupted output by case, layer, head, query and
+ * element, against the schedule's golden model. */
+Test(spatten_sim, check_names_a_corrupted_element) {
+  cfg_t c;
+  wl_t w = small_wl(0, 1);
+  stats_t st;
+  chk_t r;
+  lay_loc_t at = {LAY_O, 1, 0, 2, 5};
+  int16_t was;
+  char want[256];
+  cfg_defaults(&c);
+  set_sched(&w, &cases[0]);
+  st_init(&st);
+  r = run_at(&c, &w, &st, &at, &was);
+  snprintf(want, sizeof want, "mismatch at case 1 layer 0 head 2 query 5 "
+           "element 1: simulator %d, golden %d (SpAtten schedule)",
+           was ^ 1, was);
+  cr_expect(!r.ok);
+  cr_expect_eq(r.mismatches, 1);
+  cr_expect_str_eq(r.msg, want);
+  st_free(&st);
 }
 
 /* Threshold 1 refetches every query, 0 none; key LSB bytes follow:

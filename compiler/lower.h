@@ -1,0 +1,52 @@
+/* lower.h - what the lowerings of workloads share: the context
+ * comp_compile (compile.c) builds from the config and the workload, and
+ * the instruction helpers. Each attention mechanism's lowering is its
+ * mechanism entry's .lower (mech/mech.h), one file each:
+ *   lower_dense.c     dense attention, prefill and decode (compile.h)
+ *   lower_spatten.c   SpAtten's schedule (docs/spatten.md)
+ *   lower_biformer.c  BiFormer's routing (docs/biformer.md)
+ * SpAtten's CSV traces are lowered apart, by spc_compile (spatten_csv.h).
+ */
+#ifndef ATTN_LOWER_H
+#define ATTN_LOWER_H
+
+#include <stdint.h>
+
+#include "emit.h"
+#include "layout.h"
+#include "workload.h"
+
+/* The compiler's state for one workload. The rings hand out buffer rows
+ * (q, k, v, o: QBUF, KBUF, VBUF, OBUF rows; s: SBUF score entries; ib:
+ * IBUF entries; pr: predicate registers). */
+typedef struct comp {
+  const wl_t *w;
+  lay_t lay;
+  emitter_t em;
+  ring_t q, k, v, s, o, ib, pr;
+  int chunk;   /* rows per streamed K/V fetch */
+  int width;   /* datapath bits */
+} comp_t;
+
+static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,
+                        int e, uint64_t addr) {
+  em_put(&c->em, op, a, b, cc, d, e, addr);
+}
+
+/* Fetch rows [r0, r0+n) of K or V for (cs, l, h) into ring rows. */
+static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
+                             int r0, int n) {
+  ring_t *ring = t == LAY_K ? &c->k : &c->v;
+  int at = ring_alloc(ring, n);
+  emit(c, t == LAY_K ? OP_LDK : OP_LDV, at, n, 0, 0, 0,
+       lay_addr(&c->lay, t, cs, l, h, r0));
+  return at;
+}
+
+/* The lowerings: each emits its whole program into c->em (an error stays
+ * in c->em.rc). */
+void lower_dense(comp_t *c);
+void lower_spatten(comp_t *c);
+void lower_biformer(comp_t *c);
+
+#endif

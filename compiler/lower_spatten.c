@@ -1,0 +1,271 @@
+/* lower_spatten.c - SpAtten's schedules (docs/spatten.md).
+ * Tokens are addressed through TLIST (GATHER): slot i of the kept list,
+ * whose count the compiler knows, is token TLIST[i], which only the
+ * hardware knows. Heads are emitted for every head behind HEAD markers;
+ * the dispatcher skips pruned ones. */
+#include "lower.h"
+
+#include <string.h>
+
+#include "schedule.h"
+
+/* Where one query's work happens. */
+typedef struct qplan {
+  int cs, l, h;
+  int nk;           /* keys: the kept tokens */
+  sched_layer_t r;
+  int kb;           /* KBUF row of the keys when resident, else -1 */
+  int vb;           /* VBUF row of the values when resident, else -1 */
+  int qslot;        /* prefill: TLIST slot of the query; decode: -1 */
+  int qpos;         /* decode: query row */
+  int orow_pos;     /* decode: output row */
+} qplan_t;
+
+/* A query between its two halves (software pipelining): the front
+ * (fetch, MSB scores, the softmax with its refetch test) of query q is
+ * emitted before the back (the predicated refetch, values, store) of
+ * query q-1, so the refetch, which waits for q-1's softmax, never blocks
+ * q's front in the in-order units. */
+typedef struct qstate {
+  qplan_t p;
+  int qr, so, orow, pr;
+  bool valid;
+} qstate_t;
+
+/* The lowering's state besides the shared context. */
+typedef struct sp {
+  comp_t *c;
+  bool imp, himp; /* the schedule prunes tokens / heads somewhere */
+  int open_head;  /* head whose code the last HEAD marker opened */
+  qstate_t pend;  /* a query whose back half is still to emit */
+} sp_t;
+
+/* Gathered fetch of TLIST slots [j, j+n) of tensor t into ring rows. */
+static int gather_rows(comp_t *c, const qplan_t *p, lay_tensor_t t, int j,
+                       int n, int at, int pred) {
+  uint8_t op = t == LAY_V ? OP_LDV : OP_LDK;
+  emit(c, op, at, n, j, ISA_GATHER | pred, 0,
+       lay_addr(&c->lay, t, p->cs, p->l, p->h, 0));
+  return at;
+}
+
+/* Keys of the query into KBUF (or streamed chunk by chunk) and scores at
+ * so; pass 0 the MSBs, pass 1 (predicated) the refetch. Resident keys
+ * take one QK over all of them (the refetch loads their LSBs first). */
+static void scores(comp_t *c, const qplan_t *p, int qr, int so, int pass,
+                   int pred) {
+  int j, n, full = pass ? ISA_FULL : 0;
+  if (p->kb >= 0) {
+    for (j = 0; pass && j < p->nk; j += n) {
+      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+      gather_rows(c, p, LAY_KL, j, n, p->kb + j, pred);
+    }
+    emit(c, OP_QK, qr, p->kb, p->nk, full | (pass ? pred : 0), so, 0);
+    return;
+  }
+  for (j = 0; j < p->nk; j += n) { /* streamed: a refetch needs the MSBs too */
+    int at;
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    at = gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), pass ? pred : 0);
+    if (pass) gather_rows(c, p, LAY_KL, j, n, at, pred);
+    emit(c, OP_QK, qr, at, n, full | (pass ? pred : 0), so + j, 0);
+  }
+}
+
+/* P x V: every value, or with value pruning the top-kv through IBUF. */
+static void weigh(comp_t *c, const qplan_t *p, int so, int orow) {
+  int kv = sched_keep(p->r.value_keep, p->nk), j, n;
+  if (kv < p->nk) {
+    int io = ring_alloc(&c->ib, kv);
+    emit(c, OP_TOPK, io, p->nk, kv, TOPK_VALUES, so, 0);
+    if (p->vb >= 0) { /* resident values: the kept rows through IBUF */
+      emit(c, OP_AV, orow, p->vb, kv, ISA_VSEL | ISA_VIDX, so,
+           AV_ADDR(io, p->nk));
+      return;
+    }
+    for (j = 0; j < kv; j += n) {
+      int at;
+      n = kv - j < c->chunk ? kv - j : c->chunk;
+      at = ring_alloc(&c->v, n);
+      emit(c, OP_LDV, at, n, 0, ISA_GATHER | ISA_VSEL, io + j,
+           lay_addr(&c->lay, LAY_V, p->cs, p->l, p->h, 0));
+      emit(c, OP_AV, orow, at, n, (j > 0) | ISA_VSEL, so,
+           AV_ADDR(io + j, p->nk));
+    }
+    return;
+  }
+  if (p->vb >= 0) { /* resident values: one pass over all of them */
+    emit(c, OP_AV, orow, p->vb, p->nk, 0, so, 0);
+    return;
+  }
+  for (j = 0; j < p->nk; j += n) {
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    emit(c, OP_AV, orow, gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0),
+         n, j > 0, so + j, 0);
+  }
+}
+
+/* Open head h's code: its first HEAD marker, or a resumed one (a HEAD
+ * with resume set: skipped again if pruned, not counted twice). */
+static void open_head(sp_t *s, int h, bool resume) {
+  if (s->open_head == h) return;
+  emit(s->c, OP_HEAD, h, resume, 0, 0, 0, 0);
+  s->open_head = h;
+}
+
+static void query_front(sp_t *s, const qplan_t *p, qstate_t *q) {
+  comp_t *c = s->c;
+  int imp = s->imp ? ISA_IMP : 0;
+  q->p = *p;
+  q->qr = ring_alloc(&c->q, 1);
+  q->so = ring_alloc(&c->s, p->nk);
+  q->orow = ring_alloc(&c->o, 1);
+  q->pr = ring_alloc(&c->pr, 1);
+  if (p->qslot >= 0)
+    emit(c, OP_LDQ, q->qr, 1, p->qslot, ISA_GATHER, 0,
+         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, 0));
+  else
+    emit(c, OP_LDQ, q->qr, 1, 0, 0, 0,
+         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, p->qpos));
+  scores(c, p, q->qr, q->so, 0, 0);
+  emit(c, OP_SMAX, q->so, p->nk, 0,
+       imp | (p->r.refetch ? ISA_CHECK | (q->pr << 4) : 0),
+       p->r.refetch ? (int)p->r.thr16 : 0, 0);
+}
+
+static void query_back(sp_t *s, const qstate_t *q) {
+  comp_t *c = s->c;
+  const qplan_t *p = &q->p;
+  int pred = ISA_PRED | (q->pr << 4), himp = s->himp ? ISA_HIMP : 0;
+  if (p->r.refetch) {
+    scores(c, p, q->qr, q->so, 1, pred);
+    emit(c, OP_SMAX, q->so, p->nk, 0, (s->imp ? ISA_IMP : 0) | pred, 0, 0);
+  }
+  weigh(c, p, q->so, q->orow);
+  if (p->qslot >= 0)
+    emit(c, OP_STO, q->orow, himp ? p->h : 0, p->qslot, ISA_GATHER | himp, 0,
+         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, 0));
+  else
+    emit(c, OP_STO, q->orow, himp ? p->h : 0, 0, himp, 0,
+         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
+}
+
+/* The pending query's back half, under its own head. */
+static void flush_query(sp_t *s) {
+  if (!s->pend.valid) return;
+  open_head(s, s->pend.p.h, true);
+  query_back(s, &s->pend);
+  s->pend.valid = false;
+}
+
+/* One query under the schedule: its front now, its back after the next
+ * query's front (or at the end of the layer). */
+static void query_sp(sp_t *s, const qplan_t *p) {
+  qstate_t cur;
+  query_front(s, p, &cur);
+  flush_query(s);
+  open_head(s, p->h, true);
+  s->pend = cur;
+  s->pend.valid = true;
+}
+
+/* Resident rows for the head's keys, and for its values when several
+ * queries share them (prefill) or none is pruned, loaded once when they
+ * fit twice over (so the next head can load). A decode query with value
+ * pruning fetches only its kept values instead. */
+static void head_sp(sp_t *s, qplan_t *p, int nq, bool prefill) {
+  comp_t *c = s->c;
+  int j, n, kv = sched_keep(p->r.value_keep, p->nk);
+  p->kb = p->vb = -1;
+  if (2 * p->nk <= c->k.cap) {
+    p->kb = c->k.head + p->nk > c->k.cap ? 0 : c->k.head;
+    for (j = 0; j < p->nk; j += n) {
+      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+      c->k.head = p->kb + j;
+      gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), 0);
+    }
+  }
+  if ((prefill || kv == p->nk) && 2 * p->nk <= c->v.cap) {
+    p->vb = c->v.head + p->nk > c->v.cap ? 0 : c->v.head;
+    for (j = 0; j < p->nk; j += n) {
+      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+      c->v.head = p->vb + j;
+      gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0);
+    }
+  }
+  for (int q = 0; q < nq; q++) {
+    if (prefill) p->qslot = q;
+    query_sp(s, p);
+  }
+}
+
+/* One layer of a case (prefill) or step (decode) over ntok kept tokens
+ * and nh kept heads; end-of-layer top-ks unless it is the last layer.
+ * Returns the kept token count after it; *nh is updated. */
+static int layer_sp(sp_t *s, int cs, int l, int n0, int ntok, int *nh,
+                    bool decode, int t) {
+  comp_t *c = s->c;
+  qplan_t p;
+  int k, kh;
+  memset(&p, 0, sizeof p);
+  p.cs = cs;
+  p.l = l;
+  p.nk = ntok;
+  p.qslot = -1;
+  p.qpos = decode ? wl_query_pos(c->w, cs, t) : 0;
+  p.orow_pos = t;
+  sched_layer(c->w, c->width, l, &p.r);
+  emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+  s->open_head = -1;
+  for (p.h = 0; p.h < c->w->heads; p.h++) {
+    emit(c, OP_HEAD, p.h, 0, 0, 0, 0, 0);
+    s->open_head = p.h;
+    head_sp(s, &p, decode ? 1 : ntok, !decode);
+  }
+  flush_query(s);
+  emit(c, OP_HEAD, ISA_HEAD_NONE, 0, 0, 0, 0, 0);
+  if (l == c->w->layers - 1) return ntok;
+  k = sched_keep(p.r.token_keep, n0);
+  if (k < ntok) {
+    emit(c, OP_TOPK, 0, ntok, k, TOPK_TOKENS, 0, 0);
+    ntok = k;
+  }
+  kh = sched_keep(p.r.head_keep, c->w->heads);
+  if (kh < *nh) {
+    emit(c, OP_TOPK, 0, *nh, kh, TOPK_HEADS, 0, 0);
+    *nh = kh;
+  }
+  return ntok;
+}
+
+/* Does any layer prune what the key names (a keep fraction below 1)? */
+static bool prunes(const comp_t *c, int key) {
+  for (int l = 0; l < c->w->layers; l++) {
+    sched_layer_t r;
+    sched_layer(c->w, c->width, l, &r);
+    if ((key == WL_S_TOKEN_KEEP ? r.token_keep : r.head_keep) <
+        (1u << SCHED_FRAC_BITS))
+      return true;
+  }
+  return false;
+}
+
+/* Per case (prefill) or generated token (decode): a TINIT, then every
+ * layer with its end-of-layer top-ks. */
+void lower_spatten(comp_t *c) {
+  bool decode = c->w->phase == WL_DECODE;
+  int units = decode ? c->w->generate : c->w->ncases;
+  sp_t s;
+  memset(&s, 0, sizeof s);
+  s.c = c;
+  s.imp = prunes(c, WL_S_TOKEN_KEEP);
+  s.himp = prunes(c, WL_S_HEAD_KEEP);
+  for (int u = 0; u < units; u++) {
+    int cs = decode ? 0 : u, n0 = decode ? wl_query_pos(c->w, 0, u) + 1
+                                         : wl_ctx_tokens(c->w, u);
+    int ntok = n0, nh = c->w->heads;
+    emit(c, OP_TINIT, n0, c->w->heads, 0, decode && u > 0 ? 0 : 3, 0, 0);
+    for (int l = 0; l < c->w->layers; l++)
+      ntok = layer_sp(&s, cs, l, n0, ntok, &nh, decode, u);
+  }
+}
