@@ -27,6 +27,7 @@
 #include "report.h"
 #include "run.h"
 #include "schedule.h"
+#include "mech.h"
 #include "spatten_csv.h"
 #include "spec.h"
 #include "tensor.h"
@@ -123,13 +124,12 @@ static int load_workload(const opts_t *o, wl_t *w, err_t *e) {
   return 0;
 }
 
-/* Pruning decisions come from the data, so a schedule needs values. */
+/* A mechanism whose decisions come from the data needs values. */
 static int timing_only_ok(const opts_t *o, const cfg_t *c, const wl_t *w,
                           err_t *e) {
-  if (o->timing_only && sched_active(w, c->width))
-    return err_set(e, ERR_BAD_INPUT, "--timing-only cannot make the "
-                   "schedule's pruning decisions (they come from the data): "
-                   "drop it, or add --dense");
+  const mech_t *m = mech_of(w, c->width);
+  if (o->timing_only && m->needs_data)
+    return err_set(e, ERR_BAD_INPUT, "%s", m->needs_data);
   return 0;
 }
 

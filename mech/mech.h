@@ -42,6 +42,9 @@ typedef struct mech {
   int (*check)(const cfg_t *c, const wl_t *w, const struct ten *t,
                const struct memimg *mi, const struct declog *simlog,
                struct chk *r);
+  /* Why --timing-only cannot run it (its decisions come from the data),
+   * or NULL when it can. */
+  const char *needs_data;
   /* Simulator: HEAD markers count the heads and may skip pruned ones. */
   bool (*head_markers)(const wl_t *w, int width);
   /* Simulator: counters are attributed to layer records event by event. */

@@ -70,5 +70,7 @@ const mech_t mech_spatten = {
     .lower = lower_spatten,
     .hw_check = sp_hw_check,
     .check = sp_check,
+    .needs_data = "--timing-only cannot make the schedule's pruning "
+                  "decisions (they come from the data): drop it, or add --dense",
     .head_markers = sp_claims, /* HEAD markers let pruned heads be skipped */
 };
