@@ -28,7 +28,6 @@
 #include "run.h"
 #include "schedule.h"
 #include "mech.h"
-#include "spatten_csv.h"
 #include "spec.h"
 #include "tensor.h"
 #include "timeline.h"
@@ -229,19 +228,14 @@ static int sim_and_report(const run_ctx_t *x, trace_reader_t *tr) {
   return 0;
 }
 
-/* Load a SpAtten CSV trace (spatten_csv.h) into s. */
-static int load_csv(const opts_t *o, spc_t *s, err_t *e) {
-  FILE *f;
-  int rc;
-  memset(s, 0, sizeof *s);
+/* A workload file its mechanism reads itself (mech.h): no --wset or
+ * --layers, since its contents define the workload. */
+static int file_opts_ok(const mech_t *m, const opts_t *o, err_t *e) {
   if (o->nwsets || o->layers)
-    return err_set(e, ERR_BAD_INPUT, "%s does not apply to a .csv workload "
-                   "(its rows define the workload)",
-                   o->nwsets ? "--wset" : "--layers");
-  if (!(f = open_input(o->workload, "r", e))) return e->status;
-  rc = spc_load(s, f, o->workload, e);
-  fclose(f);
-  return rc;
+    return err_set(e, ERR_BAD_INPUT, "%s does not apply to %s (its rows "
+                   "define the workload)", o->nwsets ? "--wset" : "--layers",
+                   m->file_noun);
+  return 0;
 }
 
 /* run on a .csv trace: import, lower and simulate timing only (no tensor
@@ -270,9 +264,10 @@ static int cmd_run(const opts_t *o) {
   return cmd_run_one(&m);
 }
 
-static int cmd_run_csv(const opts_t *o) {
+/* run on a workload file its mechanism reads itself: import, lower and
+ * simulate timing only (no tensor data exists, so no --check). */
+static int cmd_run_file(const mech_t *m, const opts_t *o) {
   cfg_t c;
-  spc_t s;
   err_t e;
   trace_reader_t tr;
   FILE *f;
@@ -280,19 +275,14 @@ static int cmd_run_csv(const opts_t *o) {
   run_ctx_t x = {&ot, &c, o->workload, &e};
   int rc;
   err_clear(&e);
-  if (o->check)
-    return usage_error("%s", "--check needs tensor data, which a .csv workload "
-                             "does not have (it runs timing only)");
+  if (o->check && !m->check)
+    return usage_error("--check needs tensor data, which %s does not have "
+                       "(it runs timing only)", m->file_noun);
   ot.timing_only = 1;
-  if (load_config(o, &c, &e)) return fail(&e);
-  if (load_csv(o, &s, &e)) {
-    spc_free(&s);
-    return fail(&e);
-  }
+  if (load_config(o, &c, &e) || file_opts_ok(m, o, &e)) return fail(&e);
   if (!(f = tmpfile())) rc = err_set(&e, ERR_RUN, "cannot create a temporary trace");
-  else rc = spc_compile(&c, &s, o->config, f, &e) || fflush(f) ||
+  else rc = m->lower_file(&c, o->workload, o->config, f, &e) || fflush(f) ||
             fseek(f, 0, SEEK_SET) || trr_open(&tr, f, "<compiled trace>", &e);
-  spc_free(&s);
   if (rc) {
     if (f) fclose(f);
     return fail(&e);
@@ -311,7 +301,7 @@ static int cmd_run_one(const opts_t *o) {
   run_ctx_t x = {o, &c, o->workload, &e};
   int rc;
   err_clear(&e);
-  if (spc_is_csv(o->workload)) return cmd_run_csv(o);
+  if (mech_for_file(o->workload)) return cmd_run_file(mech_for_file(o->workload), o);
   if (load_config(o, &c, &e) || load_workload(o, &w, &e) ||
       timing_only_ok(o, &c, &w, &e))
     return fail(&e);
@@ -353,9 +343,9 @@ static int cmd_compile(const opts_t *o) {
   outfile_t of;
   err_clear(&e);
   if (!o->out) return usage_error("%s", "compile needs -o TRACE");
-  if (spc_is_csv(o->workload))
-    return usage_error("%s", "a .csv workload is simulated with run (timing "
-                             "only), not compiled to a trace");
+  if (mech_for_file(o->workload))
+    return usage_error("%s is simulated with run (timing only), not compiled "
+                       "to a trace", mech_for_file(o->workload)->file_noun);
   if (load_config(o, &c, &e) || load_workload(o, &w, &e)) return fail(&e);
   if (strcmp(o->out, "-") == 0) return usage_error("%s", "compile cannot write a trace to stdout (it must be seekable)");
   if (of_open(&of, o->out, &e)) return fail(&e);
@@ -581,12 +571,9 @@ static int cmd_workload(const opts_t *o) {
     wl_doc(stdout);
     return 0;
   }
-  if (spc_is_csv(o->workload)) { /* the workload a trace describes */
-    spc_t s;
-    int rc = load_csv(o, &s, &e);
-    w = s.wl;
-    spc_free(&s);
-    if (rc) return fail(&e);
+  if (mech_for_file(o->workload)) { /* the workload the file describes */
+    const mech_t *m = mech_for_file(o->workload);
+    if (file_opts_ok(m, o, &e) || m->load_file(o->workload, &w, &e)) return fail(&e);
     wl_dump(&w, stdout);
     return 0;
   }

@@ -1,5 +1,10 @@
 #include "schedule.h"
 
+const char *const sched_key[WL_S_COUNT] = {
+  "schedule.token_keep", "schedule.head_keep", "schedule.value_keep",
+  "schedule.key_msb_bits", "schedule.key_lsb_bits", "schedule.value_bits",
+  "schedule.threshold"};
+
 #include <math.h>
 
 /* Entry l of a schedule list (a single entry applies to every layer). */

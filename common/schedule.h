@@ -15,6 +15,9 @@
 
 #define SCHED_FRAC_BITS 20
 
+/* The workload key of each schedule list (wl_t.sched[k]). */
+extern const char *const sched_key[WL_S_COUNT];
+
 typedef struct sched_layer {
   uint32_t token_keep, head_keep, value_keep; /* fractions x 2^20 */
   int msb;        /* key bits of the first fetch (<= width) */

@@ -9,10 +9,12 @@
 #include <assert.h>
 #include <string.h>
 
+#include "mech.h"
+#include "wlkeys.h"
 #include "yload.h"
 
-#define F(field) offsetof(wl_t, field)
-#define SZ(field) sizeof(((wl_t *)0)->field)
+#define F(field) WK_F(field)
+#define SZ(field) WK_SZ(field)
 #define WL_MAX_POS 65535 /* largest position count (tokens, prompt+generate) */
 
 /* yload stores enums through an int. */
@@ -20,18 +22,10 @@ _Static_assert(sizeof(wl_phase_t) == sizeof(int), "wl_phase_t is int-sized");
 _Static_assert(sizeof(wl_source_t) == sizeof(int), "wl_source_t is int-sized");
 _Static_assert(sizeof(wl_kind_t) == sizeof(int), "wl_kind_t is int-sized");
 
-#define INT(k, f, def, lo, hi, unit, doc) \
-  {k, YL_INT, F(f), 0, 0, def, lo, hi, 0, NULL, unit, doc}
-#define DBL(k, f, def, lo, hi, flags, doc) \
-  {k, YL_DOUBLE, F(f), 0, 0, def, lo, hi, flags, NULL, "", doc}
-#define ENUM(k, f, def, choices, doc) \
-  {k, YL_ENUM, F(f), 0, 0, def, 0, 0, 0, choices, "", doc}
-#define SCHED(k, i, def, lo, hi, flags, doc)                              \
-  {k, YL_DBL_LIST, F(sched[i]), WL_SCHED_MAX, F(sched_n[i]), def, lo, hi, \
-   flags, NULL, "", doc}
-#define BFLIST(k, f, n, def, lo, hi, unit, doc) \
-  {k, YL_INT_LIST, F(f), WL_MAX_CASES, F(n), def, lo, hi, 0, NULL, unit, doc}
-#define PATH(k, f, doc) {k, YL_PATH, F(f), SZ(f), 0, "", 0, 0, 0, NULL, "", doc}
+#define INT WK_INT
+#define DBL WK_DBL
+#define ENUM WK_ENUM
+#define PATH WK_PATH
 
 static const yl_key_t wl_keys_tab[] = {
   {"name", YL_STRING, F(name), SZ(name), 0, "workload", 0, 0, 0, NULL, "",
@@ -69,42 +63,27 @@ static const yl_key_t wl_keys_tab[] = {
        "npy: Q [layers, heads, tokens, head_dim] (relative to the file)"),
   PATH("tensors.k", k_path, "npy: K, same shape as Q"),
   PATH("tensors.v", v_path, "npy: V, same shape as Q"),
-  /* The SpAtten schedule (docs/spatten.md); defaults are dense attention. */
-  SCHED("schedule.token_keep", WL_S_TOKEN_KEEP, "1", 0, 1, YL_MIN_OPEN,
-        "per layer: fraction of the context kept after the layer"),
-  SCHED("schedule.head_keep", WL_S_HEAD_KEEP, "1", 0, 1, YL_MIN_OPEN,
-        "per layer: fraction of the heads kept after the layer"),
-  SCHED("schedule.value_keep", WL_S_VALUE_KEEP, "1", 0, 1, YL_MIN_OPEN,
-        "per layer: fraction of a query's value rows fetched"),
-  SCHED("schedule.key_msb_bits", WL_S_KEY_MSB, "0", 0, 16, 0,
-        "per layer: key bits fetched first (0 = the datapath width)"),
-  SCHED("schedule.key_lsb_bits", WL_S_KEY_LSB, "0", 0, 16, 0,
-        "per layer: key bits a low-bit refetch adds (0 = never refetch)"),
-  SCHED("schedule.value_bits", WL_S_VALUE_BITS, "0", 0, 16, 0,
-        "per layer: value bits fetched (0 = the datapath width)"),
-  SCHED("schedule.threshold", WL_S_THRESHOLD, "0", 0, 1, 0,
-        "per layer: refetch low bits when the largest probability is below"),
-  /* BiFormer-T at 224 x 224 (Zhu et al. CVPR 2023): stage 1 of 4 */
-  INT("biformer.regions", bf_regions, "7", 1, 64, "regions",
-      "biformer: S, regions per side of every stage's grid"),
-  BFLIST("biformer.height", bf_height, bf_nheight, "56", 1, 4096, "tokens",
-         "biformer: per stage, token grid rows (a multiple of regions)"),
-  BFLIST("biformer.width", bf_width, bf_nwidth, "56", 1, 4096, "tokens",
-         "biformer: per stage, token grid columns (a multiple of regions)"),
-  BFLIST("biformer.topk", bf_topk, bf_ntopk, "1", 1, 4096, "regions",
-         "biformer: per stage, regions each region attends to (regions^2: "
-         "all, no routing)"),
-  BFLIST("biformer.channels", bf_channels, bf_nchannels, "64", 1, 65536,
-         "channels", "biformer: per stage, C = heads x model.head_dim"),
-  BFLIST("biformer.blocks", bf_blocks, bf_nblocks, "2", 1, 1024, "blocks",
-         "biformer: per stage, transformer blocks (model.layers = the most)"),
-  INT("biformer.lce_kernel", bf_lce_kernel, "5", 0, 15, "taps",
-      "biformer: side of the depthwise LCE convolution on V (odd; 0 = none)"),
 };
 
-#define WL_NKEYS (sizeof wl_keys_tab / sizeof wl_keys_tab[0])
+#define WL_NBASE (int)(sizeof wl_keys_tab / sizeof wl_keys_tab[0])
+#define WL_NKEYS 64 /* room for the base keys and every mechanism's */
 
-static const yl_schema_t wl_schema = {wl_keys_tab, (int)WL_NKEYS};
+/* The schema: the base keys, then each mechanism's (mech_table order),
+ * gathered once. */
+const yl_schema_t *wl_schema_get(void) {
+  static yl_key_t keys[WL_NKEYS];
+  static yl_schema_t sc = {keys, 0};
+  if (sc.n) return &sc;
+  memcpy(keys, wl_keys_tab, sizeof wl_keys_tab);
+  sc.n = WL_NBASE;
+  for (int m = 0; m < mech_count; m++)
+    for (int i = 0; i < mech_table[m]->wl_nkeys; i++) {
+      assert(sc.n < WL_NKEYS && "wl_schema_get: raise WL_NKEYS");
+      keys[sc.n++] = mech_table[m]->wl_keys[i];
+    }
+  return &sc;
+}
+#define wl_schema (*wl_schema_get())
 
 void wl_defaults(wl_t *w) {
   err_t e;
@@ -181,129 +160,15 @@ static int wl_check_npy(const wl_t *w, const char *origin,
   return 0;
 }
 
-/* Cross-field rules for the schedule: lists of 1 or `layers` entries,
- * whole bit counts, no token pruning where the key count of a query would
- * depend on the data (causal prefill). */
-static const char *const sched_names[WL_S_COUNT] = {
-  "schedule.token_keep", "schedule.head_keep", "schedule.value_keep",
-  "schedule.key_msb_bits", "schedule.key_lsb_bits", "schedule.value_bits",
-  "schedule.threshold"};
-
-static int wl_check_sched(const wl_t *w, const char *origin,
-                          const yl_mark_t *marks, err_t *e) {
-  const char *const *names = sched_names;
-  for (int k = 0; k < WL_S_COUNT; k++) {
-    int n = w->sched_n[k];
-    if (n > w->layers) /* most likely model.layers was lowered by hand */
-      return yl_err_key(&wl_schema, marks, origin, names[k], e,
-                        "wrong length (got %d entries, expected 1 or "
-                        "model.layers = %d); to run the first %d layer%s, "
-                        "keep model.layers = %d and add --layers %d (it cuts "
-                        "every per-layer list to %d entr%s)", n, w->layers,
-                        w->layers, w->layers == 1 ? "" : "s", n, w->layers,
-                        w->layers, w->layers == 1 ? "y" : "ies");
-    if (n != 1 && n != w->layers)
-      return yl_err_key(&wl_schema, marks, origin, names[k], e,
-                        "wrong length (got %d entries, expected 1 or "
-                        "model.layers = %d)", n, w->layers);
-    for (int i = 0; k >= WL_S_KEY_MSB && k <= WL_S_VALUE_BITS && i < n; i++)
-      if (w->sched[k][i] != (double)(int)w->sched[k][i])
-        return yl_err_key(&wl_schema, marks, origin, names[k], e,
-                          "not a whole number of bits (got %g as entry %d, "
-                          "expected an integer)", w->sched[k][i], i);
-  }
-  for (int i = 0; i < w->sched_n[WL_S_TOKEN_KEEP]; i++)
-    if (w->phase == WL_PREFILL && w->causal && w->sched[WL_S_TOKEN_KEEP][i] < 1)
-      return yl_err_key(&wl_schema, marks, origin, "schedule.token_keep", e,
-                        "token pruning with causal prefill is not supported "
-                        "(got %g as entry %d with prefill.causal true, "
-                        "expected 1)", w->sched[WL_S_TOKEN_KEEP][i], i);
-  return 0;
-}
-
-/* A BiFormer list must have one entry per stage (prefill.tokens). */
-static int bf_check_len(const wl_t *w, const char *origin,
-                        const yl_mark_t *marks, const char *key, int n,
-                        err_t *e) {
-  if (n == w->ncases) return 0;
-  return yl_err_key(&wl_schema, marks, origin, key, e,
-                    "wrong length (got %d entr%s, expected one per stage: "
-                    "prefill.tokens has %d)", n, n == 1 ? "y" : "ies",
-                    w->ncases);
-}
-
-/* Shape rules of one stage (docs/biformer.md). */
-static int bf_check_stage(const wl_t *w, const char *origin,
-                          const yl_mark_t *marks, int s, err_t *e) {
-  int S = w->bf_regions, H = w->bf_height[s], W = w->bf_width[s];
-  if (H % S || W % S)
-    return yl_err_key(&wl_schema, marks, origin,
-                      H % S ? "biformer.height" : "biformer.width", e,
-                      "grid not a whole number of regions (got %d as entry "
-                      "%d, expected a multiple of biformer.regions = %d)",
-                      H % S ? H : W, s, S);
-  if (w->tokens[s] != H * W)
-    return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
-                      "tokens differ from the grid (got %d as entry %d, "
-                      "expected biformer.height x width = %d)",
-                      w->tokens[s], s, H * W);
-  if (w->bf_topk[s] > S * S)
-    return yl_err_key(&wl_schema, marks, origin, "biformer.topk", e,
-                      "more regions than the grid has (got %d as entry %d, "
-                      "expected <= regions^2 = %d)", w->bf_topk[s], s, S * S);
-  if (w->bf_channels[s] % w->head_dim ||
-      w->bf_channels[s] / w->head_dim > w->heads)
-    return yl_err_key(&wl_schema, marks, origin, "biformer.channels", e,
-                      "not whole heads (got %d as entry %d, expected a "
-                      "multiple of model.head_dim = %d, at most model.heads "
-                      "x head_dim = %d)", w->bf_channels[s], s, w->head_dim,
-                      w->heads * w->head_dim);
-  if (w->bf_blocks[s] > w->layers)
-    return yl_err_key(&wl_schema, marks, origin, "biformer.blocks", e,
-                      "more blocks than model.layers (got %d as entry %d, "
-                      "expected <= %d)", w->bf_blocks[s], s, w->layers);
-  return 0;
-}
-
-/* Cross-field rules of model.kind biformer: prefill without a schedule,
- * one list entry per stage, every stage's shape. */
-static int wl_check_bf(const wl_t *w, const char *origin,
-                       const yl_mark_t *marks, err_t *e) {
-  const char *keys[5] = {"biformer.height", "biformer.width", "biformer.topk",
-                         "biformer.channels", "biformer.blocks"};
-  int ns[5] = {w->bf_nheight, w->bf_nwidth, w->bf_ntopk, w->bf_nchannels,
-               w->bf_nblocks};
-  if (w->kind != WL_BIFORMER) return 0;
-  if (w->phase != WL_PREFILL || w->causal)
-    return yl_err_key(&wl_schema, marks, origin, "phase", e,
-                      "biformer runs non-causal prefill (got %s%s, expected "
-                      "prefill with prefill.causal false)",
-                      w->phase == WL_PREFILL ? "prefill" : "decode",
-                      w->causal ? " causal" : "");
-  for (int k = 0; k < 5; k++)
-    if (bf_check_len(w, origin, marks, keys[k], ns[k], e)) return e->status;
-  if (w->bf_lce_kernel % 2 == 0 && w->bf_lce_kernel)
-    return yl_err_key(&wl_schema, marks, origin, "biformer.lce_kernel", e,
-                      "even kernel has no centre (got %d, expected an odd "
-                      "number or 0)", w->bf_lce_kernel);
-  for (int s = 0; s < w->ncases; s++)
-    if (bf_check_stage(w, origin, marks, s, e)) return e->status;
-  for (int k = 0; k < WL_S_COUNT; k++)
-    for (int i = 0; i < w->sched_n[k]; i++)
-      if (w->sched[k][i] != (k <= WL_S_VALUE_KEEP)) /* keeps 1, the rest 0 */
-        return yl_err_key(&wl_schema, marks, origin, sched_names[k], e,
-                          "a SpAtten schedule with biformer is not supported "
-                          "(got %g as entry %d, expected the default %d)",
-                          w->sched[k][i], i, k <= WL_S_VALUE_KEEP);
-  return 0;
-}
-
 static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
                     err_t *e) {
   if (yl_check(&wl_schema, w, origin, marks, e) ||
-      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e) ||
-      wl_check_sched(w, origin, marks, e) || wl_check_bf(w, origin, marks, e))
+      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e))
     return e->status;
+  for (int m = 0; m < mech_count; m++) /* each mechanism's own keys */
+    if (mech_table[m]->wl_check &&
+        mech_table[m]->wl_check(w, &wl_schema, origin, marks, e))
+      return e->status;
   return 0;
 }
 
@@ -330,10 +195,8 @@ int wl_set(wl_t *w, const char *assignment, err_t *e) {
 
 void wl_keep_layers(wl_t *w, int n) {
   assert(n >= 1 && n <= w->layers);
-  for (int k = 0; k < WL_S_COUNT; k++)
-    if (w->sched_n[k] > n) w->sched_n[k] = n;
-  for (int s = 0; s < w->bf_nblocks; s++)
-    if (w->bf_blocks[s] > n) w->bf_blocks[s] = n;
+  for (int m = 0; m < mech_count; m++)
+    if (mech_table[m]->wl_keep_layers) mech_table[m]->wl_keep_layers(w, n);
   w->layers = n;
 }
 
@@ -390,7 +253,6 @@ int wl_from_text(wl_t *w, const char *text, const char *origin, err_t *e) {
 
 void wl_doc(FILE *f) { yl_doc(&wl_schema, f); }
 
-const yl_schema_t *wl_schema_get(void) { return &wl_schema; }
 
 /* ------------------------------------------------------------ shapes */
 

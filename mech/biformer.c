@@ -9,6 +9,8 @@
 #include "bfshape.h"
 #include "jsonw.h"
 #include "report.h"
+#include "schedule.h"
+#include "wlkeys.h"
 #include "biformer.h"
 #include "check.h"
 #include "lower.h"
@@ -16,6 +18,109 @@
 static bool bf_claims(const wl_t *w, int width) {
   (void)width;
   return w->kind == WL_BIFORMER;
+}
+
+/* ---- workload: the biformer.* keys and rules ----------------------------- */
+
+static const yl_key_t bf_keys[] = {
+  /* BiFormer-T at 224 x 224 (Zhu et al. CVPR 2023): stage 1 of 4 */
+  WK_INT("biformer.regions", bf_regions, "7", 1, 64, "regions",
+      "biformer: S, regions per side of every stage's grid"),
+  WK_INT_LIST("biformer.height", bf_height, bf_nheight, "56", 1, 4096, "tokens",
+         "biformer: per stage, token grid rows (a multiple of regions)"),
+  WK_INT_LIST("biformer.width", bf_width, bf_nwidth, "56", 1, 4096, "tokens",
+         "biformer: per stage, token grid columns (a multiple of regions)"),
+  WK_INT_LIST("biformer.topk", bf_topk, bf_ntopk, "1", 1, 4096, "regions",
+         "biformer: per stage, regions each region attends to (regions^2: "
+         "all, no routing)"),
+  WK_INT_LIST("biformer.channels", bf_channels, bf_nchannels, "64", 1, 65536,
+         "channels", "biformer: per stage, C = heads x model.head_dim"),
+  WK_INT_LIST("biformer.blocks", bf_blocks, bf_nblocks, "2", 1, 1024, "blocks",
+         "biformer: per stage, transformer blocks (model.layers = the most)"),
+  WK_INT("biformer.lce_kernel", bf_lce_kernel, "5", 0, 15, "taps",
+      "biformer: side of the depthwise LCE convolution on V (odd; 0 = none)"),
+};
+
+/* A BiFormer list must have one entry per stage (prefill.tokens). */
+static int bf_check_len(const wl_t *w, const yl_schema_t *sc, const char *origin,
+                        const yl_mark_t *marks, const char *key, int n,
+                        err_t *e) {
+  if (n == w->ncases) return 0;
+  return yl_err_key(sc, marks, origin, key, e,
+                    "wrong length (got %d entr%s, expected one per stage: "
+                    "prefill.tokens has %d)", n, n == 1 ? "y" : "ies",
+                    w->ncases);
+}
+
+/* Shape rules of one stage (docs/biformer.md). */
+static int bf_check_stage(const wl_t *w, const yl_schema_t *sc, const char *origin,
+                          const yl_mark_t *marks, int s, err_t *e) {
+  int S = w->bf_regions, H = w->bf_height[s], W = w->bf_width[s];
+  if (H % S || W % S)
+    return yl_err_key(sc, marks, origin,
+                      H % S ? "biformer.height" : "biformer.width", e,
+                      "grid not a whole number of regions (got %d as entry "
+                      "%d, expected a multiple of biformer.regions = %d)",
+                      H % S ? H : W, s, S);
+  if (w->tokens[s] != H * W)
+    return yl_err_key(sc, marks, origin, "prefill.tokens", e,
+                      "tokens differ from the grid (got %d as entry %d, "
+                      "expected biformer.height x width = %d)",
+                      w->tokens[s], s, H * W);
+  if (w->bf_topk[s] > S * S)
+    return yl_err_key(sc, marks, origin, "biformer.topk", e,
+                      "more regions than the grid has (got %d as entry %d, "
+                      "expected <= regions^2 = %d)", w->bf_topk[s], s, S * S);
+  if (w->bf_channels[s] % w->head_dim ||
+      w->bf_channels[s] / w->head_dim > w->heads)
+    return yl_err_key(sc, marks, origin, "biformer.channels", e,
+                      "not whole heads (got %d as entry %d, expected a "
+                      "multiple of model.head_dim = %d, at most model.heads "
+                      "x head_dim = %d)", w->bf_channels[s], s, w->head_dim,
+                      w->heads * w->head_dim);
+  if (w->bf_blocks[s] > w->layers)
+    return yl_err_key(sc, marks, origin, "biformer.blocks", e,
+                      "more blocks than model.layers (got %d as entry %d, "
+                      "expected <= %d)", w->bf_blocks[s], s, w->layers);
+  return 0;
+}
+
+/* Cross-field rules of model.kind biformer: prefill without a schedule,
+ * one list entry per stage, every stage's shape. */
+static int bf_wl_check(const wl_t *w, const yl_schema_t *sc,
+                       const char *origin, const yl_mark_t *marks, err_t *e) {
+  const char *keys[5] = {"biformer.height", "biformer.width", "biformer.topk",
+                         "biformer.channels", "biformer.blocks"};
+  int ns[5] = {w->bf_nheight, w->bf_nwidth, w->bf_ntopk, w->bf_nchannels,
+               w->bf_nblocks};
+  if (w->kind != WL_BIFORMER) return 0;
+  if (w->phase != WL_PREFILL || w->causal)
+    return yl_err_key(sc, marks, origin, "phase", e,
+                      "biformer runs non-causal prefill (got %s%s, expected "
+                      "prefill with prefill.causal false)",
+                      w->phase == WL_PREFILL ? "prefill" : "decode",
+                      w->causal ? " causal" : "");
+  for (int k = 0; k < 5; k++)
+    if (bf_check_len(w, sc, origin, marks, keys[k], ns[k], e)) return e->status;
+  if (w->bf_lce_kernel % 2 == 0 && w->bf_lce_kernel)
+    return yl_err_key(sc, marks, origin, "biformer.lce_kernel", e,
+                      "even kernel has no centre (got %d, expected an odd "
+                      "number or 0)", w->bf_lce_kernel);
+  for (int s = 0; s < w->ncases; s++)
+    if (bf_check_stage(w, sc, origin, marks, s, e)) return e->status;
+  for (int k = 0; k < WL_S_COUNT; k++)
+    for (int i = 0; i < w->sched_n[k]; i++)
+      if (w->sched[k][i] != (k <= WL_S_VALUE_KEEP)) /* keeps 1, the rest 0 */
+        return yl_err_key(sc, marks, origin, sched_key[k], e,
+                          "a SpAtten schedule with biformer is not supported "
+                          "(got %g as entry %d, expected the default %d)",
+                          w->sched[k][i], i, k <= WL_S_VALUE_KEEP);
+  return 0;
+}
+
+static void bf_keep_layers(wl_t *w, int n) {
+  for (int s = 0; s < w->bf_nblocks; s++)
+    if (w->bf_blocks[s] > n) w->bf_blocks[s] = n;
 }
 
 static int bf_region_rows(const wl_t *w, int cs) {
@@ -134,6 +239,10 @@ const mech_t mech_biformer = {
     .name = "biformer",
     .doc = "docs/biformer.md",
     .claims = bf_claims,
+    .wl_keys = bf_keys,
+    .wl_nkeys = (int)(sizeof bf_keys / sizeof bf_keys[0]),
+    .wl_check = bf_wl_check,
+    .wl_keep_layers = bf_keep_layers,
     .lower = lower_biformer,
     .check = bf_check,
     .head_markers = bf_claims,

@@ -5,7 +5,8 @@
 
 extern const mech_t mech_biformer, mech_spatten, mech_spatten_csv, mech_dense;
 
-const mech_t *const mech_table[] = {&mech_biformer, &mech_spatten,
+/* The order also lays out the workload schema (the mechanisms' keys). */
+const mech_t *const mech_table[] = {&mech_spatten, &mech_biformer,
                                     &mech_spatten_csv, &mech_dense};
 const int mech_count = (int)(sizeof mech_table / sizeof mech_table[0]);
 
@@ -14,6 +15,13 @@ const mech_t *mech_of(const wl_t *w, int width) {
     if (mech_table[i]->claims && mech_table[i]->claims(w, width))
       return mech_table[i];
   return mech_table[mech_count - 1];
+}
+
+const mech_t *mech_for_file(const char *path) {
+  for (int i = 0; path && i < mech_count; i++)
+    if (mech_table[i]->owns_file && mech_table[i]->owns_file(path))
+      return mech_table[i];
+  return NULL;
 }
 
 const mech_t *mech_by_name(const char *name) {

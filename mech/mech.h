@@ -15,6 +15,7 @@
 #include "config.h"
 #include "err.h"
 #include "workload.h"
+#include "yload.h"
 
 struct comp;    /* compiler/lower.h */
 struct chk;     /* sim/check.h */
@@ -30,6 +31,24 @@ typedef struct mech {
   /* Does it own workload w on a datapath of `width` bits? The table is
    * tried in order; the last entry (dense) claims everything. */
   bool (*claims)(const wl_t *w, int width);
+  /* Workload: its keys (the schema is the base keys, then every
+   * mechanism's in table order), its cross-field rules (run on every
+   * workload: they concern its own keys), and cutting its per-layer
+   * lists to the first n layers (--layers). */
+  const yl_key_t *wl_keys;
+  int wl_nkeys;
+  int (*wl_check)(const wl_t *w, const yl_schema_t *sc, const char *origin,
+                  const yl_mark_t *marks, err_t *e);
+  void (*wl_keep_layers)(wl_t *w, int n);
+  /* Input of its own: a workload file it reads instead of a YAML
+   * workload (SpAtten's CSV traces), named `file_noun` in messages
+   * ("a .csv workload"); NULL when it has none. load_file fills the
+   * workload the file describes, lower_file writes its program. */
+  bool (*owns_file)(const char *path);
+  const char *file_noun;
+  int (*load_file)(const char *path, wl_t *w, err_t *e);
+  int (*lower_file)(const cfg_t *c, const char *path, const char *cfg_name,
+                    FILE *f, err_t *e);
   /* Compiler: emit the program (compiler/lower.h's context). Every entry
    * that claims workloads has one; SpAtten's CSV traces are lowered by
    * spc_compile instead. */
@@ -63,6 +82,9 @@ typedef struct mech {
 
 /* The mechanism that owns w (never NULL). */
 const mech_t *mech_of(const wl_t *w, int width);
+/* The mechanism that reads workload file `path` itself, or NULL (a YAML
+ * workload). */
+const mech_t *mech_for_file(const char *path);
 /* By name, or NULL. */
 const mech_t *mech_by_name(const char *name);
 extern const mech_t *const mech_table[];

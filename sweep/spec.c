@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "report.h"
-#include "spatten_csv.h"
+#include "mech.h"
 #include "trace.h"
 #include "yload.h"
 
@@ -390,26 +390,22 @@ static int sw_top_val(const yl_tree_t *t, const char *key) {
 
 /* Scalars, then the config and workloads (which the values are parsed
  * against), then set, wset and vary. */
-/* Workload i: a YAML workload, or SpAtten's CSV trace (its rows define
- * it; their bytes go into the point key, since wl_t does not hold them). */
+/* Workload i: a YAML workload, or a file its mechanism reads itself
+ * (SpAtten's CSV traces: its rows define it; their bytes go into the
+ * point key, since wl_t does not hold them). */
 static int sw_workload(sw_spec_t *s, int i, err_t *e) {
-  spc_t c;
+  const mech_t *m = mech_for_file(s->workloads[i]);
   FILE *f;
-  int ch, rc;
+  int ch;
   uint64_t h = 0xcbf29ce484222325ULL;
-  if (!spc_is_csv(s->workloads[i])) return wl_load(s->workloads[i], &s->wl[i], e);
+  if (!m) return wl_load(s->workloads[i], &s->wl[i], e);
   if (!(f = fopen(s->workloads[i], "rb")))
     return err_at(e, s->workloads[i], 0, 0, "workloads", "cannot open (got "
-                  "an unreadable path, expected a .csv trace)");
+                  "an unreadable path, expected %s)", m->file_noun);
   while ((ch = getc(f)) != EOF) h = (h ^ (uint64_t)ch) * 0x100000001b3ULL;
-  rewind(f);
-  memset(&c, 0, sizeof c);
-  rc = spc_load(&c, f, s->workloads[i], e);
   fclose(f);
-  if (!rc) s->wl[i] = c.wl;
   s->wl_bytes_hash[i] = h;
-  spc_free(&c);
-  return rc;
+  return m->load_file(s->workloads[i], &s->wl[i], e);
 }
 
 /* layers: N cuts every workload to its first N layers, as run --layers
@@ -418,10 +414,11 @@ static int sw_layers(sw_ctx_t *x) {
   sw_spec_t *s = x->s;
   int n = sw_top_val(x->t, "layers");
   for (int i = 0; i < s->nworkloads; i++) {
-    if (spc_is_csv(s->workloads[i]))
-      return yl_tree_fail(x->t, n, "layers", x->e, "does not apply to a .csv "
-                          "workload (got %s, whose rows define the workload; "
-                          "expected .yaml workloads)", s->workloads[i]);
+    if (mech_for_file(s->workloads[i]))
+      return yl_tree_fail(x->t, n, "layers", x->e, "does not apply to %s "
+                          "(got %s, whose rows define the workload; expected "
+                          ".yaml workloads)", mech_for_file(s->workloads[i])->file_noun,
+                          s->workloads[i]);
     if (s->layers > s->wl[i].layers)
       return yl_tree_fail(x->t, n, "layers", x->e, "out of range (got %d, "
                           "expected 0..%d, the model.layers of %s)", s->layers,

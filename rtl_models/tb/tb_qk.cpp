@@ -1,5 +1,5 @@
 // tb_qk.cpp - the Q x K array (qk_array.sv) against the simulator's QK
-// block: scores from qk_exec (sim/qk_array.c, exact integer dot products),
+// block: scores from qk_exec (sim/op/qk.c, exact integer dot products),
 // cycles from qk_cost (occupancy + depth, sim/timing.c), with the timing
 // table built from the RTL's own parameters.
 //

@@ -1,5 +1,5 @@
 // tb_softmax.cpp - the softmax unit (softmax_unit.sv) against the
-// simulator's SMAX block: probabilities from smax_exec (sim/softmax.c, the
+// simulator's SMAX block: probabilities from smax_exec (sim/op/smax.c, the
 // fixed-point contract of common/fixed.h), cycles from smax_cost
 // (occupancy + depth, sim/timing.c) with the timing table built from the
 // RTL's parameters, and the quantization decision riding on the last beat
