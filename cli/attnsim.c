@@ -531,7 +531,7 @@ static int cmd_recost(const opts_t *o) {
   rep_t r;
   size_t len = 0;
   char *text;
-  int rc = 0;
+  int rc = 0, same;
   err_clear(&e);
   if (!o->input) return usage_error("%s", "recost needs a STATS.json file");
   if (load_config(o, &c, &e)) return fail(&e);
@@ -540,6 +540,10 @@ static int cmd_recost(const opts_t *o) {
   rc = rc_load(o->input, text, len, &run, &e);
   free(text);
   if (rc) return fail(&e);
+  if (rc_match_config(&run, &c, o->sets, o->nsets, &same, &e)) {
+    rc_free(&run);
+    return fail(&e);
+  }
   memset(&r, 0, sizeof r);
   r.cfg = &c;
   r.wl = &run.wl;
@@ -547,6 +551,16 @@ static int cmd_recost(const opts_t *o) {
   r.config_path = o->config;
   r.workload_path = run.has_wl_path ? run.wl_path : NULL;
   r.config_hash = cfg_hash(&c);
+  r.checked = run.checked;
+  r.check_ok = run.check_ok;
+  snprintf(r.check_msg, sizeof r.check_msg, "%s", run.check_msg);
+  r.check_max_float_err = run.check_max_float_err;
+  r.check_float_tol = run.check_float_tol;
+  r.check_pruned = run.check_pruned;
+  r.check_decisions = run.check_decisions;
+  r.acc_rel_err = run.acc_rel_err;
+  r.acc_mass_kept = run.acc_mass_kept;
+  r.case_energy_pj = run.stage_energy_pj;
   if (!o->quiet) {
     printf("attnsim recost: the counts of %s (config hash %s), costed with "
            "%s (config hash 0x%016llx)\n", o->input, run.config_hash,
@@ -555,7 +569,7 @@ static int cmd_recost(const opts_t *o) {
   }
   if (o->json && rep_json(&r, o->json, &e)) rc = e.status;
   if (!rc && o->csv && rep_csv(&r, o->csv, &e)) rc = e.status;
-  st_free(&run.st);
+  rc_free(&run);
   return rc ? fail(&e) : 0;
 }
 
@@ -990,7 +1004,11 @@ static const cmd_def_t cmd_tab[] = {
      B(OPT_CONFIG) | B(OPT_ISSUE) | B(OPT_JSON) | B(OPT_QUIET) | B(OPT_SET),
      NULL, NULL, OUT_NONE, cmd_dram},
     {"recost", "--config C [options] STATS.json",
-     "cost a saved run (its --json) with C's energy and area tables", NULL,
+     "cost a saved run (its --json) with C's energy and area tables",
+     "C may differ from the run's config only in cost keys (energy.*,\n"
+     "area.*, dram.power.*, name); any other difference is refused (exit 2),\n"
+     "as cycles are not re-simulated. The run's config is C itself (same\n"
+     "config.hash) or the file its config.path names.",
      "STATS.json",
      B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_QUIET) | B(OPT_SET),
      NULL, NULL, OUT_NONE, cmd_recost},

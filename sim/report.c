@@ -714,7 +714,7 @@ void rep_case_figures(const rep_t *r, int cs, rep_case_t *f) {
     f->st.c[ST_CYCLES] += n;
   }
   sub.st = &f->st;
-  f->energy_pj = e_total(&sub);
+  f->energy_pj = r->case_energy_pj ? r->case_energy_pj[cs] : e_total(&sub);
   f->macs = macs(&sub);
 }
 

@@ -46,6 +46,8 @@ typedef struct rep {
   double acc_rel_err;         /* accuracy cost against dense attention */
   double acc_mass_kept;
   const rep_base_t *base;     /* --baseline ran, or NULL */
+  const double *case_energy_pj; /* recost: each case's energy as read
+                                   back (rep_case_figures); NULL: computed */
 } rep_t;
 
 /* A case's figures, for mechanisms that report per case (BiFormer's
