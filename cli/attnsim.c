@@ -42,6 +42,7 @@ typedef struct opts {
   const char *jobs, *emit, *merge, *point, *gpu, *reps; /* sweep, baselines */
   const char *issue;  /* dram: --issue-per-cycle */
   const char *layers; /* --layers N: keep the workload's first N layers */
+  const char *layers_csv; /* --layers-csv FILE: one row per layer record */
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
   int check, quiet, doc, timing_only, dense, force, retry_failed;
@@ -174,6 +175,8 @@ static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
   if (!x->o->quiet) rep_text(&r, stdout);
   if (x->o->json && rep_json(&r, x->o->json, x->e)) return x->e->status;
   if (x->o->csv && rep_csv(&r, x->o->csv, x->e)) return x->e->status;
+  if (x->o->layers_csv && rep_layers_csv(&r, x->o->layers_csv, x->e))
+    return x->e->status;
   return 0;
 }
 
@@ -186,6 +189,7 @@ static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
   int rc;
   if (!s) return x->e->status;
   if (x->o->timing_only) sim_timing_only(s);
+  if (x->o->layers_csv) sim_attribute_layers(s);
   if (x->o->check) sim_log_decisions(s, &log);
   if (x->o->timeline) {
     if (of_open(&tlf, x->o->timeline, x->e)) {
@@ -259,7 +263,7 @@ static int cmd_run(const opts_t *o) {
   memset(&base, 0, sizeof base);
   b.workload = o->baseline;
   b.baseline = NULL;
-  b.json = b.csv = b.timeline = NULL;
+  b.json = b.csv = b.timeline = b.layers_csv = NULL;
   b.check = 0;
   b.quiet = 1;
   b.dense = o->dense || strcmp(o->baseline, o->workload ? o->workload : "") == 0;
@@ -875,7 +879,7 @@ static int cmd_help(const opts_t *o);
 
 enum {
   OPT_CONFIG, OPT_WORKLOAD, OPT_LAYERS, OPT_GPU, OPT_OUT, OPT_JSON, OPT_CSV,
-  OPT_TIMELINE, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
+  OPT_TIMELINE, OPT_LAYERS_CSV, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
   OPT_ISSUE, OPT_REPS, OPT_JOBS, OPT_EMIT, OPT_POINT, OPT_MERGE, OPT_FORCE,
   OPT_RETRY_FAILED, OPT_DOC, OPT_SET, OPT_WSET, OPT_QUIET, OPT_COUNT
 };
@@ -923,6 +927,9 @@ static const opt_def_t opt_tab[OPT_COUNT] = {
     [OPT_CSV] = VAL("--csv", "FILE", csv, OUT_FILE, "statistics as one CSV row"),
     [OPT_TIMELINE] = VAL("--timeline", "FILE", timeline, OUT_FILE,
                          "unit activity as Chrome trace-event JSON (Perfetto)"),
+    [OPT_LAYERS_CSV] = VAL("--layers-csv", "FILE", layers_csv, OUT_FILE,
+                           "one CSV row per layer record (decode: per step):\n"
+                           "cycles, DRAM bytes, MACs, Q x K utilisation, bound"),
     [OPT_CHECK] = FLAG("--check", check,
                        "compare outputs with the golden models (exit 1 if not)"),
     [OPT_TIMING_ONLY] = FLAG("--timing-only", timing_only,
@@ -973,6 +980,7 @@ typedef struct cmd_def {
 
 #define RUN_SIM_OPTS                                                       \
   (B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_TIMELINE) |             \
+   B(OPT_LAYERS_CSV) |                                                      \
    B(OPT_CHECK) | B(OPT_TIMING_ONLY) | B(OPT_QUIET) | B(OPT_SET))
 
 static const cmd_def_t cmd_tab[] = {
