@@ -42,6 +42,7 @@ typedef struct opts {
   const char *jobs, *emit, *merge, *point, *gpu, *reps; /* sweep, baselines */
   const char *issue;  /* dram: --issue-per-cycle */
   const char *layers; /* --layers N: keep the workload's first N layers */
+  const char *layers_csv; /* --layers-csv FILE: one row per layer record */
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
   int check, quiet, doc, timing_only, dense, force, retry_failed;
@@ -173,6 +174,8 @@ static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
   if (!x->o->quiet) rep_text(&r, stdout);
   if (x->o->json && rep_json(&r, x->o->json, x->e)) return x->e->status;
   if (x->o->csv && rep_csv(&r, x->o->csv, x->e)) return x->e->status;
+  if (x->o->layers_csv && rep_layers_csv(&r, x->o->layers_csv, x->e))
+    return x->e->status;
   return 0;
 }
 
@@ -185,6 +188,7 @@ static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
   int rc;
   if (!s) return x->e->status;
   if (x->o->timing_only) sim_timing_only(s);
+  if (x->o->layers_csv) sim_attribute_layers(s);
   if (x->o->check) sim_log_decisions(s, &log);
   if (x->o->timeline) {
     if (of_open(&tlf, x->o->timeline, x->e)) {
@@ -253,7 +257,7 @@ static int cmd_run(const opts_t *o) {
   memset(&base, 0, sizeof base);
   b.workload = o->baseline;
   b.baseline = NULL;
-  b.json = b.csv = b.timeline = NULL;
+  b.json = b.csv = b.timeline = b.layers_csv = NULL;
   b.check = 0;
   b.quiet = 1;
   b.dense = o->dense || strcmp(o->baseline, o->workload ? o->workload : "") == 0;
@@ -521,7 +525,7 @@ static int cmd_recost(const opts_t *o) {
   rep_t r;
   size_t len = 0;
   char *text;
-  int rc = 0;
+  int rc = 0, same;
   err_clear(&e);
   if (!o->input) return usage_error("%s", "recost needs a STATS.json file");
   if (load_config(o, &c, &e)) return fail(&e);
@@ -530,6 +534,10 @@ static int cmd_recost(const opts_t *o) {
   rc = rc_load(o->input, text, len, &run, &e);
   free(text);
   if (rc) return fail(&e);
+  if (rc_match_config(&run, &c, o->sets, o->nsets, &same, &e)) {
+    rc_free(&run);
+    return fail(&e);
+  }
   memset(&r, 0, sizeof r);
   r.cfg = &c;
   r.wl = &run.wl;
@@ -537,6 +545,16 @@ static int cmd_recost(const opts_t *o) {
   r.config_path = o->config;
   r.workload_path = run.has_wl_path ? run.wl_path : NULL;
   r.config_hash = cfg_hash(&c);
+  r.checked = run.checked;
+  r.check_ok = run.check_ok;
+  snprintf(r.check_msg, sizeof r.check_msg, "%s", run.check_msg);
+  r.check_max_float_err = run.check_max_float_err;
+  r.check_float_tol = run.check_float_tol;
+  r.check_pruned = run.check_pruned;
+  r.check_decisions = run.check_decisions;
+  r.acc_rel_err = run.acc_rel_err;
+  r.acc_mass_kept = run.acc_mass_kept;
+  r.case_energy_pj = run.stage_energy_pj;
   if (!o->quiet) {
     printf("attnsim recost: the counts of %s (config hash %s), costed with "
            "%s (config hash 0x%016llx)\n", o->input, run.config_hash,
@@ -545,7 +563,7 @@ static int cmd_recost(const opts_t *o) {
   }
   if (o->json && rep_json(&r, o->json, &e)) rc = e.status;
   if (!rc && o->csv && rep_csv(&r, o->csv, &e)) rc = e.status;
-  st_free(&run.st);
+  rc_free(&run);
   return rc ? fail(&e) : 0;
 }
 
@@ -848,7 +866,7 @@ static int cmd_help(const opts_t *o);
 
 enum {
   OPT_CONFIG, OPT_WORKLOAD, OPT_LAYERS, OPT_GPU, OPT_OUT, OPT_JSON, OPT_CSV,
-  OPT_TIMELINE, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
+  OPT_TIMELINE, OPT_LAYERS_CSV, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
   OPT_ISSUE, OPT_REPS, OPT_JOBS, OPT_EMIT, OPT_POINT, OPT_MERGE, OPT_FORCE,
   OPT_RETRY_FAILED, OPT_DOC, OPT_SET, OPT_WSET, OPT_QUIET, OPT_COUNT
 };
@@ -896,6 +914,9 @@ static const opt_def_t opt_tab[OPT_COUNT] = {
     [OPT_CSV] = VAL("--csv", "FILE", csv, OUT_FILE, "statistics as one CSV row"),
     [OPT_TIMELINE] = VAL("--timeline", "FILE", timeline, OUT_FILE,
                          "unit activity as Chrome trace-event JSON (Perfetto)"),
+    [OPT_LAYERS_CSV] = VAL("--layers-csv", "FILE", layers_csv, OUT_FILE,
+                           "one CSV row per layer record (decode: per step):\n"
+                           "cycles, DRAM bytes, MACs, Q x K utilisation, bound"),
     [OPT_CHECK] = FLAG("--check", check,
                        "compare outputs with the golden models (exit 1 if not)"),
     [OPT_TIMING_ONLY] = FLAG("--timing-only", timing_only,
@@ -946,6 +967,7 @@ typedef struct cmd_def {
 
 #define RUN_SIM_OPTS                                                       \
   (B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_TIMELINE) |             \
+   B(OPT_LAYERS_CSV) |                                                      \
    B(OPT_CHECK) | B(OPT_TIMING_ONLY) | B(OPT_QUIET) | B(OPT_SET))
 
 static const cmd_def_t cmd_tab[] = {
@@ -977,7 +999,11 @@ static const cmd_def_t cmd_tab[] = {
      B(OPT_CONFIG) | B(OPT_ISSUE) | B(OPT_JSON) | B(OPT_QUIET) | B(OPT_SET),
      NULL, NULL, OUT_NONE, cmd_dram},
     {"recost", "--config C [options] STATS.json",
-     "cost a saved run (its --json) with C's energy and area tables", NULL,
+     "cost a saved run (its --json) with C's energy and area tables",
+     "C may differ from the run's config only in cost keys (energy.*,\n"
+     "area.*, dram.power.*, name); any other difference is refused (exit 2),\n"
+     "as cycles are not re-simulated. The run's config is C itself (same\n"
+     "config.hash) or the file its config.path names.",
      "STATS.json",
      B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_QUIET) | B(OPT_SET),
      NULL, NULL, OUT_NONE, cmd_recost},

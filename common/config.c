@@ -530,3 +530,36 @@ void cfg_dump(const cfg_t *c, FILE *f) {
 void cfg_doc(FILE *f) { yl_doc(&cfg_schema, f); }
 
 const yl_schema_t *cfg_schema_get(void) { return &cfg_schema; }
+
+bool cfg_key_cost_only(const char *key) {
+  static const char *const prefix[] = {"energy.", "area.", "dram.power."};
+  for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+    if (strncmp(key, prefix[i], strlen(prefix[i])) == 0) return true;
+  return strcmp(key, "name") == 0;
+}
+
+/* The value of line "key=value" i of a yl_text, copied to v. */
+static const char *cfg_text_line(const char *t, int i, char *v, size_t len) {
+  const char *eq, *nl;
+  for (; i > 0 && t; i--) t = strchr(t, '\n'), t = t ? t + 1 : NULL;
+  if (!t || !(eq = strchr(t, '=')) || !(nl = strchr(eq, '\n'))) {
+    snprintf(v, len, "?");
+    return v;
+  }
+  snprintf(v, len, "%.*s", (int)(nl - eq - 1), eq + 1);
+  return v;
+}
+
+const char *cfg_timing_diff(const cfg_t *a, const cfg_t *b, char *va,
+                            char *vb, size_t len) {
+  static char ta[1 << 15], tb[1 << 15]; /* ~90 keys of < 100 bytes */
+  yl_text(&cfg_schema, a, ta, sizeof ta);
+  yl_text(&cfg_schema, b, tb, sizeof tb);
+  for (int i = 0; i < cfg_schema.n; i++) {
+    if (cfg_key_cost_only(cfg_keys[i].key)) continue;
+    cfg_text_line(ta, i, va, len);
+    cfg_text_line(tb, i, vb, len);
+    if (strcmp(va, vb)) return cfg_keys[i].key;
+  }
+  return NULL;
+}

@@ -121,6 +121,17 @@ void cfg_doc(FILE *f);
 struct yl_schema;
 const struct yl_schema *cfg_schema_get(void);
 
+/* Keys that only price a run, never time it: energy.*, area.*,
+ * dram.power.* (the hbm2 model's currents and voltage, used at report
+ * time only) and name (a label). Every other key can change cycles or
+ * counts. attnsim recost may change only these (README "Re-costing"). */
+bool cfg_key_cost_only(const char *key);
+/* The first key in schema order that is not cost-only and differs
+ * between a and b, with each one's value as text (YAML flow, at most len
+ * bytes); NULL when a and b time runs alike. */
+const char *cfg_timing_diff(const cfg_t *a, const cfg_t *b, char *va,
+                            char *vb, size_t len);
+
 /* The fields of dram.address_mapping, least significant first after the
  * burst offset. */
 typedef enum {

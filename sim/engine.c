@@ -226,6 +226,8 @@ void sim_free(sim_t *s) {
   free(s);
 }
 
+void sim_attribute_layers(sim_t *s) { s->per_layer = true; }
+
 void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx) {
   s->span = fn;
   s->span_ctx = ctx;

@@ -45,6 +45,10 @@ void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx);
  * are not written). Cycles and every event count stay the same as long
  * as no decision depends on data, which holds for dense attention. */
 void sim_timing_only(sim_t *s);
+/* Attribute counters to layer records event by event (st_layer_t.c), as
+ * per_layer mechanisms always do (mech.h), for per-layer tables
+ * (--layers-csv). Changes no other figure. */
+void sim_attribute_layers(sim_t *s);
 /* Append SpAtten's run-time decisions to log (docs/spatten.md). */
 void sim_log_decisions(sim_t *s, declog_t *log);
 /* Run the whole trace. Checks that it was compiled for this config. */

@@ -714,8 +714,48 @@ void rep_case_figures(const rep_t *r, int cs, rep_case_t *f) {
     f->st.c[ST_CYCLES] += n;
   }
   sub.st = &f->st;
-  f->energy_pj = e_total(&sub);
+  f->energy_pj = r->case_energy_pj ? r->case_energy_pj[cs] : e_total(&sub);
   f->macs = macs(&sub);
+}
+
+/* ---- per-layer table (--layers-csv) --------------------------------------
+ * A layer's cycles run from the latest end before it (layer_step) to its
+ * end_cycle, so the rows' cycles sum to the run's; its counters are those
+ * attributed to it (engine.c), so they sum to the run's for every counter
+ * events carry (MACs, DRAM bytes). Its bound is the run's rule (bound())
+ * on its own counters; qk_utilization is Q x K and routing MACs over
+ * qk_array.multipliers x its cycles. */
+void rep_layers_csv_to(const rep_t *r, FILE *f) {
+  uint64_t hi = 0;
+  fputs("case,step,layer,cycles,start_cycle,end_cycle,dram_read_bytes,"
+        "dram_write_bytes,macs,qk_utilization,bound\n", f);
+  for (int i = 0; i < r->st->nlayers; i++) {
+    const st_layer_t *l = &r->st->layers[i];
+    uint64_t start = hi, n = layer_step(&hi, l->end_cycle);
+    stats_t st;
+    rep_t sub = *r;
+    memset(&st, 0, sizeof st);
+    memcpy(st.c, l->c, sizeof st.c);
+    st.c[ST_CYCLES] = n;
+    sub.st = &st;
+    fprintf(f, "%d,%d,%d,%llu,%llu,%llu,%llu,%llu,%llu,%.6g,%s\n", l->cs,
+            l->step, l->layer, (unsigned long long)n,
+            (unsigned long long)(n ? start : l->end_cycle),
+            (unsigned long long)l->end_cycle,
+            (unsigned long long)l->c[ST_DRAM_READ_BYTES],
+            (unsigned long long)l->c[ST_DRAM_WRITE_BYTES],
+            (unsigned long long)macs(&sub),
+            ratio(cntd(&sub, ST_QK_MACS) + cntd(&sub, ST_ROUTING_MACS),
+                  (double)n * r->cfg->qk_multipliers),
+            bound(&sub));
+  }
+}
+
+int rep_layers_csv(const rep_t *r, const char *path, err_t *e) {
+  outfile_t o;
+  if (of_open(&o, path, e)) return e->status;
+  rep_layers_csv_to(r, o.f);
+  return of_commit(&o, e);
 }
 
 static const mech_t *rep_mech(const rep_t *r) { return mech_of(r->wl, r->cfg->width); }

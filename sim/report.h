@@ -46,6 +46,8 @@ typedef struct rep {
   double acc_rel_err;         /* accuracy cost against dense attention */
   double acc_mass_kept;
   const rep_base_t *base;     /* --baseline ran, or NULL */
+  const double *case_energy_pj; /* recost: each case's energy as read
+                                   back (rep_case_figures); NULL: computed */
 } rep_t;
 
 /* A case's figures, for mechanisms that report per case (BiFormer's
@@ -77,6 +79,11 @@ void rep_text(const rep_t *r, FILE *f);
  * Return 0 or ERR_RUN (I/O or out of memory; no partial file is left). */
 int rep_json(const rep_t *r, const char *path, err_t *e);
 int rep_csv(const rep_t *r, const char *path, err_t *e);
+/* One CSV row per layer record (--layers-csv; docs/stats.md "Per-layer
+ * table"): its counters must have been attributed (sim_attribute_layers).
+ * Returns 0 or ERR_RUN. */
+int rep_layers_csv(const rep_t *r, const char *path, err_t *e);
+void rep_layers_csv_to(const rep_t *r, FILE *f);
 /* The same documents written to an open stream (no commit). */
 int rep_json_to(const rep_t *r, FILE *f, err_t *e);
 void rep_csv_to(const rep_t *r, FILE *f);

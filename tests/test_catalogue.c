@@ -330,6 +330,38 @@ static const text_row_t recost_rows[] = {
     {"rc-missing-config", IN_NONE, "", "recost {D}/s.json", "attnsim: --config FILE is required", 0},
 };
 
+/* attnsim recost with a config that would time the run differently: a
+ * report's cycles are never re-simulated, so only cost keys (energy.*,
+ * area.*, dram.power.*, name) may differ from the run's config. {D}/r.json
+ * is a run of configs/spatten.yaml, {D}/s.json one with --set
+ * core.window=32 (recost_config writes both). The expected values are
+ * configs/spatten.yaml's (512 multipliers, 1 GHz, CL 14) and
+ * configs/spatten-eighth.yaml's (64 multipliers, its first key in schema
+ * order that differs). */
+#define RC_CFG "recost " SPATTEN " {D}/r.json --json {O} --set "
+static const text_row_t recost_config_rows[] = {
+    {"rc-multipliers", IN_NONE, "", RC_CFG "qk_array.multipliers=256",
+     "attnsim: recost: qk_array.multipliers differs (got 256, expected 512 "
+     "as in the report's config): cycles are not re-simulated", 0},
+    {"rc-clock", IN_NONE, "", RC_CFG "clock_ghz=2",
+     "attnsim: recost: clock_ghz differs (got 2, expected 1 as in", 0},
+    {"rc-dram-timing", IN_NONE, "", RC_CFG "dram.timing.cl=20",
+     "attnsim: recost: dram.timing.cl differs (got 20, expected 14 as in", 0},
+    /* a cost key changed too: the timing key is still named */
+    {"rc-cost-and-buffer", IN_NONE, "",
+     RC_CFG "energy.mac_pj=1 --set buffers.key_bytes=100352",
+     "recost: buffers.key_bytes differs (got 100352, expected 200704", 0},
+    {"rc-other-config", IN_NONE, "",
+     "recost --config configs/spatten-eighth.yaml {D}/r.json --json {O}",
+     "recost: qk_array.multipliers differs (got 64, expected 512", 0},
+    /* s.json's config is spatten.yaml with a --set the recost does not
+     * repeat: it cannot be found, so nothing can be checked */
+    {"rc-config-not-found", IN_NONE, "",
+     "recost " SPATTEN " {D}/s.json --json {O} --set energy.mac_pj=1",
+     "attnsim: recost: cannot find the report's config (got config.path "
+     "configs/spatten.yaml", 0},
+};
+
 /* attnsim dram's memory traces ("0xADDRESS R|W" per line). Columns count
  * from 1: in "0x40 X" the operation is at column 6. */
 #define DRAM "dram --config configs/dram/hbm2-reference.yaml {F} --json {O}"
@@ -886,6 +918,20 @@ Test(catalogue, spatten_csv) {
 
 Test(catalogue, recost_report) {
   run_text_rows(recost_rows, sizeof recost_rows / sizeof recost_rows[0]);
+}
+
+Test(catalogue, recost_config) {
+  char dir[200], cmd[1000];
+  scratch_dir(dir, sizeof dir);
+  snprintf(cmd, sizeof cmd, "attnsim() { \"%s\" \"$@\"; }; R='run " SPATTEN
+           " " GPT2 " --wset model.layers=1 --wset decode.generate=1 --dense "
+           "--quiet'; attnsim $R --json %s/r.json && attnsim $R --set "
+           "core.window=32 --json %s/s.json",
+           getenv("ATTNSIM") && *getenv("ATTNSIM") ? getenv("ATTNSIM")
+                                                    : "build/attnsim", dir, dir);
+  cr_assert_eq(system(cmd), 0, "%s", cmd);
+  run_text_rows(recost_config_rows,
+                sizeof recost_config_rows / sizeof recost_config_rows[0]);
 }
 
 Test(catalogue, memory_trace) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "config.h"
 #include "json.h"
 #include "recost.h"
 #include "report.h"
@@ -153,4 +154,67 @@ Test(recost, incomplete_report_names_what_is_missing) {
   cr_expect_eq(rc_load("r.json", text, strlen(text), &run, &e), ERR_BAD_INPUT);
   cr_expect(strstr(e.msg, "r.json:1:1: dram.activates: missing"), "%s", e.msg);
   free(text);
+}
+
+/* A --check run keeps its check and accuracy blocks through a recost with
+ * its own config: the same bytes, and the blocks are there to compare. */
+Test(recost, check_run_is_returned_byte_for_byte) {
+  char *a, *b;
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+                  "workloads/gpt2-small.yaml --wset decode.generate=1 --layers 2 "
+                  "--check --quiet --json build/tests/tmp/rc-k.json"), 0);
+  cr_assert_eq(sh("attnsim recost --config configs/spatten.yaml --quiet "
+                  "build/tests/tmp/rc-k.json --json build/tests/tmp/rc-l.json"), 0);
+  a = tu_slurp("build/tests/tmp/rc-k.json");
+  b = tu_slurp("build/tests/tmp/rc-l.json");
+  cr_assert(a && b);
+  cr_expect(strstr(a, "\"check\": {\n    \"ran\": true") != NULL);
+  cr_expect(strstr(a, "\"accuracy\": {") != NULL);
+  cr_expect_str_eq(a, b);
+  free(a), free(b);
+}
+
+/* Cost keys are energy.*, area.*, dram.power.* and name; everything else
+ * times the run. cfg_timing_diff names the first timing key that differs,
+ * in schema order, with both values as YAML writes them. */
+Test(recost, cost_keys_and_the_first_timing_difference) {
+  cfg_t a, b;
+  char va[64], vb[64];
+  cr_expect(cfg_key_cost_only("energy.mac_pj"));
+  cr_expect(cfg_key_cost_only("area.sram_mm2_per_kb"));
+  cr_expect(cfg_key_cost_only("dram.power.idd4r"));
+  cr_expect(cfg_key_cost_only("name"));
+  cr_expect(!cfg_key_cost_only("clock_ghz"));
+  cr_expect(!cfg_key_cost_only("dram.timing.cl"));
+  cr_expect(!cfg_key_cost_only("qk_array.multipliers"));
+  cr_expect(!cfg_key_cost_only("energyx"));
+  cfg_defaults(&a);
+  b = a;
+  b.e_mac_pj = 9;
+  b.a_mult_mm2 = 1;
+  b.dram_pw.idd0 = 1;
+  snprintf(b.name, sizeof b.name, "other");
+  cr_expect_null(cfg_timing_diff(&a, &b, va, vb, sizeof va));
+  b.av_multipliers = 128; /* after qk_array.multipliers in the schema */
+  b.qk_multipliers = 256;
+  cr_assert_str_eq(cfg_timing_diff(&a, &b, va, vb, sizeof va), "qk_array.multipliers");
+  cr_expect_str_eq(va, "512");
+  cr_expect_str_eq(vb, "256");
+}
+
+/* A run made with a --set of a timing key can be recosted when the same
+ * --set is given again (its config is then found: the report's hash); a
+ * changed timing key is refused, with nothing written. */
+Test(recost, a_run_with_set_is_found_again) {
+  cr_assert_eq(sh(RUN "--set core.window=32 --json build/tests/tmp/rc-s.json"), 0);
+  cr_expect_eq(sh("attnsim recost --config configs/spatten.yaml --set core.window=32 "
+                  "--set energy.mac_pj=0.5 --quiet build/tests/tmp/rc-s.json "
+                  "--json build/tests/tmp/rc-t.json"), 0);
+  cr_expect(num("build/tests/tmp/rc-t.json", "cycles") ==
+            num("build/tests/tmp/rc-s.json", "cycles"));
+  remove("build/tests/tmp/rc-u.json");
+  cr_expect_eq(sh("attnsim recost --config configs/spatten.yaml --set core.window=16 "
+                  "--quiet build/tests/tmp/rc-s.json --json build/tests/tmp/rc-u.json "
+                  "2>/dev/null"), 2);
+  cr_expect_null(tu_slurp("build/tests/tmp/rc-u.json"));
 }

@@ -931,3 +931,88 @@ Test(report, layer_steps_count_repeats) {
   cr_expect_eq(st.layers[4].step, 2);
   st_free(&st);
 }
+
+/* --layers-csv on the toy machine (64 B/cycle, 4 QK multipliers, 2 AV,
+ * 2 softmax units). Layer 0 runs cycles 0..100 with 800 QK MACs, 50 AV
+ * MACs and 640 DRAM bytes read + 0 written: compute floor max(800/4,
+ * 50/2) = 200 > memory 640/64 = 10, so compute-bound, QK utilisation
+ * 800 / (4 x 100) = 2 (the attributed MACs need not fit the layer's own
+ * span). Layer 1 runs 100..250 with 40 QK MACs and 64,000 bytes read
+ * + 0 written: memory 1000 > compute 10, memory-bound, 40 / (4 x 150) =
+ * 0.0666667. */
+Test(report, layers_csv_rows) {
+  toy_t t;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f;
+  toy_init(&t);
+  memset(t.st.layers[0].c, 0, sizeof t.st.layers[0].c);
+  memset(t.st.layers[1].c, 0, sizeof t.st.layers[1].c);
+  t.st.layers[0].c[ST_QK_MACS] = 800;
+  t.st.layers[0].c[ST_AV_MACS] = 50;
+  t.st.layers[0].c[ST_DRAM_READ_BYTES] = 640;
+  t.st.layers[0].c[ST_DRAM_TRANSFERRED_BYTES] = 640;
+  t.st.layers[1].c[ST_QK_MACS] = 40;
+  t.st.layers[1].c[ST_DRAM_READ_BYTES] = 64000;
+  t.st.layers[1].c[ST_DRAM_TRANSFERRED_BYTES] = 64000;
+  f = open_memstream(&buf, &len);
+  cr_assert_not_null(f);
+  rep_layers_csv_to(&t.r, f);
+  fclose(f);
+  cr_expect(strncmp(buf, "case,step,layer,cycles,start_cycle,end_cycle,"
+                    "dram_read_bytes,dram_write_bytes,macs,qk_utilization,bound\n"
+                    "0,0,0,100,0,100,640,0,850,2,compute\n"
+                    "0,0,1,150,100,250,64000,0,40,0.0666667,memory\n",
+                    strlen("case,step,layer,cycles,start_cycle,end_cycle,"
+                           "dram_read_bytes,dram_write_bytes,macs,qk_utilization,bound\n"
+                           "0,0,0,100,0,100,640,0,850,2,compute\n"
+                           "0,0,1,150,100,250,64000,0,40,0.0666667,memory\n")) == 0,
+            "%s", buf);
+  free(buf);
+  st_free(&t.st);
+}
+
+/* A real run: the rows' DRAM bytes and MACs sum to the run's totals and
+ * their cycles to its cycles (every event is attributed to the layer of
+ * its instruction, and layer cycles tile the run); the JSON is unchanged
+ * by asking for the table. */
+Test(report, layers_csv_sums_to_the_run) {
+  const char *bin = getenv("ATTNSIM");
+  char cmd[1200], line[512];
+  unsigned long long sum[4] = {0}, want[4] = {0};
+  const char *keys[4] = {"\"cycles\": ", "\"read_bytes\": ", "\"write_bytes\": ",
+                         "\"macs\": "};
+  char *a, *b, *p;
+  FILE *f;
+  int rows = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    snprintf(cmd, sizeof cmd, "%s run --config configs/spatten.yaml --workload "
+             "workloads/gpt2-small.yaml --layers 3 --wset decode.generate=2 "
+             "--quiet --json build/tests/tmp/lc-%d.json%s", bin ? bin : "build/attnsim",
+             pass, pass ? " --layers-csv build/tests/tmp/lc.csv" : "");
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+  }
+  a = tu_slurp("build/tests/tmp/lc-0.json");
+  b = tu_slurp("build/tests/tmp/lc-1.json");
+  cr_assert(a && b);
+  cr_expect_str_eq(a, b);
+  for (int k = 0; k < 4; k++) {
+    cr_assert_not_null(p = strstr(a, keys[k]), "%s", keys[k]);
+    want[k] = strtoull(p + strlen(keys[k]), NULL, 10);
+  }
+  f = fopen("build/tests/tmp/lc.csv", "r");
+  cr_assert_not_null(f);
+  cr_assert_not_null(fgets(line, sizeof line, f));
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long v[9];
+    cr_assert_eq(sscanf(line, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu", &v[0],
+                        &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]), 9, "%s", line);
+    sum[0] += v[3], sum[1] += v[6], sum[2] += v[7], sum[3] += v[8];
+    rows++;
+  }
+  fclose(f);
+  cr_expect_eq(rows, 3 * 2, "3 layers x 2 decode steps, got %d rows", rows);
+  for (int k = 0; k < 4; k++)
+    cr_expect_eq(sum[k], want[k], "%s rows sum %llu, run %llu", keys[k], sum[k], want[k]);
+  free(a), free(b);
+}
