@@ -34,13 +34,58 @@ typedef struct plot_ctx {
 
 /* ---- common pieces ------------------------------------------------------- */
 
-/* A plot area w pixels wide, room left for tick labels and below for the
- * x label; axes unset. */
-static svg_chart_t plot_chart(FILE *f, double w) {
+/* Legend: entries drawn in a framed box in the right margin, inside the
+ * canvas; an entry with a colour has a square before its label, one with
+ * colour -1 is a note. The chart is narrowed to leave room for it. */
+#define LEG_MAX 24
+#define LEG_FONT 11
+typedef struct plot_legend {
+  int n;
+  char label[LEG_MAX][96];
+  int color[LEG_MAX];
+} plot_legend_t;
+
+static void plot_leg_add(plot_legend_t *l, int color, const char *label) {
+  if (l->n == LEG_MAX) return;
+  snprintf(l->label[l->n], sizeof l->label[0], "%.95s", label);
+  l->color[l->n++] = color;
+}
+
+/* Width of the legend box in pixels. */
+static double plot_leg_width(const plot_legend_t *l) {
+  double w = 0;
+  for (int i = 0; i < l->n; i++)
+    w = fmax(w, svg_text_width(l->label[i], LEG_FONT) + (l->color[i] >= 0 ? 14 : 0));
+  return w + 16;
+}
+
+/* The legend box with its right edge 10 px inside the canvas, top at y. */
+static void plot_leg_draw(FILE *f, const plot_legend_t *l, double y) {
+  double w = plot_leg_width(l), x = PLOT_W - 10 - w;
+  if (!l->n) return;
+  fprintf(f, "<g class=\"legend\">\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+          "height=\"%d\" fill=\"white\" stroke=\"#999\"/>\n", x, y, w, 16 * l->n + 8);
+  for (int i = 0; i < l->n; i++) {
+    double ty = y + 18 + 16 * i, tx = x + 8;
+    if (l->color[i] >= 0) {
+      fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" "
+              "fill=\"%s\"/>\n", tx, ty - 9, svg_color(l->color[i]));
+      tx += 14;
+    }
+    svg_text(f, tx, ty, "start", LEG_FONT, l->label[i]);
+  }
+  fputs("</g>\n", f);
+}
+
+/* A plot area from the left margin to the legend box (at least 360
+ * pixels), room left for tick labels and below for the x label; axes
+ * unset. */
+static svg_chart_t plot_chart(FILE *f, const plot_legend_t *l) {
   svg_chart_t c;
   memset(&c, 0, sizeof c);
   c.f = f;
-  c.x = 90, c.y = 50, c.w = w, c.h = PLOT_H - 120;
+  c.x = 90, c.y = 50, c.h = PLOT_H - 120;
+  c.w = fmax(360, PLOT_W - c.x - 30 - plot_leg_width(l));
   return c;
 }
 
@@ -74,21 +119,14 @@ static void plot_title(const plot_ctx_t *x, FILE *f, int i) {
   fprintf(f, "%s</title>", r->pareto == 1 ? ", Pareto" : "");
 }
 
-/* Legend: one coloured square and label per entry, top right. */
-static void plot_legend(FILE *f, double x, double y, const char *label,
-                        int color) {
-  fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" "
-          "fill=\"%s\"/>\n", x, y - 9, svg_color(color));
-  svg_text(f, x + 14, y, "start", 11, label);
-}
-
-static void plot_group_legend(const plot_ctx_t *x, FILE *f, double lx) {
-  for (int g = 0, shown = 0; g < x->ngroups && shown < 10; g++)
+/* The workloads' entries: one per Pareto group, its colour. */
+static void plot_group_legend(const plot_ctx_t *x, plot_legend_t *l) {
+  for (int g = 0; g < x->ngroups && g < 10; g++)
     for (int i = 0; i < x->t.npoints; i++) {
       char lab[96];
       if (x->group[i] != g) continue;
       snprintf(lab, sizeof lab, "%s (workload %d)", x->t.points[i].workload, g);
-      plot_legend(f, lx, 50 + 16 * shown++, lab, g);
+      plot_leg_add(l, g, lab);
       break;
     }
 }
@@ -187,7 +225,12 @@ static void plot_la_frontier(const plot_ctx_t *x, const svg_chart_t *c, int g) {
 
 static void plot_la(const plot_ctx_t *x, FILE *f, int *count) {
   double alo = INFINITY, ahi = -INFINITY, llo = INFINITY, lhi = -INFINITY;
-  svg_chart_t c = plot_chart(f, PLOT_W - 330);
+  plot_legend_t l = {0};
+  svg_chart_t c;
+  plot_group_legend(x, &l);
+  plot_leg_add(&l, -1, "ringed: Pareto (latency, energy, area)");
+  plot_leg_add(&l, -1, "line: latency-area frontier");
+  c = plot_chart(f, &l);
   for (int i = 0; i < x->t.npoints; i++) {
     const res_row_t *r = &x->t.rows[i];
     if (!plot_la_ok(r)) continue;
@@ -213,11 +256,7 @@ static void plot_la(const plot_ctx_t *x, FILE *f, int *count) {
     fputs("</circle>\n", f);
     ++*count;
   }
-  plot_group_legend(x, f, PLOT_W - 225);
-  svg_text(f, PLOT_W - 225, PLOT_H - 60, "start", 11,
-           "ringed: Pareto (latency, energy, area)");
-  svg_text(f, PLOT_W - 225, PLOT_H - 44, "start", 11,
-           "line: latency-area frontier");
+  plot_leg_draw(f, &l, c.y);
   if (!*count) svg_text(f, c.x + c.w / 2, c.y + c.h / 2, "middle", 14,
                         "no finished point reports latency and area");
   svg_end(f);
@@ -267,30 +306,78 @@ static void plot_en_bar(const plot_ctx_t *x, const svg_chart_t *c, int i,
   fputs("</g>\n", c->f);
 }
 
+/* Do the points run more than one workload? */
+static bool plot_multi_workload(const plot_ctx_t *x) {
+  for (int i = 1; i < x->t.npoints; i++)
+    if (strcmp(x->t.points[i].workload, x->t.points[0].workload)) return true;
+  return false;
+}
+
+/* The labels under the bars: one row per varied key, a row "workload"
+ * first when the points run more than one, the point's index when
+ * neither. */
+static int plot_en_rows(const plot_ctx_t *x) {
+  int rows = x->t.nparams + plot_multi_workload(x);
+  return rows ? rows : 1;
+}
+
+/* Row r's name into name, point i's value in it into val (buf holds an
+ * index). */
+static void plot_en_cell(const plot_ctx_t *x, int r, int i, const char **name,
+                         const char **val, char *buf, size_t len) {
+  bool multi = plot_multi_workload(x);
+  if (multi && r == 0) {
+    *name = "workload", *val = x->t.points[i].workload;
+  } else if (x->t.nparams) {
+    *name = x->t.param_names[r - multi], *val = x->t.points[i].params[r - multi];
+  } else {
+    snprintf(buf, len, "%d", i);
+    *name = "point", *val = buf;
+  }
+}
+
 static void plot_en(const plot_ctx_t *x, FILE *f, int *count) {
-  char names[16][48], lab[32];
-  svg_chart_t c = plot_chart(f, PLOT_W - 260);
-  double hi = 0, bw;
-  int n = 0, nn = plot_en_names(x, names), b = 0, every;
-  for (int i = 0; i < x->t.npoints; i++)
-    if (plot_en_ok(&x->t.rows[i])) n++, hi = fmax(hi, plot_en_sum(&x->t.rows[i]) * 1e-6);
-  c.ax = (svg_axis_t){0, n ? n : 1, false, "point (index)", false};
+  char names[16][48], buf[32];
+  plot_legend_t l = {0};
+  svg_chart_t c;
+  const char *rn, *rv;
+  double hi = 0, bw, namew = 0, valw = 0;
+  int n = 0, nn = plot_en_names(x, names), b = 0, every, rows = plot_en_rows(x);
+  for (int k = 0; k < nn; k++) plot_leg_add(&l, k, names[k]);
+  for (int i = 0; i < x->t.npoints; i++) {
+    if (!plot_en_ok(&x->t.rows[i])) continue;
+    n++, hi = fmax(hi, plot_en_sum(&x->t.rows[i]) * 1e-6);
+    for (int r = 0; r < rows; r++) {
+      plot_en_cell(x, r, i, &rn, &rv, buf, sizeof buf);
+      namew = fmax(namew, svg_text_width(rn, 10));
+      valw = fmax(valw, svg_text_width(rv, 10));
+    }
+  }
+  c = plot_chart(f, &l);
+  /* room on the left for the row names, below for the rows */
+  c.x = fmax(c.x, namew + 16), c.w = fmax(300, PLOT_W - c.x - 30 - plot_leg_width(&l));
+  c.h -= 14 * (rows - 1);
+  c.ax = (svg_axis_t){0, n ? n : 1, false, "", true}; /* labelled by the rows */
   svg_axis_fit(&c.ay, 0, hi > 0 ? hi : 1, false, "energy (uJ)");
-  c.ax.no_ticks = true; /* bars are labelled with their point index */
   svg_begin(f, PLOT_W, PLOT_H, "energy by module");
   svg_frame(&c);
   bw = c.w / (n ? n : 1);
-  every = n > 24 ? (n + 23) / 24 : 1;
+  every = (int)ceil((valw + 4) / bw);
   for (int i = 0; i < x->t.npoints; i++) {
     if (!plot_en_ok(&x->t.rows[i])) continue;
     plot_en_bar(x, &c, i, c.x + b * bw + bw * 0.1, bw * 0.8, names, nn);
-    if (b % every == 0) {
-      snprintf(lab, sizeof lab, "%d", i);
-      svg_text(f, c.x + (b + 0.5) * bw, c.y + c.h + 16, "middle", 10, lab);
+    for (int r = 0; r < rows && b % every == 0; r++) {
+      plot_en_cell(x, r, i, &rn, &rv, buf, sizeof buf);
+      svg_text_class(f, "xval", c.x + (b + 0.5) * bw, c.y + c.h + 16 + 14 * r,
+                     "middle", 10, rv);
     }
     b++, ++*count;
   }
-  for (int k = 0; k < nn; k++) plot_legend(f, PLOT_W - 155, 50 + 16 * k, names[k], k);
+  for (int r = 0; r < rows && n; r++) {
+    plot_en_cell(x, r, 0, &rn, &rv, buf, sizeof buf);
+    svg_text_class(f, "xkey", c.x - 6, c.y + c.h + 16 + 14 * r, "end", 10, rn);
+  }
+  plot_leg_draw(f, &l, c.y);
   svg_end(f);
 }
 
@@ -310,27 +397,84 @@ static double plot_peak(const res_row_t *r) {
 }
 static double plot_bw(const res_row_t *r) { return r->v[RV_PEAK_GBPS] * 1e9; }
 
-/* Is row i's roof the first of its kind (no earlier row has the same)? */
-static bool plot_rf_first(const plot_ctx_t *x, int i) {
-  const res_row_t *r = &x->t.rows[i];
+/* The roofs are drawn as their two halves: one horizontal compute roof
+ * per distinct peak, from the leftmost ridge of the configs that have it
+ * to the right edge, and one slanted memory roof per distinct bandwidth,
+ * from the left (or bottom) edge to the rightmost ridge of its configs.
+ * Each point's roof is the lower of its two; each half is labelled with
+ * its figure and the varied keys' values that all its configs share. */
+typedef double (*plot_rf_fig)(const res_row_t *r);
+
+/* Is row i the first plotted row with its fig? */
+static bool plot_rf_first(const plot_ctx_t *x, int i, plot_rf_fig fig) {
   for (int j = 0; j < i; j++)
-    if (plot_rf_ok(&x->t.rows[j]) && plot_peak(&x->t.rows[j]) == plot_peak(r) &&
-        plot_bw(&x->t.rows[j]) == plot_bw(r))
+    if (plot_rf_ok(&x->t.rows[j]) && fig(&x->t.rows[j]) == fig(&x->t.rows[i]))
       return false;
   return true;
 }
 
-static void plot_rf_roof(const svg_chart_t *c, double peak, double bw) {
-  double ridge = peak / bw, x0 = fmax(c->ax.lo, c->ay.lo / bw);
+/* "2.05 TFLOP/s": 3 significant digits and an SI prefix. */
+static void plot_si(double v, const char *unit, char *buf, size_t len) {
+  static const char *pre[] = {"", "k", "M", "G", "T", "P", "E"};
+  int p = 0;
+  while (p < 6 && fabs(v) >= 999.5) v /= 1000, p++;
+  snprintf(buf, len, "%.3g %s%s", v, pre[p], unit);
+}
+
+/* The label of row i's roof half fig: the figure, then each varied key
+ * whose value every plotted row with the same figure shares. */
+static void plot_rf_label(const plot_ctx_t *x, int i, plot_rf_fig fig,
+                          const char *unit, char *buf, size_t len) {
+  size_t n;
+  plot_si(fig(&x->t.rows[i]), unit, buf, len);
+  for (int k = 0, first = 1; k < x->t.nparams; k++) {
+    bool same = true;
+    for (int j = 0; j < x->t.npoints && same; j++)
+      same = !plot_rf_ok(&x->t.rows[j]) || fig(&x->t.rows[j]) != fig(&x->t.rows[i]) ||
+             !strcmp(x->t.points[j].params[k], x->t.points[i].params[k]);
+    if (!same) continue;
+    n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s=%s", first ? ": " : ", ", x->t.param_names[k],
+             x->t.points[i].params[k]);
+    first = 0;
+  }
+}
+
+/* The compute roof of row i's peak, labelled above its right end. */
+static void plot_rf_compute(const plot_ctx_t *x, const svg_chart_t *c, int i) {
+  double peak = plot_peak(&x->t.rows[i]), ridge = INFINITY, y = svg_py(c, peak);
+  char lab[512];
+  for (int j = 0; j < x->t.npoints; j++)
+    if (plot_rf_ok(&x->t.rows[j]) && plot_peak(&x->t.rows[j]) == peak)
+      ridge = fmin(ridge, peak / plot_bw(&x->t.rows[j]));
   fprintf(c->f, "<polyline class=\"roof\" fill=\"none\" stroke=\"#888\" "
-          "stroke-width=\"1\" points=\"");
-  if (ridge > c->ax.lo)
-    fprintf(c->f, "%.1f,%.1f %.1f,%.1f ", svg_px(c, x0), svg_py(c, bw * x0),
-            svg_px(c, fmin(ridge, c->ax.hi)), svg_py(c, bw * fmin(ridge, c->ax.hi)));
-  if (ridge < c->ax.hi)
-    fprintf(c->f, "%.1f,%.1f %.1f,%.1f", svg_px(c, fmax(ridge, c->ax.lo)),
-            svg_py(c, peak), svg_px(c, c->ax.hi), svg_py(c, peak));
-  fputs("\"/>\n", c->f);
+          "stroke-width=\"1\" points=\"%.1f,%.1f %.1f,%.1f\"/>\n",
+          svg_px(c, fmax(ridge, c->ax.lo)), y, c->x + c->w, y);
+  plot_rf_label(x, i, plot_peak, "FLOP/s", lab, sizeof lab);
+  svg_text_class(c->f, "rooflabel", c->x + c->w - 4, y - 4, "end", 10, lab);
+}
+
+/* The memory roof of row i's bandwidth, labelled along it near its
+ * lower end. */
+static void plot_rf_memory(const plot_ctx_t *x, const svg_chart_t *c, int i) {
+  double bw = plot_bw(&x->t.rows[i]), ridge = 0, x0, x1, px0, py0, px1, py1, ang;
+  char lab[512];
+  for (int j = 0; j < x->t.npoints; j++)
+    if (plot_rf_ok(&x->t.rows[j]) && plot_bw(&x->t.rows[j]) == bw)
+      ridge = fmax(ridge, plot_peak(&x->t.rows[j]) / bw);
+  x0 = fmax(c->ax.lo, c->ay.lo / bw), x1 = fmin(ridge, c->ax.hi);
+  if (x1 <= x0) return;
+  px0 = svg_px(c, x0), py0 = svg_py(c, bw * x0);
+  px1 = svg_px(c, x1), py1 = svg_py(c, bw * x1);
+  fprintf(c->f, "<polyline class=\"roof\" fill=\"none\" stroke=\"#888\" "
+          "stroke-width=\"1\" points=\"%.1f,%.1f %.1f,%.1f\"/>\n", px0, py0, px1, py1);
+  plot_rf_label(x, i, plot_bw, "B/s", lab, sizeof lab);
+  ang = atan2(py1 - py0, px1 - px0) * 180 / M_PI;
+  px0 += 10 * cos(ang * M_PI / 180), py0 += 10 * sin(ang * M_PI / 180) - 4;
+  fprintf(c->f, "<text class=\"rooflabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" "
+          "font-size=\"10\" transform=\"rotate(%.1f %.1f %.1f)\">", px0, py0, ang, px0, py0);
+  svg_escape(c->f, lab);
+  fputs("</text>\n", c->f);
 }
 
 /* Data ranges: intensities and ridges; performance and peaks. */
@@ -350,15 +494,22 @@ static void plot_rf_range(const plot_ctx_t *x, svg_chart_t *c) {
 }
 
 static void plot_rf(const plot_ctx_t *x, FILE *f, int *count) {
-  svg_chart_t c = plot_chart(f, PLOT_W - 330);
-  int roofs = 0;
-  char lab[96];
+  plot_legend_t l = {0};
+  svg_chart_t c;
+  plot_group_legend(x, &l);
+  plot_leg_add(&l, -1, "grey, flat: compute peak,");
+  plot_leg_add(&l, -1, "  (qk + av multipliers) x 2 x clock");
+  plot_leg_add(&l, -1, "grey, slanted: DRAM peak bandwidth");
+  plot_leg_add(&l, -1, "a point's roof: the lower of its two");
+  c = plot_chart(f, &l);
   plot_rf_range(x, &c);
   svg_begin(f, PLOT_W, PLOT_H, "roofline");
   svg_frame(&c);
-  for (int i = 0; i < x->t.npoints; i++)
-    if (plot_rf_ok(&x->t.rows[i]) && plot_rf_first(x, i))
-      plot_rf_roof(&c, plot_peak(&x->t.rows[i]), plot_bw(&x->t.rows[i])), roofs++;
+  for (int i = 0; i < x->t.npoints; i++) {
+    if (!plot_rf_ok(&x->t.rows[i])) continue;
+    if (plot_rf_first(x, i, plot_peak)) plot_rf_compute(x, &c, i);
+    if (plot_rf_first(x, i, plot_bw)) plot_rf_memory(x, &c, i);
+  }
   for (int i = 0; i < x->t.npoints; i++) {
     const res_row_t *r = &x->t.rows[i];
     if (!plot_rf_ok(r)) continue;
@@ -369,13 +520,19 @@ static void plot_rf(const plot_ctx_t *x, FILE *f, int *count) {
     fputs("</circle>\n", f);
     ++*count;
   }
-  plot_group_legend(x, f, PLOT_W - 225);
-  snprintf(lab, sizeof lab, "grey: %d roof%s (compute:", roofs, roofs == 1 ? "" : "s");
-  svg_text(f, PLOT_W - 225, PLOT_H - 76, "start", 11, lab);
-  svg_text(f, PLOT_W - 225, PLOT_H - 60, "start", 11,
-           "(qk + av multipliers) x 2 x clock;");
-  svg_text(f, PLOT_W - 225, PLOT_H - 44, "start", 11, "memory: DRAM peak bandwidth)");
+  plot_leg_draw(f, &l, c.y);
   svg_end(f);
+}
+
+/* Points not plotted because they are not finished or failed: a warning
+ * on stderr naming how many, so a half-done sweep is not read as done. */
+static void plot_warn_unfinished(const plot_ctx_t *x) {
+  int ok, failed, missing;
+  res_counts(&x->t, &ok, &failed, &missing);
+  if (failed || missing)
+    fprintf(stderr, "plot: warning: %s: %d of %d points not plotted: %d not "
+            "finished, %d failed\n", x->dir, failed + missing, x->t.npoints,
+            missing, failed);
 }
 
 /* ---- entry --------------------------------------------------------------- */
@@ -390,6 +547,7 @@ int plot_dir(const char *dir, FILE *log, err_t *e) {
   x.e = e;
   if (res_load(dir, &x.t, e)) return e->status;
   res_pareto(&x.t);
+  plot_warn_unfinished(&x);
   snprintf(path, sizeof path, "%s/plots", dir);
   if (mkdir(path, 0777) && errno != EEXIST)
     rc = err_set(e, ERR_RUN, "%s: cannot create: %s", path, strerror(errno));

@@ -34,12 +34,23 @@ void svg_begin(FILE *f, int width, int height, const char *title) {
 
 void svg_end(FILE *f) { fputs("</svg>\n", f); }
 
-void svg_text(FILE *f, double x, double y, const char *anchor, int size,
-              const char *text) {
-  fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">",
+void svg_text_class(FILE *f, const char *cls, double x, double y,
+                    const char *anchor, int size, const char *text) {
+  fputs("<text ", f);
+  if (cls) fprintf(f, "class=\"%s\" ", cls);
+  fprintf(f, "x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">",
           x, y, anchor, size);
   svg_escape(f, text);
   fputs("</text>\n", f);
+}
+
+void svg_text(FILE *f, double x, double y, const char *anchor, int size,
+              const char *text) {
+  svg_text_class(f, NULL, x, y, anchor, size, text);
+}
+
+double svg_text_width(const char *text, int size) {
+  return 0.62 * size * (double)strlen(text);
 }
 
 /* A linear step of 1, 2 or 5 x 10^k giving about six ticks over span. */
@@ -83,14 +94,6 @@ double svg_py(const svg_chart_t *c, double y) {
   return c->y + c->h * (1 - svg_frac(&c->ay, y));
 }
 
-/* A tick label: 3 significant digits, exponents for very large/small. */
-static void svg_num(double v, char *buf, size_t len) {
-  double a = fabs(v);
-  if (v == 0) snprintf(buf, len, "0");
-  else if (a >= 1e5 || a < 1e-3) snprintf(buf, len, "%.3g", v);
-  else snprintf(buf, len, "%.6g", v);
-}
-
 /* Tick values of an axis into t (at most max); returns how many. */
 static int svg_ticks(const svg_axis_t *a, double *t, int max) {
   int n = 0;
@@ -108,29 +111,59 @@ static int svg_ticks(const svg_axis_t *a, double *t, int max) {
   return n;
 }
 
+/* The SI suffix of 1000^p, p in -4..5. */
+static const char *svg_si(int p) {
+  static const char *s[] = {"p", "n", "u", "m", "", "k", "M", "G", "T", "P"};
+  return s[p < -4 ? 0 : p > 5 ? 9 : p + 4];
+}
+
+int svg_tick_labels(const svg_axis_t *a, double *t, char lab[][16], int max) {
+  int n = svg_ticks(a, t, max);
+  double big = 0;
+  for (int i = 0; i < n; i++) big = fmax(big, fabs(t[i]));
+  if (a->log) { /* powers of ten: 0.01 0.1 1 10 100 1k 10k ... 10T */
+    for (int i = 0; i < n; i++) {
+      int e = (int)lround(log10(t[i])), p = e >= 15 ? 5 : e >= 3 ? e / 3 : 0;
+      if (e < 0 && e >= -3) snprintf(lab[i], 16, "%.*f", -e, t[i]);
+      else if (e < 0) snprintf(lab[i], 16, "1e%d", e);
+      else snprintf(lab[i], 16, "%.0f%s", t[i] / pow(1000, p), svg_si(p));
+    }
+    return n;
+  }
+  /* linear: one scale (a power of 1000 outside 0.001..9999) and as many
+   * decimals as the step needs, the same for every label */
+  int p = big >= 1e4 || (big > 0 && big < 1e-3) ? (int)floor(log10(big) / 3) : 0;
+  double scale = pow(1000, p), st = n > 1 ? (t[1] - t[0]) / scale : 1;
+  int dec = st > 0 ? (int)ceil(-log10(st) - 1e-9) : 0;
+  if (dec < 0) dec = 0;
+  if (n > 1 && fabs(st * pow(10, dec) - lround(st * pow(10, dec))) > 1e-6) dec++; /* 2.5, 0.25 */
+  for (int i = 0; i < n; i++)
+    if (t[i] == 0) snprintf(lab[i], 16, "0");
+    else snprintf(lab[i], 16, "%.*f%s", dec, t[i] / scale, svg_si(p));
+  return n;
+}
+
 static void svg_xticks(const svg_chart_t *c) {
   double t[32];
-  char lab[32];
-  int n = c->ax.no_ticks ? 0 : svg_ticks(&c->ax, t, 32);
+  char lab[32][16];
+  int n = c->ax.no_ticks ? 0 : svg_tick_labels(&c->ax, t, lab, 32);
   for (int i = 0; i < n; i++) {
     double x = svg_px(c, t[i]);
     fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
             "stroke=\"#ddd\"/>\n", x, c->y, x, c->y + c->h);
-    svg_num(t[i], lab, sizeof lab);
-    svg_text(c->f, x, c->y + c->h + 16, "middle", 11, lab);
+    svg_text_class(c->f, "xtick", x, c->y + c->h + 16, "middle", 11, lab[i]);
   }
 }
 
 static void svg_yticks(const svg_chart_t *c) {
   double t[32];
-  char lab[32];
-  int n = svg_ticks(&c->ay, t, 32);
+  char lab[32][16];
+  int n = svg_tick_labels(&c->ay, t, lab, 32);
   for (int i = 0; i < n; i++) {
     double y = svg_py(c, t[i]);
     fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
             "stroke=\"#ddd\"/>\n", c->x, y, c->x + c->w, y);
-    svg_num(t[i], lab, sizeof lab);
-    svg_text(c->f, c->x - 6, y + 4, "end", 11, lab);
+    svg_text_class(c->f, "ytick", c->x - 6, y + 4, "end", 11, lab[i]);
   }
 }
 
@@ -139,7 +172,8 @@ void svg_frame(const svg_chart_t *c) {
   svg_yticks(c);
   fprintf(c->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
           "fill=\"none\" stroke=\"black\"/>\n", c->x, c->y, c->w, c->h);
-  svg_text(c->f, c->x + c->w / 2, c->y + c->h + 38, "middle", 13, c->ax.label);
+  if (c->ax.label && *c->ax.label)
+    svg_text(c->f, c->x + c->w / 2, c->y + c->h + 38, "middle", 13, c->ax.label);
   fprintf(c->f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
           "font-size=\"13\" transform=\"rotate(-90 %.1f %.1f)\">",
           c->x - 58, c->y + c->h / 2, c->x - 58, c->y + c->h / 2);

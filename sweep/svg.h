@@ -29,6 +29,13 @@ void svg_end(FILE *f);
 /* Text at (x, y); anchor "start", "middle" or "end"; XML-escaped. */
 void svg_text(FILE *f, double x, double y, const char *anchor, int size,
               const char *text);
+/* The same with a class attribute (NULL: none), for tests to find. */
+void svg_text_class(FILE *f, const char *cls, double x, double y,
+                    const char *anchor, int size, const char *text);
+/* A generous estimate of text's width in pixels at font size size
+ * (0.62 em per character: wider than the average sans-serif glyph), so
+ * that text placed by it stays inside the canvas. */
+double svg_text_width(const char *text, int size);
 /* XML-escaped text with no element around it (titles, tooltips). */
 void svg_escape(FILE *f, const char *text);
 /* An axis spanning [lo, hi] with some margin and round ends; log when
@@ -39,6 +46,13 @@ double svg_px(const svg_chart_t *c, double x);
 double svg_py(const svg_chart_t *c, double y);
 /* Box, grid lines, ticks with labels, axis labels. */
 void svg_frame(const svg_chart_t *c);
+/* The tick values of an axis into t and their labels into lab (at most
+ * max); returns how many. One format along an axis: linear axes print
+ * every label with the same decimals (those the step needs) and the same
+ * SI suffix (k, M, G, ... when the largest tick is 10^4 or more; m, u, ...
+ * below 10^-3), "0" for zero: 0 500 1000, 2.5 2.6 ... 3.0, 0 5k 10k;
+ * log axes are decades: 0.01 0.1 1 10 100 1k 10k ... 1G 10G 100G 1T. */
+int svg_tick_labels(const svg_axis_t *a, double *t, char lab[][16], int max);
 /* A colour of a fixed palette (i wraps). */
 const char *svg_color(int i);
 

@@ -17,6 +17,7 @@
 #include "results.h"
 #include "run.h"
 #include "spec.h"
+#include "svg.h"
 #include "testutil.h"
 
 /* A spec in build/tests/tmp that uses the bundled files by relative path. */
@@ -361,6 +362,83 @@ static int xml_check(const char *path, const char *cls) {
   return count;
 }
 
+
+/* Texts of an SVG that an estimate of 0.6 em per character (wider than
+ * DejaVu Sans' average glyph) puts past the canvas' left or right edge;
+ * rotated texts are left out. */
+static int texts_outside(const char *path) {
+  char *t = tu_slurp(path), *p;
+  int width = 0, out = 0;
+  cr_assert(t, "no %s", path);
+  p = strstr(t, "<svg ");
+  cr_assert(p && sscanf(strstr(p, "width=\"") + 7, "%d", &width) == 1);
+  for (p = t; (p = strstr(p, "<text ")); p++) {
+    char *end = strchr(p, '>'), *close = strstr(p, "</text>"), *a;
+    double x = 0, w;
+    int size = 0, chars = 0;
+    cr_assert(end && close);
+    for (char *c = end + 1; c < close; c++) /* an entity is one character */
+      if (*c == '&') c = strchr(c, ';'), chars++;
+      else chars++;
+    if (strstr(p, "transform=") && strstr(p, "transform=") < end) continue;
+    sscanf(strstr(p, " x=\"") + 4, "%lf", &x);
+    sscanf(strstr(p, "font-size=\"") + 11, "%d", &size);
+    w = 0.6 * size * chars;
+    a = strstr(p, "text-anchor=\"") + 13;
+    if ((!strncmp(a, "start", 5) && x + w > width) ||
+        (!strncmp(a, "end", 3) && x - w < 0) ||
+        (!strncmp(a, "middle", 6) && (x - w / 2 < 0 || x + w / 2 > width))) {
+      fprintf(stderr, "%s: outside the canvas: %.*s\n", path, (int)(close - p), p);
+      out++;
+    }
+  }
+  free(t);
+  return out;
+}
+
+/* The texts of class cls in an SVG, joined by '|' (at most len). */
+static void texts_of(const char *path, const char *cls, char *buf, size_t len) {
+  char *t = tu_slurp(path), *p, want[64];
+  size_t n = 0;
+  cr_assert(t, "no %s", path);
+  snprintf(want, sizeof want, "class=\"%s\"", cls);
+  buf[0] = 0;
+  for (p = t; (p = strstr(p, want)); p++) {
+    char *s = strchr(p, '>') + 1, *e = strstr(s, "</text>");
+    n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%.*s|", (int)(e - s), s);
+    if (n >= len) break;
+  }
+  free(t);
+}
+
+/* The plots of SMALL_SPEC's sweep: legends inside the canvas; two roof
+ * halves per distinct figure, labelled with it and the keys that set it:
+ * compute (qk + av multipliers) x 2 FLOP x 1 GHz (configs/spatten.yaml's
+ * clock), memory channels x 128 bits x 2 Gb/s / 8 (its HBM2); energy bars
+ * labelled by the four varied keys' values. */
+static void expect_small_plots(const char *d) {
+  char path[256], buf[8192];
+  static const char *plots[] = {"latency-area", "energy", "roofline"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/plots/%s.svg", d, plots[i]);
+    cr_expect_eq(texts_outside(path), 0, "%s", path);
+  }
+  snprintf(path, sizeof path, "%s/plots/roofline.svg", d);
+  cr_expect_eq(xml_check(path, "roof"), 3 + 4); /* 3 multiplier sizes, 4 channel counts */
+  texts_of(path, "rooflabel", buf, sizeof buf);
+  cr_expect(strstr(buf, "2.05 TFLOP/s: qk_array.multipliers=512, av_array.multipliers=512|"), "%s", buf);
+  cr_expect(strstr(buf, "256 GFLOP/s: qk_array.multipliers=64, av_array.multipliers=64|"), "%s", buf);
+  cr_expect(strstr(buf, "64 GB/s: dram.channels=2|"), "%s", buf);
+  cr_expect(strstr(buf, "512 GB/s: dram.channels=16|"), "%s", buf);
+  snprintf(path, sizeof path, "%s/plots/energy.svg", d);
+  texts_of(path, "xkey", buf, sizeof buf);
+  cr_expect_str_eq(buf, "qk_array.multipliers|av_array.multipliers|dram.channels|topk.parallelism|");
+  cr_expect_eq(xml_check(path, "xval"), SMALL_POINTS * 4);
+  texts_of(path, "xval", buf, sizeof buf);
+  /* point 0: 64, 64, 2, 4; the last varied key moves fastest */
+  cr_expect(!strncmp(buf, "64|64|2|4|64|64|2|16|64|64|4|4|", 31), "%.64s", buf);
+}
+
 /* -j 2, SIGKILL once 4 points are done, rerun: nothing lost or
  * duplicated, no scratch file left, the same results.csv as a run that was
  * never killed, plots with one marker per point. Nothing here depends on
@@ -415,6 +493,7 @@ Test(sweep_cli, killed_sweep_resumes_without_loss, .timeout = 3600) {
   cr_expect_eq(xml_check("build/tests/tmp/sweep-kill/plots/latency-area.svg", "pt"), SMALL_POINTS);
   cr_expect_eq(xml_check("build/tests/tmp/sweep-kill/plots/roofline.svg", "pt"), SMALL_POINTS);
   cr_expect_eq(xml_check("build/tests/tmp/sweep-kill/plots/energy.svg", "bar"), SMALL_POINTS);
+  expect_small_plots("build/tests/tmp/sweep-kill");
 }
 
 /* 4 points, 2 invalid (frac_bits 12 of a 12-bit datapath): recorded with
@@ -439,6 +518,43 @@ Test(sweep_cli, failed_points_are_recorded) {
   cr_expect(strstr(csv, "\"failed\",2,\"gpt2-small\",12,2,"), "%s", csv);
   cr_expect(strstr(csv, "fractional bits must leave a sign bit"), "%s", csv);
   free(csv);
+  /* plotting it warns: 2 failed; then with one finished point's file
+   * removed (index 0's key, from the manifest), 1 not finished too */
+  cr_expect_eq(sh("\"$A\" plot build/tests/tmp/sweep-mixed --quiet "
+                  "2>build/tests/tmp/sweep-mixed.plot1"), 0);
+  csv = tu_slurp("build/tests/tmp/sweep-mixed.plot1");
+  cr_expect(csv && strstr(csv, "warning") && strstr(csv, "2 of 4 points not plotted: "
+                                                     "0 not finished, 2 failed"), "%s", csv);
+  free(csv);
+  cr_assert_eq(sh("d=build/tests/tmp/sweep-mixed; k=$(grep -o '\"key\": *\"[0-9a-f]*\"' "
+                  "$d/sweep.json | head -1 | grep -o '[0-9a-f]\\{16\\}'); "
+                  "[ -f $d/points/$k.json ] && rm $d/points/$k.json"), 0);
+  cr_expect_eq(sh("\"$A\" plot build/tests/tmp/sweep-mixed --quiet "
+                  "2>build/tests/tmp/sweep-mixed.plot2"), 0);
+  csv = tu_slurp("build/tests/tmp/sweep-mixed.plot2");
+  cr_expect(csv && strstr(csv, "3 of 4 points not plotted: 1 not finished, 2 failed"), "%s", csv);
+  free(csv);
+  cr_expect_eq(xml_check("build/tests/tmp/sweep-mixed/plots/latency-area.svg", "pt"), 1);
+}
+
+/* Tick labels: one format along an axis, derived by hand from the axis
+ * (linear steps of 1, 2 or 5 x 10^k, about six; log axes by decade). */
+static void expect_ticks(double lo, double hi, bool log, const char *want) {
+  svg_axis_t a = {lo, hi, log, "", false};
+  double t[32];
+  char lab[32][16], got[600] = "";
+  int n = svg_tick_labels(&a, t, lab, 32);
+  for (int i = 0; i < n; i++) strcat(strcat(got, lab[i]), " ");
+  cr_expect_str_eq(got, want);
+}
+
+Test(svg, tick_labels_share_one_format) {
+  expect_ticks(2.5, 3.1, false, "2.5 2.6 2.7 2.8 2.9 3.0 3.1 ");
+  expect_ticks(0, 4000, false, "0 500 1000 1500 2000 2500 3000 3500 4000 ");
+  expect_ticks(0, 30000, false, "0 5k 10k 15k 20k 25k 30k ");
+  expect_ticks(0, 1.5, false, "0 0.2 0.4 0.6 0.8 1.0 1.2 1.4 ");
+  expect_ticks(0.1, 1000, true, "0.1 1 10 100 1k ");
+  expect_ticks(1e10, 1e13, true, "10G 100G 1T 10T ");
 }
 
 Test(sweep_cli, gnu_parallel_and_slurm_match_a_local_run) {
@@ -487,6 +603,36 @@ Test(sweep_cli, timeout_is_recorded) {
 }
 
 /* ---- baselines ------------------------------------------------------------- */
+
+/* The A100 and H100 presets carry NVIDIA's datasheet figures (dense FP16
+ * tensor TFLOP/s, SXM HBM bandwidth) and FP16 elements; on GPT-2 decode
+ * (about 1 FLOP per byte at 2 B per element) both are memory-bound, so
+ * the time is bytes / bandwidth with bytes counted as above. */
+Test(baseline, a100_and_h100_presets) {
+  static const struct { const char *file; double tflops, gbps; } gpus[] = {
+      {"configs/baseline/a100.yaml", 312, 2039},  /* A100 80GB SXM datasheet */
+      {"configs/baseline/h100.yaml", 989.4, 3350}, /* H100 SXM datasheet: 1979 sparse / 2 */
+  };
+  wl_t w;
+  attn_work_t a;
+  err_t e;
+  double keys = 0, bytes;
+  cr_assert_eq(wl_load("workloads/gpt2-small.yaml", &w, &e), 0, "%s", e.msg);
+  attn_work(&w, &a);
+  for (int t = 0; t < 32; t++) keys += 992 + t + 1;
+  bytes = 144 * 2.0 * (32 * 64 * 2 + keys * 64 * 2);
+  for (int i = 0; i < 2; i++) {
+    gpu_t g;
+    gpu_roof_t r;
+    cr_assert_eq(gpu_load(gpus[i].file, &g, &e), 0, "%s", e.msg);
+    cr_expect_eq(g.peak_tflops, gpus[i].tflops, "%s", gpus[i].file);
+    cr_expect_eq(g.bandwidth_GBps, gpus[i].gbps, "%s", gpus[i].file);
+    gpu_roofline(&g, &a, &r);
+    cr_expect_eq(r.bytes, bytes, "%s", gpus[i].file);
+    cr_expect(fabs(r.seconds - bytes / (gpus[i].gbps * 1e9)) < 1e-15, "%g", r.seconds);
+    cr_expect_str_eq(r.bound, "memory");
+  }
+}
 
 /* The GPU roofline's FLOPs are the simulator's counted MACs x 2, and its
  * time is max(FLOPs / peak, bytes / bandwidth), worked out by hand. */
