@@ -11,9 +11,11 @@
 #include "config.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "yload.h"
 
@@ -495,15 +497,121 @@ static int cfg_check(const cfg_t *c, const char *origin,
   return 0;
 }
 
+/* ---- DRAM presets: dram.preset (README "DRAM presets") ----------------
+ * dram.preset is not a schema key: it names a file whose dram.* keys stand
+ * in for the schema defaults of every dram.* key. In a config file they
+ * come before the file's own keys (which override them, wherever preset:
+ * stands in the dram: block); as --set dram.preset=FILE they replace every
+ * dram.* key at that point of the --set list. Only the values reach the
+ * cfg_t, so cfg_hash and dumps see the effective memory, not the path. A
+ * preset holds dram.* keys and name (its own label, ignored) only, and
+ * names no other preset. */
+#define CFG_PRESET_KEY "dram.preset"
+
+static bool cfg_is_dram_key(const char *key) {
+  return strncmp(key, "dram.", 5) == 0;
+}
+
+/* A dram.preset inside a preset; arg is where the outer one stands. */
+static int cfg_preset_nested(void *arg, const char *path, const char *origin,
+                             int line, int col, void *obj, yl_mark_t *marks,
+                             err_t *e) {
+  (void)obj, (void)marks;
+  return err_at(e, origin, line, col, CFG_PRESET_KEY,
+                "a preset names another (got %s, expected no dram.preset "
+                "in a preset, which %s names)", path, (const char *)arg);
+}
+
+/* Replace every dram.* key of c by the value the preset file at path
+ * sets, or by its schema default. origin:line:col is where dram.preset
+ * stands (line 0: a --set, path relative to the current folder); marks
+ * (or NULL) get that place for every key the preset set, so cross-field
+ * errors about them point at dram.preset. On error c may be part written
+ * (callers work on a copy). */
+static int cfg_preset_apply(const char *path, const char *origin, int line,
+                            int col, cfg_t *c, yl_mark_t *marks, err_t *e) {
+  yl_mark_t pm[CFG_NKEYS];
+  char from[1200];
+  struct stat st;
+  cfg_t p;
+  int bad = -1;
+  FILE *f = fopen(path, "rb");
+  bool dir = f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+  int why = f ? EISDIR : errno;
+  if (f) fclose(f);
+  if (!f || dir)
+    return err_at(e, origin, line, col, CFG_PRESET_KEY,
+                  "cannot open the preset (got %s: %s, expected a DRAM "
+                  "preset file, its path relative to %s)", path,
+                  strerror(why), line ? "this file's folder"
+                                      : "the current folder");
+  if (line) snprintf(from, sizeof from, "%s:%d:%d", origin, line, col);
+  else snprintf(from, sizeof from, "%s", origin);
+  cfg_defaults(&p);
+  if (yl_load_base(&cfg_schema, path, &p, pm, CFG_PRESET_KEY,
+                   cfg_preset_nested, from, e))
+    return e->status;
+  for (int i = 0; i < cfg_schema.n; i++) /* the first one in the file */
+    if (pm[i].set && !cfg_is_dram_key(cfg_keys[i].key) &&
+        strcmp(cfg_keys[i].key, "name") != 0 &&
+        (bad < 0 || pm[i].line < pm[bad].line ||
+         (pm[i].line == pm[bad].line && pm[i].col < pm[bad].col)))
+      bad = i;
+  if (bad >= 0)
+    return err_at(e, path, pm[bad].line, pm[bad].col, CFG_PRESET_KEY,
+                  "not a DRAM key (got %s, expected only dram.* keys and "
+                  "name in a preset, which %s names)", cfg_keys[bad].key,
+                  from);
+  for (int i = 0; i < cfg_schema.n; i++) {
+    if (!cfg_is_dram_key(cfg_keys[i].key)) continue;
+    yl_copy_key(&cfg_keys[i], c, &p);
+    if (marks) marks[i] = (yl_mark_t){pm[i].set, line, col};
+  }
+  return 0;
+}
+
+static int cfg_preset_file(void *arg, const char *path, const char *origin,
+                           int line, int col, void *obj, yl_mark_t *marks,
+                           err_t *e) {
+  (void)arg;
+  return cfg_preset_apply(path, origin, line, col, obj, marks, e);
+}
+
 int cfg_load(const char *path, cfg_t *c, err_t *e) {
   yl_mark_t marks[CFG_NKEYS];
   cfg_t tmp;
   cfg_defaults(&tmp);
-  if (yl_load(&cfg_schema, path, &tmp, marks, e) ||
+  if (yl_load_base(&cfg_schema, path, &tmp, marks, CFG_PRESET_KEY,
+                   cfg_preset_file, NULL, e) ||
       cfg_check(&tmp, path, marks, e))
     return e->status;
   *c = tmp;
   return 0;
+}
+
+/* True when assignment's key (spaces around it ignored) is dram.preset. */
+static bool cfg_sets_preset(const char *assignment) {
+  const char *k = assignment, *eq = strchr(assignment, '=');
+  size_t n = strlen(CFG_PRESET_KEY);
+  while (*k == ' ') k++;
+  if (!eq || strncmp(k, CFG_PRESET_KEY, n) != 0) return false;
+  for (k += n; *k == ' '; k++) {}
+  return k == eq;
+}
+
+/* --set dram.preset=PATH: the value parsed as any path key, then applied. */
+static int cfg_set_preset(cfg_t *c, const char *assignment, yl_mark_t *marks,
+                          err_t *e) {
+  static const yl_key_t key = {CFG_PRESET_KEY, YL_PATH, 0, 1024, 0, "", 0,
+                               0, 0, NULL, "", ""};
+  static const yl_schema_t one = {&key, 1};
+  char path[1024] = "";
+  if (yl_set(&one, assignment, "<--set>", 0, 0, path, NULL, e))
+    return e->status;
+  if (!path[0])
+    return err_at(e, "<--set>", 0, 0, CFG_PRESET_KEY,
+                  "missing value (got nothing, expected a path)");
+  return cfg_preset_apply(path, "<--set>", 0, 0, c, marks, e);
 }
 
 /* Checks the whole config after the change, so a cfg_t that any cfg_*
@@ -511,7 +619,10 @@ int cfg_load(const char *path, cfg_t *c, err_t *e) {
 int cfg_set(cfg_t *c, const char *assignment, err_t *e) {
   yl_mark_t marks[CFG_NKEYS] = {{0}};
   cfg_t tmp = *c;
-  if (yl_set(&cfg_schema, assignment, "<--set>", 0, 0, &tmp, marks, e) ||
+  if ((cfg_sets_preset(assignment)
+           ? cfg_set_preset(&tmp, assignment, marks, e)
+           : yl_set(&cfg_schema, assignment, "<--set>", 0, 0, &tmp, marks,
+                    e)) ||
       cfg_check(&tmp, "<--set>", marks, e))
     return e->status;
   *c = tmp;

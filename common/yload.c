@@ -45,11 +45,12 @@ typedef struct yl_ctx {
   const char *dir;           /* folder (with '/') for relative paths, or NULL */
   int line, col;
   yaml_document_t *doc;
-  void *obj;
+  void *obj;                 /* NULL: a dry walk, values only checked */
   yl_mark_t *marks;          /* NULL when the caller does not track keys */
   err_t *e;
   const char *src;           /* the YAML text being parsed, for marks */
   size_t srclen;
+  const char *base_key;      /* yl_load_base's key, which the walk skips */
 } yl_ctx_t;
 
 /* ---------------------------------------------------------------- schema */
@@ -740,6 +741,7 @@ static int yl_apply(yl_ctx_t *c, int idx, const yaml_node_t *kn,
   yl_val_t v;
   int line, col;
   if (yl_value(c, k, vn, &v)) return c->e->status;
+  if (!c->obj) return 0; /* a dry walk: checked only */
   yl_store(k, c->obj, &v);
   if (c->marks) {
     yl_loc(c, kn->start_mark, &line, &col);
@@ -763,6 +765,7 @@ static int yl_pair(yl_ctx_t *c, const yaml_node_t *map,
     return yl_fail(c, kn->start_mark, path,
                    "duplicate key (first set at line %d, col %d)", line, col);
   }
+  if (c->base_key && strcmp(path, c->base_key) == 0) return 0; /* done */
   if ((idx = yl_find(c->s, path)) >= 0) return yl_apply(c, idx, kn, vn);
   if (!yl_is_section(c->s, path)) {
     yl_loc(c, kn->start_mark, &line, &col);
@@ -805,15 +808,64 @@ static const char *yl_dir(const char *path, char *buf, size_t len) {
   return buf;
 }
 
+/* The value node of the first pair at dotted path key (each part but the
+ * last naming a mapping), with its key node in *kn; NULL when absent or
+ * when the way there is not mappings (the walk reports those). */
+static yaml_node_t *yl_lookup(yaml_document_t *d, yaml_node_t *map,
+                              const char *key, yaml_node_t **kn) {
+  size_t n = strcspn(key, ".");
+  if (!map || map->type != YAML_MAPPING_NODE) return NULL;
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+       p < map->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(d, p->key);
+    yaml_node_t *v = yaml_document_get_node(d, p->value);
+    const char *t;
+    if (k->type != YAML_SCALAR_NODE) continue;
+    t = (const char *)k->data.scalar.value;
+    if (strlen(t) != n || strncmp(t, key, n) != 0) continue;
+    if (!key[n]) {
+      *kn = k;
+      return v;
+    }
+    return yl_lookup(d, v, key + n + 1, kn);
+  }
+  return NULL;
+}
+
+/* yl_load_base's first step: find base_key, parse its path (resolved
+ * against the file's folder) and hand it to fn. */
+static int yl_base(yl_ctx_t *c, yl_base_fn fn, void *arg) {
+  const yl_key_t k = {c->base_key, YL_PATH, 0, YL_STR_MAX, 0, "", 0, 0, 0,
+                      NULL, "", ""};
+  yaml_node_t *kn = NULL;
+  yaml_node_t *vn = yl_lookup(c->doc, yaml_document_get_root_node(c->doc),
+                              c->base_key, &kn);
+  yl_val_t v;
+  int line, col;
+  if (!vn) return 0;
+  if (yl_value(c, &k, vn, &v)) return c->e->status;
+  if (!v.s[0])
+    return yl_fail(c, vn->start_mark, k.key,
+                   "missing value (got nothing, expected a path)");
+  yl_loc(c, vn->start_mark, &line, &col);
+  return fn(arg, v.s, c->origin, line, col, c->obj, c->marks, c->e);
+}
+
 int yl_load(const yl_schema_t *s, const char *path, void *obj,
             yl_mark_t *marks, err_t *e) {
+  return yl_load_base(s, path, obj, marks, NULL, NULL, NULL, e);
+}
+
+int yl_load_base(const yl_schema_t *s, const char *path, void *obj,
+                 yl_mark_t *marks, const char *base_key, yl_base_fn fn,
+                 void *arg, err_t *e) {
   char dir[YL_STR_MAX];
   yaml_parser_t p;
   yaml_document_t doc;
   yl_ctx_t c = {s, path, yl_dir(path, dir, sizeof dir), -1, 0, NULL, obj,
-                marks, e, NULL, 0};
+                marks, e, NULL, 0, fn ? base_key : NULL};
   char *text = NULL;
-  int rc;
+  int rc = 0;
   if (!(text = file_read_all(path, YL_FILE_MAX, NULL, &c.srclen, e)))
     return e->status;
   c.src = text;
@@ -827,7 +879,13 @@ int yl_load(const yl_schema_t *s, const char *path, void *obj,
     rc = yl_syntax(&c, &p, "(syntax)");
   } else {
     c.doc = &doc;
-    rc = yl_root(&c);
+    if (c.base_key) { /* the file's own errors first, then the base's */
+      c.obj = NULL;
+      rc = yl_root(&c);
+      c.obj = obj;
+      if (rc == 0) rc = yl_base(&c, fn, arg);
+    }
+    if (rc == 0) rc = yl_root(&c);
     yaml_document_delete(&doc);
     if (rc == 0) rc = yl_no_more(&c, &p, "(root)");
   }
@@ -841,7 +899,8 @@ int yl_load(const yl_schema_t *s, const char *path, void *obj,
 int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
            int line, int col0, void *obj, yl_mark_t *marks, err_t *e) {
   const char *eq = strchr(assignment, '='), *k0 = assignment, *k1;
-  yl_ctx_t c = {s, origin, NULL, line, 0, NULL, obj, marks, e, NULL, 0};
+  yl_ctx_t c = {s,     origin, NULL, line, 0, NULL,
+                obj,   marks,  e,    NULL, 0, NULL};
   char key[YL_KEY_MAX + 1];
   yl_val_t v;
   int idx, kcol;
@@ -866,6 +925,12 @@ int yl_set(const yl_schema_t *s, const char *assignment, const char *origin,
   return 0;
 }
 
+void yl_copy_key(const yl_key_t *k, void *dst, const void *src) {
+  yl_val_t v;
+  yl_read(k, src, &v);
+  yl_store(k, dst, &v);
+}
+
 /* Schema sanity: fields the loader relies on. */
 static int yl_schema_ok(const yl_key_t *k, err_t *e) {
   bool text = k->type == YL_STRING || k->type == YL_PATH ||
@@ -882,7 +947,8 @@ static int yl_schema_ok(const yl_key_t *k, err_t *e) {
 }
 
 int yl_defaults(const yl_schema_t *s, void *obj, err_t *e) {
-  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, obj, NULL, e, NULL, 0};
+  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, obj, NULL, e, NULL, 0,
+                NULL};
   yl_val_t v;
   for (int i = 0; i < s->n; i++) {
     if (yl_schema_ok(&s->keys[i], e)) return e->status;
@@ -896,7 +962,8 @@ int yl_defaults(const yl_schema_t *s, void *obj, err_t *e) {
 static void yl_default_text(const yl_schema_t *s, const yl_key_t *k,
                             char *buf, size_t len) {
   err_t e;
-  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, NULL, NULL, &e, NULL, 0};
+  yl_ctx_t c = {s, "<default>", NULL, 0, 0, NULL, NULL, NULL, &e, NULL, 0,
+                NULL};
   yl_val_t v;
   buf[0] = '\0';
   if (yl_parse_text(&c, k, k->def, &v) == 0) yl_fmt(k, &v, buf, len);
@@ -1115,7 +1182,7 @@ int yl_tree_load(const char *path, yl_tree_t **out, err_t *e) {
   snprintf(t->origin, sizeof t->origin, "%s", path);
   if (!yl_dir(path, t->dir, sizeof t->dir)) t->dir[0] = '\0';
   t->ctx = (yl_ctx_t){NULL, t->origin, t->dir[0] ? t->dir : NULL, -1, 0,
-                      NULL, NULL, NULL, e, NULL, 0};
+                      NULL, NULL, NULL, e, NULL, 0, NULL};
   if (!(t->src = file_read_all(path, YL_FILE_MAX, NULL, &len, e))) {
     free(t);
     return e->status;

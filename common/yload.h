@@ -86,6 +86,22 @@ int yl_defaults(const yl_schema_t *s, void *obj, err_t *e);
  * marks (s->n entries, or NULL) are cleared, then filled for keys set. */
 int yl_load(const yl_schema_t *s, const char *path, void *obj,
             yl_mark_t *marks, err_t *e);
+/* A file named by a key outside the schema, loaded before the file that
+ * names it (a config's dram.preset): fn gets the path (resolved against
+ * the naming file's folder), where its value is (origin, line, col), and
+ * yl_load_base's obj and marks; it returns 0 or an error status. */
+typedef int (*yl_base_fn)(void *arg, const char *path, const char *origin,
+                          int line, int col, void *obj, yl_mark_t *marks,
+                          err_t *e);
+/* As yl_load, and the file may also hold base_key (a dotted path outside
+ * the schema, written as nested mappings like any key, a non-empty path):
+ * its value goes to fn before any schema key of the file is stored, so
+ * the file's own keys override what fn stored. The file's own errors
+ * (syntax, unknown or duplicate keys, bad values) come before fn runs.
+ * fn NULL: exactly yl_load. */
+int yl_load_base(const yl_schema_t *s, const char *path, void *obj,
+                 yl_mark_t *marks, const char *base_key, yl_base_fn fn,
+                 void *arg, err_t *e);
 /* Apply one "key=value"; value is parsed as a YAML scalar or flow list
  * (an empty value is "" for strings and paths, an error otherwise).
  * line > 0 locates errors at origin:line:col, where the assignment starts
@@ -104,6 +120,9 @@ int yl_err_key(const yl_schema_t *s, const yl_mark_t *marks,
                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* True when marks record key as set (marks may be NULL: false). */
 bool yl_is_set(const yl_schema_t *s, const yl_mark_t *marks, const char *key);
+
+/* Copy key k's stored value from src to dst (objects of k's schema). */
+void yl_copy_key(const yl_key_t *k, void *dst, const void *src);
 
 /* Canonical "key=value\n" for every key in schema order (values in YAML
  * flow syntax, so yl_set reads them back exactly). snprintf semantics. */
