@@ -295,6 +295,27 @@ static const text_row_t config_rows[] = {
      "too many banks per channel (got 8 x 4 x 4", 0},
     {"cfg-hbm2-model.yaml", IN_TEXT, "dram:\n  model: hbm3\n", CFG,
      "{F}:2:10: dram.model: not a choice", 0},
+    /* dram.preset: the value "no-such.yaml" starts at column 11, and the
+     * path is relative to the config's folder */
+    {"cfg-preset-absent.yaml", IN_TEXT, "dram:\n  preset: no-such.yaml\n", CFG,
+     "{F}:2:11: dram.preset: cannot open the preset (got {D}/no-such.yaml: ", 0},
+    {"cfg-preset-run-absent.yaml", IN_TEXT, "dram:\n  preset: no-such.yaml\n", CFG_RUN,
+     "{F}:2:11: dram.preset: cannot open the preset", 0},
+    {"cfg-preset-empty.yaml", IN_TEXT, "dram:\n  preset:\n", CFG,
+     "{F}:2:10: dram.preset: missing value", 0},
+    {"cfg-preset-duplicate.yaml", IN_TEXT,
+     "dram:\n  preset: ../../../../configs/dram/hbm3.yaml\n  preset: x.yaml\n", CFG,
+     "{F}:3:3: dram.preset: duplicate key", 0},
+    /* a chip config as a preset: its first key past name, clock_ghz, is
+     * line 9 of configs/spatten.yaml (the scratch folder is four deep) */
+    {"cfg-preset-chip.yaml", IN_TEXT, "dram:\n  preset: ../../../../configs/spatten.yaml\n",
+     CFG, "configs/spatten.yaml:9:1: dram.preset: not a DRAM key (got clock_ghz, "
+     "expected only dram.* keys and name in a preset, which {F}:2:11 names)", 0},
+    /* the file's queue_depth overrides the preset's 32, and its 8 bursts
+     * cannot hold a 1024-byte fetch (17 bursts of 64 B): blamed at it */
+    {"cfg-preset-cross-field.yaml", IN_TEXT,
+     "dram:\n  preset: ../../../../configs/dram/hbm3.yaml\n  queue_depth: 8\n", CFG,
+     "{F}:3:3: dram.queue_depth: a fetch request must fit", 0},
 };
 
 /* attnsim recost's input: a run's --json report. Columns count bytes from
@@ -698,6 +719,24 @@ static const text_row_t usage_rows[] = {
      "<--set>: dram.channels: out of range", 0},
     {"set-cross-field", IN_NONE, "", "config " SPATTEN " --set datapath.frac_bits=12",
      "<--set>: datapath.frac_bits: fractional bits", 0},
+    /* --set dram.preset=FILE: FILE is relative to the current folder */
+    {"set-preset-absent", IN_NONE, "", "config " SPATTEN " --set dram.preset=dram/hbm3.yaml",
+     "<--set>: dram.preset: cannot open the preset (got dram/hbm3.yaml: No such file or "
+     "directory, expected a DRAM preset file, its path relative to the current folder)", 0},
+    {"set-preset-directory", IN_NONE, "", "config " SPATTEN " --set dram.preset=configs",
+     "<--set>: dram.preset: cannot open the preset (got configs: Is a directory", 0},
+    {"set-preset-empty", IN_NONE, "", "config " SPATTEN " --set dram.preset=",
+     "<--set>: dram.preset: missing value", 0},
+    /* the preset's errors are located in the preset: line 2, column 1 */
+    {"set-preset-not-dram.yaml", IN_TEXT, "name: x\nclock_ghz: 2\n",
+     "config " SPATTEN " --set dram.preset={F}",
+     "{F}:2:1: dram.preset: not a DRAM key (got clock_ghz", 0},
+    {"set-preset-nested.yaml", IN_TEXT, "dram:\n  preset: hbm3.yaml\n",
+     "run " SPATTEN " " GPT2 " --set dram.preset={F} --json {O}",
+     "{F}:2:11: dram.preset: a preset names another (got {D}/hbm3.yaml, expected no "
+     "dram.preset in a preset, which <--set> names)", 0},
+    {"set-preset-bad-value.yaml", IN_TEXT, "dram:\n  channels: many\n",
+     "config " SPATTEN " --set dram.preset={F}", "{F}:2:13: dram.channels: wrong type", 0},
     {"wset-overflow-32", IN_NONE, "", "workload " GPT2 " --wset model.layers=4294967297",
      "<--wset>: model.layers: out of range", 0},
     {"wset-overflow-64", IN_NONE, "",

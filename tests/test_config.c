@@ -1,5 +1,5 @@
 /* test_config.c - hardware config loading: presets, every error class,
- * --set overrides, hashing, dumps.
+ * --set overrides, hashing, dumps, dram.preset.
  *
  * Error locations are derived by hand from the YAML text in each test
  * (1-based line and column of the offending key or value), never copied
@@ -450,4 +450,216 @@ Test(config, bad_values_are_shown_escaped) {
   cfg_defaults(&c);
   cr_assert_eq(cfg_set(&c, "no equals \x01 sign", &e), 2);
   cr_expect(strstr(e.msg, "(got no equals \\x01 sign,"), "%s", e.msg);
+}
+
+/* ------------------------------------------------- DRAM presets */
+
+static const char *const dram_presets[] = {
+    "configs/dram/hbm2e.yaml", "configs/dram/hbm3.yaml",
+    "configs/dram/ddr5-4800.yaml", "configs/dram/lpddr5.yaml",
+    "configs/dram/hbm2-reference.yaml"};
+#define N_DRAM_PRESETS (int)(sizeof dram_presets / sizeof dram_presets[0])
+
+/* cfg_dump's text (caller frees): the effective config, key by key. */
+static char *dump_text(const cfg_t *c) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cr_assert_not_null(f);
+  cfg_dump(c, f);
+  fclose(f);
+  return buf;
+}
+
+/* The old way (README before dram.preset): configs/spatten.yaml with its
+ * dram: block, from "dram:" to the next top-level line, replaced by the
+ * preset's, which runs from its "dram:" line to its end. */
+static cfg_t spatten_with_pasted(const char *preset, const char *tag) {
+  char *chip = tu_slurp("configs/spatten.yaml"), *mem = tu_slurp(preset);
+  char *text, *end;
+  const char *block, *from;
+  cfg_t c;
+  cr_assert(chip && mem, "cannot read configs/spatten.yaml or %s", preset);
+  from = strstr(chip, "\ndram:\n");
+  block = strstr(mem, "\ndram:\n");
+  cr_assert(from && block, "no dram: block in spatten.yaml or %s", preset);
+  for (end = strchr(from + 1, '\n') + 1; *end; end = strchr(end, '\n') + 1)
+    if (*end != ' ' && *end != '#' && *end != '\n') break;
+  text = malloc(strlen(chip) + strlen(mem) + 2);
+  cr_assert_not_null(text);
+  sprintf(text, "%.*s%s%s", (int)(from - chip + 1), chip, block + 1, end);
+  cr_assert_not_null(strstr(text, "\nenergy:\n"), "%s", text);
+  c = load_text(tag, text);
+  free(text);
+  free(chip);
+  free(mem);
+  return c;
+}
+
+/* --set dram.preset=FILE on a chip gives the same effective config (dump
+ * text and hash) as the chip with the preset's dram: block pasted in. */
+Test(config, set_preset_equals_the_pasted_block) {
+  for (int i = 0; i < N_DRAM_PRESETS; i++) {
+    char set[300], tag[32];
+    cfg_t viaset, pasted;
+    err_t e;
+    char *a, *b;
+    snprintf(tag, sizeof tag, "pasted%d", i);
+    pasted = spatten_with_pasted(dram_presets[i], tag);
+    load_ok("configs/spatten.yaml", &viaset);
+    snprintf(set, sizeof set, "dram.preset=%s", dram_presets[i]);
+    cr_assert_eq(cfg_set(&viaset, set, &e), 0, "%s", e.msg);
+    a = dump_text(&viaset);
+    b = dump_text(&pasted);
+    cr_expect_str_eq(a, b, "%s", dram_presets[i]);
+    cr_expect_eq(cfg_hash(&viaset), cfg_hash(&pasted), "%s", dram_presets[i]);
+    free(a);
+    free(b);
+  }
+}
+
+/* A config file naming the preset (relative to its own folder) is the
+ * chip with the block pasted in; configs/spatten-hbm3.yaml is one. */
+Test(config, file_preset_equals_the_pasted_block) {
+  cfg_t viafile, pasted = spatten_with_pasted("configs/dram/hbm3.yaml", "p3");
+  err_t e;
+  char *a, *b;
+  load_ok("configs/spatten-hbm3.yaml", &viafile);
+  cr_expect_str_eq(viafile.name, "spatten-hbm3");
+  cr_assert_eq(cfg_set(&pasted, "name=spatten-hbm3", &e), 0, "%s", e.msg);
+  a = dump_text(&viafile);
+  b = dump_text(&pasted);
+  cr_expect_str_eq(a, b);
+  cr_expect_eq(cfg_hash(&viafile), cfg_hash(&pasted));
+  free(a);
+  free(b);
+  /* JESD238 as configs/dram/hbm3.yaml states it: 16 x 64 bits x 6.4 / 8 */
+  cr_expect_eq(viafile.dram_channels, 16);
+  cr_expect_eq(viafile.dram_bus_bits, 64);
+  cr_expect_float_eq(gbytes_per_s(&viafile), 819.2, 1e-9);
+  /* the chip's own keys are spatten.yaml's */
+  cr_expect_eq(viafile.qk_multipliers, 512);
+  cr_expect_eq(viafile.key_buffer_bytes, 196 * 1024);
+}
+
+/* The hash sees the preset's values, not its path: the same preset copied
+ * elsewhere, with other comments, hashes alike; another preset does not. */
+Test(config, preset_hash_covers_values_not_the_path) {
+  char *mem = tu_slurp("configs/dram/hbm3.yaml"), path[256], set[300],
+       *text;
+  cfg_t a, b, c;
+  err_t e;
+  cr_assert_not_null(mem);
+  text = malloc(strlen(mem) + 64);
+  sprintf(text, "# a copy with another comment\n%s", mem);
+  cr_assert_not_null(tu_write(path, sizeof path, "hbm3copy", text));
+  cfg_defaults(&a);
+  b = c = a;
+  cr_assert_eq(cfg_set(&a, "dram.preset=configs/dram/hbm3.yaml", &e), 0,
+               "%s", e.msg);
+  snprintf(set, sizeof set, "dram.preset=%s", path);
+  cr_assert_eq(cfg_set(&b, set, &e), 0, "%s", e.msg);
+  cr_expect_eq(cfg_hash(&a), cfg_hash(&b));
+  cr_assert_eq(cfg_set(&c, "dram.preset=configs/dram/hbm2e.yaml", &e), 0,
+               "%s", e.msg);
+  cr_expect_neq(cfg_hash(&a), cfg_hash(&c));
+  free(text);
+  free(mem);
+}
+
+/* In a file the file's own dram.* keys win, wherever preset: stands; keys
+ * that neither sets keep their schema default. */
+Test(config, file_keys_override_the_preset) {
+  /* build/tests/tmp/X: the repository root is three folders up */
+  cfg_t c = load_text("over", "dram:\n  channels: 8\n"
+                              "  preset: ../../../configs/dram/hbm3.yaml\n"
+                              "  timing:\n    cl: 50\n");
+  cr_expect_eq(c.dram_channels, 8);       /* the file's, written before */
+  cr_expect_eq(c.dram_tm.cl, 50);         /* the file's, written after */
+  cr_expect_eq(c.dram_bus_bits, 64);      /* hbm3.yaml: 64-bit channels */
+  cr_expect_eq(c.dram_gbps_per_pin, 6.4); /* hbm3.yaml */
+  cr_expect_eq(c.dram_tm.trefi, 12480);   /* hbm3.yaml: 3.9 us / 0.3125 ns */
+  cr_expect_eq(c.dram_latency_ns, 50.0);  /* neither: the default */
+  cr_expect_str_eq(c.name, "spatten");    /* a preset's name is ignored */
+}
+
+/* --set dram.preset replaces every dram.* key (the preset's value or the
+ * default) at its place in the --set list: later sets win over it, and
+ * it wins over earlier ones and over the file. */
+Test(config, set_preset_replaces_earlier_dram_keys) {
+  cfg_t c;
+  err_t e;
+  load_ok("configs/spatten.yaml", &c);
+  cr_assert_eq(cfg_set(&c, "dram.latency_ns=70", &e), 0, "%s", e.msg);
+  cr_assert_eq(cfg_set(&c, " dram.preset = configs/dram/ddr5-4800.yaml", &e),
+               0, "%s", e.msg);
+  cr_expect_eq(c.dram_latency_ns, 50.0);
+  /* JESD79-5 as configs/dram/ddr5-4800.yaml states it: 2 x 32 x 4.8 / 8 */
+  cr_expect_float_eq(gbytes_per_s(&c), 38.4, 1e-9);
+  cr_expect_eq(c.qk_multipliers, 512);
+  cr_assert_eq(cfg_set(&c, "dram.channels=4", &e), 0, "%s", e.msg);
+  cr_expect_eq(c.dram_channels, 4);
+  cr_expect_eq(c.dram_bus_bits, 32);
+}
+
+Test(config, preset_errors_are_located) {
+  char pre[256], nested[256], text[600];
+  cfg_t c, before;
+  err_t e;
+  /* the value "nope.yaml" of line 2 starts at column 11 */
+  load_fails_with("pmissing", "dram:\n  preset: nope.yaml\n", 2, 11,
+                  "dram.preset", "cannot open the preset (got "
+                  "build/tests/tmp/nope.yaml: ");
+  load_fails_with("pempty", "dram:\n  preset:\n", 2, 10, "dram.preset",
+                  "missing value");
+  load_fails_with("plist", "dram:\n  preset: [a]\n", 2, 11, "dram.preset",
+                  "wrong type (got a list");
+  load_fails_with("pdup", "dram:\n  preset: a\n  preset: b\n", 3, 3,
+                  "dram.preset", "duplicate key");
+  load_fails_with("pdir", "dram:\n  preset: .\n", 2, 11, "dram.preset",
+                  "cannot open the preset");
+  /* a preset holding a chip key: located at that key in the preset (line
+   * 2, column 1), naming where dram.preset stands */
+  cr_assert_not_null(tu_write(pre, sizeof pre, "pchip",
+                              "name: x\nclock_ghz: 2\ndram:\n  channels: 8\n"));
+  snprintf(text, sizeof text, "\ndram:\n  preset: %s\n", strrchr(pre, '/') + 1);
+  {
+    char chip[256], want[700];
+    cr_assert_not_null(tu_write(chip, sizeof chip, "pusechip", text));
+    tu_expect_at(cfg_load(chip, &c, &e), &e, pre, 2, 1, "dram.preset");
+    snprintf(want, sizeof want, "not a DRAM key (got clock_ghz, expected only "
+             "dram.* keys and name in a preset, which %s:3:11 names)", chip);
+    cr_expect_not_null(strstr(e.msg, want), "%s", e.msg);
+  }
+  /* a preset naming another: refused at the inner dram.preset's value */
+  cr_assert_not_null(tu_write(nested, sizeof nested, "pnested",
+                              "dram:\n  channels: 8\n  preset: x.yaml\n"));
+  cfg_defaults(&c);
+  before = c;
+  snprintf(text, sizeof text, "dram.preset=%s", nested);
+  tu_expect_at(cfg_set(&c, text, &e), &e, nested, 3, 11, "dram.preset");
+  cr_expect_not_null(strstr(e.msg, "a preset names another"), "%s", e.msg);
+  snprintf(text, sizeof text, "dram.preset=%s", pre);
+  tu_expect_at(cfg_set(&c, text, &e), &e, pre, 2, 1, "dram.preset");
+  /* --set: no place in a file; the path is relative to the current folder */
+  tu_expect_at(cfg_set(&c, "dram.preset=dram/hbm3.yaml", &e), &e, "<--set>",
+               0, 0, "dram.preset");
+  cr_expect_not_null(strstr(e.msg, "relative to the current folder"), "%s",
+                     e.msg);
+  tu_expect_at(cfg_set(&c, "dram.preset=", &e), &e, "<--set>", 0, 0,
+               "dram.preset");
+  cr_expect_eq(cfg_hash(&c), cfg_hash(&before), "failed sets change nothing");
+}
+
+/* A cross-field rule broken by a key the preset set points at dram.preset
+ * (the file does not write the key): queue_depth 8 holds 8 bursts, a
+ * 1024-byte fetch needs 1024 / 64 + 1 = 17. */
+Test(config, preset_keys_are_blamed_at_dram_preset) {
+  char pre[256], text[300];
+  cr_assert_not_null(tu_write(pre, sizeof pre, "pqueue",
+                              "dram:\n  queue_depth: 8\n"));
+  snprintf(text, sizeof text, "name: q\ndram:\n  preset: %s\n",
+           strrchr(pre, '/') + 1);
+  load_fails_with("pusequeue", text, 3, 11, "dram.queue_depth",
+                  "a fetch request must fit");
 }

@@ -637,3 +637,35 @@ Test(cli, layers_keeps_the_first_layers_of_every_list) {
   snprintf(cycles, sizeof cycles, "%s", csv_value("build/tests/tmp/lay-a.csv", "dram.read_bytes"));
   cr_expect_str_eq(csv_value("build/tests/tmp/lay-b.csv", "dram.read_bytes"), cycles);
 }
+
+/* --set dram.preset=FILE puts the preset's memory under a chip: the run
+ * reports HBM3's peak, worked out from configs/dram/hbm3.yaml's JESD238
+ * figures (16 channels x 64 bits / 8 x 6.4 Gb/s = 819.2 GB/s, not
+ * spatten.yaml's 512), and times alike with configs/spatten-hbm3.yaml,
+ * which names the preset in the file. Two layers and two tokens keep it
+ * short; the peak does not depend on them. */
+Test(cli, set_dram_preset_reports_the_presets_peak) {
+  char want[64], cycles[128], *s;
+  mkdir("build/tests/tmp", 0777);
+  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --set "
+                  "dram.preset=configs/dram/hbm3.yaml --workload "
+                  "workloads/gpt2-small.yaml --dense --timing-only --layers 2 "
+                  "--wset decode.generate=2 --csv build/tests/tmp/hbm3-a.csv "
+                  ">build/tests/tmp/hbm3-a.txt"), 0);
+  snprintf(want, sizeof want, "%.1f", 16 * 64 / 8 * 6.4);
+  cr_expect_str_eq(csv_value("build/tests/tmp/hbm3-a.csv", "dram.peak_GBps"),
+                   want);
+  s = tu_slurp("build/tests/tmp/hbm3-a.txt");
+  cr_expect(s && strstr(s, " of 819 GB/s peak ("), "%s", s);
+  free(s);
+  cr_assert_eq(sh("attnsim run --config configs/spatten-hbm3.yaml --workload "
+                  "workloads/gpt2-small.yaml --dense --timing-only --layers 2 "
+                  "--wset decode.generate=2 --quiet --csv "
+                  "build/tests/tmp/hbm3-b.csv"), 0);
+  snprintf(cycles, sizeof cycles, "%s",
+           csv_value("build/tests/tmp/hbm3-a.csv", "cycles"));
+  cr_expect(cycles[0] != '\0');
+  cr_expect_str_eq(csv_value("build/tests/tmp/hbm3-b.csv", "cycles"), cycles);
+  cr_expect_str_eq(csv_value("build/tests/tmp/hbm3-b.csv", "dram.peak_GBps"),
+                   want);
+}
