@@ -6,6 +6,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+/* Each row's semantics entry, declared and tabled from isa.def itself, so
+ * an operation is added by its isa.def row and its family's file. */
+#define ISA(name, opc, unit, sem, a, b, c, d, e, addr, doc) \
+  extern const op_sem_t op_##sem;
+#include "isa.def"
+#undef ISA
+
 static const op_sem_t *const table[256] = {
 #define ISA(name, opc, unit, sem, a, b, c, d, e, addr, doc) [opc] = &op_##sem,
 #include "isa.def"

@@ -94,10 +94,6 @@ int op_rows_in_block(opctx_t *x, const slot_t *sl);
 /* The instruction is predicated off (PRED and its register clear). */
 bool op_pred_off(const opctx_t *x, const slot_t *sl);
 
-/* The families' entries (isa.def's semantics column). */
-extern const op_sem_t op_nop, op_layer, op_head, op_ldq, op_ldk, op_ldv,
-    op_pool, op_qk, op_smax, op_av, op_lce, op_sto, op_topk, op_tinit;
-
 /* Compute blocks' cost and execution, also driven alone by the module
  * tests and the RTL testbenches. */
 void qk_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
