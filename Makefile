@@ -47,7 +47,7 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(BUILD)/obj/cli/attnsim.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/simrun.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $< $(LIB) -o $@ $(LDFLAGS) \
 	  -lcriterion $(LDLIBS)
