@@ -24,8 +24,9 @@
 # there with make -j2 all. Prints "ok", "FAIL" or "skip" per command and
 # a closing "readme: N run, N failed, N skipped"; exit 1 if any failed,
 # 77 where there is no git repository to clone.
-# The sweep example (128 points) is most of the time: about 4 minutes of
-# the 5.5 a run took here with the machine's 2 cores loaded (load 6).
+# Measured here, 2 cores shared with other jobs (load 6): 5.5 and 9
+# minutes in all, of which the clone's build about 1.5 and the sweep
+# example (128 points) 4 to 5; the other commands take under a minute.
 # Usage: tests/readme.sh [TIMEOUT_S]   (default 600 per command)
 limit=${1:-600}
 root=$(pwd)
