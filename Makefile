@@ -92,7 +92,7 @@ test: deps
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 test-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FUZZ_SMOKE=0 RTL_TEST=0 \
+	@ATTNSIM_SANITIZED=1 $(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 FUZZ_SMOKE=0 RTL_TEST=0 \
 	  EXTRA_CFLAGS="$(SANITIZE) $(EXTRA_CFLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
