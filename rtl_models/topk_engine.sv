@@ -4,24 +4,31 @@
 // A transaction: a command (n candidates, keep k), then ceil(n/P) beats of
 // P scores (lane l of beat b is candidate b*P + l), then the kept indices
 // in ascending order, up to P per beat, one beat per P candidates, the last
-// beat flagged. "beats" is the tie rule: a beats b iff a.score > b.score,
-// or the scores are equal and a.index < b.index.
+// beat flagged. The tie rule: a beats b iff a.score > b.score, or the
+// scores are equal and a.index < b.index; the rounds compare scores only
+// and the final pass applies the index order to the k-th score's ties.
 //
 // Busy cycles after the last score beat, exactly as topk_run counts them
 // (sim/topk.c), not counting cycles the output is held back (out_valid and
 // not out_ready):
 //   k = 0        1 cycle (S_ZERO: one empty last beat)
-//   0 < k < n    per round ceil(m/P) + 2: S_PIVOT (read c[floor(m/2)]),
-//                ceil(m/P) S_STREAM cycles, S_DRAIN (the last beat's
-//                compaction; the next round is chosen); then the final pass
+//   0 < k < n    per round ceil(m/P) + 2: S_PIVOT (read the score of
+//                c[floor(m/2)]), ceil(m/P) S_STREAM cycles, S_DRAIN (the
+//                last beat's compaction; the next round is chosen); then
+//                the final pass
 //   k >= n       the final pass only: S_THR (threshold read), ceil(n/P)
 //                S_FINAL cycles, S_FDRAIN (the last beat leaves)
 // A round streams the candidates c[0..m) through the comparators into a
-// stage register; the zero eliminators pack the pivot's beaters into L and
-// the others (pivot excluded) into R of the other candidate buffer, both in
-// candidate order. L grows up from entry 0, R down from entry MAXN-1 (read
-// back in reverse, so R keeps candidate order too): |L| + |R| < m, so one
-// buffer of MAXN entries holds both. The first round reads the identity
+// stage register; the zero eliminators pack those scoring above the pivot
+// into L and those scoring below it into R of the other candidate buffer,
+// both in candidate order; those scoring equal (the pivot among them) are
+// counted and dropped, as in SpAtten's QuickSelect. If the k-th best score
+// is the pivot's, it becomes the threshold t and keq = k - |L| of its ties
+// are kept. L grows up from entry 0, R down from entry MAXN-1 (read back in
+// reverse, so R keeps candidate order too): |L| + |R| < m, so one buffer of
+// MAXN entries holds both. The final pass keeps the candidates above t and
+// the first keq equal to t in index order (a running count plus a prefix
+// count across the beat's lanes). The first round reads the identity
 // 0..n-1 and needs no buffer. A command with n = 0 (never issued: every
 // TOPK has candidates) is answered like k = 0, in 1 cycle.
 `default_nettype none
@@ -67,13 +74,15 @@ module topk_engine #(
   logic src_ident;          // first round: candidate j is index j
   logic src_buf, src_dir;   // buffer read; 1: R region (entry MAXN-1-j)
   logic keep_all;           // final pass keeps every candidate
-  logic [IW-1:0] piv_idx;   // pivot of the round, then the k-th best
-  logic signed [SW-1:0] piv_s;
+  logic signed [SW-1:0] piv_s;  // the round's pivot score, then the k-th best score t
+  logic [NW-1:0] ne_r;      // candidates equal to the pivot this round
+  logic [NW-1:0] keq_r;     // final pass: ties of t still to keep
 
   // stage register between the comparators and the zero eliminators
   logic st_valid, st_last;
   logic [P*IW-1:0] st_idx;
-  logic [P-1:0] st_lo, st_hi;  // beats the pivot / beaten by it (final: kept)
+  logic [P-1:0] st_lo, st_hi;  // above the pivot / below it (final: kept)
+  logic [P-1:0] st_eq;         // equal to the pivot
 
   // ---- candidate reads --------------------------------------------------
   // entry of candidate j of a region (j < MAXN for every valid lane)
@@ -85,10 +94,10 @@ module topk_engine #(
     return src_ident ? j : cand[src_buf][phys(j, src_dir)];
   endfunction
 
-  // a beats b: score desc, then index asc (docs/spatten.md, the tie rule)
-  function automatic logic beats(input logic signed [SW-1:0] sa, input logic [IW-1:0] ia,
-                                 input logic signed [SW-1:0] sb, input logic [IW-1:0] ib);
-    return sa > sb || (sa == sb && ia < ib);
+  function automatic logic [CW-1:0] popcount(input logic [P-1:0] b);
+    logic [CW-1:0] c = '0;
+    for (int l = 0; l < P; l++) c = c + CW'(b[l]);
+    return c;
   endfunction
 
   wire final_pass = state == S_FINAL;
@@ -100,8 +109,10 @@ module topk_engine #(
   wire st_adv = !out_hold;
 
   logic [P*IW-1:0] lane_idx;
-  logic [P-1:0] lane_lo, lane_hi;
+  logic [P-1:0] lane_lo, lane_hi, lane_eq;
   always_comb begin
+    logic [NW-1:0] ties;  // final pass: ties of t in earlier lanes of the beat
+    ties = '0;
     for (int l = 0; l < P; l++) begin
       logic [PW-1:0] j;
       logic [IW-1:0] ix;
@@ -112,12 +123,14 @@ module topk_engine #(
       ix = final_pass ? IW'(j) : cand_at(IW'(j));
       s = score_mem[ix];
       lane_idx[l*IW +: IW] = ix;
-      if (final_pass) begin  // kept unless the k-th best beats it
-        lane_lo[l] = v && (keep_all || !beats(piv_s, piv_idx, s, ix));
+      lane_eq[l] = v && s == piv_s;
+      if (final_pass) begin  // above t, or one of the first keq ties of t
+        lane_lo[l] = v && (keep_all || s > piv_s || (lane_eq[l] && ties < keq_r));
         lane_hi[l] = 1'b0;
+        ties = ties + NW'(lane_eq[l]);
       end else begin
-        lane_lo[l] = v && ix != piv_idx && beats(s, ix, piv_s, piv_idx);
-        lane_hi[l] = v && ix != piv_idx && !beats(s, ix, piv_s, piv_idx);
+        lane_lo[l] = v && s > piv_s;
+        lane_hi[l] = v && s < piv_s;
       end
     end
   end
@@ -135,6 +148,7 @@ module topk_engine #(
 
   wire [NW-1:0] nl = wl_r + NW'(lo_cnt);  // |L| once the stage is written
   wire [NW-1:0] nr = wr_r + NW'(hi_cnt);
+  wire [NW-1:0] ne = ne_r + NW'(popcount(st_eq));  // ties of the pivot, likewise
   wire dst_buf = src_ident ? 1'b0 : !src_buf;
 
   // ---- ports --------------------------------------------------------------
@@ -157,10 +171,12 @@ module topk_engine #(
         st_idx <= lane_idx;
         st_lo <= lane_lo;
         st_hi <= lane_hi;
+        st_eq <= lane_eq;
       end
       if (st_valid && !(state == S_FINAL || state == S_FDRAIN)) begin  // L, R written
         wl_r <= nl;
         wr_r <= nr;
+        ne_r <= ne;
       end
       unique case (state)
         S_IDLE:
@@ -184,11 +200,11 @@ module topk_engine #(
           end
         S_ZERO: if (out_ready) state <= S_IDLE;
         S_PIVOT: begin
-          piv_idx <= cand_at(IW'(m_r >> 1));
           piv_s <= score_mem[cand_at(IW'(m_r >> 1))];
           pos_r <= '0;
           wl_r <= '0;
           wr_r <= '0;
+          ne_r <= '0;
           state <= S_STREAM;
         end
         S_STREAM: begin
@@ -202,10 +218,11 @@ module topk_engine #(
             m_r <= nl;
             src_dir <= 1'b0;
             state <= S_PIVOT;
-          end else if (k_r == nl + 1'b1) begin
-            state <= S_THR;  // the pivot is the k-th best
+          end else if (k_r <= nl + ne) begin
+            keq_r <= k_r - nl;  // the pivot's score is the k-th best
+            state <= S_THR;
           end else begin
-            k_r <= k_r - nl - 1'b1;
+            k_r <= k_r - nl - ne;
             m_r <= nr;
             src_dir <= 1'b1;
             state <= S_PIVOT;
@@ -217,6 +234,7 @@ module topk_engine #(
         end
         S_FINAL:
           if (st_adv) begin
+            keq_r <= keq_r - NW'(popcount(lane_lo & lane_eq));  // ties kept this beat
             pos_r <= pos_r + PW'(P);
             if (last_beat) state <= S_FDRAIN;
           end

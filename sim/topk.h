@@ -2,10 +2,11 @@
  * comparators with zero eliminators (docs/spatten.md, "The top-k engine").
  *
  * topk_run keeps exactly the indices the tie rule keeps (score desc, then
- * index asc) and counts the cycles the engine spends on these scores:
- * each round ceil(m/P) + TOPK_ROUND_OVERHEAD, the final in-order pass
- * ceil(n/P) + TOPK_ROUND_OVERHEAD, k = 0 one cycle. The RTL in
- * rtl_models/ is held to the same count.
+ * index asc) and counts the cycles the engine spends on these scores: the
+ * rounds split by score three ways (above, equal and dropped, below), as
+ * SpAtten's QuickSelect does, each ceil(m/P) + TOPK_ROUND_OVERHEAD; the
+ * final in-order pass ceil(n/P) + TOPK_ROUND_OVERHEAD; k = 0 one cycle.
+ * The RTL in rtl_models/ is held to the same count.
  */
 #ifndef ATTN_TOPK_H
 #define ATTN_TOPK_H
