@@ -228,3 +228,27 @@ Test(spatten_sim, token_only_ablation_of_gpt2_small_equals_golden) {
                (unsigned long long)r.compared);
   st_free(&st);
 }
+
+/* softmax.busy_cycles is the softmax's occupancy (sim/timing.h): decode
+ * without refetch or pruning runs one SMAX per step, layer and head over
+ * prompt + t + 1 = 41..43 keys; at 32 lanes each takes 3 * ceil(n / 32)
+ * = 6 cycles of passes plus max_latency 4 + exp_latency 8: 18 cycles,
+ * 3 steps x 3 layers x 4 heads x 18 = 648. */
+Test(spatten_sim, softmax_busy_cycles_follow_the_cost_formula) {
+  cfg_t c;
+  wl_t w = small_wl(1, 1);
+  stats_t st;
+  chk_t r;
+  cfg_defaults(&c);
+  c.softmax_units = 32;
+  c.softmax_max_latency = 4;
+  c.softmax_exp_latency = 8;
+  set_sched(&w, &cases[4]); /* quant-no-refetch: threshold 0 */
+  st_init(&st);
+  r = run(&c, &w, &st);
+  cr_expect(r.ok, "%s", r.msg);
+  cr_expect_eq(st.c[ST_SOFTMAX_BUSY], 648u, "got %llu",
+               (unsigned long long)st.c[ST_SOFTMAX_BUSY]);
+  cr_expect_eq(st.c[ST_SOFTMAX_ELEMS], (uint64_t)(41 + 42 + 43) * 3 * 4);
+  st_free(&st);
+}
