@@ -170,6 +170,7 @@ static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
     r.check_decisions = chk->decisions;
     r.acc_rel_err = chk->rel_err;
     r.acc_mass_kept = chk->mass_kept;
+    r.acc_rel_err_renorm = chk->rel_err_renorm;
   }
   if (!x->o->quiet) rep_text(&r, stdout);
   if (x->o->json && rep_json(&r, x->o->json, x->e)) return x->e->status;
@@ -554,6 +555,7 @@ static int cmd_recost(const opts_t *o) {
   r.check_decisions = run.check_decisions;
   r.acc_rel_err = run.acc_rel_err;
   r.acc_mass_kept = run.acc_mass_kept;
+  r.acc_rel_err_renorm = run.acc_rel_err_renorm;
   r.case_energy_pj = run.stage_energy_pj;
   if (!o->quiet) {
     printf("attnsim recost: the counts of %s (config hash %s), costed with "

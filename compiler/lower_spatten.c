@@ -172,11 +172,26 @@ static void query_sp(sp_t *s, const qplan_t *p) {
 /* Resident rows for the head's keys, and for its values when several
  * queries share them (prefill) or none is pruned, loaded once when they
  * fit twice over (so the next head can load). A decode query with value
- * pruning fetches only its kept values instead. */
+ * pruning fetches only its kept values instead.
+ * Invariant: the pending back half (the previous head's last query,
+ * emitted after these loads: software pipelining) still reads that head's
+ * resident values, so no load here may overwrite them. When the ring puts
+ * this head's values over them (an earlier layer left the ring's head
+ * mid-buffer, so the ring wraps onto them), the pending back half is
+ * emitted first. */
 static void head_sp(sp_t *s, qplan_t *p, int nq, bool prefill) {
   comp_t *c = s->c;
+  const qplan_t *pq = &s->pend.p;
   int j, n, kv = sched_keep(p->r.value_keep, p->nk);
   p->kb = p->vb = -1;
+  if ((prefill || kv == p->nk) && 2 * p->nk <= c->v.cap) {
+    p->vb = c->v.head + p->nk > c->v.cap ? 0 : c->v.head;
+    if (s->pend.valid && pq->vb >= 0 && p->vb < pq->vb + pq->nk &&
+        pq->vb < p->vb + p->nk) {
+      flush_query(s);
+      open_head(s, p->h, true);
+    }
+  }
   if (2 * p->nk <= c->k.cap) {
     p->kb = c->k.head + p->nk > c->k.cap ? 0 : c->k.head;
     for (j = 0; j < p->nk; j += n) {
@@ -185,13 +200,10 @@ static void head_sp(sp_t *s, qplan_t *p, int nq, bool prefill) {
       gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), 0);
     }
   }
-  if ((prefill || kv == p->nk) && 2 * p->nk <= c->v.cap) {
-    p->vb = c->v.head + p->nk > c->v.cap ? 0 : c->v.head;
-    for (j = 0; j < p->nk; j += n) {
-      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
-      c->v.head = p->vb + j;
-      gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0);
-    }
+  for (j = 0; p->vb >= 0 && j < p->nk; j += n) {
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    c->v.head = p->vb + j;
+    gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0);
   }
   for (int q = 0; q < nq; q++) {
     if (prefill) p->qslot = q;

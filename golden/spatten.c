@@ -233,13 +233,25 @@ static void sp_dense(sp_t *sp, int nk) {
 }
 
 /* Accuracy of query q (output in o, nsel selected keys) against dense
- * float attention over all wl_keys of it. */
+ * float attention over all wl_keys of it; also of the output with the
+ * kept probabilities renormalised: sum_j p_j q_vb(v_j) / sum_j p_j over
+ * the selected j, in double (0 when every kept p_j is 0). */
 static void sp_accuracy(sp_t *sp, int q, int nsel) {
-  int d = sp->w->head_dim, i, j;
+  int d = sp->w->head_dim, W = sp->fx->width, i, j;
+  int64_t psum = 0;
   sp_dense(sp, wl_keys(sp->w, sp->cs, q));
+  for (j = 0; j < nsel; j++) psum += sp->p[sp->sel[j]];
   for (i = 0; i < d; i++) {
-    double e = fx_dequant(sp->fx, sp->o[i]) - sp->dout[i];
+    double e = fx_dequant(sp->fx, sp->o[i]) - sp->dout[i], rn = 0.0;
+    for (j = 0; psum > 0 && j < nsel; j++) {
+      uint32_t tok = sp->tlist[sp->sel[j]];
+      rn += (double)sp->p[sp->sel[j]] *
+            fx_dequant(sp->fx, sched_quant(sp->vq[(size_t)tok * (size_t)d + i],
+                                           sp->s.vbits, W));
+    }
+    rn = psum > 0 ? rn / (double)psum : 0.0;
     sp->acc->err2 += e * e;
+    sp->acc->err2_renorm += (rn - sp->dout[i]) * (rn - sp->dout[i]);
     sp->acc->ref2 += sp->dout[i] * sp->dout[i];
   }
   for (j = 0; j < nsel; j++) sp->acc->mass += sp->dense[sp->tlist[sp->sel[j]]];

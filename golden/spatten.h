@@ -22,6 +22,9 @@ int gold_topk(const int64_t *score, int n, int k, uint32_t *keep);
 
 typedef struct gold_sp_acc {
   double err2, ref2;   /* sum of squared (output - dense) and of dense^2 */
+  double err2_renorm;  /* sum of squared (renormalised output - dense): the
+                          kept p_j over their sum times the fetched values,
+                          in double precision */
   double mass;         /* sum over queries of the dense probability mass used */
   uint64_t queries;    /* queries computed */
 } gold_sp_acc_t;

@@ -47,6 +47,7 @@ static int sp_check(const cfg_t *c, const wl_t *w, const ten_t *t,
       r->mismatches++;
     r->rel_err = acc.ref2 > 0 ? sqrt(acc.err2 / acc.ref2) : 0;
     r->mass_kept = acc.queries ? acc.mass / (double)acc.queries : 0;
+    r->rel_err_renorm = acc.ref2 > 0 ? sqrt(acc.err2_renorm / acc.ref2) : 0;
   } else {
     rc = ERR_RUN;
   }

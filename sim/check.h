@@ -48,6 +48,8 @@ typedef struct chk {
   uint64_t decisions;       /* decisions compared */
   double rel_err;           /* ||out - dense||_2 / ||dense||_2 */
   double mass_kept;         /* mean share of dense attention mass used */
+  double rel_err_renorm;    /* rel_err with the kept probabilities
+                               renormalised to sum 1 */
 } chk_t;
 
 /* Returns 0 when the check ran (see r->ok), ERR_RUN when out of memory

@@ -452,6 +452,8 @@ static void start(sim_t *s, int u, int si) {
   if (!is_xfer(u)) {
     pipe_start(&s->pipe[u], o->cost, o->exec, &s->tm, &s->b, s->st, si,
                &sl->in, s->now);
+    if (o->busy_stat != ST_CYCLES) /* its occupancy: free_at - now */
+      s->st->c[o->busy_stat] += s->pipe[u].free_at - s->now;
     return;
   }
   if (o->start && (rc = o->start(&s->ox, sl))) {

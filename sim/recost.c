@@ -2,6 +2,7 @@
 #include "recost.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,10 @@ static int rc_check(const js_doc_t *d, rc_run_t *r, err_t *e) {
   if (r->check_pruned &&
       (rc_num(d, 0, "accuracy.output_rel_error", &r->acc_rel_err, e) ||
        rc_num(d, 0, "accuracy.attention_mass_kept", &r->acc_mass_kept, e)))
+    return e->status;
+  r->acc_rel_err_renorm = NAN; /* an older report may not have it */
+  if (r->check_pruned && js_path(d, 0, "accuracy.output_rel_error_renorm") >= 0 &&
+      rc_num(d, 0, "accuracy.output_rel_error_renorm", &r->acc_rel_err_renorm, e))
     return e->status;
   return 0;
 }

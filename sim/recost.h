@@ -33,6 +33,7 @@ typedef struct rc_run {
   int checked, check_ok, check_pruned;
   char check_msg[256];
   double check_max_float_err, check_float_tol, acc_rel_err, acc_mass_kept;
+  double acc_rel_err_renorm;  /* NaN when the report predates the key */
   uint64_t check_decisions;
   /* stages (BiFormer): one row per case; counters go to the case's first
    * layer record, so rep_case_figures sums them back */

@@ -229,17 +229,36 @@ static uint64_t memory_cycles(const rep_t *r) {
   return ceil_div_real(cntd(r, ST_DRAM_TRANSFERRED_BYTES),
                        peak_gbps(r) / r->cfg->clock_ghz);
 }
-static uint64_t compute_cycles(const rep_t *r) {
+/* The compute blocks a run's floor can sit on, each alone: the Q x K and
+ * P x V arrays at their MACs over their multipliers; the softmax at its
+ * busy cycles (sim/timing.h: per SMAX, three passes over its scores at
+ * softmax.units lanes plus the max and exp pipeline fill, during which it
+ * takes no new input); the top-k engine at the cycles it selected. */
+enum { CU_QK, CU_AV, CU_SOFTMAX, CU_TOPK, CU_COUNT };
+static const char *const cu_name[CU_COUNT] = {"qk_array", "av_array",
+                                              "softmax", "topk"};
+static uint64_t unit_cycles(const rep_t *r, int u) {
   const cfg_t *c = r->cfg;
-  uint64_t qk = ceil_div(cnt(r, ST_QK_MACS) + cnt(r, ST_ROUTING_MACS),
-                         (uint64_t)c->qk_multipliers);
-  uint64_t av = ceil_div(cnt(r, ST_AV_MACS) + cnt(r, ST_LCE_MACS),
-                         (uint64_t)c->av_multipliers);
-  /* the softmax makes three passes over its scores (sim/timing.h) */
-  uint64_t sm =
-      ceil_div(3 * cnt(r, ST_SOFTMAX_ELEMS), (uint64_t)c->softmax_units);
-  uint64_t m = qk > av ? qk : av;
-  return m > sm ? m : sm;
+  switch (u) {
+  case CU_QK:
+    return ceil_div(cnt(r, ST_QK_MACS) + cnt(r, ST_ROUTING_MACS),
+                    (uint64_t)c->qk_multipliers);
+  case CU_AV:
+    return ceil_div(cnt(r, ST_AV_MACS) + cnt(r, ST_LCE_MACS),
+                    (uint64_t)c->av_multipliers);
+  case CU_SOFTMAX: return cnt(r, ST_SOFTMAX_BUSY);
+  default: return cnt(r, ST_TOPK_CYCLES);
+  }
+}
+/* The block that sets the compute floor (the first of the busiest). */
+static int compute_unit(const rep_t *r) {
+  int best = CU_QK;
+  for (int u = 1; u < CU_COUNT; u++)
+    if (unit_cycles(r, u) > unit_cycles(r, best)) best = u;
+  return best;
+}
+static uint64_t compute_cycles(const rep_t *r) {
+  return unit_cycles(r, compute_unit(r));
 }
 static uint64_t floor_cycles(const rep_t *r) {
   uint64_t m = memory_cycles(r), c = compute_cycles(r);
@@ -326,6 +345,9 @@ static rval_t m_efficiency(const rep_t *r) {
   return v_real(ratio((double)floor_cycles(r), cntd(r, ST_CYCLES)));
 }
 static rval_t m_bound(const rep_t *r) { return v_str(bound(r)); }
+static rval_t m_cmp_unit(const rep_t *r) {
+  return v_str(cu_name[compute_unit(r)]);
+}
 static rval_t m_refetch_share(const rep_t *r) {
   return v_real(ratio(cntd(r, ST_REFETCHES), cntd(r, ST_REFETCH_CHECKS)));
 }
@@ -441,8 +463,12 @@ static const metric_t metrics[] = {
     {{"bounds.compute_cycles", "cycles",
       "max(ceil((qk_macs + routing_macs) / qk_array.multipliers), "
       "ceil((av_macs + lce_macs) / av_array.multipliers), "
-      "ceil(softmax_elems / softmax.units))"},
+      "softmax.busy_cycles, topk.cycles)"},
      m_cmp_cycles},
+    {{"bounds.compute_unit", "",
+      "the block that sets compute_cycles: \"qk_array\", \"av_array\", "
+      "\"softmax\" or \"topk\""},
+     m_cmp_unit},
     {{"bounds.efficiency", "ratio",
       "max(memory_cycles, compute_cycles) / cycles: 1 means the run reached "
       "its floor (0 when cycles = 0)"},
@@ -539,6 +565,8 @@ static void walk_check(const rep_t *r, int always, visit_fn fn, void *ctx) {
      ran && r->check_pruned ? v_real(r->acc_rel_err) : v_null());
   fn(ctx, "accuracy.attention_mass_kept",
      ran && r->check_pruned ? v_real(r->acc_mass_kept) : v_null());
+  fn(ctx, "accuracy.output_rel_error_renorm",
+     ran && r->check_pruned ? v_real(r->acc_rel_err_renorm) : v_null());
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -941,11 +969,12 @@ static void text_header(const rep_t *r, FILE *f) {
 
 static void text_bound(const rep_t *r, FILE *f) {
   char a[48], b[48], c[48];
-  fprintf(f, "  bound      %s: floor %s cycles (memory %s, compute %s), "
-          "efficiency %.1f%%\n",
+  fprintf(f, "  bound      %s: floor %s cycles (memory %s, compute %s on "
+          "the %s), efficiency %.1f%%\n",
           bound(r), rep_fmt_count(floor_cycles(r), a, sizeof a),
           rep_fmt_count(memory_cycles(r), b, sizeof b),
           rep_fmt_count(compute_cycles(r), c, sizeof c),
+          cu_name[compute_unit(r)],
           100 * ratio((double)floor_cycles(r), cntd(r, ST_CYCLES)));
 }
 
@@ -1038,6 +1067,16 @@ static void text_cost(const rep_t *r, FILE *f) {
   if (r->checked)
     fprintf(f, "  check      %s: %s\n", r->check_ok ? "ok" : "FAILED",
             r->check_msg);
+  if (r->checked && r->check_pruned) {
+    fprintf(f, "  accuracy   output error %.3g relative to dense, %.3g with the "
+            "kept probabilities renormalised; %.1f%% of the dense attention "
+            "mass kept\n", r->acc_rel_err, r->acc_rel_err_renorm,
+            100 * r->acc_mass_kept);
+    if (r->wl->source == WL_SYNTHETIC)
+      fputs("             tensors are synthetic (tensors.source synthetic): "
+            "these figures describe\n             the synthetic generator's "
+            "attention, not a model's\n", f);
+  }
   if (r->base)
     fprintf(f, "  baseline   %.2fx faster, %.2fx less DRAM read, %.2fx less energy\n",
             ratio((double)r->base->cycles, cntd(r, ST_CYCLES)),

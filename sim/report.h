@@ -45,6 +45,8 @@ typedef struct rep {
   uint64_t check_decisions;   /* run-time decisions compared */
   double acc_rel_err;         /* accuracy cost against dense attention */
   double acc_mass_kept;
+  double acc_rel_err_renorm;  /* ... with kept probabilities renormalised
+                                 (NaN: not known, written as null) */
   const rep_base_t *base;     /* --baseline ran, or NULL */
   const double *case_energy_pj; /* recost: each case's energy as read
                                    back (rep_case_figures); NULL: computed */

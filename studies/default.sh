@@ -13,14 +13,21 @@ csv_get() {
                        NR == 2 { print $c }' "$1"
 }
 
+# Every run on a graph workload (.yaml) has --check: its outputs (and
+# SpAtten's decisions) must equal the golden models, and a mismatch or any
+# failure stops the study with exit 1 (set -e, and fail where output is
+# redirected). SpAtten's CSV traces are timing only: nothing to check.
+fail() { echo "default study: $1 failed (--check or run)" >&2; exit 1; }
+
 echo "attnsim default study: dense attention on the bundled configs"
 echo
 printf '%-12s %-15s %13s %10s %10s %7s %5s %11s %7s %7s %8s\n' \
   workload config cycles "time(ms)" "DRAM(MB)" bound eff "energy(uJ)" TFLOPS "mm2" "vs dense"
 for w in bert-base gpt2-small gpt2-medium; do
   for c in dense spatten spatten-eighth; do
-    "$bin" run --quiet --dense --config "configs/$c.yaml" --workload "workloads/$w.yaml" \
-      --csv "$tmp/$w-$c.csv"
+    "$bin" run --quiet --check --dense --config "configs/$c.yaml" \
+      --workload "workloads/$w.yaml" --csv "$tmp/$w-$c.csv" >/dev/null ||
+      fail "$w dense on $c"
     f="$tmp/$w-$c.csv"
     cyc=$(csv_get "$f" cycles)
     base=$(csv_get "$tmp/$w-dense.csv" seconds)
@@ -49,9 +56,10 @@ EOF
 echo
 echo "== SpAtten on configs/spatten.yaml: dense versus pruned (schedules, docs/spatten.md) =="
 printf '%-34s %10s %10s %8s %9s %9s %8s %8s\n' workload "dense cyc" "pruned cyc" speedup "dense MB" "pruned MB" "DRAM x" "energy x"
-spat_row() { # label, workload, baseline
-  "$bin" run --quiet --config configs/spatten.yaml --workload "$2" --baseline "$3" \
-    --csv "$tmp/sp.csv" --json "$tmp/sp.json" >/dev/null
+spat_row() { # label, workload, baseline (a .csv trace runs unchecked)
+  case $2 in *.csv) chk="" ;; *) chk=--check ;; esac
+  "$bin" run --quiet $chk --config configs/spatten.yaml --workload "$2" --baseline "$3" \
+    --csv "$tmp/sp.csv" --json "$tmp/sp.json" >/dev/null || fail "$1"
   b=$(grep -A1 '"baseline": {' "$tmp/sp.json" | tail -1 | tr -dc 0-9)
   bd=$(grep -o '"dram_read_bytes": [0-9]*' "$tmp/sp.json" | tr -dc 0-9)
   sp=$(grep -o '"speedup": [0-9.e+-]*' "$tmp/sp.json" | awk '{print $2}')
@@ -75,10 +83,10 @@ savings; the accuracy cost is in the --check line below.
 EOF
 echo
 echo "== BiFormer-T at 224 x 224 on configs/spatten.yaml: dense versus routed (docs/biformer.md) =="
-"$bin" run --quiet --config configs/spatten.yaml --workload workloads/biformer-t-dense.yaml \
-  --json "$tmp/bf-dense.json"
+"$bin" run --quiet --check --config configs/spatten.yaml --workload workloads/biformer-t-dense.yaml \
+  --json "$tmp/bf-dense.json" >/dev/null || fail "biformer-t-dense"
 "$bin" run --quiet --check --config configs/spatten.yaml --workload workloads/biformer-t.yaml \
-  --baseline workloads/biformer-t-dense.yaml --json "$tmp/bf.json"
+  --baseline workloads/biformer-t-dense.yaml --json "$tmp/bf.json" || fail "biformer-t"
 bf_stage() { # json, stage, key
   grep "\"stage\": $2," "$1" | tr ',' '\n' | grep "\"$3\":" | awk -F': ' '{ print $2 }' | tr -d '}'
 }
@@ -110,4 +118,5 @@ head while the routed one gathers each region's routed set from DRAM
 EOF
 echo
 echo "== spatten.yaml x gpt2-small, with --check against the golden model =="
-"$bin" run --check --config configs/spatten.yaml --workload workloads/gpt2-small.yaml
+"$bin" run --check --config configs/spatten.yaml --workload workloads/gpt2-small.yaml ||
+  fail "gpt2-small on spatten"

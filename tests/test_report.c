@@ -139,6 +139,28 @@ static double val(const rep_t *r, const char *path) {
 
 /* ---- derived metrics -------------------------------------------------------- */
 
+/* A string of the "bounds" object (written as `"name": "value"` in the
+ * JSON), copied into a static buffer. */
+static const char *str_val(const rep_t *r, const char *path) {
+  static char out[64];
+  char *buf = NULL, pat[80];
+  const char *name = strrchr(path, '.') + 1, *at, *end;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  err_t e;
+  cr_assert(f);
+  cr_assert_eq(rep_json_to(r, f, &e), 0);
+  fclose(f);
+  snprintf(pat, sizeof pat, "\"%s\": \"", name);
+  at = strstr(buf, pat);
+  cr_assert(at, "%s not in the JSON", path);
+  at += strlen(pat);
+  end = strchr(at, '"');
+  snprintf(out, sizeof out, "%.*s", (int)(end - at), at);
+  free(buf);
+  return out;
+}
+
 Test(report, derived_time_ops_and_dram) {
   toy_t t;
   toy_init(&t);
@@ -253,11 +275,28 @@ Test(report, derived_bounds) {
   t.st.c[ST_AV_MACS] = 601;
   EXPECT_NEAR(&t.r, "bounds.memory_cycles", 501);
   EXPECT_NEAR(&t.r, "bounds.compute_cycles", 301);
-  /* compute-bound: softmax dominates, 3 passes * 600 / 2 units */
+  cr_expect_str_eq(str_val(&t.r, "bounds.compute_unit"), "av_array");
+  /* compute-bound on the softmax: 100 SMAX runs of 6 scores at 2 lanes
+   * (sim/timing.h) take 3 * ceil(6 / 2) + max_latency 4 + exp_latency 8
+   * = 21 cycles each, 2100 in all; three passes alone would say
+   * 3 * 600 / 2 = 900 */
+  t.c.softmax_max_latency = 4;
+  t.c.softmax_exp_latency = 8;
   t.st.c[ST_SOFTMAX_ELEMS] = 600;
+  t.st.c[ST_SOFTMAX_BUSY] = 100 * 21;
+  t.st.c[ST_CYCLES] = 3000;
   t.st.c[ST_DRAM_TRANSFERRED_BYTES] = 0;
-  EXPECT_NEAR(&t.r, "bounds.compute_cycles", 900);
-  EXPECT_NEAR(&t.r, "bounds.efficiency", 0.9);
+  EXPECT_NEAR(&t.r, "bounds.compute_cycles", 2100);
+  EXPECT_NEAR(&t.r, "bounds.efficiency", 0.7);
+  cr_expect_str_eq(str_val(&t.r, "bounds.compute_unit"), "softmax");
+  /* the top-k engine, where it runs longer than every other block */
+  t.st.c[ST_TOPK_CYCLES] = 2400;
+  EXPECT_NEAR(&t.r, "bounds.compute_cycles", 2400);
+  cr_expect_str_eq(str_val(&t.r, "bounds.compute_unit"), "topk");
+  /* Q x K the busiest: 12000 MACs / 4 multipliers = 3000 cycles */
+  t.st.c[ST_QK_MACS] = 12000;
+  EXPECT_NEAR(&t.r, "bounds.compute_cycles", 3000);
+  cr_expect_str_eq(str_val(&t.r, "bounds.compute_unit"), "qk_array");
   st_free(&t.st);
 }
 
@@ -315,7 +354,8 @@ Test(report, every_table_path_resolves) {
   for (i = 0; i < ST_COUNT; i++)
     cr_expect_eq(rep_value(&t.r, stat_info[i].path, &v), 0, "%s", stat_info[i].path);
   for (i = 0; i < rep_metric_count(); i++)
-    if (strcmp(rep_metric(i)->path, "bounds.bound") != 0)
+    if (strcmp(rep_metric(i)->path, "bounds.bound") != 0 &&
+        strcmp(rep_metric(i)->path, "bounds.compute_unit") != 0) /* strings */
       cr_expect_eq(rep_value(&t.r, rep_metric(i)->path, &v), 0, "%s",
                    rep_metric(i)->path);
   cr_expect_null(rep_metric(rep_metric_count()));

@@ -361,7 +361,9 @@ static void wl_two(wl_t *w, const char *tag, float k1x) {
  * 12) = 1488). q1: p0 = p1, the tie goes to j = 0: o = (rsh(2048 * 1920,
  * 12) = 960, 0). Accuracy: mass = 0.77511755 + 0.5; dense outputs
  * 7.5 p = (1.68661838, 5.81338163) and (3.75, 3.75) against (0, 5.8125)
- * and (3.75, 0). */
+ * and (3.75, 0). Renormalised, the one kept probability divided by
+ * itself is 1, so the outputs are the kept value rows (0, 7.5) and
+ * (7.5, 0) exactly. */
 Test(spatten_golden, one_value_is_the_argmax_row) {
   const double a = 7.5 * 0.22488245, b = 7.5 * 0.77511755;
   declog_t log = {0};
@@ -382,6 +384,9 @@ Test(spatten_golden, one_value_is_the_argmax_row) {
                 < 1e-6, "err2 %.9f", acc.err2);
   cr_expect(fabs(acc.ref2 - (a * a + b * b + 2 * 3.75 * 3.75)) < 1e-6,
             "ref2 %.9f", acc.ref2);
+  cr_expect(fabs(acc.err2_renorm - (a * a + (b - 7.5) * (b - 7.5) +
+                                    2 * 3.75 * 3.75)) < 1e-6,
+            "err2_renorm %.9f", acc.err2_renorm);
   free(out);
   dec_free(&log);
 }

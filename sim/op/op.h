@@ -68,6 +68,8 @@ typedef struct op_sem {
   /* compute units: cost and execution on data */
   pipe_cost_fn cost;
   pipe_exec_fn exec;
+  /* compute units: the counter its occupancy adds to (ST_CYCLES: none) */
+  stat_id_t busy_stat;
 } op_sem_t;
 
 #define ISA_PREG_FIELD 0xF0

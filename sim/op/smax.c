@@ -100,5 +100,5 @@ const op_sem_t op_smax = {
     .reads = BUFM(BUF_TL) | BUFM(BUF_P),
     .writes = BUFM(BUF_S) | BUFM(BUF_TI) | BUFM(BUF_P),
     .decode = smax_decode, .context = smax_context,
-    .cost = smax_cost, .exec = smax_exec,
+    .cost = smax_cost, .exec = smax_exec, .busy_stat = ST_SOFTMAX_BUSY,
 };
