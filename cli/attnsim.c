@@ -43,6 +43,8 @@ typedef struct opts {
   const char *issue;  /* dram: --issue-per-cycle */
   const char *layers; /* --layers N: keep the workload's first N layers */
   const char *layers_csv; /* --layers-csv FILE: one row per layer record */
+  const char *tl_window;  /* --timeline-window FROM:TO, parsed into: */
+  uint64_t tl_from, tl_to; /* cycles; 0, UINT64_MAX without it */
   const char *sets[MAX_SETS], *wsets[MAX_SETS];
   int nsets, nwsets;
   int check, quiet, doc, timing_only, dense, force, retry_failed;
@@ -196,12 +198,14 @@ static int simulate(const run_ctx_t *x, trace_reader_t *tr, const ten_t *ten,
       sim_free(s);
       return x->e->status;
     }
-    tl_begin(&tl, tlf.f, x->cfg->clock_ghz);
+    tl_begin(&tl, tlf.f, x->cfg->clock_ghz, x->o->tl_from, x->o->tl_to);
     sim_on_span(s, tl_span, &tl);
+    sim_on_state(s, tl_state, &tl);
+    sim_on_sample(s, tl_sample, &tl);
   }
   rc = sim_run(s, tr, st, x->e);
   if (x->o->timeline) {
-    tl_end(&tl);
+    tl_end(&tl, st->c[ST_CYCLES]);
     if (rc) of_abort(&tlf);
     else rc = of_commit(&tlf, x->e);
   }
@@ -868,7 +872,7 @@ static int cmd_help(const opts_t *o);
 
 enum {
   OPT_CONFIG, OPT_WORKLOAD, OPT_LAYERS, OPT_GPU, OPT_OUT, OPT_JSON, OPT_CSV,
-  OPT_TIMELINE, OPT_LAYERS_CSV, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
+  OPT_TIMELINE, OPT_TL_WINDOW, OPT_LAYERS_CSV, OPT_CHECK, OPT_TIMING_ONLY, OPT_DENSE, OPT_BASELINE,
   OPT_ISSUE, OPT_REPS, OPT_JOBS, OPT_EMIT, OPT_POINT, OPT_MERGE, OPT_FORCE,
   OPT_RETRY_FAILED, OPT_DOC, OPT_SET, OPT_WSET, OPT_QUIET, OPT_COUNT
 };
@@ -915,7 +919,11 @@ static const opt_def_t opt_tab[OPT_COUNT] = {
                      "results as JSON (a run's statistics: docs/stats.md)"),
     [OPT_CSV] = VAL("--csv", "FILE", csv, OUT_FILE, "statistics as one CSV row"),
     [OPT_TIMELINE] = VAL("--timeline", "FILE", timeline, OUT_FILE,
-                         "unit activity as Chrome trace-event JSON (Perfetto)"),
+                         "each unit's instructions and states, DRAM bandwidth:\n"
+                         "Chrome trace-event JSON (Perfetto; docs/timeline.md)"),
+    [OPT_TL_WINDOW] = VAL("--timeline-window", "FROM:TO", tl_window, OUT_NONE,
+                          "only cycles FROM to TO of the timeline (slices\n"
+                          "clipped, events outside dropped; docs/timeline.md)"),
     [OPT_LAYERS_CSV] = VAL("--layers-csv", "FILE", layers_csv, OUT_FILE,
                            "one CSV row per layer record (decode: per step):\n"
                            "cycles, DRAM bytes, MACs, Q x K utilisation, bound"),
@@ -969,7 +977,7 @@ typedef struct cmd_def {
 
 #define RUN_SIM_OPTS                                                       \
   (B(OPT_CONFIG) | B(OPT_JSON) | B(OPT_CSV) | B(OPT_TIMELINE) |             \
-   B(OPT_LAYERS_CSV) |                                                      \
+   B(OPT_TL_WINDOW) | B(OPT_LAYERS_CSV) |                                   \
    B(OPT_CHECK) | B(OPT_TIMING_ONLY) | B(OPT_QUIET) | B(OPT_SET))
 
 static const cmd_def_t cmd_tab[] = {
@@ -1069,7 +1077,8 @@ static void print_opt(FILE *f, const char *name, const char *arg,
   char left[40];
   const char *p = help;
   snprintf(left, sizeof left, "%s%s%s", name, arg ? " " : "", arg ? arg : "");
-  fprintf(f, "  %-22s ", left);
+  if (strlen(left) > 22) fprintf(f, "  %s\n  %-22s ", left, ""); /* too wide */
+  else fprintf(f, "  %-22s ", left);
   for (; *p; p++) {
     fputc(*p, f);
     if (*p == '\n') fprintf(f, "  %-22s ", "");
@@ -1205,6 +1214,44 @@ static int check_outputs(const cmd_def_t *c, const opts_t *o) {
   return 0;
 }
 
+/* A whole number of cycles: plain digits, no sign, fits 64 bits. */
+static int parse_cycles(const char *p, const char *stop, uint64_t *out) {
+  char *end;
+  if (p == stop || *p < '0' || *p > '9') return -1;
+  errno = 0;
+  *out = strtoull(p, &end, 10);
+  return end != stop || errno ? -1 : 0;
+}
+
+/* --timeline-window FROM:TO into o->tl_from, o->tl_to (the whole run
+ * without it). */
+static int parse_window(opts_t *o) {
+  const char *w = o->tl_window, *colon;
+  char msg[600];
+  o->tl_from = 0;
+  o->tl_to = UINT64_MAX;
+  if (!w) return 0;
+  if (!o->timeline)
+    return usage_error("%s", "--timeline-window needs --timeline FILE (it "
+                       "limits the timeline)");
+  colon = strchr(w, ':');
+  if (!colon)
+    snprintf(msg, sizeof msg, "--timeline-window: no ':' (got %.500s, "
+             "expected FROM:TO in cycles, e.g. 0:100000)", w);
+  else if (parse_cycles(w, colon, &o->tl_from))
+    snprintf(msg, sizeof msg, "--timeline-window: FROM is not a whole number "
+             "of cycles (got %.500s, expected FROM:TO, e.g. 0:100000)", w);
+  else if (parse_cycles(colon + 1, colon + strlen(colon), &o->tl_to))
+    snprintf(msg, sizeof msg, "--timeline-window: TO is not a whole number "
+             "of cycles (got %.500s, expected FROM:TO, e.g. 0:100000)", w);
+  else if (o->tl_from >= o->tl_to)
+    snprintf(msg, sizeof msg, "--timeline-window: empty window (got %.500s, "
+             "expected FROM < TO)", w);
+  else
+    return 0;
+  return usage_error("%s", msg);
+}
+
 static int wants_help(int argc, char **argv) {
   int i;
   for (i = 0; i < argc; i++)
@@ -1236,6 +1283,7 @@ int main(int argc, char **argv) {
   if ((rc = parse_opts(c, argc - 2, argv + 2, &o))) return rc;
   if (o.check && o.timing_only)
     return usage_error("%s", "--check needs the datapath's values: drop --timing-only");
+  if ((rc = parse_window(&o))) return rc;
   if ((rc = check_outputs(c, &o))) return rc;
   return c->run(&o);
 }

@@ -56,8 +56,12 @@ struct sim {
   dctx_t ctx;
   uint64_t now, last_done;
   bool progress;
-  sim_span_fn span;
+  sim_span_fn span;     /* hooks for timelines; NULL when none */
   void *span_ctx;
+  sim_state_fn state;
+  void *state_ctx;
+  sim_sample_fn sample;
+  void *sample_ctx;
   err_t *e;
   int rc;
 };
@@ -231,6 +235,16 @@ void sim_attribute_layers(sim_t *s) { s->per_layer = true; }
 void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx) {
   s->span = fn;
   s->span_ctx = ctx;
+}
+
+void sim_on_state(sim_t *s, sim_state_fn fn, void *ctx) {
+  s->state = fn;
+  s->state_ctx = ctx;
+}
+
+void sim_on_sample(sim_t *s, sim_sample_fn fn, void *ctx) {
+  s->sample = fn;
+  s->sample_ctx = ctx;
 }
 
 void sim_timing_only(sim_t *s) { s->b.data = false; }
@@ -501,6 +515,8 @@ static void attr_end(sim_t *s, int rec) {
 static void set_state(sim_t *s, int u, uint8_t st) {
   if (s->ustate[u] == st) return;
   s->st->unit[u][s->ustate[u]] += s->now - s->usince[u];
+  if (s->state && s->now > s->usince[u])
+    s->state(s->state_ctx, (unit_t)u, s->ustate[u], s->usince[u], s->now);
   s->ustate[u] = st;
   s->usince[u] = s->now;
 }
@@ -588,6 +604,7 @@ static int run_loop(sim_t *s) {
     collect_completions(s);
     start_and_issue(s);
     dispatch(s);
+    if (s->sample) s->sample(s->sample_ctx, s->now, s->st);
     if (s->rc) return s->rc;
     if (s->trace_done && !s->wn) return 0;
     next = s->progress ? s->now + 1 : next_event(s);
@@ -622,8 +639,11 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
   for (u = 0; u < UNIT_COUNT; u++) s->ustate[u] = US_IDLE;
   rc = run_loop(s);
   s->mem->ops->finish(s->mem, s->last_done);
-  for (u = 0; u < UNIT_COUNT; u++) /* close every unit's last state */
+  for (u = 0; u < UNIT_COUNT; u++) { /* close every unit's last state */
     st->unit[u][s->ustate[u]] += s->last_done - s->usince[u];
+    if (s->state && s->last_done > s->usince[u])
+      s->state(s->state_ctx, (unit_t)u, s->ustate[u], s->usince[u], s->last_done);
+  }
   st->c[ST_CYCLES] = s->last_done;
   st->c[ST_SATURATED] += mi_saturated(s->mi);
   return rc;

@@ -35,12 +35,26 @@ typedef struct sim sim_t;
 typedef void (*sim_span_fn)(void *ctx, unit_t unit, const insn_t *in,
                             uint64_t start, uint64_t end);
 
+/* Called, when set (timelines), each time a unit leaves a state: unit
+ * was in state (a ustate_t) for cycles [from, to), to > from. At the end
+ * of the run every unit's last state is closed at the run's last cycle
+ * (stats' cycles), so one unit's calls tile [0, cycles) in order. */
+typedef void (*sim_state_fn)(void *ctx, unit_t unit, int state,
+                             uint64_t from, uint64_t to);
+/* Called, when set (timelines), at the end of every cycle the loop
+ * simulates, with the counters as they stand then: a counter's growth
+ * since the previous call happened at this cycle (the cycles the loop
+ * skips change no counter). */
+typedef void (*sim_sample_fn)(void *ctx, uint64_t cycle, const stats_t *st);
+
 /* Build the accelerator for cfg and the trace's workload; ten supplies
  * DRAM's contents. */
 sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
                const char *cfg_name, err_t *e);
 void sim_free(sim_t *s);
 void sim_on_span(sim_t *s, sim_span_fn fn, void *ctx);
+void sim_on_state(sim_t *s, sim_state_fn fn, void *ctx);
+void sim_on_sample(sim_t *s, sim_sample_fn fn, void *ctx);
 /* Timing only: skip computing values (no tensors are generated, outputs
  * are not written). Cycles and every event count stay the same as long
  * as no decision depends on data, which holds for dense attention. */
