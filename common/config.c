@@ -148,8 +148,8 @@ static const yl_key_t cfg_keys[] = {
   /* ../shared/dram-reference/README.md (DRAMsim3): a transaction queue of
    * 32 per channel */
   INT("dram.queue_depth", dram_queue_depth, "32", 1, 4096, "requests",
-      "hbm2: burst-sized transactions queued per channel; simple: requests "
-      "queued per channel"),
+      "hbm2: burst-sized read transactions queued per channel (writes have "
+      "dram.write_queue_depth); simple: requests queued per channel"),
 
   /* DRAMsim3 HBM2_8Gb_x128.ini as DRAMsim3 sizes it: 1 GiB per channel is
    * one rank of 16 banks x 32768 rows x 2 KiB (JESD235 legacy mode: 2 KB
@@ -181,6 +181,23 @@ static const yl_key_t cfg_keys[] = {
    * queues of 8 */
   INT("dram.command_queue_depth", dram_cmd_queue_depth, "8", 1, 1024,
       "entries", "hbm2: command queue entries per bank"),
+  /* DRAMsim3 controller.cc: a write buffer beside the read queue, each of
+   * trans_queue_size (configuration.cc default 32; HBM2_8Gb_x128.ini 32) */
+  INT("dram.write_queue_depth", dram_write_queue_depth, "32", 1, 4096,
+      "requests", "hbm2: burst-sized write transactions queued per channel; "
+      "a write completes when accepted"),
+  /* DRAMsim3 controller.cc ScheduleTransaction: a drain starts when the
+   * write buffer is full */
+  INT("dram.write_drain_high", dram_write_drain_high, "32", 1, 4096,
+      "requests", "hbm2: writes waiting that start a write drain (the "
+      "drain moves the writes waiting then, and no reads meanwhile); at "
+      "most dram.write_queue_depth"),
+  /* DRAMsim3 controller.cc ScheduleTransaction: or when more than 8 wait
+   * and every command queue is empty */
+  INT("dram.write_drain_low", dram_write_drain_low, "8", 0, 4096,
+      "requests", "hbm2: a write drain also starts when more than this "
+      "many writes wait and every command queue of the channel is empty; "
+      "below dram.write_drain_high"),
   /* DRAMsim3 command_queue.cc: a waiting miss may close a row once 4 hits
    * have been served from it */
   INT("dram.row_hit_limit", dram_row_hit_limit, "4", 1, 1 << 30, "hits",
@@ -444,8 +461,11 @@ static const char *cfg_check_geometry(const cfg_t *c, char *why, size_t len) {
   return NULL;
 }
 
-/* The rest of the hbm2 rules: mapping, refresh, request size. */
-static const char *cfg_check_hbm2(const cfg_t *c, char *why, size_t len) {
+/* The rest of the hbm2 rules: mapping, refresh, write drain, request
+ * size. *other: the second key of a two-key rule (for cfg_blame), else
+ * left alone. */
+static const char *cfg_check_hbm2(const cfg_t *c, char *why, size_t len,
+                                  const char **other) {
   cfg_map_field_t order[CFG_MAP_FIELDS];
   const char *k = cfg_check_geometry(c, why, len);
   int64_t bursts;
@@ -459,11 +479,32 @@ static const char *cfg_check_hbm2(const cfg_t *c, char *why, size_t len) {
   }
   /* a request of n bytes touches at most n / burst + 1 bursts */
   bursts = c->fetch_request_bytes / c->dram_burst_bytes + 1;
+  if (c->dram_write_drain_high > c->dram_write_queue_depth) {
+    snprintf(why, len, "a drain must start before the write queue is past "
+             "full (got %d, expected at most dram.write_queue_depth %d)",
+             c->dram_write_drain_high, c->dram_write_queue_depth);
+    return "dram.write_drain_high";
+  }
+  if (c->dram_write_drain_low >= c->dram_write_drain_high) {
+    snprintf(why, len, "the low watermark must lie below the high one (got "
+             "%d, expected below dram.write_drain_high %d)",
+             c->dram_write_drain_low, c->dram_write_drain_high);
+    return "dram.write_drain_low";
+  }
+  if (bursts > c->dram_write_queue_depth) {
+    snprintf(why, len, "a fetch request must fit a channel's write queue "
+             "(got up to %lld bursts of %d bytes, expected at most "
+             "dram.write_queue_depth %d)", (long long)bursts,
+             c->dram_burst_bytes, c->dram_write_queue_depth);
+    *other = "dram.write_queue_depth";
+    return "fetch.request_bytes";
+  }
   if (bursts > c->dram_queue_depth) {
     snprintf(why, len, "a fetch request must fit a channel's transaction "
              "queue (got up to %lld bursts of %d bytes, expected at most "
              "dram.queue_depth %d)", (long long)bursts, c->dram_burst_bytes,
              c->dram_queue_depth);
+    *other = "dram.queue_depth";
     return "fetch.request_bytes";
   }
   return NULL;
@@ -472,12 +513,12 @@ static const char *cfg_check_hbm2(const cfg_t *c, char *why, size_t len) {
 /* Per-key ranges, then the cross-field rules. */
 static int cfg_check(const cfg_t *c, const char *origin,
                      const yl_mark_t *marks, err_t *e) {
-  const char *k;
+  const char *k, *other = NULL;
   char why[400];
   if (yl_check(&cfg_schema, c, origin, marks, e)) return e->status;
-  if (cfg_dram_is_hbm2(c) && (k = cfg_check_hbm2(c, why, sizeof why))) {
-    if (strcmp(k, "fetch.request_bytes") == 0)
-      k = cfg_blame(marks, k, "dram.queue_depth");
+  if (cfg_dram_is_hbm2(c) &&
+      (k = cfg_check_hbm2(c, why, sizeof why, &other))) {
+    if (other) k = cfg_blame(marks, k, other);
     return yl_err_key(&cfg_schema, marks, origin, k, e, "%s", why);
   }
   if (c->frac_bits >= c->width) {

@@ -61,7 +61,7 @@ typedef struct cfg {
   int dram_burst_bytes;     /* bytes per burst (access granularity) */
   double dram_latency_ns;   /* simple: request to first data, ns */
   int dram_queue_depth;     /* transactions (bursts) queued per channel;
-                               simple: requests per channel */
+                               hbm2: reads only; simple: requests */
   /* DRAM, bank-level model only (sim/dram_hbm2.c) */
   int dram_ranks;           /* ranks (stack IDs) per channel */
   int dram_bankgroups;      /* bank groups per rank */
@@ -70,6 +70,10 @@ typedef struct cfg {
   int dram_row_bytes;       /* bytes per row (page) per channel */
   char dram_address_mapping[64]; /* field order, most significant first */
   int dram_cmd_queue_depth; /* command queue entries per bank */
+  int dram_write_queue_depth; /* write transactions (bursts) per channel */
+  int dram_write_drain_high;  /* writes waiting that start a drain */
+  int dram_write_drain_low;   /* more than this waiting, command queues
+                                 empty: a drain starts too */
   int dram_row_hit_limit;   /* row hits served before a waiting miss may
                                close the row */
   bool dram_dual_command;   /* separate row and column command buses */

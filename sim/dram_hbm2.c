@@ -1,28 +1,46 @@
 /* dram_hbm2.c - the bank-level HBM2 model (see dram_hbm2.h).
  *
- * One channel's cycle (dh_tick), in this order:
- *   1. one transaction moves from the transaction queue to its bank's
- *      command queue (the oldest whose bank queue has room; if none has,
- *      the move is tried again after step 4, into a slot a column command
- *      freed: still at most one move per cycle);
- *   2. ranks whose refresh is due stop taking new work (refresh pending),
- *      and a ready refresh command (PRE of an open bank, then REF) takes
- *      the row bus;
- *   3. the column bus issues the oldest ready row hit (RD or WR) of a bank
- *      whose rank is not refreshing;
- *   4. the row bus, if step 2 left it free (and, without
- *      dram.dual_command, only when step 3 issued nothing), issues the
- *      oldest ready ACT (closed bank) or PRE (a miss at the head of its
- *      queue, no hits queued or the row-hit limit reached).
+ * The controller is DRAMsim3's (src/controller.cc, command_queue.cc):
+ * one channel's cycle (dh_tick), in this order:
+ *   1. ranks whose refresh is due stop taking new work (refresh pending),
+ *      and a ready refresh command (PRE of an open bank, then REF) is the
+ *      cycle's first command;
+ *   2. otherwise the first command is found round robin over the bank
+ *      command queues, starting with the bank after the one that issued
+ *      last and skipping ranks that wait for a refresh: a queue offers
+ *      its first ready command in queue order (ACT for its head when the
+ *      bank is precharged; PRE for a head that misses the open row when no
+ *      hit is queued or dram.row_hit_limit hits have been served; RD or WR
+ *      of a queued row hit);
+ *   3. with dram.dual_command, a second search goes on round robin from
+ *      the bank that issued; it issues what it finds only if that is of
+ *      the other kind (a row command after a column command or the
+ *      reverse), but the round-robin position moves to it either way;
+ *   4. one transaction moves to its bank's command queue (the oldest, in
+ *      its queue, whose bank queue has room): from the write queue while a
+ *      write drain lasts, else from the read queue. A drain starts when
+ *      dram.write_drain_high writes wait, or more than
+ *      dram.write_drain_low wait and every command queue is empty, and
+ *      lasts until the writes waiting at its start have moved.
+ * A read completes CL + burst cycles after its RD; a write completes in
+ * the cycle after it is accepted (DRAMsim3 acknowledges writes from its
+ * write buffer), and its WR issues whenever a drain gets to it (writes
+ * still waiting when the run ends are never issued, as in DRAMsim3).
  * "Ready" means now >= the earliest cycle the bank, its bank group and its
  * rank allow (and the rank's tFAW window). Each tick also works out the
  * next cycle anything can become ready, and the channel sleeps until then,
  * so idle cycles cost nothing.
  *
+ * Not modelled from DRAMsim3: merging of requests to one address (a read
+ * of a line with a write queued is served from the write buffer there;
+ * here it goes to the DRAM) and the ordering of a write behind a read of
+ * the same column.
+ *
  * Storage is allocated once in dram_hbm2_new: per channel a pool of
- * transactions on doubly linked FIFO lists (free, transaction queue, one
- * per bank), the request records and a binary heap of completed requests
- * ordered by (done, push order). Nothing is allocated afterwards.
+ * transactions on doubly linked FIFO lists (free, read and write queues
+ * kept per bank, one command queue per bank), the request records and a
+ * binary heap of completed requests ordered by (done, push order).
+ * Nothing is allocated afterwards.
  */
 #include "dram_hbm2.h"
 
@@ -38,11 +56,11 @@ enum { DH_ACT, DH_PRE, DH_RD, DH_WR, DH_REF, DH_NCMD };
 enum { DH_BANK, DH_GROUP, DH_RANK, DH_OTHER, DH_NSCOPE };
 
 typedef struct dh_ent { /* one burst-sized transaction */
-  uint64_t seq;         /* arrival order within the channel (FR-FCFS age) */
+  uint64_t seq;         /* arrival order within the channel */
   uint32_t row;
   uint16_t bank;        /* flat: (rank * groups + group) * banks + bank */
   uint8_t write;
-  int32_t req;          /* its request record */
+  int32_t req;          /* its request record (-1: a write, already done) */
   int32_t prev, next;   /* links in its list */
 } dh_ent_t;
 
@@ -51,20 +69,20 @@ typedef struct dh_list {
   int n;
 } dh_list_t;
 
-/* The fields a scan reads come first; head_* and hit_* copy the queue
- * head's and the oldest hit's fields so a scan never touches the pool. */
+/* The fields a scan reads come first; head_row and hit* copy the queue
+ * head's and the oldest hits' fields so a scan never touches the pool.
+ * Index [w] of hit, hit_seq, wait, wait_seq: 0 reads, 1 writes. */
 typedef struct dh_bank {
   uint64_t next[DH_NCMD]; /* earliest issue cycle, from its own commands */
-  uint64_t head_seq;      /* the queue head's arrival order */
-  uint64_t hit_seq;       /* the oldest hit's arrival order */
+  uint64_t hit_seq[2];    /* the oldest read and write hit's arrival order */
   int64_t open_row;       /* -1 when precharged */
   uint32_t head_row;      /* the queue head's row */
-  int32_t hit;            /* oldest queued transaction for open_row, -1 */
-  uint8_t hit_write;      /* the oldest hit is a write */
+  int32_t hit[2];         /* oldest queued read and write for open_row, -1 */
   int hits;               /* queued transactions for open_row */
   int served;             /* column commands since the activate */
-  uint64_t wait_seq;      /* the oldest waiting transaction's arrival order */
-  dh_list_t wait;         /* its transactions still in the transaction queue */
+  uint64_t wait_seq[2];   /* the oldest waiting read's and write's order */
+  dh_list_t wait[2];      /* its reads and writes still in the read and
+                             write queues */
   dh_list_t q;            /* command queue, arrival order */
 } dh_bank_t;
 
@@ -85,13 +103,15 @@ typedef struct dh_chan {
   dh_rank_t *rank;
   dh_ent_t *ent;              /* the pool */
   dh_list_t free;             /* free entries */
-  int tqn;                    /* transaction queue occupancy: the
+  int tqn[2];                 /* read and write queue occupancy: the
                                  channel's transactions are kept per bank
                                  (dh_bank_t.wait), in arrival order */
+  int drain;                  /* writes left to move in this drain, 0 */
+  int rr;                     /* the bank whose queue issued last */
   int queued;                 /* entries not free */
   uint64_t busy;              /* banks with a non-empty command queue */
   uint64_t full;              /* banks whose command queue is full */
-  uint64_t waiting;           /* banks with transactions in the queue */
+  uint64_t waiting[2];        /* banks with reads, writes in the queues */
   uint64_t blocked;           /* banks of ranks with a refresh pending */
   uint64_t wake;              /* the next cycle dh_tick must run */
   uint64_t seq;
@@ -111,7 +131,9 @@ typedef struct dh {
   /* geometry and timing, derived once */
   int nch, nranks, ngroups, nbanks_g, nbanks; /* nbanks per channel */
   int rank_shift, group_shift; /* flat bank index >> shift: rank, group */
-  int burst_shift, bc, cl, cwl, tfaw, trefi, hit_limit, cmdq, tqd;
+  int burst_shift, bc, cl, cwl, tfaw, trefi, hit_limit, cmdq;
+  int tqd[2];                      /* read and write queue depths */
+  int drain_high, drain_low;       /* write drain watermarks */
   bool dual;
   int fshift[CFG_MAP_FIELDS];      /* address field f: (b >> shift) & mask */
   uint64_t fmask[CFG_MAP_FIELDS];
@@ -359,26 +381,18 @@ static void dh_standby(dh_t *m, dh_rank_t *r, bool was_open, uint64_t t) {
   r->since = t;
 }
 
-/* b->hit := i (or -1), with its cached fields. */
-static void dh_set_hit(const dh_chan_t *c, dh_bank_t *b, int32_t i) {
-  b->hit = i;
-  if (i < 0) return;
-  b->hit_seq = c->ent[i].seq;
-  b->hit_write = c->ent[i].write;
-}
-
-/* The oldest queued transaction of bank b for its open row, from i on. */
-static void dh_find_hit(const dh_chan_t *c, dh_bank_t *b, int32_t i) {
+/* b->hit[w] := the oldest queued transaction of kind w (0 read, 1 write)
+ * for the open row, from i on (-1 if none). */
+static void dh_find_hit(const dh_chan_t *c, dh_bank_t *b, int w, int32_t i) {
   for (; i >= 0; i = c->ent[i].next)
-    if (c->ent[i].row == b->open_row) break;
-  dh_set_hit(c, b, i);
+    if (c->ent[i].row == b->open_row && c->ent[i].write == w) break;
+  b->hit[w] = i;
+  if (i >= 0) b->hit_seq[w] = c->ent[i].seq;
 }
 
-/* Refresh the cached head fields after the queue changed. */
+/* Refresh the cached head field after the queue changed. */
 static void dh_sync_head(const dh_chan_t *c, dh_bank_t *b) {
-  if (b->q.head < 0) return;
-  b->head_seq = c->ent[b->q.head].seq;
-  b->head_row = c->ent[b->q.head].row;
+  if (b->q.head >= 0) b->head_row = c->ent[b->q.head].row;
 }
 
 static void dh_activate(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
@@ -396,7 +410,8 @@ static void dh_activate(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   b->hits = 0;
   for (i = b->q.head; i >= 0; i = c->ent[i].next)
     b->hits += c->ent[i].row == b->open_row;
-  dh_find_hit(c, b, b->q.head);
+  dh_find_hit(c, b, 0, b->q.head);
+  dh_find_hit(c, b, 1, b->q.head);
   m->st->c[ST_DRAM_ACTIVATES]++;
 }
 
@@ -407,7 +422,7 @@ static void dh_precharge(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   r->open &= ~((uint64_t)1 << fb);
   if (!r->open) dh_standby(m, r, true, t);
   b->open_row = -1;
-  b->hit = -1;
+  b->hit[0] = b->hit[1] = -1;
   b->hits = 0;
   m->st->c[ST_DRAM_PRECHARGES]++;
 }
@@ -421,12 +436,12 @@ static void dh_refresh(dh_t *m, dh_chan_t *c, int rk, uint64_t t) {
   m->st->c[ST_DRAM_REFRESHES]++;
 }
 
-/* RD or WR of transaction i (bank b's oldest hit): its burst finishes
- * CL (CWL) + burst cycles later; the request completes with its last. */
+/* RD or WR of transaction i (its bank's oldest read or write hit). A
+ * read's burst finishes CL + burst cycles later and its request completes
+ * with its last burst; a write's request completed when it was accepted. */
 static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
   dh_ent_t *e = &c->ent[i];
   dh_bank_t *b = &c->bank[e->bank];
-  dh_req_t *q = &m->req[e->req];
   int32_t after = e->next;
   dh_apply(m, c, e->write ? DH_WR : DH_RD, e->bank, t);
   m->st->c[e->write ? ST_DRAM_WRITE_BURSTS : ST_DRAM_READ_BURSTS]++;
@@ -435,11 +450,14 @@ static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
   b->hits--;
   dl_remove(c->ent, &b->q, i);
   dh_sync_head(c, b);
-  dh_find_hit(c, b, after);
+  dh_find_hit(c, b, e->write, after);
   c->full &= ~((uint64_t)1 << e->bank);
   if (!b->q.n) c->busy &= ~((uint64_t)1 << e->bank);
-  q->done = umax(q->done, t + (uint64_t)(e->write ? m->cwl : m->cl) + (uint64_t)m->bc);
-  if (!--q->left) dh_heap_push(m, e->req);
+  if (e->req >= 0) {
+    dh_req_t *q = &m->req[e->req];
+    q->done = umax(q->done, t + (uint64_t)m->cl + (uint64_t)m->bc);
+    if (!--q->left) dh_heap_push(m, e->req);
+  }
   dl_append(c->ent, &c->free, i);
   c->queued--;
 }
@@ -449,67 +467,89 @@ static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
 /* Lowest set bit index of a non-zero mask. */
 static int dh_ctz(uint64_t x) { return __builtin_ctzll(x); }
 
-/* Step 1: the oldest transaction whose bank queue has room moves there.
- * The transaction queue is kept as one arrival-ordered list per bank, so
- * the oldest movable one is the oldest head among the banks that have
- * waiting transactions and room. Returns its bank, or -1 when none moved. */
+/* Which queue step 4 takes from now: 1 (writes) while a drain lasts or
+ * when one starts, else 0 (reads). Starts a drain. */
+static int dh_queue_kind(const dh_t *m, dh_chan_t *c) {
+  if (!c->drain && (c->tqn[1] >= m->drain_high ||
+                    (c->tqn[1] > m->drain_low && !c->busy)))
+    c->drain = c->tqn[1];
+  return c->drain > 0;
+}
+
+/* Whether step 4 would find a transaction to move, the drain state and the
+ * command queues as they stand (dh_queue_kind without starting a drain). */
+static bool dh_may_move(const dh_t *m, const dh_chan_t *c) {
+  int w = c->drain > 0 || c->tqn[1] >= m->drain_high ||
+          (c->tqn[1] > m->drain_low && !c->busy);
+  return (c->waiting[w] & ~c->full) != 0;
+}
+
+/* Step 4: the oldest transaction of the read queue, or of the write queue
+ * during a drain, whose bank queue has room moves there. Each queue is
+ * kept as one arrival-ordered list per bank, so the oldest movable one is
+ * the oldest head among the banks that have waiting transactions and
+ * room. Returns its bank, or -1 when none moved. */
 static int dh_move(const dh_t *m, dh_chan_t *c) {
-  uint64_t w = c->waiting & ~c->full, best_seq = UINT64_MAX, bit;
-  int fb = -1;
+  int w = dh_queue_kind(m, c), fb = -1;
+  uint64_t ok = c->waiting[w] & ~c->full, best_seq = UINT64_MAX, bit;
   dh_bank_t *b;
   int32_t i;
-  for (; w; w &= w - 1)
-    if (c->bank[dh_ctz(w)].wait_seq < best_seq)
-      fb = dh_ctz(w), best_seq = c->bank[fb].wait_seq;
+  for (; ok; ok &= ok - 1)
+    if (c->bank[dh_ctz(ok)].wait_seq[w] < best_seq)
+      fb = dh_ctz(ok), best_seq = c->bank[fb].wait_seq[w];
   if (fb < 0) return -1;
   b = &c->bank[fb];
   bit = (uint64_t)1 << fb;
-  i = b->wait.head;
-  dl_remove(c->ent, &b->wait, i);
-  if (b->wait.n) b->wait_seq = c->ent[b->wait.head].seq;
-  else c->waiting &= ~bit;
-  c->tqn--;
+  i = b->wait[w].head;
+  dl_remove(c->ent, &b->wait[w], i);
+  if (b->wait[w].n) b->wait_seq[w] = c->ent[b->wait[w].head].seq;
+  else c->waiting[w] &= ~bit;
+  c->tqn[w]--;
+  c->drain -= w;
   dl_append(c->ent, &b->q, i);
   if (b->q.n == m->cmdq) c->full |= bit;
   if (b->q.n == 1) dh_sync_head(c, b);
   c->busy |= bit;
   if (b->open_row >= 0 && c->ent[i].row == b->open_row) {
     b->hits++;
-    if (b->hit < 0) dh_set_hit(c, b, i);
+    if (b->hit[w] < 0) dh_find_hit(c, b, w, i);
   }
   return fb;
 }
 
-/* The row command bank fb wants for its queue head (DH_NCMD: none), and
- * the earliest cycle it may issue: ACT when precharged; PRE when the head
- * misses the open row and no hit is queued or the hit limit is reached. */
-static int dh_row_want(const dh_t *m, const dh_chan_t *c, int fb,
-                       uint64_t *at) {
+/* What bank fb's command queue offers (DRAMsim3 GetFirstReadyInQueue):
+ * its first command in queue order that is ready at t. Returns the cycle
+ * that command may issue (<= t: *cmd and *ent, the transaction of a RD or
+ * WR, say what it is), or, when none is ready, the earliest cycle one of
+ * its commands may become ready. Queue order puts a PRE first: only the
+ * head may precharge its bank. */
+static uint64_t dh_bank_pick(const dh_t *m, const dh_chan_t *c, int fb,
+                             uint64_t t, int *cmd, int32_t *ent) {
   const dh_bank_t *b = &c->bank[fb];
+  uint64_t at, best = UINT64_MAX, seq = UINT64_MAX;
+  int w;
+  *cmd = DH_NCMD;
   if (b->open_row < 0) {
-    *at = umax(dh_earliest(m, c, DH_ACT, fb),
-               dh_faw(m, &c->rank[dh_rank_of(m, fb)]));
-    return DH_ACT;
+    *cmd = DH_ACT;
+    return umax(dh_earliest(m, c, DH_ACT, fb),
+                dh_faw(m, &c->rank[dh_rank_of(m, fb)]));
   }
-  if (b->head_row == b->open_row || (b->hits && b->served < m->hit_limit))
-    return DH_NCMD;
-  *at = dh_earliest(m, c, DH_PRE, fb);
-  return DH_PRE;
-}
-
-/* Earliest cycle of bank fb's oldest hit (UINT64_MAX when it has none). */
-static uint64_t dh_col_at(const dh_t *m, const dh_chan_t *c, int fb) {
-  const dh_bank_t *b = &c->bank[fb];
-  if (b->hit < 0) return UINT64_MAX;
-  return dh_earliest(m, c, b->hit_write ? DH_WR : DH_RD, fb);
-}
-
-/* Earliest cycle of any command bank fb wants (UINT64_MAX: none). */
-static uint64_t dh_bank_at(const dh_t *m, const dh_chan_t *c, int fb) {
-  uint64_t at = dh_col_at(m, c, fb), row;
-  if (c->bank[fb].q.n && dh_row_want(m, c, fb, &row) != DH_NCMD)
-    at = umin(at, row);
-  return at;
+  if (b->head_row != b->open_row && (!b->hits || b->served >= m->hit_limit)) {
+    at = dh_earliest(m, c, DH_PRE, fb);
+    if (at <= t) {
+      *cmd = DH_PRE;
+      return at;
+    }
+    best = at;
+  }
+  for (w = 0; w < 2; w++) {
+    if (b->hit[w] < 0) continue;
+    at = dh_earliest(m, c, w ? DH_WR : DH_RD, fb);
+    if (at > t) best = umin(best, at);
+    else if (b->hit_seq[w] < seq)
+      seq = b->hit_seq[w], *cmd = w ? DH_WR : DH_RD, *ent = b->hit[w];
+  }
+  return seq != UINT64_MAX ? t : best;
 }
 
 /* A refresh's next command for rank r: PRE of an open bank or the REF.
@@ -526,9 +566,9 @@ static uint64_t dh_ref_want(const dh_t *m, const dh_chan_t *c, int r, int *fb) {
   return best;
 }
 
-/* Steps 1 and 4a: ranks whose refresh is due stop taking new work; a
- * ready refresh command takes the row bus. Returns true if one issued;
- * *wake: the earliest refresh event not issued. */
+/* Step 1: ranks whose refresh is due stop taking new work; a ready
+ * refresh command issues. Returns true if one issued; *wake: the earliest
+ * refresh event not issued. */
 static bool dh_refresh_step(dh_t *m, dh_chan_t *c, uint64_t t,
                             uint64_t *wake) {
   bool issued = false;
@@ -557,98 +597,110 @@ static bool dh_refresh_step(dh_t *m, dh_chan_t *c, uint64_t t,
   return issued;
 }
 
-/* What one scan of the banks found. */
-typedef struct dh_pick {
-  int32_t col;          /* the oldest ready hit, -1 */
-  int row_bank, row_cmd;/* the oldest ready ACT or PRE, -1 */
-  uint64_t col_seq, row_seq;
-  int nready;           /* ready candidates in all (losers wake at t+1) */
-  uint64_t wake;        /* earliest candidate not ready at t */
-} dh_pick_t;
+/* What the banks offer at t: each bank's dh_bank_pick, and which offers
+ * are ready. */
+typedef struct dh_offers {
+  uint64_t at[64];
+  int cmd[64];
+  int32_t ent[64];
+  uint64_t ready; /* banks whose offer is ready at t */
+} dh_offers_t;
 
-/* Offer bank fb's column command (its oldest hit) to the pick. */
-static void dh_offer_col(const dh_t *m, const dh_chan_t *c, int fb, uint64_t t,
-                         dh_pick_t *p) {
-  const dh_bank_t *b = &c->bank[fb];
-  uint64_t at;
-  if (b->hit < 0) return;
-  at = dh_earliest(m, c, b->hit_write ? DH_WR : DH_RD, fb);
-  if (at > t) p->wake = umin(p->wake, at);
-  else if (p->nready++, b->hit_seq < p->col_seq)
-    p->col = b->hit, p->col_seq = b->hit_seq;
+/* (Re)compute bank fb's offer (none when its queue is empty); *wake: its
+ * cycle if it is not ready. Returns whether it is ready. */
+static inline bool dh_offer_bank(const dh_t *m, const dh_chan_t *c, uint64_t t, int fb,
+                                 dh_offers_t *o, uint64_t *wake) {
+  uint64_t bit = (uint64_t)1 << fb, at;
+  o->ready &= ~bit;
+  if (!(c->busy & bit)) return false;
+  at = dh_bank_pick(m, c, fb, t, &o->cmd[fb], &o->ent[fb]);
+  if (at > t) {
+    *wake = umin(*wake, at);
+    return false;
+  }
+  o->ready |= bit;
+  return true;
 }
 
-/* Offer bank fb's row command, if it wants one, to the pick. */
-static void dh_offer_row(const dh_t *m, const dh_chan_t *c, int fb, uint64_t t,
-                         dh_pick_t *p) {
-  uint64_t at, seq = c->bank[fb].head_seq;
-  int cmd = dh_row_want(m, c, fb, &at);
-  if (cmd == DH_NCMD) return;
-  if (at > t) p->wake = umin(p->wake, at);
-  else if (p->nready++, seq < p->row_seq)
-    p->row_bank = fb, p->row_cmd = cmd, p->row_seq = seq;
-}
-
-/* Steps 3 and 4, choosing: FR-FCFS on each bus (ready first, then oldest)
- * over the banks with work whose rank is not refreshing. A rank-wide bound
- * (tRRD_S, tFAW, tRFC for activates) that is still in the future rules out
- * every precharged bank of the rank at once; open banks are looked at one
- * by one (their hits and misses). */
-static void dh_scan(const dh_t *m, const dh_chan_t *c, uint64_t t,
-                    dh_pick_t *p) {
-  uint64_t work = c->busy & ~c->blocked, w;
+/* The offers of every bank with work whose rank is not refreshing; *wake:
+ * the earliest offer not ready. A rank-wide bound on activates (tRRD_S,
+ * tFAW, tRFC) still in the future rules out every precharged bank of the
+ * rank at once, its cycle a lower bound of theirs. */
+static void dh_offer_all(const dh_t *m, const dh_chan_t *c, uint64_t t,
+                         dh_offers_t *o, uint64_t *wake) {
+  uint64_t set = c->busy & ~c->blocked;
   int r;
-  p->col = -1, p->row_bank = -1, p->row_cmd = DH_NCMD;
-  p->col_seq = p->row_seq = p->wake = UINT64_MAX;
-  p->nready = 0;
-  for (r = 0; work && r < m->nranks; r++) {
+  o->ready = 0;
+  for (r = 0; r < m->nranks; r++) {
     const dh_rank_t *rk = &c->rank[r];
-    uint64_t mine = work & rk->mask, gate;
-    if (!mine) continue;
-    work &= ~rk->mask;
-    for (w = mine & rk->open; w; w &= w - 1) {
-      dh_offer_col(m, c, dh_ctz(w), t, p);
-      dh_offer_row(m, c, dh_ctz(w), t, p);
-    }
-    if (!(w = mine & ~rk->open)) continue;
+    uint64_t closed = set & rk->mask & ~rk->open, gate;
+    if (!closed) continue;
     gate = umax(rk->next[DH_ACT], dh_faw(m, rk));
-    if (gate > t) p->wake = umin(p->wake, gate);
-    else
-      for (; w; w &= w - 1) dh_offer_row(m, c, dh_ctz(w), t, p);
+    if (gate <= t) continue;
+    set &= ~closed;
+    *wake = umin(*wake, gate);
+  }
+  for (; set; set &= set - 1) dh_offer_bank(m, c, t, dh_ctz(set), o, wake);
+}
+
+/* Round robin: the first bank of set after c->rr, wrapping around. */
+static int dh_next_rr(const dh_chan_t *c, uint64_t set) {
+  uint64_t after = set & ~(((uint64_t)2 << c->rr) - 1);
+  return dh_ctz(after ? after : set);
+}
+
+/* Issue bank fb's ready offer and work out its next one; returns the
+ * command's kind (1: a column command). */
+static int dh_issue(dh_t *m, dh_chan_t *c, dh_offers_t *o, int fb, uint64_t t,
+                    uint64_t *wake) {
+  int col = o->cmd[fb] == DH_RD || o->cmd[fb] == DH_WR;
+  if (o->cmd[fb] == DH_ACT) dh_activate(m, c, fb, t);
+  else if (o->cmd[fb] == DH_PRE) dh_precharge(m, c, fb, t);
+  else dh_column(m, c, o->ent[fb], t);
+  c->rr = fb;
+  dh_offer_bank(m, c, t, fb, o, wake);
+  return col;
+}
+
+/* Step 3: the next bank after c->rr whose offer is still ready after the
+ * first command (offers are worked out again on the way: the tables only
+ * grew); the round-robin position moves to it, and it issues if its
+ * command is not of kind `kind`. */
+static void dh_second(dh_t *m, dh_chan_t *c, dh_offers_t *o, int kind,
+                      uint64_t t, uint64_t *wake) {
+  while (o->ready) {
+    int fb = dh_next_rr(c, o->ready);
+    if (!dh_offer_bank(m, c, t, fb, o, wake)) continue;
+    if ((o->cmd[fb] == DH_RD || o->cmd[fb] == DH_WR) != kind)
+      dh_issue(m, c, o, fb, t, wake);
+    else c->rr = fb;
+    return;
   }
 }
 
 /* One cycle t of channel c (the order is in the file comment).
  * Invariant: on return c->wake > t, and no cycle in (t, c->wake) could
  * issue a command or move a transaction: wake is the earliest cycle of
- * every command not issued, as the tables stood before this cycle's
- * issues (tables only grow, so that is early, never late), the issued
- * banks' next commands, and t + 1 when a ready command lost arbitration
- * or a transaction may move. */
+ * every offer not ready (as the tables stood when it was worked out:
+ * tables only grow, so that is early, never late), of the banks that
+ * issued or took a transaction (worked out again), and t + 1 when a
+ * ready offer is left or a transaction may move. The
+ * round-robin position changes only in cycles that issue, so skipping the
+ * others is exact. */
 static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
-  dh_pick_t p;
-  uint64_t wake = UINT64_MAX, at;
-  int col_bank = -1, issued = 0, moved = dh_move(m, c);
-  bool ref = dh_refresh_step(m, c, t, &wake);
-  dh_scan(m, c, t, &p);
-  if (p.col >= 0) {
-    col_bank = c->ent[p.col].bank;
-    dh_column(m, c, p.col, t);
-    issued++;
-  }
-  if (p.row_bank >= 0 && !ref && (m->dual || !issued) &&
-      (p.row_bank != col_bank || (dh_row_want(m, c, p.row_bank, &at) == p.row_cmd && at <= t))) {
-    if (p.row_cmd == DH_ACT) dh_activate(m, c, p.row_bank, t);
-    else dh_precharge(m, c, p.row_bank, t);
-    issued++;
-    wake = umin(wake, dh_bank_at(m, c, p.row_bank));
-  }
-  if (col_bank >= 0) wake = umin(wake, dh_bank_at(m, c, col_bank));
-  /* a slot the column command freed is taken in this cycle's move */
-  if (moved < 0 && (moved = dh_move(m, c)) >= 0)
-    wake = umin(wake, dh_bank_at(m, c, moved));
-  if (p.nready > issued || (c->waiting & ~c->full)) wake = t + 1;
-  c->wake = umax(umin(wake, p.wake), t + 1);
+  dh_offers_t o;
+  uint64_t wake = UINT64_MAX, w;
+  int kind = -1, moved;
+  if (dh_refresh_step(m, c, t, &wake)) kind = 0;
+  dh_offer_all(m, c, t, &o, &wake);
+  if (kind < 0 && o.ready) kind = dh_issue(m, c, &o, dh_next_rr(c, o.ready), t, &wake);
+  if (m->dual && kind >= 0) dh_second(m, c, &o, kind, t, &wake);
+  if (kind >= 0) /* offers left from before the issues: still ready? */
+    for (w = o.ready; w; w &= w - 1) dh_offer_bank(m, c, t, dh_ctz(w), &o, &wake);
+  if ((moved = dh_move(m, c)) >= 0 && !(c->blocked >> moved & 1))
+    dh_offer_bank(m, c, t + 1, moved, &o, &wake);
+  if (o.ready || dh_may_move(m, c)) wake = t + 1;
+  c->wake = umax(wake, t + 1);
 }
 
 /* Simulate every DRAM cycle before the one host cycle h starts at. */
@@ -681,13 +733,14 @@ static bool dh_can_accept(mem_t *mm, const mem_req_t *r) {
   b0 = dh_first_burst(m, r, &n);
   for (i = 0; i < n; i++) {
     int ch = (int)dh_field(m, b0 + i, CFG_MAP_CHANNEL);
-    if (m->ch[ch].tqn + ++m->count[ch] > m->tqd) ok = false;
+    if (m->ch[ch].tqn[r->write] + ++m->count[ch] > m->tqd[r->write]) ok = false;
   }
   for (i = 0; i < n; i++) m->count[dh_field(m, b0 + i, CFG_MAP_CHANNEL)] = 0;
   return ok;
 }
 
-/* Queue burst b of request q on its channel's transaction queue. */
+/* Queue burst b of request q (-1 for a write) on its channel's read or
+ * write queue. */
 static void dh_enqueue(dh_t *m, int32_t q, uint64_t b, bool write,
                        uint64_t at) {
   dh_chan_t *c = &m->ch[dh_field(m, b, CFG_MAP_CHANNEL)];
@@ -703,10 +756,10 @@ static void dh_enqueue(dh_t *m, int32_t q, uint64_t b, bool write,
                        dh_field(m, b, CFG_MAP_BANK));
   e->write = write;
   e->req = q;
-  if (!c->bank[e->bank].wait.n) c->bank[e->bank].wait_seq = e->seq;
-  dl_append(c->ent, &c->bank[e->bank].wait, i);
-  c->tqn++;
-  c->waiting |= (uint64_t)1 << e->bank;
+  if (!c->bank[e->bank].wait[write].n) c->bank[e->bank].wait_seq[write] = e->seq;
+  dl_append(c->ent, &c->bank[e->bank].wait[write], i);
+  c->tqn[write]++;
+  c->waiting[write] |= (uint64_t)1 << e->bank;
   c->queued++;
   c->wake = umin(c->wake, at);
 }
@@ -724,7 +777,11 @@ static void dh_push(mem_t *mm, mem_req_t *r, uint64_t now) {
   rq->seq = m->seq++;
   rq->done = 0;
   rq->left = (int)n;
-  for (i = 0; i < n; i++) dh_enqueue(m, q, b0 + i, r->write, m->clk);
+  for (i = 0; i < n; i++) dh_enqueue(m, r->write ? -1 : q, b0 + i, r->write, m->clk);
+  if (r->write) { /* acknowledged from the write queue */
+    rq->done = m->clk + 1;
+    dh_heap_push(m, q);
+  }
   m->inflight++;
   m->st->c[r->write ? ST_DRAM_WRITE_BYTES : ST_DRAM_READ_BYTES] += r->bytes;
   m->st->c[r->write ? ST_DRAM_WRITE_REQUESTS : ST_DRAM_READ_REQUESTS]++;
@@ -795,7 +852,7 @@ static const mem_ops_t dh_ops = {dh_can_accept, dh_push,   dh_pop_done,
 /* Channel c's state: every bank precharged, the first refresh of rank r
  * due at (r + 1) tREFI / ranks (ranks staggered), the pool all free. */
 static int dh_chan_init(dh_t *m, dh_chan_t *c) {
-  int i, r, npool = m->tqd + m->nbanks * m->cmdq;
+  int i, r, npool = m->tqd[0] + m->tqd[1] + m->nbanks * m->cmdq;
   c->bank = calloc((size_t)m->nbanks, sizeof *c->bank);
   c->group = calloc((size_t)(m->nranks * m->ngroups), sizeof *c->group);
   c->rank = calloc((size_t)m->nranks, sizeof *c->rank);
@@ -803,9 +860,10 @@ static int dh_chan_init(dh_t *m, dh_chan_t *c) {
   if (!c->bank || !c->group || !c->rank || !c->ent) return -1;
   for (i = 0; i < m->nbanks; i++) {
     dl_init(&c->bank[i].q);
-    dl_init(&c->bank[i].wait);
+    dl_init(&c->bank[i].wait[0]);
+    dl_init(&c->bank[i].wait[1]);
     c->bank[i].open_row = -1;
-    c->bank[i].hit = -1;
+    c->bank[i].hit[0] = c->bank[i].hit[1] = -1;
   }
   for (r = 0; r < m->nranks; r++) {
     int per = m->ngroups * m->nbanks_g;
@@ -819,11 +877,13 @@ static int dh_chan_init(dh_t *m, dh_chan_t *c) {
   return 0;
 }
 
-/* Request records: every request holds a transaction until its last burst
- * issues, then waits at most max(CL, CWL) + burst cycles for its data. */
+/* Request records: a read holds a transaction until its last burst
+ * issues, then waits CL + burst cycles for its data; a write is done a
+ * cycle after it is accepted. A record is free again when the request is
+ * popped (can_accept refuses while none is free). */
 static int dh_reqs_init(dh_t *m) {
-  int n = m->nch * (m->tqd + m->nbanks * m->cmdq +
-                    (m->cl > m->cwl ? m->cl : m->cwl) + m->bc + 2);
+  int n = m->nch * (m->tqd[0] + m->tqd[1] + m->nbanks * m->cmdq + m->cl +
+                    m->bc + 2);
   int i;
   m->req = calloc((size_t)n, sizeof *m->req);
   m->heap = calloc((size_t)n, sizeof *m->heap);
@@ -851,7 +911,10 @@ static void dh_derive(dh_t *m, const cfg_t *c, double host_ghz) {
   m->trefi = c->dram_tm.trefi;
   m->hit_limit = c->dram_row_hit_limit;
   m->cmdq = c->dram_cmd_queue_depth;
-  m->tqd = c->dram_queue_depth;
+  m->tqd[0] = c->dram_queue_depth;
+  m->tqd[1] = c->dram_write_queue_depth;
+  m->drain_high = c->dram_write_drain_high;
+  m->drain_low = c->dram_write_drain_low;
   m->dual = c->dram_dual_command;
   m->same_clock = dram_ghz == host_ghz;
   m->ratio = dram_ghz / host_ghz;

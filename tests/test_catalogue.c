@@ -291,6 +291,14 @@ static const text_row_t config_rows[] = {
     /* only the queue was written: it is blamed, not fetch.request_bytes */
     {"cfg-hbm2-queue.yaml", IN_TEXT, "dram:\n  queue_depth: 8\n", CFG,
      "{F}:2:3: dram.queue_depth: a fetch request must fit", 0},
+    {"cfg-hbm2-drain-high.yaml", IN_TEXT, "dram:\n  write_drain_high: 40\n", CFG,
+     "{F}:2:3: dram.write_drain_high: a drain must start before the write queue is past full "
+     "(got 40, expected at most dram.write_queue_depth 32)", 0},
+    {"cfg-hbm2-drain-low.yaml", IN_TEXT, "dram:\n  write_drain_low: 32\n", CFG,
+     "{F}:2:3: dram.write_drain_low: the low watermark must lie below the high one", 0},
+    {"cfg-hbm2-write-queue.yaml", IN_TEXT,
+     "dram:\n  write_queue_depth: 4\n  write_drain_high: 4\n  write_drain_low: 2\n", CFG,
+     "{F}:2:3: dram.write_queue_depth: a fetch request must fit a channel's write queue", 0},
     {"cfg-hbm2-banks.yaml", IN_TEXT, "dram:\n  ranks: 8\n", CFG,
      "too many banks per channel (got 8 x 4 x 4", 0},
     {"cfg-hbm2-model.yaml", IN_TEXT, "dram:\n  model: hbm3\n", CFG,

@@ -187,7 +187,7 @@ Test(config, presets_set_every_key) {
   cfg_dump(&d, f);
   fclose(f);
   nwant = file_paths(dump, want);
-  cr_expect_eq(nwant, 83, "cfg_t has 83 fields");
+  cr_expect_eq(nwant, 86, "cfg_t has 86 fields");
   for (int p = 0; p < 3; p++) {
     int ngot = file_paths(presets[p], got);
     cr_expect_eq(ngot, nwant, "%s sets %d keys, schema has %d", presets[p],

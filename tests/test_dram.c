@@ -3,23 +3,29 @@
  * Latencies are pinned to formulas worked out by hand from the timing
  * keys of the config under test (never to numbers the model printed):
  * on one channel of the default HBM2 (BC = burst cycles = 64 B * 8 /
- * (2 * 128 bits) = 2), a request accepted at cycle t enters its bank's
- * command queue and may issue its first command in cycle t, so
- *   read, closed bank:   t + tRCD + CL + BC
- *   read, open row:      t + CL + BC
- *   write, closed bank:  t + tRCD + CWL + BC
- *   5th ACT in a window: max(4 tRRD_S, tFAW) (the first four go tRRD_S
- *                        apart, each in its own bank group)
+ * (2 * 128 bits) = 2), a request accepted at cycle t moves to its bank's
+ * command queue at the end of cycle t, after the cycle's commands (as in
+ * DRAMsim3's Controller::ClockTick), one transaction per cycle, and may
+ * issue its first command in cycle t + 1, so
+ *   read, closed bank:   t + 1 + tRCD + CL + BC
+ *   read, open row:      t + 1 + CL + BC
+ *   write:               t + 1 (acknowledged from the write queue; its WR
+ *                        issues when a write drain reaches it)
+ *   5th ACT in a window: 1 + max(4 tRRD_S, tFAW) (the first four go
+ *                        tRRD_S apart, each in its own bank group)
  *   refresh:             every tREFI, a rank precharges (tRP if a row is
  *                        open) and refreshes for tRFC before the next ACT.
+ * Bank command queues are served round robin (DRAMsim3 CommandQueue::
+ * GetCommandToIssue): from the bank after the one that issued last, the
+ * first bank with a ready command issues, whatever the age of its work.
  * Event skipping is checked by driving the same random requests once
  * cycle by cycle and once jumping to next_event: every completion cycle
  * must agree. The reference test replays ../shared/dram-reference's
- * traces and holds the results to its results.json (cycles within 5%,
- * row-hit rate within 0.02, activates within 5%); it skips when the
- * folder is absent.
+ * traces and holds the results to its results.json (see there); it fails
+ * when the folder is absent.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,38 +145,121 @@ Test(dram_hbm2, read_closed_bank_then_open_row) {
   stats_t st;
   mem_t *m = new_mem(&c, &st);
   /* the second read, to the same row, is offered after the first is done */
-  uint64_t t1 = (uint64_t)(t->trcd + t->cl + bc(&c)) + 10;
+  uint64_t t1 = (uint64_t)(1 + t->trcd + t->cl + bc(&c)) + 10;
   req_t r[2] = {rd(0, addr_of(&c, 0, 1, 2, 77, 3)), rd(t1, addr_of(&c, 0, 1, 2, 77, 9))};
   drive(m, r, 2, false);
-  cr_expect_eq(r[0].done, (uint64_t)(t->trcd + t->cl + bc(&c)));
-  cr_expect_eq(r[1].done, t1 + (uint64_t)(t->cl + bc(&c)));
+  cr_expect_eq(r[0].done, (uint64_t)(1 + t->trcd + t->cl + bc(&c)));
+  cr_expect_eq(r[1].done, t1 + (uint64_t)(1 + t->cl + bc(&c)));
   cr_expect_eq(st.c[ST_DRAM_ACTIVATES], 1);
   cr_expect_eq(st.c[ST_DRAM_READ_BURSTS], 2);
   cr_expect_eq(st.c[ST_DRAM_ROW_HITS], 1);
   m->ops->destroy(m);
 }
 
-Test(dram_hbm2, write_closed_bank) {
+/* Writes are acknowledged a cycle after acceptance and wait in the write
+ * queue: up to dram.write_drain_low of them never reach the DRAM while
+ * the memory idles; one more starts a drain at once (the command queues
+ * are empty). Nine writes to one row: ACT at 1, WRs from 1 + tRCD every
+ * max(BC, tCCD_L) (the ninth waits for a command queue slot, which frees
+ * at the first WR, long before its turn). A read of that row offered in
+ * cycle 2 moves only after the drain, and its RD waits tWTR_L after the
+ * last write's data: RD = 1 + tRCD + 8 max(BC, tCCD_L) + CWL + BC +
+ * tWTR_L, done CL + BC later. */
+Test(dram_hbm2, writes_acknowledged_then_drained) {
+  cfg_t c = hbm2_cfg(1);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  uint64_t step = (uint64_t)(bc(&c) > t->tccd_l ? bc(&c) : t->tccd_l), wr9, rd_at;
+  stats_t st;
+  req_t r[10];
+  mem_t *m;
+  int i, low = c.dram_write_drain_low;
+  cr_assert_eq(low, 8, "DRAMsim3's low watermark");
+  cr_assert_eq(c.dram_cmd_queue_depth, 8);
+  for (i = 0; i < 10; i++) {
+    r[i] = rd(0, addr_of(&c, 0, 0, 0, 5, i));
+    r[i].write = i < 9;
+  }
+  m = new_mem(&c, &st);
+  drive(m, r, low, false);
+  m->ops->finish(m, 5000);
+  for (i = 0; i < low; i++) cr_expect_eq(r[i].done, 1, "write %d", i);
+  cr_expect_eq(st.c[ST_DRAM_WRITE_BURSTS], 0);
+  cr_expect_eq(st.c[ST_DRAM_ACTIVATES], 0);
+  m->ops->destroy(m);
+  for (i = 0; i < 10; i++) r[i].done = r[i].accepted = 0;
+  r[9].at = 2;
+  m = new_mem(&c, &st);
+  drive(m, r, 10, false);
+  for (i = 0; i < 9; i++) cr_expect_eq(r[i].done, 1, "write %d", i);
+  wr9 = 1 + (uint64_t)t->trcd + 8 * step;
+  rd_at = wr9 + (uint64_t)(t->cwl + bc(&c) + t->twtr_l);
+  cr_expect_eq(r[9].done, rd_at + (uint64_t)(t->cl + bc(&c)));
+  cr_expect_eq(st.c[ST_DRAM_WRITE_BURSTS], 9);
+  cr_expect_eq(st.c[ST_DRAM_ACTIVATES], 1);
+  cr_expect_eq(st.c[ST_DRAM_ROW_HITS], 9);
+  m->ops->destroy(m);
+}
+
+/* The high watermark: with the low one just below it, one write short of
+ * dram.write_drain_high stays queued; reaching it drains them all. */
+Test(dram_hbm2, write_drain_at_the_high_watermark) {
+  static req_t r[64];
   cfg_t c = hbm2_cfg(1);
   stats_t st;
+  mem_t *m;
+  int i, k, high = c.dram_write_drain_high;
+  cr_assert_eq(high, c.dram_write_queue_depth, "DRAMsim3: drain when full");
+  c.dram_write_drain_low = high - 1;
+  for (k = high - 1; k <= high; k++) {
+    for (i = 0; i < k; i++) {
+      r[i] = rd(0, addr_of(&c, 0, i % 4, (i / 4) % 4, 7, i / 16));
+      r[i].write = true;
+    }
+    m = new_mem(&c, &st);
+    drive(m, r, k, false);
+    m->ops->finish(m, 5000);
+    cr_expect_eq(st.c[ST_DRAM_WRITE_BURSTS], k == high ? (uint64_t)high : 0,
+                 "%d writes", k);
+    m->ops->destroy(m);
+  }
+}
+
+/* Round robin, not oldest first. Four reads to bank A (group 1, bank 0,
+ * flat index 4) then four to bank B (group 2, index 8), one row each, all
+ * offered at 0. Moves: A's at the ends of 0..3, B's of 4..7. ACT A at 1,
+ * ACT B at 5 (1 + tRRD_S). RDs need max(BC, tCCD_S) = 2 apart in the rank
+ * and max(BC, tCCD_L) = 2 in a group: A1 at 15 = 1 + tRCD, A2 at 17; at
+ * 19 both A3 (17 + 2) and B1 (5 + tRCD, 17 + 2) are ready, and the search
+ * starts after A, the bank that issued last: B1 at 19, then A3 21, B2 23,
+ * A4 25, B3 27, B4 29 (oldest first would give A3 19, A4 21, B1 23). */
+Test(dram_hbm2, bank_queues_served_round_robin) {
+  cfg_t c = hbm2_cfg(1);
+  const struct cfg_dram_timing *t = &c.dram_tm;
+  static const int order[8] = {0, 1, 3, 5, 2, 4, 6, 7}; /* RD slots A1..A4 B1..B4 */
+  uint64_t lat = (uint64_t)(t->cl + bc(&c)), first = 1 + (uint64_t)t->trcd;
+  stats_t st;
   mem_t *m = new_mem(&c, &st);
-  req_t r = rd(0, addr_of(&c, 0, 0, 0, 5, 0));
-  r.write = true;
-  drive(m, &r, 1, false);
-  cr_expect_eq(r.done, (uint64_t)(c.dram_tm.trcd + c.dram_tm.cwl + bc(&c)));
-  cr_expect_eq(st.c[ST_DRAM_WRITE_BURSTS], 1);
+  req_t r[8];
+  int i;
+  cr_assert(bc(&c) == 2 && t->tccd_s <= 2 && t->tccd_l <= 2 && t->trrd_s == 4,
+            "the slots above assume these");
+  for (i = 0; i < 8; i++) r[i] = rd(0, addr_of(&c, 0, i < 4 ? 1 : 2, 0, 3, i % 4));
+  drive(m, r, 8, false);
+  for (i = 0; i < 8; i++)
+    cr_expect_eq(r[i].done, first + 2 * (uint64_t)order[i] + lat, "read %c%d",
+                 i < 4 ? 'A' : 'B', i % 4 + 1);
   m->ops->destroy(m);
 }
 
 /* A row conflict: the second read to another row of the same bank waits
- * for tRAS from the first ACT, then tRP, then its own tRCD. */
+ * for tRAS from the first ACT (at 1), then tRP, then its own tRCD. */
 Test(dram_hbm2, row_conflict_precharges) {
   cfg_t c = hbm2_cfg(1);
   const struct cfg_dram_timing *t = &c.dram_tm;
   stats_t st;
   mem_t *m = new_mem(&c, &st);
   req_t r[2] = {rd(0, addr_of(&c, 0, 2, 1, 10, 0)), rd(1, addr_of(&c, 0, 2, 1, 11, 0))};
-  uint64_t pre = (uint64_t)t->tras; /* tRAS > tRCD + tRTP here */
+  uint64_t pre = 1 + (uint64_t)t->tras; /* tRAS > tRCD + tRTP here */
   cr_assert_gt(t->tras, t->trcd + t->trtp);
   drive(m, r, 2, false);
   cr_expect_eq(r[1].done, pre + (uint64_t)(t->trp + t->trcd + t->cl + bc(&c)));
@@ -179,9 +268,10 @@ Test(dram_hbm2, row_conflict_precharges) {
   m->ops->destroy(m);
 }
 
-/* Five reads to five banks, offered together: the first four activates go
- * tRRD_S apart (bank groups 0..3), the fifth (bank group 0 again, another
- * bank) waits for the four-activate window. */
+/* Five reads to five banks, offered together (moved one a cycle, so the
+ * first ACT is at 1): the first four activates go tRRD_S apart (bank
+ * groups 0..3), the fifth (bank group 0 again, another bank) waits for
+ * the four-activate window. */
 Test(dram_hbm2, fifth_activate_waits_for_tfaw) {
   cfg_t c = hbm2_cfg(1);
   const struct cfg_dram_timing *t = &c.dram_tm;
@@ -196,9 +286,9 @@ Test(dram_hbm2, fifth_activate_waits_for_tfaw) {
   cr_assert_leq(t->trrd_l, t->tfaw);
   drive(m, r, 5, false);
   for (i = 0; i < 4; i++)
-    cr_expect_eq(r[i].done, (uint64_t)(i * t->trrd_s + t->trcd + t->cl + bc(&c)),
+    cr_expect_eq(r[i].done, (uint64_t)(1 + i * t->trrd_s + t->trcd + t->cl + bc(&c)),
                  "read %d", i);
-  act5 = (uint64_t)(t->tfaw > 4 * t->trrd_s ? t->tfaw : 4 * t->trrd_s);
+  act5 = 1 + (uint64_t)(t->tfaw > 4 * t->trrd_s ? t->tfaw : 4 * t->trrd_s);
   cr_expect_eq(r[4].done, act5 + (uint64_t)(t->trcd + t->cl + bc(&c)));
   /* without the window the fifth would follow tRRD_S */
   m->ops->destroy(m);
@@ -206,12 +296,13 @@ Test(dram_hbm2, fifth_activate_waits_for_tfaw) {
   m = new_mem(&c, &st);
   for (i = 0; i < 5; i++) r[i].done = r[i].accepted = 0;
   drive(m, r, 5, false);
-  cr_expect_eq(r[4].done, (uint64_t)(4 * t->trrd_s + t->trcd + t->cl + bc(&c)));
+  cr_expect_eq(r[4].done, (uint64_t)(1 + 4 * t->trrd_s + t->trcd + t->cl + bc(&c)));
   m->ops->destroy(m);
 }
 
 /* Reads offered when a refresh falls due wait tRFC behind it, every
- * tREFI; an open row is precharged first (tRP). */
+ * tREFI; an open row is precharged first (tRP). Their move to the command
+ * queue, at the end of the cycle they arrive, hides behind the refresh. */
 Test(dram_hbm2, refresh_blocks_the_rank_every_trefi) {
   cfg_t c = hbm2_cfg(1);
   const struct cfg_dram_timing *t = &c.dram_tm;
@@ -226,7 +317,7 @@ Test(dram_hbm2, refresh_blocks_the_rank_every_trefi) {
   /* every bank precharged at the first refresh: REF at tREFI */
   cr_expect_eq(r[0].done, refi + (uint64_t)t->trfc + lat);
   /* after it the rank works as before: a row hit */
-  cr_expect_eq(r[1].done, after + (uint64_t)(t->cl + bc(&c)));
+  cr_expect_eq(r[1].done, after + (uint64_t)(1 + t->cl + bc(&c)));
   /* at 2 tREFI that row is still open (open page): PRE, tRP, REF, tRFC */
   cr_expect_eq(r[2].done, 2 * refi + (uint64_t)(t->trp + t->trfc) + lat);
   m->ops->finish(m, 3 * refi - 1);
@@ -236,11 +327,12 @@ Test(dram_hbm2, refresh_blocks_the_rank_every_trefi) {
 }
 
 /* Two reads on two channels run in parallel; a 1 KiB request (16 bursts
- * of one row) streams at one burst per max(BC, tCCD_L) after the first. */
+ * of one row, moved one a cycle) streams at one burst per max(BC, tCCD_L)
+ * after the first. */
 Test(dram_hbm2, channels_in_parallel_and_multi_burst_requests) {
   cfg_t c = hbm2_cfg(2);
   const struct cfg_dram_timing *t = &c.dram_tm;
-  uint64_t lat = (uint64_t)(t->trcd + t->cl + bc(&c));
+  uint64_t lat = (uint64_t)(1 + t->trcd + t->cl + bc(&c));
   uint64_t step = (uint64_t)(bc(&c) > t->tccd_l ? bc(&c) : t->tccd_l);
   stats_t st;
   mem_t *m = new_mem(&c, &st);
@@ -290,7 +382,7 @@ Test(dram_hbm2, host_clock_twice_the_dram_clock) {
   st_init(&st);
   m = dram_hbm2_new(&c, 2 * dram_clock_ghz(&c), &st);
   drive(m, &r, 1, false);
-  cr_expect_eq(r.done, 2 * (uint64_t)(c.dram_tm.trcd + c.dram_tm.cl + bc(&c)));
+  cr_expect_eq(r.done, 2 * (uint64_t)(1 + c.dram_tm.trcd + c.dram_tm.cl + bc(&c)));
   m->ops->destroy(m);
 }
 
@@ -465,38 +557,68 @@ static void replay(const cfg_t *c, const char *path, int k, drp_result_t *r) {
   cr_assert_eq(rc, 0, "%s", e.msg);
 }
 
-Test(dram_reference, three_traces_within_tolerance, .timeout = 3600) {
-  static const char *traces[] = {"stream_read", "random_read", "mixed_rw"};
+/* Every trace in the reference's traces/ (its results.json must have it)
+ * replayed on configs/dram/hbm2-reference.yaml, 8 offers a cycle, against
+ * DRAMsim3's figures. Tolerances: cycles 3% and mean read latency 10%
+ * (issue 14's targets), activates, refreshes and energy 2%, row-hit rate
+ * 0.01. The model follows DRAMsim3's controller (round robin over bank
+ * queues, read and write queues, write drain), so the read-only traces
+ * agree to a few cycles; what is left on mixed_rw is what it leaves out
+ * (requests to one address merged or served from the write buffer), well
+ * inside these bounds. A missing reference is a failure: this is the
+ * model's only outside check. */
+Test(dram_reference, every_trace_within_tolerance, .timeout = 3600) {
   char path[512], *json;
   struct stat sb;
+  struct dirent *de;
+  DIR *dir;
   cfg_t c;
   err_t e;
-  size_t i;
+  int n = 0;
   snprintf(path, sizeof path, "%s/results.json", ref_dir());
-  if (stat(path, &sb) != 0) {
-    cr_skip_test("no DRAM reference at %s (set ATTNSIM_DRAM_REFERENCE)", ref_dir());
-    return;
-  }
+  cr_assert_eq(stat(path, &sb), 0, "no DRAM reference at %s (set ATTNSIM_DRAM_REFERENCE)",
+               ref_dir());
   json = tu_slurp(path);
   cr_assert_not_null(json);
   cr_assert_eq(cfg_load("configs/dram/hbm2-reference.yaml", &c, &e), 0, "%s", e.msg);
-  for (i = 0; i < sizeof traces / sizeof traces[0]; i++) {
+  snprintf(path, sizeof path, "%s/traces", ref_dir());
+  dir = opendir(path);
+  cr_assert_not_null(dir, "%s", path);
+  while ((de = readdir(dir))) {
+    char name[128];
+    size_t len = strlen(de->d_name);
     drp_result_t r;
-    double cyc = ref_value(json, traces[i], "cycles");
-    double act = ref_value(json, traces[i], "activates");
-    double hit = ref_value(json, traces[i], "row_hit_rate");
-    double req = ref_value(json, traces[i], "requests");
-    snprintf(path, sizeof path, "%s/traces/%s.trace", ref_dir(), traces[i]);
+    double v;
+    if (len <= 6 || len - 6 >= sizeof name || strcmp(de->d_name + len - 6, ".trace")) continue;
+    memcpy(name, de->d_name, len - 6);
+    name[len - 6] = 0;
+    snprintf(path, sizeof path, "%s/traces/%s", ref_dir(), de->d_name);
     replay(&c, path, 8, &r);
-    cr_expect_eq((double)r.requests, req, "%s requests", traces[i]);
-    cr_expect_leq(fabs((double)r.cycles / cyc - 1), 0.05, "%s: cycles %llu vs %.0f",
-                  traces[i], (unsigned long long)r.cycles, cyc);
-    cr_expect_leq(fabs(r.row_hit_rate - hit), 0.02, "%s: row-hit rate %.4f vs %.4f",
-                  traces[i], r.row_hit_rate, hit);
-    cr_expect_leq(fabs((double)r.st.c[ST_DRAM_ACTIVATES] / act - 1), 0.05,
-                  "%s: activates %llu vs %.0f", traces[i],
-                  (unsigned long long)r.st.c[ST_DRAM_ACTIVATES], act);
+    n++;
+    cr_expect_eq((double)r.requests, ref_value(json, name, "requests"), "%s requests", name);
+    v = ref_value(json, name, "cycles");
+    cr_expect_leq(fabs((double)r.cycles / v - 1), 0.03, "%s: cycles %llu vs %.0f", name,
+                  (unsigned long long)r.cycles, v);
+    v = ref_value(json, name, "mean_read_latency_cycles");
+    cr_expect_leq(fabs(r.mean_read_latency_cycles / v - 1), 0.10,
+                  "%s: mean read latency %.2f vs %.2f", name, r.mean_read_latency_cycles, v);
+    v = ref_value(json, name, "row_hit_rate");
+    cr_expect_leq(fabs(r.row_hit_rate - v), 0.01, "%s: row-hit rate %.4f vs %.4f", name,
+                  r.row_hit_rate, v);
+    v = ref_value(json, name, "activates");
+    cr_expect_leq(fabs((double)r.st.c[ST_DRAM_ACTIVATES] / v - 1), 0.02,
+                  "%s: activates %llu vs %.0f", name,
+                  (unsigned long long)r.st.c[ST_DRAM_ACTIVATES], v);
+    v = ref_value(json, name, "refreshes");
+    cr_expect_leq(fabs((double)r.st.c[ST_DRAM_REFRESHES] / v - 1), 0.02,
+                  "%s: refreshes %llu vs %.0f", name,
+                  (unsigned long long)r.st.c[ST_DRAM_REFRESHES], v);
+    v = ref_value(json, name, "energy_pJ");
+    cr_expect_leq(fabs(r.energy.total / v - 1), 0.02, "%s: energy %.0f vs %.0f pJ", name,
+                  r.energy.total, v);
   }
+  closedir(dir);
+  cr_expect_geq(n, 3, "%d traces in %s/traces", n, ref_dir());
   free(json);
 }
 
