@@ -289,12 +289,10 @@ static const yl_key_t cfg_keys[] = {
   /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 8192 B, 768 bits wide */
   DBL("energy.query_buffer_pj", e_query_buffer_pj, "3.914", 0, INF, "pJ",
       "energy per query buffer read of energy.sram_access_bits"),
-  DBL("energy.query_buffer_write_pj", e_query_buffer_write_pj, "4.103", 0, INF, "pJ",
+  DBL("energy.query_buffer_write_pj", e_query_buffer_write_pj, "4.946", 0, INF, "pJ",
       "energy per query buffer write of energy.sram_access_bits"),
-  DBL("energy.query_buffer_leak_mw", e_query_buffer_leak_mw, "3.93", 0, INF, "mW",
+  DBL("energy.query_buffer_leak_mw", e_query_buffer_leak_mw, "4.749", 0, INF, "mW",
       "query buffer leakage"),
-  DBL("area.query_buffer_mm2", a_query_buffer_mm2, "0.0834", 0, INF, "mm2",
-      "query buffer area, all its planes"),
   /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 12 bit-planes of 16704 B, 512 bits wide */
   DBL("energy.key_buffer_pj", e_key_buffer_pj, "3.234", 0, INF, "pJ",
       "energy per key buffer read of energy.sram_access_bits"),
@@ -302,8 +300,6 @@ static const yl_key_t cfg_keys[] = {
       "energy per key buffer write of energy.sram_access_bits"),
   DBL("energy.key_buffer_leak_mw", e_key_buffer_leak_mw, "108.4", 0, INF, "mW",
       "key buffer leakage"),
-  DBL("area.key_buffer_mm2", a_key_buffer_mm2, "0.8679", 0, INF, "mm2",
-      "key buffer area, all its planes"),
   /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 12 bit-planes of 16704 B */
   DBL("energy.value_buffer_pj", e_value_buffer_pj, "3.234", 0, INF, "pJ",
       "energy per value buffer read of energy.sram_access_bits"),
@@ -311,8 +307,6 @@ static const yl_key_t cfg_keys[] = {
       "energy per value buffer write of energy.sram_access_bits"),
   DBL("energy.value_buffer_leak_mw", e_value_buffer_leak_mw, "108.4", 0, INF, "mW",
       "value buffer leakage"),
-  DBL("area.value_buffer_mm2", a_value_buffer_mm2, "0.8679", 0, INF, "mm2",
-      "value buffer area, all its planes"),
   /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 16 KiB, 128 bits wide */
   DBL("energy.score_buffer_pj", e_score_buffer_pj, "4.554", 0, INF, "pJ",
       "energy per score buffer read of energy.sram_access_bits"),
@@ -320,17 +314,13 @@ static const yl_key_t cfg_keys[] = {
       "energy per score buffer write of energy.sram_access_bits"),
   DBL("energy.score_buffer_leak_mw", e_score_buffer_leak_mw, "9.079", 0, INF, "mW",
       "score buffer leakage"),
-  DBL("area.score_buffer_mm2", a_score_buffer_mm2, "0.0507", 0, INF, "mm2",
-      "score buffer area, all its planes"),
   /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 4 KiB, 768 bits wide */
-  DBL("energy.output_buffer_pj", e_output_buffer_pj, "5.734", 0, INF, "pJ",
+  DBL("energy.output_buffer_pj", e_output_buffer_pj, "3.823", 0, INF, "pJ",
       "energy per output buffer read of energy.sram_access_bits"),
-  DBL("energy.output_buffer_write_pj", e_output_buffer_write_pj, "6.101", 0, INF, "pJ",
+  DBL("energy.output_buffer_write_pj", e_output_buffer_write_pj, "4.068", 0, INF, "pJ",
       "energy per output buffer write of energy.sram_access_bits"),
   DBL("energy.output_buffer_leak_mw", e_output_buffer_leak_mw, "2.623", 0, INF, "mW",
       "output buffer leakage"),
-  DBL("area.output_buffer_mm2", a_output_buffer_mm2, "0.0692", 0, INF, "mm2",
-      "output buffer area, all its planes"),
   /* O'Connor et al. MICRO 2017: HBM2 ~3.9 pJ/bit */
   DBL("energy.dram_pj_per_bit", e_dram_pj_per_bit, "3.9", 0, INF, "pJ/bit",
       "simple DRAM model only: energy per bit moved to or from DRAM (hbm2 "
@@ -405,6 +395,16 @@ static const yl_key_t cfg_keys[] = {
   DBL("area.control_share", a_control_share, "0.1", 0, 10, "ratio",
       "control, registers and clock buffers as a share of the other logic "
       "area"),
+  DBL("area.query_buffer_mm2", a_query_buffer_mm2, "0.0834", 0, INF, "mm2",
+      "query buffer area, all its planes"),
+  DBL("area.key_buffer_mm2", a_key_buffer_mm2, "0.8679", 0, INF, "mm2",
+      "key buffer area, all its planes"),
+  DBL("area.value_buffer_mm2", a_value_buffer_mm2, "0.8679", 0, INF, "mm2",
+      "value buffer area, all its planes"),
+  DBL("area.score_buffer_mm2", a_score_buffer_mm2, "0.0507", 0, INF, "mm2",
+      "score buffer area, all its planes"),
+  DBL("area.output_buffer_mm2", a_output_buffer_mm2, "0.0692", 0, INF, "mm2",
+      "output buffer area, all its planes"),
 };
 
 #define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])

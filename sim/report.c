@@ -133,7 +133,7 @@ static double a_u(const rep_t *r, double units, double mm2) {
   return units * mm2 * sc_area(r);
 }
 static double bursts(const rep_t *r) {
-  return cntd(r, ST_DRAM_TRANSFERRED_BYTES) / r->cfg->dram_burst_bytes;
+  return ratio(cntd(r, ST_DRAM_TRANSFERRED_BYTES), r->cfg->dram_burst_bytes);
 }
 
 /* The on-chip buffers, listed once: their two byte counters and the
