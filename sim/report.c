@@ -1207,6 +1207,21 @@ static void text_cost(const rep_t *r, FILE *f) {
             ratio(r->base->energy_pj, e_total(r)));
 }
 
+/* One line per module: area, average power (dynamic and leakage) and its
+ * leakage alone. */
+static void text_modules(const rep_t *r, FILE *f) {
+  double t = seconds(r);
+  fprintf(f, "\n  %-14s %9s %10s %10s\n", "module", "area mm2", "power mW",
+          "leak mW");
+#define TEXT_ROW(name, efn, afn, lfn)                                         \
+  fprintf(f, "  %-14s %9.3f %10.1f %10.1f\n", #name, ma_##name(r),            \
+          ratio(me_##name(r) * 1e-9, t), ml_##name(r));
+#define X TEXT_ROW
+  MODULE_LIST(X)
+#undef X
+#undef TEXT_ROW
+}
+
 static void text_units(const rep_t *r, FILE *f) {
   double cyc = cntd(r, ST_CYCLES);
   int u, s, w[US_COUNT];
@@ -1276,6 +1291,7 @@ void rep_text(const rep_t *r, FILE *f) {
   text_compute(r, f);
   text_spatten(r, f);
   text_cost(r, f);
+  text_modules(r, f);
   text_units(r, f);
   text_layers(r, f);
   if (rep_mech(r)->report_text) rep_mech(r)->report_text(r, f);

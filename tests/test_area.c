@@ -171,3 +171,29 @@ Test(area, bert_base_chip_power_within_20_percent_of_8_30_w) {
                        "power_mw.chip");
   cr_expect(fabs(p - 8300) <= 0.2 * 8300, "chip power %.0f mW", p);
 }
+
+/* On the real preset (every coefficient non-zero), the modules' areas add
+ * up to area_mm2.total and their energies (dynamic and leakage) to
+ * energy_pj.total. */
+Test(area, modules_sum_to_the_totals) {
+  static const char *mods[] = {
+      "qk_array", "av_array", "softmax", "topk", "topk_fifo", "zero_elim",
+      "importance", "requant", "fetchers", "crossbar", "hbm_ctrl", "hbm_phy",
+      "query_buffer", "key_buffer", "value_buffer", "score_buffer",
+      "output_buffer", "control", "dram"};
+  char out[64], cmd[256], key[96];
+  double a = 0, e = 0;
+  snprintf(out, sizeof out, "build/tests/tmp/area-sum-%d.json", (int)getpid());
+  snprintf(cmd, sizeof cmd, "mkdir -p build/tests/tmp && \"${ATTNSIM:-build/attnsim}\" run --config configs/spatten.yaml --workload workloads/gpt2-small.yaml --quiet --json %s", out);
+  cr_assert_eq(system(cmd), 0);
+  for (size_t i = 0; i < sizeof mods / sizeof mods[0]; i++) {
+    snprintf(key, sizeof key, "modules.%s.area_mm2", mods[i]);
+    a += json_num(out, key);
+    snprintf(key, sizeof key, "modules.%s.energy_pj", mods[i]);
+    e += json_num(out, key);
+  }
+  cr_expect(fabs(a - json_num(out, "area_mm2.total")) <= 1e-9 * a);
+  cr_expect(fabs(e - json_num(out, "energy_pj.total")) <= 1e-9 * e);
+  cr_expect_gt(json_num(out, "modules.hbm_phy.area_mm2"), 0);
+  cr_expect_gt(json_num(out, "energy_pj.static"), 0);
+}
