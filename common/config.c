@@ -271,63 +271,157 @@ static const yl_key_t cfg_keys[] = {
   DBL("dram.power.idd5ab", dram_pw.idd5ab, "250", 0, 1e6, "mA",
       "hbm2 energy: all-bank refresh current over tRFC (IDD5AB)"),
 
-  /* Horowitz ISSCC 2014 (45 nm): 8-bit int mult 0.2 pJ + add 0.03 pJ */
-  DBL("energy.mac_pj", e_mac_pj, "0.23", 0, INF, "pJ",
+  /* The chip's technology: every energy.* and area.* coefficient is given
+   * at technology.ref_node_nm and the reference supply of its kind
+   * (logic_ref_vdd, sram_ref_vdd) and scaled at report time (docs/stats.md,
+   * "Technology scaling"). SpAtten, Wang et al. HPCA 2021: 40 nm */
+  INT("technology.node_nm", t_node_nm, "40", 1, 1000, "nm",
+      "the chip's process node"),
+  /* assumed: 0.9 V, the nominal core supply of 40 nm general-purpose
+   * processes (SpAtten gives no supply) */
+  DBL("technology.vdd", t_vdd, "0.9", 0.1, 5, "V", "the chip's core supply"),
+  ENUMS("technology.device", t_device, "hp", "hp|lstp",
+        "device type of the SRAM figures (CACTI itrs-hp or itrs-lstp rows)"),
+  /* Horowitz ISSCC 2014 and CACTI 7 rows: 45 nm */
+  INT("technology.ref_node_nm", t_ref_node_nm, "45", 1, 1000, "nm",
+      "node every energy.* and area.* coefficient is given at"),
+  /* Horowitz ISSCC 2014 (45 nm): 0.9 V */
+  DBL("technology.logic_ref_vdd", t_logic_ref_vdd, "0.9", 0.1, 5, "V",
+      "supply the logic coefficients are given at"),
+  /* CACTI 7 itrs-hp 45 nm: Vdd 1.0 V (itrs-lstp: 1.1 V) */
+  DBL("technology.sram_ref_vdd", t_sram_ref_vdd, "1.0", 0.1, 5, "V",
+      "supply the SRAM coefficients (energy.*_buffer_*) are given at"),
+
+  /* assumed: 12-bit MAC lane of a synthesized array (multiplier, its share
+   * of the adder tree, operand and pipeline registers) */
+  DBL("energy.mac_pj", e_mac_pj, "1.5", 0, INF, "pJ",
       "energy per MAC at energy.mac_bits (scaled by (width/mac_bits)^2)"),
-  /* Horowitz ISSCC 2014 (45 nm): measured at 8 bits */
-  INT("energy.mac_bits", e_mac_bits, "8", 1, 64, "bits",
+  INT("energy.mac_bits", e_mac_bits, "12", 1, 64, "bits",
       "operand width energy.mac_pj was measured at"),
-  /* assumed: exp lookup + adder + a share of a divider per element */
-  DBL("energy.softmax_pj", e_softmax_pj, "2", 0, INF, "pJ",
-      "energy per softmax element (exp, sum, divide)"),
-  /* Horowitz ISSCC 2014 (45 nm): SRAM figures are per 64-bit access */
+  /* Horowitz ISSCC 2014 (45 nm): FP32 exp series and divide per element */
+  DBL("energy.softmax_pj", e_softmax_pj, "38", 0, INF, "pJ",
+      "energy per softmax element (max, exp, sum, divide)"),
   INT("energy.sram_access_bits", e_sram_access_bits, "64", 1, 4096, "bits",
-      "bits per SRAM access"),
-  /* Horowitz ISSCC 2014 (45 nm): 8 KB SRAM, 64-bit access 10 pJ */
-  DBL("energy.query_buffer_pj", e_query_buffer_pj, "10", 0, INF, "pJ",
-      "energy per query buffer access"),
-  /* Horowitz ISSCC 2014 (45 nm), interpolated: 32 KB 20 pJ and 1 MB 100 pJ
-   * on a log-log line give 20 x (196/32)^(ln 5/ln 32) = 46.4 pJ at 196 KB */
-  DBL("energy.key_buffer_pj", e_key_buffer_pj, "46.4", 0, INF, "pJ",
-      "energy per key buffer access"),
-  /* as energy.key_buffer_pj: 196 KB */
-  DBL("energy.value_buffer_pj", e_value_buffer_pj, "46.4", 0, INF, "pJ",
-      "energy per value buffer access"),
-  /* Horowitz ISSCC 2014 (45 nm), interpolated: 4096 x 32-bit entries =
-   * 16 KB between 8 KB 10 pJ and 32 KB 20 pJ: 10 x (16/8)^0.5 = 14.1 pJ */
-  DBL("energy.score_buffer_pj", e_score_buffer_pj, "14.1", 0, INF, "pJ",
-      "energy per score buffer access"),
-  /* Horowitz ISSCC 2014 (45 nm): 8 KB 10 pJ, used as an upper bound for
-   * this 4 KiB buffer (the paper gives no smaller size) */
-  DBL("energy.output_buffer_pj", e_output_buffer_pj, "10", 0, INF, "pJ",
-      "energy per output buffer access"),
+      "bits the energy.*_buffer_pj figures refer to"),
+  /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 8192 B, 768 bits wide */
+  DBL("energy.query_buffer_pj", e_query_buffer_pj, "3.914", 0, INF, "pJ",
+      "energy per query buffer read of energy.sram_access_bits"),
+  DBL("energy.query_buffer_write_pj", e_query_buffer_write_pj, "4.946", 0, INF, "pJ",
+      "energy per query buffer write of energy.sram_access_bits"),
+  DBL("energy.query_buffer_leak_mw", e_query_buffer_leak_mw, "4.749", 0, INF, "mW",
+      "query buffer leakage"),
+  /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 12 bit-planes of 16704 B, 512 bits wide */
+  DBL("energy.key_buffer_pj", e_key_buffer_pj, "3.234", 0, INF, "pJ",
+      "energy per key buffer read of energy.sram_access_bits"),
+  DBL("energy.key_buffer_write_pj", e_key_buffer_write_pj, "6.331", 0, INF, "pJ",
+      "energy per key buffer write of energy.sram_access_bits"),
+  DBL("energy.key_buffer_leak_mw", e_key_buffer_leak_mw, "108.4", 0, INF, "mW",
+      "key buffer leakage"),
+  /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 12 bit-planes of 16704 B */
+  DBL("energy.value_buffer_pj", e_value_buffer_pj, "3.234", 0, INF, "pJ",
+      "energy per value buffer read of energy.sram_access_bits"),
+  DBL("energy.value_buffer_write_pj", e_value_buffer_write_pj, "6.331", 0, INF, "pJ",
+      "energy per value buffer write of energy.sram_access_bits"),
+  DBL("energy.value_buffer_leak_mw", e_value_buffer_leak_mw, "108.4", 0, INF, "mW",
+      "value buffer leakage"),
+  /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 16 KiB, 128 bits wide */
+  DBL("energy.score_buffer_pj", e_score_buffer_pj, "4.554", 0, INF, "pJ",
+      "energy per score buffer read of energy.sram_access_bits"),
+  DBL("energy.score_buffer_write_pj", e_score_buffer_write_pj, "9.488", 0, INF, "pJ",
+      "energy per score buffer write of energy.sram_access_bits"),
+  DBL("energy.score_buffer_leak_mw", e_score_buffer_leak_mw, "9.079", 0, INF, "mW",
+      "score buffer leakage"),
+  /* CACTI 7 itrs-hp 45 nm (../shared/sram-reference): 4 KiB, 768 bits wide */
+  DBL("energy.output_buffer_pj", e_output_buffer_pj, "3.823", 0, INF, "pJ",
+      "energy per output buffer read of energy.sram_access_bits"),
+  DBL("energy.output_buffer_write_pj", e_output_buffer_write_pj, "4.068", 0, INF, "pJ",
+      "energy per output buffer write of energy.sram_access_bits"),
+  DBL("energy.output_buffer_leak_mw", e_output_buffer_leak_mw, "2.623", 0, INF, "mW",
+      "output buffer leakage"),
   /* O'Connor et al. MICRO 2017: HBM2 ~3.9 pJ/bit */
   DBL("energy.dram_pj_per_bit", e_dram_pj_per_bit, "3.9", 0, INF, "pJ/bit",
       "simple DRAM model only: energy per bit moved to or from DRAM (hbm2 "
       "costs commands and standby from dram.power.*)"),
-  /* Horowitz ISSCC 2014 (45 nm): 8-bit add 0.03 pJ, 32-bit add 0.1 pJ; a
-   * 12-bit comparison is a 12-bit subtraction, ~0.045 pJ, rounded up for
-   * its result mux */
+  /* Horowitz ISSCC 2014 (45 nm): a 12-bit compare ~ a 12-bit add */
   DBL("energy.topk_pj", e_topk_pj, "0.05", 0, INF, "pJ",
       "energy per top-k engine comparison"),
-  /* assumed: leakage of a few percent of the chip's dynamic power */
-  DBL("energy.static_mw", e_static_mw, "100", 0, INF, "mW", "leakage power"),
+  /* assumed: a FIFO entry written and read per comparison */
+  DBL("energy.topk_fifo_pj", e_topk_fifo_pj, "0.5", 0, INF, "pJ",
+      "top-k FIFO energy per comparison"),
+  /* assumed: a shift network stage per comparison */
+  DBL("energy.zero_elim_pj", e_zero_elim_pj, "0.1", 0, INF, "pJ",
+      "zero eliminator energy per comparison"),
+  /* Horowitz ISSCC 2014 (45 nm): 32-bit add 0.1 pJ, plus its register */
+  DBL("energy.importance_pj", e_importance_pj, "0.2", 0, INF, "pJ",
+      "energy per token importance accumulation"),
+  /* assumed: a max tree and a threshold compare per checked query */
+  DBL("energy.requant_pj", e_requant_pj, "2", 0, INF, "pJ",
+      "requantization decision energy per checked query"),
+  /* assumed: address generation and an outstanding-slot write and read */
+  DBL("energy.fetch_pj", e_fetch_pj, "2", 0, INF, "pJ",
+      "fetcher energy per DRAM request"),
+  /* assumed: ~1 mm of wire at ~0.2 pJ/bit/mm (45 nm) per byte's bits */
+  DBL("energy.crossbar_pj_per_byte", e_crossbar_pj_per_byte, "1.6", 0, INF,
+      "pJ/B", "crossbar and AXI port energy per byte on the DRAM bus"),
+  /* assumed: queue write, read and a scheduler pass per burst */
+  DBL("energy.hbm_ctrl_pj", e_hbm_ctrl_pj, "5", 0, INF, "pJ",
+      "HBM controller energy per burst"),
+  /* assumed: host-side driver and receiver of a short interposer link */
+  DBL("energy.hbm_phy_pj_per_bit", e_hbm_phy_pj_per_bit, "0.5", 0, INF,
+      "pJ/bit", "HBM PHY energy per bit on the bus"),
+  /* assumed: DLL and receiver bias per channel */
+  DBL("energy.hbm_phy_idle_mw", e_hbm_phy_idle_mw, "20", 0, INF, "mW",
+      "HBM PHY static power per channel"),
+  /* assumed: clock tree and flip-flop clock load per mm2 of logic */
+  DBL("energy.clock_pj_per_mm2", e_clock_pj_per_mm2, "380", 0, INF,
+      "pJ/cycle/mm2", "clock tree and register energy per cycle per mm2 of "
+      "logic"),
+  /* CACTI 7 itrs-hp 45 nm: a 16704 B plane leaks 9.03 mW in 0.0723 mm2 */
+  DBL("energy.logic_leak_mw_per_mm2", e_logic_leak_mw_per_mm2, "125", 0, INF,
+      "mW/mm2", "logic leakage per mm2"),
+  /* assumed: PLL and always-on logic */
+  DBL("energy.static_mw", e_static_mw, "10", 0, INF, "mW",
+      "leakage outside the modules (PLL, always-on)"),
 
-  /* assumed: an 8-bit multiplier is a few hundred um2 at 40-45 nm and
-   * area grows ~bits^2, so ~600 um2 at 12 bits */
-  DBL("area.mult_mm2", a_mult_mm2, "0.0006", 0, INF, "mm2",
-      "area per multiplier at area.mult_bits"),
+  /* assumed: see configs/spatten.yaml */
+  DBL("area.mult_mm2", a_mult_mm2, "0.00185", 0, INF, "mm2",
+      "area per MAC lane (multiplier, adder-tree share, registers) at "
+      "area.mult_bits"),
   INT("area.mult_bits", a_mult_bits, "12", 1, 64, "bits",
       "operand width area.mult_mm2 refers to"),
-  /* assumed: ~0.3 um2 6T cells x 8192 bits plus ~2x periphery at 40 nm */
-  DBL("area.sram_mm2_per_kb", a_sram_mm2_per_kb, "0.005", 0, INF, "mm2/KB",
-      "SRAM area per KB"),
-  /* assumed: exp table, adder and a divider share per lane */
-  DBL("area.softmax_mm2", a_softmax_mm2, "0.01", 0, INF, "mm2",
-      "area per softmax unit"),
-  /* assumed: a 12-bit comparator with its muxes and registers */
-  DBL("area.topk_mm2", a_topk_mm2, "0.002", 0, INF, "mm2",
+  DBL("area.softmax_mm2", a_softmax_mm2, "0.14", 0, INF, "mm2",
+      "area per softmax lane (FP32 exp series, divider)"),
+  DBL("area.topk_mm2", a_topk_mm2, "0.00034", 0, INF, "mm2",
       "area per top-k comparator"),
+  DBL("area.topk_fifo_mm2", a_topk_fifo_mm2, "0.0091", 0, INF, "mm2",
+      "area per top-k FIFO (one per comparator)"),
+  DBL("area.zero_elim_mm2", a_zero_elim_mm2, "0.00034", 0, INF, "mm2",
+      "zero eliminator area per top-k lane"),
+  DBL("area.importance_mm2", a_importance_mm2, "0.0004", 0, INF, "mm2",
+      "importance accumulator area per softmax lane"),
+  DBL("area.requant_mm2", a_requant_mm2, "0.001", 0, INF, "mm2",
+      "requantization decision logic area"),
+  DBL("area.fetch_slot_mm2", a_fetch_slot_mm2, "0.00041", 0, INF, "mm2",
+      "fetcher area per outstanding request (fetch.max_outstanding)"),
+  DBL("area.crossbar_mm2", a_crossbar_mm2, "0.0154", 0, INF, "mm2",
+      "crossbar area per DRAM channel squared (wire-limited)"),
+  DBL("area.hbm_ctrl_mm2", a_hbm_ctrl_mm2, "0.053", 0, INF, "mm2",
+      "HBM controller area per channel"),
+  DBL("area.hbm_phy_mm2", a_hbm_phy_mm2, "0.35", 0, INF, "mm2",
+      "HBM PHY area per channel"),
+  DBL("area.control_share", a_control_share, "0.1", 0, 10, "ratio",
+      "control, registers and clock buffers as a share of the other logic "
+      "area"),
+  DBL("area.query_buffer_mm2", a_query_buffer_mm2, "0.0834", 0, INF, "mm2",
+      "query buffer area, all its planes"),
+  DBL("area.key_buffer_mm2", a_key_buffer_mm2, "0.8679", 0, INF, "mm2",
+      "key buffer area, all its planes"),
+  DBL("area.value_buffer_mm2", a_value_buffer_mm2, "0.8679", 0, INF, "mm2",
+      "value buffer area, all its planes"),
+  DBL("area.score_buffer_mm2", a_score_buffer_mm2, "0.0507", 0, INF, "mm2",
+      "score buffer area, all its planes"),
+  DBL("area.output_buffer_mm2", a_output_buffer_mm2, "0.0692", 0, INF, "mm2",
+      "output buffer area, all its planes"),
 };
 
 #define CFG_NKEYS (sizeof cfg_keys / sizeof cfg_keys[0])
@@ -684,7 +778,8 @@ void cfg_doc(FILE *f) { yl_doc(&cfg_schema, f); }
 const yl_schema_t *cfg_schema_get(void) { return &cfg_schema; }
 
 bool cfg_key_cost_only(const char *key) {
-  static const char *const prefix[] = {"energy.", "area.", "dram.power."};
+  static const char *const prefix[] = {"energy.", "area.", "dram.power.",
+                                       "technology."};
   for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
     if (strncmp(key, prefix[i], strlen(prefix[i])) == 0) return true;
   return strcmp(key, "name") == 0;

@@ -85,26 +85,63 @@ typedef struct cfg {
     double vdd, idd0, idd2n, idd3n, idd4r, idd4w, idd5ab;
   } dram_pw;
 
-  /* energy table */
+  /* technology: coefficients are given at t_ref_node_nm and scaled */
+  int t_node_nm;            /* the chip's node, nm */
+  double t_vdd;             /* the chip's supply, V */
+  char t_device[8];         /* "hp" or "lstp": the SRAM rows used */
+  int t_ref_node_nm;        /* node of every energy/area coefficient, nm */
+  double t_logic_ref_vdd;   /* supply of the logic coefficients, V */
+  double t_sram_ref_vdd;    /* supply of the SRAM coefficients, V */
+
+  /* energy table (at the reference node and supply) */
   double e_mac_pj;          /* pJ per MAC at e_mac_bits */
   int e_mac_bits;           /* operand width e_mac_pj was measured at */
   double e_softmax_pj;      /* pJ per softmax element (exp, sum, divide) */
-  int e_sram_access_bits;   /* bits per SRAM access */
-  double e_query_buffer_pj; /* pJ per access, query buffer */
-  double e_key_buffer_pj;   /* pJ per access, key buffer */
-  double e_value_buffer_pj; /* pJ per access, value buffer */
-  double e_score_buffer_pj; /* pJ per access, score buffer */
-  double e_output_buffer_pj;/* pJ per access, output buffer */
+  int e_sram_access_bits;   /* bits the buffer pJ figures refer to */
+  double e_query_buffer_pj, e_query_buffer_write_pj; /* pJ per read, write */
+  double e_query_buffer_leak_mw; /* mW */
+  double e_key_buffer_pj, e_key_buffer_write_pj; /* pJ per read, write */
+  double e_key_buffer_leak_mw; /* mW */
+  double e_value_buffer_pj, e_value_buffer_write_pj; /* pJ per read, write */
+  double e_value_buffer_leak_mw; /* mW */
+  double e_score_buffer_pj, e_score_buffer_write_pj; /* pJ per read, write */
+  double e_score_buffer_leak_mw; /* mW */
+  double e_output_buffer_pj, e_output_buffer_write_pj; /* pJ per read, write */
+  double e_output_buffer_leak_mw; /* mW */
   double e_dram_pj_per_bit; /* pJ per bit transferred to or from DRAM */
   double e_topk_pj;         /* pJ per top-k comparison */
-  double e_static_mw;       /* leakage power, mW */
+  double e_topk_fifo_pj;    /* pJ per comparison, top-k FIFOs */
+  double e_zero_elim_pj;    /* pJ per comparison, zero eliminators */
+  double e_importance_pj;   /* pJ per importance update */
+  double e_requant_pj;      /* pJ per refetch check */
+  double e_fetch_pj;        /* pJ per DRAM request */
+  double e_crossbar_pj_per_byte; /* pJ per byte on the DRAM bus */
+  double e_hbm_ctrl_pj;     /* pJ per burst */
+  double e_hbm_phy_pj_per_bit; /* pJ per bit on the bus */
+  double e_hbm_phy_idle_mw; /* mW per channel */
+  double e_clock_pj_per_mm2;/* pJ per cycle per mm2 of logic */
+  double e_logic_leak_mw_per_mm2; /* mW per mm2 of logic */
+  double e_static_mw;       /* leakage outside the modules, mW */
 
-  /* area table */
-  double a_mult_mm2;        /* mm2 per multiplier at width a_mult_bits */
+  /* area table (mm2 at the reference node) */
+  double a_mult_mm2;        /* per MAC lane at width a_mult_bits */
   int a_mult_bits;
-  double a_sram_mm2_per_kb; /* mm2 per KB of SRAM */
-  double a_softmax_mm2;     /* mm2 per softmax unit */
-  double a_topk_mm2;        /* mm2 per top-k comparator */
+  double a_softmax_mm2;     /* per softmax lane */
+  double a_topk_mm2;        /* per top-k comparator */
+  double a_topk_fifo_mm2;   /* per top-k FIFO */
+  double a_zero_elim_mm2;   /* per top-k lane */
+  double a_importance_mm2;  /* per softmax lane */
+  double a_requant_mm2;     /* the whole unit */
+  double a_fetch_slot_mm2;  /* per outstanding request */
+  double a_crossbar_mm2;    /* per DRAM channel squared */
+  double a_hbm_ctrl_mm2;    /* per channel */
+  double a_hbm_phy_mm2;     /* per channel */
+  double a_control_share;   /* control area / other logic area */
+  double a_query_buffer_mm2;
+  double a_key_buffer_mm2;
+  double a_value_buffer_mm2;
+  double a_score_buffer_mm2;
+  double a_output_buffer_mm2;
 } cfg_t;
 
 /* Defaults for every key (the schema's defaults). */

@@ -85,52 +85,96 @@ static uint64_t macs(const rep_t *r) {
          cnt(r, ST_LCE_MACS);
 }
 
-static double e_compute(const rep_t *r) {
-  double s = (double)r->cfg->width / r->cfg->e_mac_bits;
-  return (double)macs(r) * r->cfg->e_mac_pj * s * s;
+/* ---- technology scaling --------------------------------------------------
+ * Coefficients are given at technology.ref_node_nm and a reference supply
+ * (logic: technology.logic_ref_vdd, SRAM: sram_ref_vdd). With s = node /
+ * ref_node and v = vdd / ref_vdd: area scales by s^2; dynamic energy by
+ * s * v^2 (E = C V^2, C ~ feature size); leakage by s * v (off-current per
+ * um of width held, width per area ~ 1/s, area ~ s^2). */
+static double t_s(const cfg_t *c) {
+  return (double)c->t_node_nm / c->t_ref_node_nm;
 }
-static double e_softmax(const rep_t *r) {
-  return cntd(r, ST_SOFTMAX_ELEMS) * r->cfg->e_softmax_pj;
+static double sc_area(const rep_t *r) { return t_s(r->cfg) * t_s(r->cfg); }
+static double sc_dyn(const rep_t *r, int sram) {
+  double v = r->cfg->t_vdd /
+             (sram ? r->cfg->t_sram_ref_vdd : r->cfg->t_logic_ref_vdd);
+  return t_s(r->cfg) * v * v;
 }
-/* The on-chip buffers, listed once: their two byte counters, their
- * pJ-per-access coefficient and their capacity (config fields; the score
- * buffer holds 4-byte entries). */
+static double sc_leak(const rep_t *r, int sram) {
+  return t_s(r->cfg) * r->cfg->t_vdd /
+         (sram ? r->cfg->t_sram_ref_vdd : r->cfg->t_logic_ref_vdd);
+}
+/* mW over the run, in pJ (mW x s = 1e9 pJ) */
+static double leak_pj(const rep_t *r, double mw) {
+  return mw * seconds(r) * 1e9;
+}
+
+/* ---- the modules ----------------------------------------------------------
+ * Every block of the chip: its area (mm2, scaled), its dynamic energy (pJ,
+ * scaled; event counter x pJ per event) and its leakage (mW, scaled). */
+static double wsq(const cfg_t *c, int bits) {
+  double s = (double)c->width / bits;
+  return s * s;
+}
+static double e_macs(const rep_t *r, stat_id_t id, stat_id_t id2) {
+  return (cntd(r, id) + cntd(r, id2)) * r->cfg->e_mac_pj *
+         wsq(r->cfg, r->cfg->e_mac_bits) * sc_dyn(r, 0);
+}
+static double a_array(const rep_t *r, int multipliers) {
+  return multipliers * r->cfg->a_mult_mm2 * wsq(r->cfg, r->cfg->a_mult_bits) *
+         sc_area(r);
+}
+/* dynamic energy: a counter times pJ per event */
+static double e_ev(const rep_t *r, double events, double pj) {
+  return events * pj * sc_dyn(r, 0);
+}
+/* area: units times mm2 per unit */
+static double a_u(const rep_t *r, double units, double mm2) {
+  return units * mm2 * sc_area(r);
+}
+static double bursts(const rep_t *r) {
+  return ratio(cntd(r, ST_DRAM_TRANSFERRED_BYTES), r->cfg->dram_burst_bytes);
+}
+
+/* The on-chip buffers, listed once: their two byte counters and the
+ * config fields of their read and write pJ (per sram_access_bits), leakage
+ * and area (CACTI figures, configs/spatten.yaml). */
 #define CF(field) offsetof(cfg_t, field)
 static const struct {
   stat_id_t rd, wr;
-  size_t pj;       /* offsetof the double cfg_t field */
-  size_t size;     /* offsetof the cfg_t field of its capacity */
-  int entry_bytes; /* 0: the field is int64_t bytes; else int entries */
+  size_t rpj, wpj, leak, area; /* offsetof double cfg_t fields */
 } sram_bufs[] = {
-    {ST_QBUF_READ_BYTES, ST_QBUF_WRITE_BYTES, CF(e_query_buffer_pj), CF(query_buffer_bytes), 0},
-    {ST_KBUF_READ_BYTES, ST_KBUF_WRITE_BYTES, CF(e_key_buffer_pj), CF(key_buffer_bytes), 0},
-    {ST_VBUF_READ_BYTES, ST_VBUF_WRITE_BYTES, CF(e_value_buffer_pj), CF(value_buffer_bytes), 0},
-    {ST_SBUF_READ_BYTES, ST_SBUF_WRITE_BYTES, CF(e_score_buffer_pj), CF(score_buffer_entries), 4},
-    {ST_OBUF_READ_BYTES, ST_OBUF_WRITE_BYTES, CF(e_output_buffer_pj), CF(output_buffer_bytes), 0},
+    {ST_QBUF_READ_BYTES, ST_QBUF_WRITE_BYTES, CF(e_query_buffer_pj),
+     CF(e_query_buffer_write_pj), CF(e_query_buffer_leak_mw), CF(a_query_buffer_mm2)},
+    {ST_KBUF_READ_BYTES, ST_KBUF_WRITE_BYTES, CF(e_key_buffer_pj),
+     CF(e_key_buffer_write_pj), CF(e_key_buffer_leak_mw), CF(a_key_buffer_mm2)},
+    {ST_VBUF_READ_BYTES, ST_VBUF_WRITE_BYTES, CF(e_value_buffer_pj),
+     CF(e_value_buffer_write_pj), CF(e_value_buffer_leak_mw), CF(a_value_buffer_mm2)},
+    {ST_SBUF_READ_BYTES, ST_SBUF_WRITE_BYTES, CF(e_score_buffer_pj),
+     CF(e_score_buffer_write_pj), CF(e_score_buffer_leak_mw), CF(a_score_buffer_mm2)},
+    {ST_OBUF_READ_BYTES, ST_OBUF_WRITE_BYTES, CF(e_output_buffer_pj),
+     CF(e_output_buffer_write_pj), CF(e_output_buffer_leak_mw), CF(a_output_buffer_mm2)},
 };
 #undef CF
 enum { NBUFS = (int)(sizeof sram_bufs / sizeof sram_bufs[0]) };
-/* Buffer i's accesses (read and written bytes in sram_access_bits units)
- * times its pJ per access. */
+static double cf(const cfg_t *c, size_t off) {
+  return *(const double *)((const char *)c + off);
+}
+/* Buffer i: read and written bytes in sram_access_bits units times the
+ * read and write pJ. */
 static double e_buf(const rep_t *r, int i) {
-  double bytes = cntd(r, sram_bufs[i].rd) + cntd(r, sram_bufs[i].wr);
-  double pj = *(const double *)((const char *)r->cfg + sram_bufs[i].pj);
-  return bytes * 8 / r->cfg->e_sram_access_bits * pj;
+  double k = 8.0 / r->cfg->e_sram_access_bits;
+  return (cntd(r, sram_bufs[i].rd) * k * cf(r->cfg, sram_bufs[i].rpj) +
+          cntd(r, sram_bufs[i].wr) * k * cf(r->cfg, sram_bufs[i].wpj)) *
+         sc_dyn(r, 1);
 }
-static double e_sram(const rep_t *r) {
-  double sum = 0;
-  int i;
-  for (i = 0; i < NBUFS; i++) sum += e_buf(r, i);
-  return sum;
+static double a_buf(const rep_t *r, int i) {
+  return cf(r->cfg, sram_bufs[i].area) * sc_area(r);
 }
-/* The two arrays' share of e_compute: MACs at (width / mac_bits)^2. */
-static double e_macs(const rep_t *r, stat_id_t id) {
-  double s = (double)r->cfg->width / r->cfg->e_mac_bits;
-  return cntd(r, id) * r->cfg->e_mac_pj * s * s;
+static double l_buf(const rep_t *r, int i) {
+  return cf(r->cfg, sram_bufs[i].leak) * sc_leak(r, 1);
 }
-static double e_topk(const rep_t *r) {
-  return cntd(r, ST_TOPK_COMPARISONS) * r->cfg->e_topk_pj;
-}
+
 /* The bank-level model's DRAM energy by part (all zero for the simple
  * model, which counts no commands). */
 static dram_energy_t e_dram_parts(const rep_t *r) {
@@ -142,50 +186,152 @@ static double e_dram(const rep_t *r) {
   if (cfg_dram_is_hbm2(r->cfg)) return e_dram_parts(r).total;
   return cntd(r, ST_DRAM_TRANSFERRED_BYTES) * 8 * r->cfg->e_dram_pj_per_bit;
 }
-static double e_static(const rep_t *r) {
-  return r->cfg->e_static_mw * seconds(r) * 1e9; /* mW x s = 1e9 pJ */
+
+/* MODULE(name, kind, dynamic pJ, area mm2, leakage mW). kind: L logic
+ * (leaks at energy.logic_leak_mw_per_mm2, clocked by the control module),
+ * S SRAM (CACTI leakage), P PHY, D DRAM (off chip). The control module
+ * (control, registers, clock tree) comes last: its area is
+ * area.control_share of the other logic, its energy the clock's. */
+#define C (r->cfg)
+#define LOGIC_MODULES(X)                                                      \
+  X(qk_array, e_macs(r, ST_QK_MACS, ST_ROUTING_MACS),                          \
+    a_array(r, C->qk_multipliers))                                             \
+  X(av_array, e_macs(r, ST_AV_MACS, ST_LCE_MACS),                              \
+    a_array(r, C->av_multipliers))                                             \
+  X(softmax, e_ev(r, cntd(r, ST_SOFTMAX_ELEMS), C->e_softmax_pj),              \
+    a_u(r, C->softmax_units, C->a_softmax_mm2))                                \
+  X(topk, e_ev(r, cntd(r, ST_TOPK_COMPARISONS), C->e_topk_pj),                 \
+    a_u(r, C->topk_parallelism, C->a_topk_mm2))                                \
+  X(topk_fifo, e_ev(r, cntd(r, ST_TOPK_COMPARISONS), C->e_topk_fifo_pj),       \
+    a_u(r, C->topk_parallelism, C->a_topk_fifo_mm2))                           \
+  X(zero_elim, e_ev(r, cntd(r, ST_TOPK_COMPARISONS), C->e_zero_elim_pj),       \
+    a_u(r, C->topk_parallelism, C->a_zero_elim_mm2))                           \
+  X(importance, e_ev(r, cntd(r, ST_IMP_UPDATES), C->e_importance_pj),          \
+    a_u(r, C->softmax_units, C->a_importance_mm2))                             \
+  X(requant, e_ev(r, cntd(r, ST_REFETCH_CHECKS), C->e_requant_pj),             \
+    a_u(r, 1, C->a_requant_mm2))                                               \
+  X(fetchers,                                                                  \
+    e_ev(r, cntd(r, ST_DRAM_READ_REQUESTS) + cntd(r, ST_DRAM_WRITE_REQUESTS),  \
+         C->e_fetch_pj),                                                       \
+    a_u(r, 3.0 * C->fetch_max_outstanding, C->a_fetch_slot_mm2))                     \
+  X(crossbar,                                                                  \
+    e_ev(r, cntd(r, ST_DRAM_TRANSFERRED_BYTES), C->e_crossbar_pj_per_byte),    \
+    a_u(r, (double)C->dram_channels * C->dram_channels,                     \
+        C->a_crossbar_mm2))                          \
+  X(hbm_ctrl, e_ev(r, bursts(r), C->e_hbm_ctrl_pj),                            \
+    a_u(r, C->dram_channels, C->a_hbm_ctrl_mm2))
+
+#define LOGIC_AREA(name, efn, afn) + (afn)
+/* Standard-cell logic other than the control module. */
+static double a_logic_core(const rep_t *r) {
+  return 0.0 LOGIC_MODULES(LOGIC_AREA);
 }
+#undef LOGIC_AREA
+static double a_control(const rep_t *r) {
+  return C->a_control_share * a_logic_core(r);
+}
+static double a_logic(const rep_t *r) { return a_logic_core(r) + a_control(r); }
+/* the clock tree and registers: every cycle, per mm2 of logic (at the
+ * reference node: the area is unscaled for it) */
+static double e_control(const rep_t *r) {
+  return cntd(r, ST_CYCLES) * C->e_clock_pj_per_mm2 * a_logic(r) /
+         sc_area(r) * sc_dyn(r, 0);
+}
+static double l_logic(const rep_t *r, double area) {
+  return area / sc_area(r) * C->e_logic_leak_mw_per_mm2 * sc_leak(r, 0);
+}
+static double e_phy(const rep_t *r) {
+  return e_ev(r, cntd(r, ST_DRAM_TRANSFERRED_BYTES) * 8,
+              C->e_hbm_phy_pj_per_bit);
+}
+
+/* Every module: X(name, dynamic pJ, area mm2, leakage mW). The logic rows
+ * call X by name, so a use defines X and passes it: #define X F,
+ * MODULE_LIST(X), #undef X. */
+#define LOGIC_ROW(name, efn, afn) X(name, efn, afn, l_logic(r, afn))
+#define MODULE_LIST(X)                                                        \
+  LOGIC_MODULES(LOGIC_ROW)                                                    \
+  X(hbm_phy, e_phy(r), a_u(r, C->dram_channels, C->a_hbm_phy_mm2),            \
+    C->dram_channels * C->e_hbm_phy_idle_mw * sc_leak(r, 0))                  \
+  X(query_buffer, e_buf(r, 0), a_buf(r, 0), l_buf(r, 0))                      \
+  X(key_buffer, e_buf(r, 1), a_buf(r, 1), l_buf(r, 1))                        \
+  X(value_buffer, e_buf(r, 2), a_buf(r, 2), l_buf(r, 2))                      \
+  X(score_buffer, e_buf(r, 3), a_buf(r, 3), l_buf(r, 3))                      \
+  X(output_buffer, e_buf(r, 4), a_buf(r, 4), l_buf(r, 4))                     \
+  X(control, e_control(r), a_control(r),                                      \
+    l_logic(r, a_control(r)) + C->e_static_mw)                                \
+  X(dram, e_dram(r), 0.0, 0.0)
+#define MODULE_FNS(name, efn, afn, lfn)                                       \
+  static double md_##name(const rep_t *r) { return efn; }                     \
+  static double ma_##name(const rep_t *r) { (void)r; return afn; }            \
+  static double ml_##name(const rep_t *r) { (void)r; return lfn; }            \
+  static double me_##name(const rep_t *r) {                                   \
+    return md_##name(r) + leak_pj(r, ml_##name(r));                           \
+  }
+#define X MODULE_FNS
+MODULE_LIST(X)
+#undef X
+#undef MODULE_FNS
+#undef C
+
+/* Module groups: the cost categories below sum them. */
+static double e_compute(const rep_t *r) {
+  return md_qk_array(r) + md_av_array(r);
+}
+static double e_softmax(const rep_t *r) { return md_softmax(r); }
+static double e_topk(const rep_t *r) {
+  return md_topk(r) + md_topk_fifo(r) + md_zero_elim(r);
+}
+static double e_sram(const rep_t *r) {
+  double sum = 0;
+  for (int i = 0; i < NBUFS; i++) sum += e_buf(r, i);
+  return sum;
+}
+static double e_iface(const rep_t *r) {
+  return md_fetchers(r) + md_crossbar(r) + md_hbm_ctrl(r) + md_hbm_phy(r);
+}
+static double e_ctrl(const rep_t *r) {
+  return md_importance(r) + md_requant(r) + md_control(r);
+}
+/* every module's leakage, in mW */
+static double leak_mw(const rep_t *r) {
+  double sum = 0;
+#define ADD_LEAK(name, efn, afn, lfn) sum += ml_##name(r);
+#define X ADD_LEAK
+  MODULE_LIST(X)
+#undef X
+#undef ADD_LEAK
+  return sum;
+}
+static double e_static(const rep_t *r) { return leak_pj(r, leak_mw(r)); }
 static double e_total(const rep_t *r);
 /* The chip alone: everything but the DRAM. */
 static double e_chip(const rep_t *r) { return e_total(r) - e_dram(r); }
 
 static double a_mult(const rep_t *r) {
-  double s = (double)r->cfg->width / r->cfg->a_mult_bits;
-  return (double)(r->cfg->qk_multipliers + r->cfg->av_multipliers) *
-         r->cfg->a_mult_mm2 * s * s;
-}
-/* One array's multipliers at (width / mult_bits)^2. */
-static double a_array(const rep_t *r, int multipliers) {
-  double s = (double)r->cfg->width / r->cfg->a_mult_bits;
-  return multipliers * r->cfg->a_mult_mm2 * s * s;
-}
-/* Buffer i's capacity in bytes. */
-static double buf_bytes(const cfg_t *c, int i) {
-  const char *at = (const char *)c + sram_bufs[i].size;
-  if (sram_bufs[i].entry_bytes)
-    return (double)sram_bufs[i].entry_bytes * *(const int *)at;
-  return (double)*(const int64_t *)at;
-}
-static double a_buf(const rep_t *r, int i) {
-  return buf_bytes(r->cfg, i) / 1024 * r->cfg->a_sram_mm2_per_kb;
+  return ma_qk_array(r) + ma_av_array(r);
 }
 static double a_sram(const rep_t *r) {
   double sum = 0;
-  int i;
-  for (i = 0; i < NBUFS; i++) sum += a_buf(r, i);
+  for (int i = 0; i < NBUFS; i++) sum += a_buf(r, i);
   return sum;
 }
-static double a_softmax(const rep_t *r) {
-  return r->cfg->softmax_units * r->cfg->a_softmax_mm2;
-}
+static double a_softmax(const rep_t *r) { return ma_softmax(r); }
 static double a_topk(const rep_t *r) {
-  return r->cfg->topk_parallelism * r->cfg->a_topk_mm2;
+  return ma_topk(r) + ma_topk_fifo(r) + ma_zero_elim(r);
+}
+static double a_iface(const rep_t *r) {
+  return ma_fetchers(r) + ma_crossbar(r) + ma_hbm_ctrl(r) + ma_hbm_phy(r);
+}
+static double a_ctrl(const rep_t *r) {
+  return ma_importance(r) + ma_requant(r) + ma_control(r);
 }
 
 /* The chip's cost categories (and the DRAM's and static energy), listed
  * once: energy_pj.total and area_mm2.total are their sums, in this order
  * for energy and in area_rank order for area, and the text summary's
- * energy and area lines walk them the same way. */
+ * energy and area lines walk them the same way. Each category is a group
+ * of modules (dynamic energy; every module's leakage is "static"). */
 static const struct cost {
   const char *label, *area_label;
   double (*energy)(const rep_t *r);
@@ -196,6 +342,8 @@ static const struct cost {
     {"softmax", "softmax", e_softmax, a_softmax, 2},
     {"top-k", "top-k", e_topk, a_topk, 3},
     {"SRAM", "SRAM", e_sram, a_sram, 1},
+    {"interface", "interface", e_iface, a_iface, 4},
+    {"control", "control", e_ctrl, a_ctrl, 5},
     {"DRAM", NULL, e_dram, NULL, -1},
     {"static", NULL, e_static, NULL, -1},
 };
@@ -298,24 +446,18 @@ static rval_t m_gopj_total(const rep_t *r) {
   return v_real(ratio(ops2(r) * 1e3, e_total(r)));
 }
 
-/* Every module of the chip (and the DRAM), its energy and its area, as
- * a list: MODULE(name, energy expression, area expression). */
-#define MODULE_LIST(X)                                                       \
-  X(qk_array, e_macs(r, ST_QK_MACS), a_array(r, r->cfg->qk_multipliers))     \
-  X(av_array, e_macs(r, ST_AV_MACS), a_array(r, r->cfg->av_multipliers))     \
-  X(softmax, e_softmax(r), a_softmax(r))                                     \
-  X(topk, e_topk(r), a_topk(r))                                              \
-  X(query_buffer, e_buf(r, 0), a_buf(r, 0))                                  \
-  X(key_buffer, e_buf(r, 1), a_buf(r, 1))                                    \
-  X(value_buffer, e_buf(r, 2), a_buf(r, 2))                                  \
-  X(score_buffer, e_buf(r, 3), a_buf(r, 3))                                  \
-  X(output_buffer, e_buf(r, 4), a_buf(r, 4))                                 \
-  X(dram, e_dram(r), 0.0)
-#define MODULE_FNS(name, efn, afn)                                           \
-  static rval_t m_me_##name(const rep_t *r) { return v_real(efn); }          \
-  static rval_t m_ma_##name(const rep_t *r) { (void)r; return v_real(afn); }
-MODULE_LIST(MODULE_FNS)
-#undef MODULE_FNS
+#define MODULE_RV(name, efn, afn, lfn)                                        \
+  static rval_t m_me_##name(const rep_t *r) { return v_real(me_##name(r)); }  \
+  static rval_t m_ma_##name(const rep_t *r) { return v_real(ma_##name(r)); }  \
+  static rval_t m_ml_##name(const rep_t *r) { return v_real(ml_##name(r)); }
+#define X MODULE_RV
+MODULE_LIST(X)
+#undef X
+#undef MODULE_RV
+static rval_t m_e_iface(const rep_t *r) { return v_real(e_iface(r)); }
+static rval_t m_e_ctrl(const rep_t *r) { return v_real(e_ctrl(r)); }
+static rval_t m_a_iface(const rep_t *r) { return v_real(a_iface(r)); }
+static rval_t m_a_ctrl(const rep_t *r) { return v_real(a_ctrl(r)); }
 static rval_t m_ed_act(const rep_t *r) { return v_real(e_dram_parts(r).activate); }
 static rval_t m_ed_read(const rep_t *r) { return v_real(e_dram_parts(r).read); }
 static rval_t m_ed_write(const rep_t *r) { return v_real(e_dram_parts(r).write); }
@@ -372,42 +514,62 @@ static const metric_t metrics[] = {
       "effective throughput: 2 * macs / seconds / 1e12 (0 when seconds = 0)"},
      m_tflops},
     {{"energy_pj.compute", "pJ",
-      "macs * energy.mac_pj * (datapath.width / energy.mac_bits)^2"},
+      "the two arrays' dynamic energy: macs * energy.mac_pj * "
+      "(datapath.width / energy.mac_bits)^2, technology-scaled"},
      m_e_compute},
-    {{"energy_pj.softmax", "pJ", "softmax_elems * energy.softmax_pj"},
+    {{"energy_pj.softmax", "pJ", "softmax_elems * energy.softmax_pj, scaled"},
      m_e_softmax},
-    {{"energy_pj.topk", "pJ", "topk.comparisons * energy.topk_pj"},
+    {{"energy_pj.topk", "pJ",
+      "topk.comparisons * (energy.topk_pj + topk_fifo_pj + zero_elim_pj), "
+      "scaled"},
      m_e_topk},
     {{"energy_pj.sram", "pJ",
-      "sum over the five buffers of (read_bytes + write_bytes) * 8 / "
-      "energy.sram_access_bits * energy.<buffer>_pj"},
+      "sum over the five buffers of (read_bytes * energy.<buffer>_pj + "
+      "write_bytes * energy.<buffer>_write_pj) * 8 / energy.sram_access_bits, "
+      "scaled"},
      m_e_sram},
+    {{"energy_pj.interface", "pJ",
+      "fetchers + crossbar + hbm_ctrl + hbm_phy dynamic energy"},
+     m_e_iface},
+    {{"energy_pj.control", "pJ",
+      "importance + requant + control (clock tree) dynamic energy"},
+     m_e_ctrl},
     {{"energy_pj.dram", "pJ",
       "dram.model hbm2: the sum of dram.energy_pj.*; simple: "
       "transferred_bytes * 8 * energy.dram_pj_per_bit"},
      m_e_dram},
-    {{"energy_pj.static", "pJ", "energy.static_mw * seconds * 1e9"},
+    {{"energy_pj.static", "pJ",
+      "the modules' leakage_mw summed * seconds * 1e9"},
      m_e_static},
     {{"energy_pj.total", "pJ",
-      "compute + softmax + topk + sram + dram + static"},
+      "compute + softmax + topk + sram + interface + control + dram + static"},
      m_e_total},
     {{"area_mm2.multipliers", "mm2",
       "(qk_array.multipliers + av_array.multipliers) * area.mult_mm2 * "
-      "(datapath.width / area.mult_bits)^2"},
+      "(datapath.width / area.mult_bits)^2, scaled"},
      m_a_mult},
-    {{"area_mm2.sram", "mm2",
-      "(buffers.query_bytes + key_bytes + value_bytes + output_bytes + 4 * "
-      "buffers.score_entries) / 1024 * area.sram_mm2_per_kb"},
-     m_a_sram},
-    {{"area_mm2.softmax", "mm2", "softmax.units * area.softmax_mm2"},
+    {{"area_mm2.sram", "mm2", "sum of area.<buffer>_mm2, scaled"}, m_a_sram},
+    {{"area_mm2.softmax", "mm2", "softmax.units * area.softmax_mm2, scaled"},
      m_a_softmax},
-    {{"area_mm2.topk", "mm2", "topk.parallelism * area.topk_mm2"}, m_a_topk},
-    {{"area_mm2.total", "mm2", "multipliers + sram + softmax + topk"},
+    {{"area_mm2.topk", "mm2",
+      "topk.parallelism * (area.topk_mm2 + topk_fifo_mm2 + zero_elim_mm2), "
+      "scaled"},
+     m_a_topk},
+    {{"area_mm2.interface", "mm2", "fetchers + crossbar + hbm_ctrl + hbm_phy"},
+     m_a_iface},
+    {{"area_mm2.control", "mm2", "importance + requant + control"},
+     m_a_ctrl},
+    {{"area_mm2.total", "mm2",
+      "multipliers + sram + softmax + topk + interface + control"},
      m_a_total},
-#define MODULE_ROWS(name, efn, afn)                                          \
-    {{"modules." #name ".energy_pj", "pJ", "energy of " #name}, m_me_##name}, \
-    {{"modules." #name ".area_mm2", "mm2", "area of " #name}, m_ma_##name},
-    MODULE_LIST(MODULE_ROWS)
+#define MODULE_ROWS(name, efn, afn, lfn)                                      \
+    {{"modules." #name ".energy_pj", "pJ",                                    \
+      "energy of " #name ", dynamic and leakage"}, m_me_##name},              \
+    {{"modules." #name ".area_mm2", "mm2", "area of " #name}, m_ma_##name},   \
+    {{"modules." #name ".leakage_mw", "mW", "leakage of " #name}, m_ml_##name},
+#define X MODULE_ROWS
+    MODULE_LIST(X)
+#undef X
 #undef MODULE_ROWS
     {{"power_mw.chip", "mW",
       "average chip power: (energy_pj.total - energy_pj.dram) * 1e-9 / "
@@ -1084,6 +1246,21 @@ static void text_cost(const rep_t *r, FILE *f) {
             ratio(r->base->energy_pj, e_total(r)));
 }
 
+/* One line per module: area, average power (dynamic and leakage) and its
+ * leakage alone. */
+static void text_modules(const rep_t *r, FILE *f) {
+  double t = seconds(r);
+  fprintf(f, "\n  %-14s %9s %10s %10s\n", "module", "area mm2", "power mW",
+          "leak mW");
+#define TEXT_ROW(name, efn, afn, lfn)                                         \
+  fprintf(f, "  %-14s %9.3f %10.1f %10.1f\n", #name, ma_##name(r),            \
+          ratio(me_##name(r) * 1e-9, t), ml_##name(r));
+#define X TEXT_ROW
+  MODULE_LIST(X)
+#undef X
+#undef TEXT_ROW
+}
+
 static void text_units(const rep_t *r, FILE *f) {
   double cyc = cntd(r, ST_CYCLES);
   int u, s, w[US_COUNT];
@@ -1153,6 +1330,7 @@ void rep_text(const rep_t *r, FILE *f) {
   text_compute(r, f);
   text_spatten(r, f);
   text_cost(r, f);
+  text_modules(r, f);
   text_units(r, f);
   text_layers(r, f);
   if (rep_mech(r)->report_text) rep_mech(r)->report_text(r, f);
