@@ -272,21 +272,33 @@ static bool prunes(const comp_t *c, int key) {
 }
 
 /* Per case (prefill) or generated token (decode): a TINIT, then every
- * layer with its end-of-layer top-ks. */
+ * layer with its end-of-layer top-ks. Decode carries the cascade across
+ * steps (docs/spatten.md): step u > 0 starts from the tokens not pruned
+ * for good plus its new one (TINIT CARRY), and every step but the last
+ * ends with the context top-k of its last layer's token_keep. */
 void lower_spatten(comp_t *c) {
   bool decode = c->w->phase == WL_DECODE;
-  int units = decode ? c->w->generate : c->w->ncases;
+  int units = decode ? c->w->generate : c->w->ncases, carried = 0;
   sp_t s;
+  sched_layer_t last;
   memset(&s, 0, sizeof s);
   s.c = c;
   s.imp = prunes(c, WL_S_TOKEN_KEEP);
   s.himp = prunes(c, WL_S_HEAD_KEEP);
+  sched_layer(c->w, c->width, c->w->layers - 1, &last);
   for (int u = 0; u < units; u++) {
     int cs = decode ? 0 : u, n0 = decode ? wl_query_pos(c->w, 0, u) + 1
                                          : wl_ctx_tokens(c->w, u);
-    int ntok = n0, nh = c->w->heads;
-    emit(c, OP_TINIT, n0, c->w->heads, 0, decode && u > 0 ? 0 : 3, 0, 0);
+    bool carry = decode && u > 0;
+    int ntok = carry ? carried + 1 : n0, nctx = ntok, nh = c->w->heads, k;
+    emit(c, OP_TINIT, n0, c->w->heads, 0, carry ? TINIT_CARRY : 3, 0, 0);
     for (int l = 0; l < c->w->layers; l++)
       ntok = layer_sp(&s, cs, l, n0, ntok, &nh, decode, u);
+    carried = nctx;
+    k = sched_keep(last.token_keep, n0 + 1) - 1;
+    if (decode && u < units - 1 && k < nctx) {
+      emit(c, OP_TOPK, 0, nctx, k, TOPK_CONTEXT, 0, 0);
+      carried = k;
+    }
   }
 }
