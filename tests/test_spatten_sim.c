@@ -212,3 +212,33 @@ Test(spatten_sim, softmax_busy_cycles_follow_the_cost_formula) {
   cr_expect_eq(st.c[ST_SOFTMAX_ELEMS], (uint64_t)(41 + 42 + 43) * 3 * 4);
   st_free(&st);
 }
+
+/* The cascade across decode steps alone: token_keep 1 but for the last
+ * layer (0.5), so the only top-ks are context top-ks (docs/spatten.md):
+ * after step 0 (41 tokens) one keeps sched_keep(0.5, 42) - 1 = 20; step 1
+ * starts from those and its new token, 21 = sched_keep(0.5, 43) - 1, so
+ * none runs after it (and none after the last step): exactly 1 TOPK run;
+ * a restarted cascade would run none. The outputs and
+ * decisions equal the golden model, whose context list is kept apart from
+ * the simulator's pruned-for-good marks. */
+Test(spatten_sim, context_carried_across_steps_equals_golden_over_seeds) {
+  cfg_t cf[2];
+  configs(&cf[0], &cf[1]);
+  for (uint64_t seed = 1; seed <= 3; seed++)
+    for (int k = 0; k < 2; k++) {
+      wl_t w = small_wl(1, seed);
+      stats_t st;
+      chk_t r;
+      w.sched_n[WL_S_TOKEN_KEEP] = w.layers;
+      for (int l = 0; l < w.layers; l++)
+        w.sched[WL_S_TOKEN_KEEP][l] = l == w.layers - 1 ? 0.5 : 1;
+      st_init(&st);
+      r = run(&cf[k], &w, &st);
+      cr_expect(r.ok, "seed %d %s config: %s", (int)seed,
+                k ? "small" : "default", r.msg);
+      cr_expect(r.compared > 0);
+      cr_expect_eq(st.c[ST_TOPK_RUNS], 1, "seed %d: %llu top-k runs",
+                   (int)seed, (unsigned long long)st.c[ST_TOPK_RUNS]);
+      st_free(&st);
+    }
+}
