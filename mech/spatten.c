@@ -72,7 +72,8 @@ static int sp_check(const cfg_t *c, const wl_t *w, const ten_t *t,
   WK_DBL_LIST(k, sched[i], sched_n[i], def, lo, hi, flags, doc)
 static const yl_key_t sp_keys[] = {
   SCHED("schedule.token_keep", WL_S_TOKEN_KEEP, "1", 0, 1, YL_MIN_OPEN,
-        "per layer: fraction of the context kept after the layer"),
+        "per layer: fraction of the context kept after the layer (the "
+        "last: for the next decode step)"),
   SCHED("schedule.head_keep", WL_S_HEAD_KEEP, "1", 0, 1, YL_MIN_OPEN,
         "per layer: fraction of the heads kept after the layer"),
   SCHED("schedule.value_keep", WL_S_VALUE_KEEP, "1", 0, 1, YL_MIN_OPEN,
