@@ -56,11 +56,15 @@ enum {
   ISA_HIMP = 2,   /* STO: add the row's magnitudes to head importance */
   ISA_PRED = 8    /* execute only if predicate register d >> 4 is set */
 };
-enum { TINIT_ZERO_TIMP = 1, TINIT_ZERO_HIMP = 2 }; /* TINIT's flags */
+/* TINIT's flags; CARRY: decode's cascade across steps (docs/spatten.md) */
+enum { TINIT_ZERO_TIMP = 1, TINIT_ZERO_HIMP = 2, TINIT_CARRY = 4 };
 #define ISA_PREG(d) ((d) >> 4)
 #define ISA_PREGS 16
 #define ISA_HEAD_NONE 0xFFFF
-enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2, TOPK_REGIONS = 3 };
+enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2, TOPK_REGIONS = 3,
+       TOPK_CONTEXT = 4 };
+/* TIMP of a token the context top-k pruned for good (TOPK_CONTEXT) */
+#define TIMP_PRUNED INT64_MIN
 /* LCE's tap box: taps (ty, tx) with ty0 <= ty < ty1, tx0 <= tx < tx1. */
 #define ISA_TAPS(ty0, ty1, tx0, tx1) ((ty0) | (ty1) << 4 | (tx0) << 8 | (tx1) << 12)
 #define ISA_TAP(e, i) (((e) >> (4 * (i))) & 15) /* i: 0 ty0, 1 ty1, 2 tx0, 3 tx1 */

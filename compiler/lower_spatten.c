@@ -175,30 +175,39 @@ static void query_sp(sp_t *s, const qplan_t *p) {
  * pruning fetches only its kept values instead.
  * Invariant: the pending back half (the previous head's last query,
  * emitted after these loads: software pipelining) still reads that head's
- * resident values, so no load here may overwrite them. When the ring puts
- * this head's values over them (an earlier layer left the ring's head
- * mid-buffer, so the ring wraps onto them), the pending back half is
- * emitted first. */
+ * resident values, and with a low-bit refetch its resident keys (the
+ * refetch loads their LSBs into those rows and scores them), so no load
+ * here may overwrite them. When the ring puts this head's values or keys
+ * over them (an earlier layer left the ring's head mid-buffer, so the ring
+ * wraps onto them), the pending back half is emitted first: a key MSB load
+ * over rows a pending refetch reads would pair this head's high bits with
+ * the other head's low bits. */
+static bool overlap(int a, int na, int b, int nb) {
+  return a >= 0 && b >= 0 && a < b + nb && b < a + na;
+}
+
 static void head_sp(sp_t *s, qplan_t *p, int nq, bool prefill) {
   comp_t *c = s->c;
   const qplan_t *pq = &s->pend.p;
   int j, n, kv = sched_keep(p->r.value_keep, p->nk);
   p->kb = p->vb = -1;
-  if ((prefill || kv == p->nk) && 2 * p->nk <= c->v.cap) {
+  if ((prefill || kv == p->nk) && 2 * p->nk <= c->v.cap)
     p->vb = c->v.head + p->nk > c->v.cap ? 0 : c->v.head;
-    if (s->pend.valid && pq->vb >= 0 && p->vb < pq->vb + pq->nk &&
-        pq->vb < p->vb + p->nk) {
-      flush_query(s);
-      open_head(s, p->h, true);
-    }
-  }
-  if (2 * p->nk <= c->k.cap) {
+  if (2 * p->nk <= c->k.cap)
     p->kb = c->k.head + p->nk > c->k.cap ? 0 : c->k.head;
-    for (j = 0; j < p->nk; j += n) {
-      n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
-      c->k.head = p->kb + j;
-      gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), 0);
-    }
+  if (s->pend.valid &&
+      (overlap(p->vb, p->nk, pq->vb, pq->nk) ||
+       (pq->r.refetch && overlap(p->kb, p->nk, pq->kb, pq->nk)))) {
+    /* Same layer, so the same plan: its keys are resident here (no K
+     * ring rows), its values too or else pruned, and then so are this
+     * head's (no V row this head has placed). */
+    flush_query(s);
+    open_head(s, p->h, true);
+  }
+  for (j = 0; p->kb >= 0 && j < p->nk; j += n) {
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    c->k.head = p->kb + j;
+    gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), 0);
   }
   for (j = 0; p->vb >= 0 && j < p->nk; j += n) {
     n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
@@ -263,21 +272,33 @@ static bool prunes(const comp_t *c, int key) {
 }
 
 /* Per case (prefill) or generated token (decode): a TINIT, then every
- * layer with its end-of-layer top-ks. */
+ * layer with its end-of-layer top-ks. Decode carries the cascade across
+ * steps (docs/spatten.md): step u > 0 starts from the tokens not pruned
+ * for good plus its new one (TINIT CARRY), and every step but the last
+ * ends with the context top-k of its last layer's token_keep. */
 void lower_spatten(comp_t *c) {
   bool decode = c->w->phase == WL_DECODE;
-  int units = decode ? c->w->generate : c->w->ncases;
+  int units = decode ? c->w->generate : c->w->ncases, carried = 0;
   sp_t s;
+  sched_layer_t last;
   memset(&s, 0, sizeof s);
   s.c = c;
   s.imp = prunes(c, WL_S_TOKEN_KEEP);
   s.himp = prunes(c, WL_S_HEAD_KEEP);
+  sched_layer(c->w, c->width, c->w->layers - 1, &last);
   for (int u = 0; u < units; u++) {
     int cs = decode ? 0 : u, n0 = decode ? wl_query_pos(c->w, 0, u) + 1
                                          : wl_ctx_tokens(c->w, u);
-    int ntok = n0, nh = c->w->heads;
-    emit(c, OP_TINIT, n0, c->w->heads, 0, decode && u > 0 ? 0 : 3, 0, 0);
+    bool carry = decode && u > 0;
+    int ntok = carry ? carried + 1 : n0, nctx = ntok, nh = c->w->heads, k;
+    emit(c, OP_TINIT, n0, c->w->heads, 0, carry ? TINIT_CARRY : 3, 0, 0);
     for (int l = 0; l < c->w->layers; l++)
       ntok = layer_sp(&s, cs, l, n0, ntok, &nh, decode, u);
+    carried = nctx;
+    k = sched_keep(last.token_keep, n0 + 1) - 1;
+    if (decode && u < units - 1 && k < nctx) {
+      emit(c, OP_TOPK, 0, nctx, k, TOPK_CONTEXT, 0, 0);
+      carried = k;
+    }
   }
 }

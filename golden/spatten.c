@@ -70,6 +70,8 @@ typedef struct sp {
   int unit, cs, n0, layer; /* case or step, its case, context tokens */
   int nt, nh;           /* |TLIST|, |HLIST| */
   uint32_t *tlist;      /* kept token positions, ascending */
+  uint32_t *clist;      /* decode: the tokens not pruned for good */
+  int nc;               /* |clist| */
   uint32_t *hlist;      /* kept heads, ascending */
   int64_t *timp, *himp; /* importance by token position / by head */
   /* scratch, sized for the largest context L and head_dim d */
@@ -83,7 +85,7 @@ typedef struct sp {
 } sp_t;
 
 static void sp_free(sp_t *sp) {
-  free(sp->fx), free(sp->tlist), free(sp->hlist), free(sp->timp);
+  free(sp->fx), free(sp->tlist), free(sp->clist), free(sp->hlist), free(sp->timp);
   free(sp->himp), free(sp->kf), free(sp->vf), free(sp->qf), free(sp->kq);
   free(sp->vq), free(sp->qq), free(sp->p), free(sp->score), free(sp->sel);
   free(sp->dense), free(sp->dout), free(sp->o);
@@ -95,6 +97,7 @@ static int sp_alloc(sp_t *sp, int L) {
   size_t h = (size_t)sp->w->heads;
   sp->fx = malloc(sizeof *sp->fx);
   sp->tlist = malloc(n * sizeof *sp->tlist);
+  sp->clist = malloc(n * sizeof *sp->clist);
   sp->hlist = malloc(h * sizeof *sp->hlist);
   sp->timp = malloc(n * sizeof *sp->timp);
   sp->himp = malloc(h * sizeof *sp->himp);
@@ -110,7 +113,7 @@ static int sp_alloc(sp_t *sp, int L) {
   sp->dense = malloc(n * sizeof *sp->dense);
   sp->dout = malloc(d * sizeof *sp->dout);
   sp->o = malloc(d * sizeof *sp->o);
-  return sp->fx && sp->tlist && sp->hlist && sp->timp && sp->himp && sp->kf &&
+  return sp->fx && sp->tlist && sp->clist && sp->hlist && sp->timp && sp->himp && sp->kf &&
                  sp->vf && sp->qf && sp->kq && sp->vq && sp->qq && sp->p &&
                  sp->score && sp->sel && sp->dense && sp->dout && sp->o
              ? 0
@@ -329,13 +332,23 @@ static int sp_end_layer(sp_t *sp) {
 }
 
 /* One case (prefill) or decode step over n0 context tokens: the cascade
- * starts from every token and head; TIMP/HIMP are the caller's. */
+ * starts from every token (decode: of the context list, which step 0
+ * starts as every token and each later step extends by its new token) and
+ * every head; TIMP/HIMP are the caller's. Decode, but for the last step:
+ * after the last layer, the context list keeps the top
+ * sched_keep(token_keep[last], n0 + 1) - 1 by TIMP, so the next step's
+ * layer 0 sees that fraction of its n0 + 1 tokens, its new one included. */
 static int sp_unit(sp_t *sp, int unit, int cs, int n0) {
   const wl_t *w = sp->w;
-  int i;
+  bool decode = w->phase == WL_DECODE;
+  int i, k;
   sp->unit = unit, sp->cs = cs, sp->n0 = n0;
-  sp->nt = n0, sp->nh = w->heads;
-  for (i = 0; i < n0; i++) sp->tlist[i] = (uint32_t)i;
+  if (!decode || unit == 0)
+    for (sp->nc = 0; sp->nc < n0; sp->nc++) sp->clist[sp->nc] = (uint32_t)sp->nc;
+  else
+    sp->clist[sp->nc++] = (uint32_t)(n0 - 1);
+  sp->nt = sp->nc, sp->nh = w->heads;
+  memcpy(sp->tlist, sp->clist, (size_t)sp->nc * sizeof *sp->tlist);
   for (i = 0; i < w->heads; i++) sp->hlist[i] = (uint32_t)i;
   for (sp->layer = 0; sp->layer < w->layers; sp->layer++) {
     sched_layer(w, sp->fx->width, sp->layer, &sp->s);
@@ -343,6 +356,11 @@ static int sp_unit(sp_t *sp, int unit, int cs, int n0) {
       if (sp_head(sp, (int)sp->hlist[i])) return ERR_RUN;
     if (sp->layer < w->layers - 1 && sp_end_layer(sp)) return ERR_RUN;
   }
+  sp->layer = w->layers - 1; /* the context top-k is logged with it */
+  k = sched_keep(sp->s.token_keep, n0 + 1) - 1;
+  if (decode && unit < w->generate - 1 && k < sp->nc &&
+      (sp->nc = sp_prune(sp, DEC_TOKENS, sp->clist, sp->nc, sp->timp, k)) < 0)
+    return ERR_RUN;
   return 0;
 }
 

@@ -72,7 +72,8 @@ static int sp_check(const cfg_t *c, const wl_t *w, const ten_t *t,
   WK_DBL_LIST(k, sched[i], sched_n[i], def, lo, hi, flags, doc)
 static const yl_key_t sp_keys[] = {
   SCHED("schedule.token_keep", WL_S_TOKEN_KEEP, "1", 0, 1, YL_MIN_OPEN,
-        "per layer: fraction of the context kept after the layer"),
+        "per layer: fraction of the context kept after the layer (the "
+        "last: for the next decode step)"),
   SCHED("schedule.head_keep", WL_S_HEAD_KEEP, "1", 0, 1, YL_MIN_OPEN,
         "per layer: fraction of the heads kept after the layer"),
   SCHED("schedule.value_keep", WL_S_VALUE_KEEP, "1", 0, 1, YL_MIN_OPEN,
@@ -123,7 +124,12 @@ static int sp_wl_check(const wl_t *w, const yl_schema_t *sc,
   return 0;
 }
 
+/* --layers n: the first n entries; a cut token_keep list's new last entry
+ * becomes 1, so the cut run prunes within its steps as the full one did
+ * (the last entry is the cascade across decode steps, docs/spatten.md). */
 static void sp_keep_layers(wl_t *w, int n) {
+  if (w->sched_n[WL_S_TOKEN_KEEP] > n && n > 0)
+    w->sched[WL_S_TOKEN_KEEP][n - 1] = 1;
   for (int k = 0; k < WL_S_COUNT; k++)
     if (w->sched_n[k] > n) w->sched_n[k] = n;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compile.h"
+#include "layout.h"
 #include "mech.h"
 #include "trace.h"
 
@@ -179,4 +180,72 @@ Test(compiler, every_owning_mechanism_lowers) {
   cr_expect_eq(comp_compile(&c, &w, "tiny.yaml", f, &e), ERR_BAD_INPUT);
   cr_expect(strstr(e.msg, "tiny.yaml: features.pruning: ") == e.msg, "%s", e.msg);
   fclose(f);
+}
+
+/* Rows of KBUF whose key MSBs a low-bit refetch completes must hold the
+ * same head's keys: a refetch (an LDK from the KL region) into a row whose
+ * last MSB load (an LDK from the K region) came from another head, layer or
+ * TLIST slot would, on hardware, pair one key's high bits with another's
+ * low bits (the simulator cannot tell: a buffer row points at its DRAM
+ * row). Checked on every emitted trace of a sweep over prompt lengths and
+ * key-buffer sizes in which resident keys wrap onto the rows of the
+ * previous head, whose refetch the lowering delays past the next head's
+ * loads (software pipelining). Returns how many refetch rows it checked. */
+static int check_refetch_rows(const cfg_t *c, const wl_t *w) {
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  lay_t lay;
+  err_t e;
+  insn_t in;
+  int r, checked = 0;
+  struct { int layer, head, slot; } own[64];
+  cr_assert_eq(lay_init(&lay, c, w, "tiny", &e), 0, "%s", e.msg);
+  cr_assert_leq(lay.kbuf_rows, 64);
+  for (int i = 0; i < 64; i++) own[i].layer = -1;
+  cr_assert_eq(comp_compile(c, w, "tiny", f, &e), 0, "%s", e.msg);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "tiny", &e), 0, "%s", e.msg);
+  while ((r = trr_next(&tr, &in, &e)) == 1) {
+    lay_loc_t loc;
+    if (in.op != OP_LDK) continue;
+    cr_assert_eq(lay_decode(&lay, in.addr, 1, &loc), 0);
+    for (int i = 0; i < in.b; i++) {
+      int row = (int)in.a + i, slot = (int)in.c + i;
+      if (loc.t == LAY_K) {
+        own[row].layer = loc.layer, own[row].head = loc.head;
+        own[row].slot = slot;
+        continue;
+      }
+      cr_assert_eq(loc.t, LAY_KL);
+      cr_expect(own[row].layer == loc.layer && own[row].head == loc.head &&
+                    own[row].slot == slot,
+                "prompt %d, %d key rows: refetch of layer %d head %d slot %d "
+                "into KBUF row %d, which holds layer %d head %d slot %d",
+                w->prompt, lay.kbuf_rows, loc.layer, loc.head, slot, row,
+                own[row].layer, own[row].head, own[row].slot);
+      checked++;
+    }
+  }
+  cr_expect_eq(r, 0, "%s", e.msg);
+  fclose(f);
+  return checked;
+}
+
+Test(compiler, no_key_load_over_a_pending_refetch) {
+  int checked = 0;
+  for (int kbytes = 36; kbytes <= 96; kbytes += 6)
+    for (int prompt = 2; prompt <= 12; prompt++) {
+      cfg_t c = tiny_cfg();
+      wl_t w = tiny_wl(WL_DECODE, 3);
+      c.key_buffer_bytes = kbytes; /* 6 to 16 rows of 6 B */
+      w.layers = 2;
+      w.prompt = prompt;
+      w.generate = 2;
+      w.sched[WL_S_TOKEN_KEEP][0] = 0.6; /* layer 1 has fewer keys */
+      w.sched[WL_S_KEY_MSB][0] = 6;
+      w.sched[WL_S_KEY_LSB][0] = 6;
+      w.sched[WL_S_THRESHOLD][0] = 1; /* every query may refetch */
+      checked += check_refetch_rows(&c, &w);
+    }
+  cr_expect_gt(checked, 0);
 }

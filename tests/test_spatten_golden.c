@@ -626,8 +626,8 @@ Test(spatten_golden, pruned_token_stays_pruned) {
 }
 
 /* Decode, prompt 3, generate 2, 3 layers, 2 heads (head 1's V doubled),
- * token_keep [0.5, 1, 0.2], head_keep [0.5, 1, 1] (the last layer's 0.2
- * would keep fewer tokens, but no top-k runs after a step's last layer).
+ * token_keep [0.5, 1, 1], head_keep [0.5, 1, 1] (the last layer's 1 keeps
+ * the whole context for the next step: no context top-k).
  * Step 0 (context 4): tokens {1, 3} (ceil(2) of 4), heads ceil(1) = 1 of
  * 2: head 1 (its |o| about twice head 0's).
  * Step 1 (context 5): the cascade restarts: layer 0 runs both heads over
@@ -642,7 +642,7 @@ Test(spatten_golden, pruned_token_stays_pruned) {
  * wins. Kept {0, 1, 3}; the step's query (token 4) is not among its own
  * keys after layer 0. */
 Test(spatten_golden, decode_cascade_restarts_per_step) {
-  const double keep[3] = {0.5, 1, 1}, tkeep[3] = {0.5, 1, 0.2};
+  const double keep[3] = {0.5, 1, 1}, tkeep[3] = {0.5, 1, 1};
   const float vs[6] = {1, 2, 1, 2, 1, 2};
   const int pair[2] = {1, 3}, three[3] = {0, 1, 3};
   declog_t log = {0};
@@ -671,6 +671,46 @@ Test(spatten_golden, decode_cascade_restarts_per_step) {
   for (int l = 1; l < 3; l++) expect_rows(out, &w, 0, l, 1, ref, 0, 1);
   sub_dense("dc-three", three, 3, 2, ref);
   for (int l = 1; l < 3; l++) expect_rows(out, &w, 0, l, 1, ref, 1, 1);
+  ten_close(t);
+  free(out), dec_free(&log);
+}
+
+/* The cascade across steps: as above but token_keep [0.5, 1, 0.5].
+ * Step 0 (context 4): layer 0 dense, then tokens {1, 3} and head 1 (as
+ * above). After its last layer the context top-k keeps
+ * sched_keep(0.5, 5) - 1 = ceil(2.5) - 1 = 2 of the 4 tokens by TIMP: 1 and
+ * 3, which led after layer 0 and then took all of layers 1 and 2's
+ * probability mass (a sum of 1 per layer); 0 and 2 are pruned for good.
+ * Step 1 (context 5): TLIST = {1, 3} plus the new token 4, so layer 0 runs
+ * both heads over keys {1, 3, 4} (not all 5: a restarted cascade would
+ * see 0 and 2); after it, tokens ceil(2.5) = 3 >= 3 left: no token top-k;
+ * heads 1 of 2 (head 1 again). The last step runs no context top-k. */
+Test(spatten_golden, decode_cascade_carries_pruned_tokens_across_steps) {
+  const double keep[3] = {0.5, 1, 1}, tkeep[3] = {0.5, 1, 0.5};
+  const float vs[6] = {1, 2, 1, 2, 1, 2};
+  const int kept[3] = {1, 3, 4};
+  declog_t log = {0};
+  int16_t ref[5 * 2], *out;
+  wl_t w;
+  ten_t *t;
+  wl_rows(&w, "dcc", 3, 2, 5, 2, tq_q, tq_k, tq_v, vs);
+  to_decode(&w, 3, 2);
+  set_layers(&w, WL_S_TOKEN_KEEP, 3, tkeep);
+  set_layers(&w, WL_S_HEAD_KEEP, 3, keep);
+  out = run(&w, &log, NULL);
+  cr_assert_eq(log.n, 4);
+  expect_dec(&log.d[0], DEC_TOKENS, 0, 0, -1, -1, 4, 2, hash_of(2, 1, 3, 0));
+  expect_dec(&log.d[1], DEC_HEADS, 0, 0, -1, -1, 2, 1, hash_of(1, 1, 0, 0));
+  expect_dec(&log.d[2], DEC_TOKENS, 0, 2, -1, -1, 4, 2, hash_of(2, 1, 3, 0));
+  expect_dec(&log.d[3], DEC_HEADS, 1, 0, -1, -1, 2, 1, hash_of(1, 1, 0, 0));
+  t = open_ok(&w);
+  /* step 1, layer 0: each head attends to {1, 3, 4} only */
+  sub_dense("dcc-h0", kept, 3, 1, ref);
+  expect_rows(out, &w, 0, 0, 0, ref, 1, 1);
+  sub_dense("dcc-h1", kept, 3, 2, ref);
+  for (int l = 0; l < 3; l++) expect_rows(out, &w, 0, l, 1, ref, 1, 1);
+  for (int l = 1; l < 3; l++)
+    cr_expect(row_zero(out_row(out, &w, 0, l, 0, 1), 2), "l%d head 0", l);
   ten_close(t);
   free(out), dec_free(&log);
 }

@@ -39,6 +39,28 @@ static int select_list(spat_t *sp, uint32_t *list, int n, int k,
   return kept;
 }
 
+/* The context top-k (decode, after a step's last layer): the n tokens not
+ * pruned for good (TIMP != TIMP_PRUNED, the lowest positions: later ones
+ * were never seen) are ranked by TIMP; the n - k losers are marked pruned
+ * for good, so the next step's TINIT CARRY leaves them out. TLIST (free
+ * after the last layer) holds the candidates, then the k kept. */
+static int prune_context(spat_t *sp, int n, int k) {
+  int m = 0, kept, i, j = 0;
+  uint32_t last;
+  for (i = 0; m < n && i < sp->ntimp; i++)
+    if (sp->timp[i] != TIMP_PRUNED) sp->tlist[m++] = (uint32_t)i;
+  if (m == 0) return 0;
+  last = sp->tlist[m - 1];
+  kept = select_list(sp, sp->tlist, m, k, sp->timp);
+  for (uint32_t t = 0; t <= last; t++) { /* merge with the kept, ascending */
+    if (sp->timp[t] == TIMP_PRUNED) continue;
+    if (j < kept && sp->tlist[j] == t) j++;
+    else sp->timp[t] = TIMP_PRUNED;
+  }
+  sp->ntl = kept;
+  return kept;
+}
+
 static void topk_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   spat_t *sp = b->sp;
   int n = in->b, k = in->c, kept;
@@ -46,6 +68,9 @@ static void topk_exec(bufs_t *b, const insn_t *in, stats_t *st) {
     topk_estimate(n, k, sp->topk_p, &sp->last);
   } else if (in->d == TOPK_TOKENS) {
     sp->ntl = kept = select_list(sp, sp->tlist, n, k, sp->timp);
+    log_dec(sp, DEC_TOKENS, -1, -1, n, kept, sp->tlist);
+  } else if (in->d == TOPK_CONTEXT) {
+    kept = prune_context(sp, n, k);
     log_dec(sp, DEC_TOKENS, -1, -1, n, kept, sp->tlist);
   } else if (in->d == TOPK_HEADS) {
     sp->nhl = kept = select_list(sp, sp->hlist, n, k, sp->himp);
@@ -65,15 +90,20 @@ static void topk_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   st->c[ST_TOPK_COMPARISONS] += sp->last.comparisons;
 }
 
-/* TLIST = 0..tokens-1, HLIST = 0..heads-1, importance reset by flag. */
+/* TLIST = 0..tokens-1 (CARRY: those of them not pruned for good; the
+ * newest, tokens-1, is new and so always kept), HLIST = 0..heads-1,
+ * importance reset by flag (before the list is built). */
 static void tinit_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   (void)st;
   spat_t *sp = b->sp;
-  for (int i = 0; i < in->a; i++) sp->tlist[i] = (uint32_t)i;
-  for (int i = 0; i < in->b; i++) sp->hlist[i] = (uint32_t)i;
-  sp->ntl = in->a;
-  sp->nhl = in->b;
+  int n = 0;
   if (in->d & TINIT_ZERO_TIMP) memset(sp->timp, 0, (size_t)sp->ntimp * sizeof *sp->timp);
+  for (int i = 0; i < in->a; i++)
+    if (!(in->d & TINIT_CARRY) || sp->timp[i] != TIMP_PRUNED)
+      sp->tlist[n++] = (uint32_t)i;
+  for (int i = 0; i < in->b; i++) sp->hlist[i] = (uint32_t)i;
+  sp->ntl = n;
+  sp->nhl = in->b;
   if (in->d & TINIT_ZERO_HIMP) memset(sp->himp, 0, (size_t)sp->nhimp * sizeof *sp->himp);
 }
 
@@ -83,7 +113,10 @@ static int topk_decode(opctx_t *x, slot_t *sl) {
   const insn_t *in = &sl->in;
   if (in->c > in->b)
     return op_bad(x, "TOPK", "k above n (got %ld, expected <= %ld)", in->c, in->b);
-  if (in->d == TOPK_TOKENS)
+  if (in->d > TOPK_CONTEXT)
+    return op_bad(x, "TOPK", "unknown mode (got %ld, expected 0 to %d)",
+                  (long)in->d, TOPK_CONTEXT);
+  if (in->d == TOPK_TOKENS || in->d == TOPK_CONTEXT)
     return op_use(x, sl, BUF_TI, 0, 0, 1) || op_use(x, sl, BUF_TL, 1, 0, in->b)
                ? x->e->status : 0;
   if (in->d == TOPK_HEADS)
@@ -111,7 +144,7 @@ static int tinit_decode(opctx_t *x, slot_t *sl) {
 }
 
 const op_sem_t op_topk = {
-    .flags = 3, /* not flags: the mode, TOPK_TOKENS .. TOPK_REGIONS */
+    .flags = 7, /* not flags: the mode, TOPK_TOKENS .. TOPK_CONTEXT */
     .reads = BUFM(BUF_TI) | BUFM(BUF_HI) | BUFM(BUF_S),
     .writes = BUFM(BUF_TL) | BUFM(BUF_HL) | BUFM(BUF_I),
     .decode = topk_decode, .context = topk_context,
@@ -119,7 +152,7 @@ const op_sem_t op_topk = {
 };
 
 const op_sem_t op_tinit = {
-    .flags = TINIT_ZERO_TIMP | TINIT_ZERO_HIMP,
+    .flags = TINIT_ZERO_TIMP | TINIT_ZERO_HIMP | TINIT_CARRY,
     .writes = BUFM(BUF_TL) | BUFM(BUF_HL) | BUFM(BUF_TI) | BUFM(BUF_HI),
     .decode = tinit_decode, .cost = tinit_cost, .exec = tinit_exec,
 };
