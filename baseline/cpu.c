@@ -83,8 +83,10 @@ static double cpu_head(const wl_t *w, const ten_t *t, int c, int l, int h,
                        cpu_bufs_t *b, double *sum) {
   int d = w->head_dim, L = wl_ctx_tokens(w, c), nq = wl_queries(w, c);
   double t0;
-  ten_rows(t, TEN_K, c, l, h, 0, L, b->k);
-  ten_rows(t, TEN_V, c, l, h, 0, L, b->v);
+  /* the K/V head of query head h (GQA); a window is not modelled here:
+   * every query attends to its wl_keys causal keys */
+  ten_rows(t, TEN_K, c, l, h / wl_group(w), 0, L, b->k);
+  ten_rows(t, TEN_V, c, l, h / wl_group(w), 0, L, b->v);
   ten_rows(t, TEN_Q, c, l, h, wl_query_pos(w, c, 0), nq, b->q);
   t0 = cpu_now();
   for (int q = 0; q < nq; q++) {

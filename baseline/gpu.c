@@ -35,17 +35,21 @@ int gpu_load(const char *path, gpu_t *g, err_t *e) {
 
 void gpu_doc(FILE *f) { yl_doc(&gpu_schema, f); }
 
-/* One case: keys attended and elements moved, per head. */
+/* One case: keys attended (wl_span) and elements moved, per head; K and V
+ * move once per K/V head (grouped-query attention). Every figure is a
+ * whole number below 2^53, so the sums are exact. */
 static void attn_case(const wl_t *w, int c, attn_work_t *a) {
   double heads = (double)w->layers * w->heads, d = w->head_dim, keys = 0;
-  int nq = wl_queries(w, c);
-  for (int q = 0; q < nq; q++) keys += wl_keys(w, c, q);
+  double kvheads = (double)w->layers * wl_kv_heads(w);
+  int nq = wl_queries(w, c), nsink, lo;
+  for (int q = 0; q < nq; q++) keys += wl_span(w, c, q, &nsink, &lo);
   a->macs += heads * 2 * d * keys;
   a->scores += heads * keys;
   if (w->phase == WL_DECODE)
-    a->elements += heads * d * (2.0 * nq + 2 * keys);
+    a->elements += heads * d * 2.0 * nq + kvheads * d * 2 * keys;
   else
-    a->elements += heads * d * 4.0 * wl_ctx_tokens(w, c);
+    a->elements += heads * d * 2.0 * wl_ctx_tokens(w, c) +
+                   kvheads * d * 2.0 * wl_ctx_tokens(w, c);
 }
 
 void attn_work(const wl_t *w, attn_work_t *a) {

@@ -29,8 +29,8 @@ static int check_caps(const lay_t *l, const wl_t *w, const char *name,
                   "value %d, output %d rows; expected at least 1 each)",
                   l->head_dim, l->qbuf_rows, l->kbuf_rows, l->vbuf_rows,
                   l->obuf_rows);
-  for (cs = 0; cs < w->ncases; cs++)
-    if (wl_ctx_tokens(w, cs) > maxctx) maxctx = wl_ctx_tokens(w, cs);
+  for (cs = 0; cs < w->ncases; cs++) /* the most keys a query attends to */
+    if (wl_max_span(w, cs) > maxctx) maxctx = wl_max_span(w, cs);
   if (maxctx > l->sbuf_entries)
     return err_at(e, name, 0, 0, "buffers.score_entries",
                   "score buffer too small for the workload's context "
@@ -68,10 +68,11 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
   for (t = 0; t < LAY_TENSORS; t++) {
     uint64_t row = 0;
     l->base[t] = at;
+    l->nheads[t] = t == LAY_Q || t == LAY_O ? w->heads : wl_kv_heads(w);
     for (cs = 0; cs < w->ncases; cs++) {
       l->rows[t][cs] = block_rows(w, (lay_tensor_t)t, cs);
       l->case_row0[t][cs] = row;
-      row += (uint64_t)l->rows[t][cs] * (uint64_t)(w->layers * w->heads);
+      row += (uint64_t)l->rows[t][cs] * (uint64_t)(w->layers * l->nheads[t]);
     }
     l->end[t] = at + row * (uint64_t)l->stride[t];
     at = align_up(l->end[t]);
@@ -89,7 +90,7 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
 uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
                   int head, int row) {
   uint64_t r = l->case_row0[t][cs] +
-               (uint64_t)(layer * l->heads + head) * (uint64_t)l->rows[t][cs] +
+               (uint64_t)(layer * l->nheads[t] + head) * (uint64_t)l->rows[t][cs] +
                (uint64_t)row;
   return l->base[t] + r * (uint64_t)l->stride[t];
 }
@@ -110,8 +111,8 @@ int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out) {
   if (inblk + (uint64_t)nrows > (uint64_t)l->rows[t][cs]) return -1;
   out->t = (lay_tensor_t)t;
   out->cs = cs;
-  out->layer = (int)(blk / (uint64_t)l->heads);
-  out->head = (int)(blk % (uint64_t)l->heads);
+  out->layer = (int)(blk / (uint64_t)l->nheads[t]);
+  out->head = (int)(blk % (uint64_t)l->nheads[t]);
   out->row = (int)inblk;
   return 0;
 }

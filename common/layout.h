@@ -6,6 +6,9 @@
  * DRAM holds five regions, each aligned to 1 MiB:
  *   Q, K, KL, V: for every (case, layer, head) a block of wl_ctx_tokens rows;
  *   O:           for every (case, layer, head) a block of wl_queries rows.
+ * Q and O have model.heads heads per layer; K, KL and V have
+ * wl_kv_heads (grouped-query attention: query head h reads K/V head
+ * h / wl_group), and a K, KL or V address names a K/V head.
  * Blocks follow each other case-major, then layer, then head. A row is
  * head_dim elements packed at the bits its region holds for the layer
  * (docs/spatten.md): Q and O the datapath width W; K a key's first-fetch
@@ -32,6 +35,7 @@ typedef struct lay {
   int stride[LAY_TENSORS];                  /* DRAM bytes between rows */
   uint8_t bits[LAY_TENSORS][LAY_MAX_LAYERS]; /* bits per element, by layer */
   int head_dim, layers, heads, ncases;
+  int nheads[LAY_TENSORS];                  /* heads per layer, by region */
   uint64_t base[LAY_TENSORS];               /* region start, bytes */
   uint64_t end[LAY_TENSORS];                /* region end (exclusive) */
   int rows[LAY_TENSORS][WL_MAX_CASES];      /* rows per block, per case */

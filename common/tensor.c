@@ -19,6 +19,11 @@
  *   Q[p] = std * n + g * u
  *   K[p] = std * n + g * a(c, p) * u
  *   V[p] = std * n
+ * Grouped-query attention (model.kv_heads): K and V have kv_heads heads;
+ * K/V head g is generated as above with head index g and the direction
+ * u(l, g * group), and query head h uses u(l, (h / group) * group), the
+ * direction of its K/V head (group = heads / kv_heads; with group 1 both
+ * are u(l, h), as before).
  * So the scaled score q.k / sqrt(head_dim) of a key gains salience * a(c, p)
  * (plus random terms): salience is the logit boost of a fully salient key
  * in nats, whatever the head dimension. salience = 0 gives iid
@@ -30,7 +35,8 @@
  * but finite values, never Inf or NaN.
  *
  * NumPy source: q, k and v are [layers, heads, tokens, head_dim] arrays
- * of one sequence, loaded once. K and V hold the whole context; Q holds
+ * of one sequence, loaded once (K and V: [layers, kv_heads, tokens,
+ * head_dim] with model.kv_heads). K and V hold the whole context; Q holds
  * the context too, or (decode) only the generated tokens, whose row r is
  * position prompt + r.
  */
@@ -132,8 +138,9 @@ static void synth_rows(const ten_t *t, ten_kind_t kind, int cs, int layer,
                        int head, int row0, int n, float *out) {
   const wl_t *w = &t->w;
   int d = w->head_dim, r, i;
+  int g = wl_group(w), dh = kind == TEN_Q ? head / g * g : head * g;
   const double *u = t->dir + ((size_t)layer * (size_t)w->heads +
-                              (size_t)head) * (size_t)d;
+                              (size_t)dh) * (size_t)d;
   for (r = 0; r < n; r++) {
     int p = row0 + r;
     uint64_t key = row_key(w->seed, (int)kind, cs, layer, head, p);
@@ -181,6 +188,8 @@ static int open_npy(ten_t *t, err_t *e) {
   const char *paths[3] = {w->q_path, w->k_path, w->v_path};
   int want[4] = {w->layers, w->heads, wl_ctx_tokens(w, 0), w->head_dim};
   int k, rc;
+  int want_kv[4] = {w->layers, wl_kv_heads(w), wl_ctx_tokens(w, 0),
+                    w->head_dim};
   if (w->ncases != 1)
     return err_at(e, w->name, 0, 0, "prefill.tokens",
                   "got %d cases with tensors.source npy, expected 1 (a .npy "
@@ -188,7 +197,8 @@ static int open_npy(ten_t *t, err_t *e) {
   for (k = 0; k < 3; k++) {
     int alt = k == TEN_Q && w->phase == WL_DECODE ? w->generate : -1;
     if ((rc = npy_read(paths[k], &t->a[k], e)) ||
-        (rc = check_shape(&t->a[k], paths[k], want, alt, e)))
+        (rc = check_shape(&t->a[k], paths[k], k == TEN_Q ? want : want_kv,
+                          alt, e)))
       return rc;
   }
   t->q_row0 = t->a[TEN_Q].shape[2] == want[2] ? 0 : w->prompt;
@@ -241,7 +251,8 @@ void ten_close(ten_t *t) {
 void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
               int row0, int n, float *out) {
   assert(layer >= 0 && layer < t->w.layers && head >= 0 &&
-         head < t->w.heads && row0 >= 0 && n >= 0);
+         head < (kind == TEN_Q ? t->w.heads : wl_kv_heads(&t->w)) &&
+         row0 >= 0 && n >= 0);
   if (t->w.source == WL_SYNTHETIC)
     synth_rows(t, kind, cs, layer, head, row0, n, out);
   else

@@ -20,7 +20,8 @@ int ten_open(ten_t **out, const wl_t *w, err_t *e);
 void ten_close(ten_t *t);
 /* Rows [row0, row0+n) of tensor kind for (case, layer, head) as floats,
  * row-major n x head_dim. Rows index positions in the case's sequence
- * (wl_ctx_tokens rows; Q rows are positions too, see wl_query_pos). */
+ * (wl_ctx_tokens rows; Q rows are positions too, see wl_query_pos). For
+ * K and V, head is a K/V head (< wl_kv_heads). */
 void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
               int row0, int n, float *out);
 

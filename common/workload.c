@@ -36,6 +36,9 @@ static const yl_key_t wl_keys_tab[] = {
       "attention heads per layer"),
   INT("model.head_dim", head_dim, "64", 1, 1024, "elements",
       "elements per query/key/value row"),
+  INT("model.kv_heads", kv_heads, "0", 0, 1024, "heads",
+      "K/V heads per layer, dividing model.heads (grouped-query attention; "
+      "1: multi-query); 0: model.heads"),
   ENUM("model.kind", kind, "transformer", "transformer|biformer",
        "transformer: full attention; biformer: bi-level routing attention "
        "(the biformer.* keys, docs/biformer.md)"),
@@ -46,6 +49,11 @@ static const yl_key_t wl_keys_tab[] = {
    "tokens per sequence, one case each (an int or a list)"},
   {"prefill.causal", YL_BOOL, F(causal), 0, 0, "false", 0, 0, 0, NULL, "",
    "each query attends only to keys at or before it"},
+  INT("attention.window", window, "0", 0, WL_MAX_POS, "tokens",
+      "sliding window: a query at position p attends to keys p - window + 1 "
+      ".. p (causal prefill or decode); 0: no window"),
+  INT("attention.sinks", sinks, "0", 0, WL_MAX_POS, "tokens",
+      "with a window: the first sinks tokens are attended too"),
   /* assumed: a 1024-token context, 32 tokens generated */
   INT("decode.prompt", prompt, "992", 0, WL_MAX_POS, "tokens",
       "tokens already in the K/V cache"),
@@ -61,8 +69,9 @@ static const yl_key_t wl_keys_tab[] = {
       "synthetic: how strongly a few salient tokens attract attention"),
   PATH("tensors.q", q_path,
        "npy: Q [layers, heads, tokens, head_dim] (relative to the file)"),
-  PATH("tensors.k", k_path, "npy: K, same shape as Q"),
-  PATH("tensors.v", v_path, "npy: V, same shape as Q"),
+  PATH("tensors.k", k_path,
+       "npy: K, as Q with model.kv_heads heads when set"),
+  PATH("tensors.v", v_path, "npy: V, as K"),
 };
 
 #define WL_NBASE (int)(sizeof wl_keys_tab / sizeof wl_keys_tab[0])
@@ -160,10 +169,31 @@ static int wl_check_npy(const wl_t *w, const char *origin,
   return 0;
 }
 
+/* Cross-field rules for grouped-query and sliding-window attention. */
+static int wl_check_attention(const wl_t *w, const char *origin,
+                              const yl_mark_t *marks, err_t *e) {
+  if (w->kv_heads && w->heads % w->kv_heads)
+    return yl_err_key(&wl_schema, marks, origin, "model.kv_heads", e,
+                      "does not divide model.heads (got %d with %d heads, "
+                      "expected a divisor of %d, or 0 for %d)",
+                      w->kv_heads, w->heads, w->heads, w->heads);
+  if (w->sinks && !w->window)
+    return yl_err_key(&wl_schema, marks, origin, "attention.sinks", e,
+                      "sinks without a window (got %d with attention.window "
+                      "0, expected 0 or a window > 0)", w->sinks);
+  if (w->window && w->phase == WL_PREFILL && !w->causal)
+    return yl_err_key(&wl_schema, marks, origin, "attention.window", e,
+                      "a window needs causal attention (got %d with "
+                      "prefill.causal false, expected 0, or "
+                      "prefill.causal true, or phase decode)", w->window);
+  return 0;
+}
+
 static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
                     err_t *e) {
   if (yl_check(&wl_schema, w, origin, marks, e) ||
-      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e))
+      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e) ||
+      wl_check_attention(w, origin, marks, e))
     return e->status;
   for (int m = 0; m < mech_count; m++) /* each mechanism's own keys */
     if (mech_table[m]->wl_check &&
@@ -276,3 +306,19 @@ int wl_keys(const wl_t *w, int c, int q) {
   if (w->phase == WL_DECODE || w->causal) return pos + 1;
   return w->tokens[c];
 }
+
+int wl_span(const wl_t *w, int c, int q, int *nsink, int *lo) {
+  int hi = wl_keys(w, c, q);
+  *lo = w->window && hi > w->window ? hi - w->window : 0;
+  *nsink = w->window ? (w->sinks < *lo ? w->sinks : *lo) : 0;
+  return *nsink + hi - *lo;
+}
+
+int wl_max_span(const wl_t *w, int c) {
+  int nsink, lo;
+  return wl_span(w, c, wl_queries(w, c) - 1, &nsink, &lo);
+}
+
+int wl_kv_heads(const wl_t *w) { return w->kv_heads ? w->kv_heads : w->heads; }
+
+int wl_group(const wl_t *w) { return w->heads / wl_kv_heads(w); }

@@ -54,12 +54,18 @@ typedef struct wl {
   int layers;
   int heads;
   int head_dim;
+  int kv_heads;               /* K/V heads per layer (GQA/MQA); 0 = heads */
   wl_kind_t kind;
   wl_phase_t phase;
   /* prefill */
   int ncases;                 /* number of prefill sequences (1 for decode) */
   int tokens[WL_MAX_CASES];   /* prefill: tokens per sequence */
   bool causal;                /* prefill: mask keys after the query */
+  /* sliding-window attention (causal prefill and decode): the query at
+   * position p attends to keys max(0, p - window + 1) .. p and to the
+   * first `sinks` tokens; window 0: no window (sinks must be 0) */
+  int window;
+  int sinks;
   /* decode */
   int prompt;                 /* P: tokens already in the K/V cache */
   int generate;               /* T: tokens generated */
@@ -121,7 +127,18 @@ int wl_ctx_tokens(const wl_t *w, int c);
 int wl_queries(const wl_t *w, int c);
 /* Position (row in Q/K/V) of query q of case c (prefill: q; decode: P+q). */
 int wl_query_pos(const wl_t *w, int c, int q);
-/* Keys query q of case c attends to: rows 0 .. wl_keys(...)-1. */
+/* Keys query q of case c may attend to: rows 0 .. wl_keys(...)-1 (the
+ * causal bound; wl_span narrows it to a window). */
 int wl_keys(const wl_t *w, int c, int q);
+/* The keys query q of case c attends to: rows [0, *nsink) (the sinks
+ * before the window) and [*lo, wl_keys) (the window); returns their count
+ * *nsink + wl_keys - *lo. Without a window: *nsink = 0, *lo = 0. */
+int wl_span(const wl_t *w, int c, int q, int *nsink, int *lo);
+/* The most keys any query of case c attends to (its last query's span). */
+int wl_max_span(const wl_t *w, int c);
+/* K/V heads per layer (model.kv_heads, or heads when 0), and the query
+ * heads sharing each: query head h reads K/V head h / wl_group(w). */
+int wl_kv_heads(const wl_t *w);
+int wl_group(const wl_t *w);
 
 #endif

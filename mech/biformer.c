@@ -94,6 +94,14 @@ static int bf_wl_check(const wl_t *w, const yl_schema_t *sc,
   int ns[5] = {w->bf_nheight, w->bf_nwidth, w->bf_ntopk, w->bf_nchannels,
                w->bf_nblocks};
   if (w->kind != WL_BIFORMER) return 0;
+  if (wl_kv_heads(w) != w->heads || w->window)
+    return yl_err_key(sc, marks, origin,
+                      w->window ? "attention.window" : "model.kv_heads", e,
+                      "not supported with model.kind biformer (got %s = %d, "
+                      "expected %s)",
+                      w->window ? "attention.window" : "model.kv_heads",
+                      w->window ? w->window : w->kv_heads,
+                      w->window ? "0" : "0 or model.heads");
   if (w->phase != WL_PREFILL || w->causal)
     return yl_err_key(sc, marks, origin, "phase", e,
                       "biformer runs non-causal prefill (got %s%s, expected "

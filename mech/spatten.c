@@ -2,6 +2,8 @@
  * head pruning, local value pruning, progressive quantization, every
  * decision made on the simulated data. Lowered by
  * compiler/lower_spatten.c; checked against golden/spatten.c. */
+#include <limits.h>
+
 #include "mech.h"
 
 #include <math.h>
@@ -115,6 +117,18 @@ static int sp_wl_check(const wl_t *w, const yl_schema_t *sc,
                           "not a whole number of bits (got %g as entry %d, "
                           "expected an integer)", w->sched[k][i], i);
   }
+  /* a schedule that prunes or quantizes at some width (sched_active at
+   * the widest) is SpAtten's; it assumes one K/V head per query head and
+   * every key of the causal bound */
+  if (sched_active(w, INT_MAX) && (wl_kv_heads(w) != w->heads || w->window))
+    return yl_err_key(sc, marks, origin,
+                      w->window ? "attention.window" : "model.kv_heads", e,
+                      "not supported with a SpAtten schedule (got %s = %d "
+                      "with schedule keys that prune or quantize, expected "
+                      "%s, or the schedule's defaults: run with --dense)",
+                      w->window ? "attention.window" : "model.kv_heads",
+                      w->window ? w->window : w->kv_heads,
+                      w->window ? "0" : "0 or model.heads");
   for (int i = 0; i < w->sched_n[WL_S_TOKEN_KEEP]; i++)
     if (w->phase == WL_PREFILL && w->causal && w->sched[WL_S_TOKEN_KEEP][i] < 1)
       return yl_err_key(sc, marks, origin, "schedule.token_keep", e,

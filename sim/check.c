@@ -39,8 +39,9 @@ static double head_tol(const cfg_t *c, const wl_t *w, const ten_t *t, int cs,
   int d = w->head_dim, nq = wl_queries(w, cs), nk = wl_ctx_tokens(w, cs);
   double lsb = ldexp(1.0, -(c->frac_bits + 1)), sd = sqrt((double)d);
   double qn = max_norm(t, TEN_Q, cs, l, h, wl_query_pos(w, cs, 0), nq, d, rows, 0);
-  double kn = max_norm(t, TEN_K, cs, l, h, 0, nk, d, rows, 0);
-  double vmax = max_norm(t, TEN_V, cs, l, h, 0, nk, d, rows, 1);
+  /* over every key of the K/V head: a bound for any window of it */
+  double kn = max_norm(t, TEN_K, cs, l, h / wl_group(w), 0, nk, d, rows, 0);
+  double vmax = max_norm(t, TEN_V, cs, l, h / wl_group(w), 0, nk, d, rows, 1);
   double ds = (qn + kn) * lsb / sd + d * lsb * lsb / sd + lsb + 0.6931471805599453 * lsb +
               ldexp(1.0, -16);
   return vmax * (2 * ds + nk * ldexp(1.0, -(c->prob_bits + 1))) + 2 * lsb;

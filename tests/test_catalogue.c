@@ -474,6 +474,24 @@ static const text_row_t workload_rows[] = {
      "biformer.width: wrong length (got 1 entry, expected one per stage: prefill.tokens has 2)", 0},
     {"wl-bf-kernel.yaml", IN_TEXT, BF_STD_BUT(K, "lce_kernel: 4"), WL,
      "biformer.lce_kernel: even kernel has no centre (got 4, expected an odd number or 0)", 0},
+    /* grouped-query and sliding-window attention (docs/gqa.md) */
+    {"wl-kv-heads-divide.yaml", IN_TEXT, "model:\n  heads: 12\n  kv_heads: 5\n", WL,
+     "{F}:3:3: model.kv_heads: does not divide model.heads (got 5 with 12 heads, expected a divisor of 12, or 0 for 12)", 0},
+    {"wl-kv-heads-negative.yaml", IN_TEXT, "model:\n  kv_heads: -1\n", WL,
+     "{F}:2:13: model.kv_heads: out of range (got -1", 0},
+    {"wl-window-negative.yaml", IN_TEXT, "attention:\n  window: -2\n", WL,
+     "{F}:2:11: attention.window: out of range (got -2", 0},
+    {"wl-sinks-no-window.yaml", IN_TEXT, "attention:\n  sinks: 4\n", WL,
+     "{F}:2:3: attention.sinks: sinks without a window (got 4 with attention.window 0", 0},
+    {"wl-window-not-causal.yaml", IN_TEXT, "attention:\n  window: 8\n", WL,
+     "{F}:2:3: attention.window: a window needs causal attention (got 8 with prefill.causal false", 0},
+    {"wl-window-spatten.yaml", IN_TEXT,
+     "phase: decode\nattention:\n  window: 8\nschedule:\n  token_keep: 0.5\n", WL,
+     "{F}:3:3: attention.window: not supported with a SpAtten schedule (got attention.window = 8", 0},
+    {"wl-kv-heads-biformer.yaml", IN_TEXT,
+     "model:\n  kind: biformer\n  layers: 2\n  heads: 2\n  kv_heads: 1\n  head_dim: 8\nprefill:\n"
+     "  tokens: [64, 16]\n" BF_BODY_K("lce_kernel: 3"), WL,
+     "{F}:5:3: model.kv_heads: not supported with model.kind biformer (got model.kv_heads = 1", 0},
     {"wl-layers-overflow-32.yaml", IN_TEXT, "model:\n  layers: 4294967297\n", WL,
      "{F}:2:11: model.layers: out of range", 0},
     {"wl-tokens-overflow-64.yaml", IN_TEXT, "prefill:\n  tokens: 18446744073709551617\n", WL,
@@ -797,6 +815,8 @@ static const text_row_t usage_rows[] = {
      "run " SPATTEN " " GPT2 " --wset model.layers=1024 --dense --wset model.heads=1024 "
      "--wset model.head_dim=1024 --json {O}",
      "<--wset>: model.layers: workload too large", 0},
+    {"wset-kv-heads-spatten", IN_NONE, "", "workload " GPT2 " --wset model.kv_heads=4",
+     "<--wset>: model.kv_heads: not supported with a SpAtten schedule (got model.kv_heads = 4", 0},
     /* prompt + generate = 65567; either key may be blamed */
     {"wset-decode-too-long", IN_NONE, "", "workload " GPT2 " --wset decode.prompt=65535",
      "<--wset>: decode.", 0},
