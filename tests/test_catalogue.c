@@ -315,9 +315,9 @@ static const text_row_t config_rows[] = {
      "dram:\n  preset: ../../../../configs/dram/hbm3.yaml\n  preset: x.yaml\n", CFG,
      "{F}:3:3: dram.preset: duplicate key", 0},
     /* a chip config as a preset: its first key past name, clock_ghz, is
-     * line 9 of configs/spatten.yaml (the scratch folder is four deep) */
+     * line 12 of configs/spatten.yaml (the scratch folder is four deep) */
     {"cfg-preset-chip.yaml", IN_TEXT, "dram:\n  preset: ../../../../configs/spatten.yaml\n",
-     CFG, "configs/spatten.yaml:9:1: dram.preset: not a DRAM key (got clock_ghz, "
+     CFG, "configs/spatten.yaml:12:1: dram.preset: not a DRAM key (got clock_ghz, "
      "expected only dram.* keys and name in a preset, which {F}:2:11 names)", 0},
     /* the file's queue_depth overrides the preset's 32, and its 8 bursts
      * cannot hold a 1024-byte fetch (17 bursts of 64 B): blamed at it */

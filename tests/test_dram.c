@@ -624,16 +624,6 @@ Test(dram_reference, every_trace_within_tolerance, .timeout = 3600) {
 
 /* ---- the command line ------------------------------------------------------------ */
 
-static int sh(const char *cmd) {
-  char full[2048];
-  const char *bin = getenv("ATTNSIM");
-  int rc;
-  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
-           bin ? bin : "build/attnsim", cmd);
-  rc = system(full);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* attnsim dram writes the replay's figures; the same trace gives the same
  * bytes; the JSON carries every key the issue asks for. */
 Test(cli_dram, json_is_complete_and_deterministic) {
@@ -648,10 +638,10 @@ Test(cli_dram, json_is_complete_and_deterministic) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "attnsim dram --config configs/dram/hbm2-reference.yaml "
              "--issue-per-cycle 2 --json build/tests/tmp/d1.json %s >/dev/null", path);
-    cr_assert_eq(sh(cmd), 0);
+    cr_assert_eq(tu_sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "attnsim dram --config configs/dram/hbm2-reference.yaml "
              "--issue-per-cycle 2 --json build/tests/tmp/d2.json %s >/dev/null", path);
-    cr_assert_eq(sh(cmd), 0);
+    cr_assert_eq(tu_sh(cmd), 0);
   }
   a = tu_slurp("build/tests/tmp/d1.json");
   b = tu_slurp("build/tests/tmp/d2.json");

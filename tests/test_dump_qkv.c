@@ -16,23 +16,13 @@
 
 #define PY "/usr/bin/python3"
 
-static int sh(const char *cmd) {
-  char full[4096];
-  const char *bin = getenv("ATTNSIM");
-  int rc;
-  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
-           bin ? bin : "build/attnsim", cmd);
-  rc = system(full);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* A fresh scratch folder per test (the suite runs tests in parallel). */
 static void scratch(char *dir, size_t len, const char *tag) {
   char cmd[600];
   snprintf(dir, len, "build/tests/tmp/dumpqkv-%s-%d", tag, (int)getpid());
   snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
-  cr_assert_eq(sh(cmd), 0);
-  cr_assert_eq(sh(PY " -c 'import numpy' 2>/dev/null"), 0,
+  cr_assert_eq(tu_sh(cmd), 0);
+  cr_assert_eq(tu_sh(PY " -c 'import numpy' 2>/dev/null"), 0,
                "/usr/bin/python3 with NumPy is missing: make deps installs "
                "python3-numpy");
 }
@@ -44,13 +34,13 @@ static void dump_and_compare(const char *dir, const char *kind,
   char cmd[1200];
   snprintf(cmd, sizeof cmd, PY " tests/dump_qkv_ref.py write %s %s/ckpt",
            kind, dir);
-  cr_assert_eq(sh(cmd), 0, "%s", cmd);
+  cr_assert_eq(tu_sh(cmd), 0, "%s", cmd);
   snprintf(cmd, sizeof cmd, PY " tools/dump_qkv.py %s/ckpt %s -o %s/out "
            "--attn-out >%s/tool.log 2>&1", dir, tool_args, dir, dir);
-  cr_assert_eq(sh(cmd), 0, "%s (see %s/tool.log)", cmd, dir);
+  cr_assert_eq(tu_sh(cmd), 0, "%s (see %s/tool.log)", cmd, dir);
   snprintf(cmd, sizeof cmd, PY " tests/dump_qkv_ref.py check %s %s/ckpt "
            "%s/out %s >%s/ref.log 2>&1", kind, dir, dir, ids, dir);
-  cr_assert_eq(sh(cmd), 0, "the dump differs from the reference: %s/ref.log",
+  cr_assert_eq(tu_sh(cmd), 0, "the dump differs from the reference: %s/ref.log",
                dir);
 }
 
@@ -59,7 +49,7 @@ static void check_run(const char *dir, const char *extra) {
   snprintf(cmd, sizeof cmd, "attnsim run --config configs/spatten.yaml "
            "--workload %s/out/workload.yaml --check --json %s/run.json %s "
            ">%s/run.log 2>&1", dir, dir, extra, dir);
-  cr_assert_eq(sh(cmd), 0, "%s (see %s/run.log)", cmd, dir);
+  cr_assert_eq(tu_sh(cmd), 0, "%s (see %s/run.log)", cmd, dir);
 }
 
 /* "hello world" through the 6 merges of the test vocabulary, by hand:
@@ -106,7 +96,7 @@ Test(dump_qkv, bad_input_is_located) {
   snprintf(cmd, sizeof cmd, PY " tests/dump_qkv_ref.py badst %s/ckpt && "
            PY " tools/dump_qkv.py %s/ckpt --ids 1,2 -o %s/out 2>%s/err",
            dir, dir, dir, dir);
-  cr_expect_eq(sh(cmd), 2);
+  cr_expect_eq(tu_sh(cmd), 2);
   snprintf(path, sizeof path, "%s/err", dir);
   cr_assert((msg = tu_slurp(path)));
   cr_expect(strstr(msg, "model.safetensors: h.0.attn.c_attn.weight.dtype: "
@@ -116,7 +106,7 @@ Test(dump_qkv, bad_input_is_located) {
   snprintf(cmd, sizeof cmd, PY " tests/dump_qkv_ref.py write gpt2 %s/g && "
            PY " tools/dump_qkv.py %s/g --ids 1,262 -o %s/out 2>%s/err",
            dir, dir, dir, dir);
-  cr_expect_eq(sh(cmd), 2);
+  cr_expect_eq(tu_sh(cmd), 2);
   cr_assert((msg = tu_slurp(path)));
   cr_expect(strstr(msg, "--ids: ids: token id out of range (got 262, "
                         "expected 0..261)"), "%s", msg);

@@ -212,24 +212,12 @@ Test(e2e, hand_timed_trace) {
 
 /* ---- the command line ------------------------------------------------- */
 
-/* Run a shell command with "attnsim" bound to the binary under test
- * ($ATTNSIM, set by tests/run.sh to the build being tested). */
-static int sh(const char *cmd) {
-  char full[2048];
-  const char *bin = getenv("ATTNSIM");
-  int rc;
-  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
-           bin ? bin : "build/attnsim", cmd);
-  rc = system(full);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 Test(cli, run_check_json_is_deterministic) {
   char *a, *b;
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 --dense "
                   "--check --quiet --json build/tests/tmp/a.json >/dev/null"), 0);
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=2 --wset model.layers=2 --dense "
                   "--check --quiet --json build/tests/tmp/b.json >/dev/null"), 0);
   a = tu_slurp("build/tests/tmp/a.json");
@@ -244,16 +232,16 @@ Test(cli, run_check_json_is_deterministic) {
 
 Test(cli, compile_disasm_asm_sim_round_trip) {
   char *a;
-  cr_assert_eq(sh("attnsim compile --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim compile --config configs/spatten.yaml --workload "
                   "workloads/bert-base.yaml --wset prefill.tokens=8 --wset model.layers=1 --dense "
                   "-o build/tests/tmp/t.trace"), 0);
-  cr_assert_eq(sh("attnsim disasm build/tests/tmp/t.trace -o build/tests/tmp/t.s"), 0);
-  cr_assert_eq(sh("attnsim asm build/tests/tmp/t.s -o build/tests/tmp/t2.trace"), 0);
-  cr_assert_eq(sh("cmp -s build/tests/tmp/t.trace build/tests/tmp/t2.trace"), 0);
-  cr_assert_eq(sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/t2.trace "
+  cr_assert_eq(tu_sh("attnsim disasm build/tests/tmp/t.trace -o build/tests/tmp/t.s"), 0);
+  cr_assert_eq(tu_sh("attnsim asm build/tests/tmp/t.s -o build/tests/tmp/t2.trace"), 0);
+  cr_assert_eq(tu_sh("cmp -s build/tests/tmp/t.trace build/tests/tmp/t2.trace"), 0);
+  cr_assert_eq(tu_sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/t2.trace "
                   "--check --quiet >/dev/null"), 0);
   /* a trace compiled for one config is refused by another */
-  cr_expect_eq(sh("attnsim sim --config configs/spatten-eighth.yaml "
+  cr_expect_eq(tu_sh("attnsim sim --config configs/spatten-eighth.yaml "
                   "build/tests/tmp/t.trace 2>build/tests/tmp/err.txt"), 2);
   a = tu_slurp("build/tests/tmp/err.txt");
   cr_expect(a && strstr(a, "compiled for another config"), "%s", a);
@@ -267,7 +255,7 @@ Test(cli, malformed_config_is_located_and_exits_2) {
   snprintf(cmd, sizeof cmd,
            "attnsim run --config %s --workload workloads/gpt2-small.yaml "
            "2>build/tests/tmp/err2.txt >/dev/null", path);
-  cr_expect_eq(sh(cmd), 2);
+  cr_expect_eq(tu_sh(cmd), 2);
   msg = tu_slurp("build/tests/tmp/err2.txt");
   snprintf(cmd, sizeof cmd, "%s:3:13: dram.channels:", path);
   cr_expect(msg && strstr(msg, cmd), "%s", msg);
@@ -276,7 +264,7 @@ Test(cli, malformed_config_is_located_and_exits_2) {
 
 Test(cli, failed_run_leaves_no_output_file) {
   unlink("build/tests/tmp/never.json");
-  cr_expect_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_expect_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset model.layers=0 --dense --json "
                   "build/tests/tmp/never.json 2>/dev/null >/dev/null"), 2);
   cr_expect_eq(access("build/tests/tmp/never.json", F_OK), -1);
@@ -330,23 +318,23 @@ Test(cli, npy_workload_runs_and_checks) {
   snprintf(cmd, sizeof cmd,
            "attnsim run --config configs/spatten.yaml --workload %s --check --quiet "
            ">build/tests/tmp/npy.out 2>&1", path);
-  cr_expect_eq(sh(cmd), 0);
+  cr_expect_eq(tu_sh(cmd), 0);
   /* a shape that does not match the workload is bad input */
   snprintf(cmd, sizeof cmd,
            "attnsim run --config configs/spatten.yaml --workload %s --wset prefill.tokens=9 "
            ">/dev/null 2>build/tests/tmp/npy.err", path);
-  cr_expect_eq(sh(cmd), 2);
+  cr_expect_eq(tu_sh(cmd), 2);
 }
 
 Test(cli, foreign_trace_version_is_refused) {
   char *msg;
-  cr_assert_eq(sh("attnsim compile --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim compile --config configs/spatten.yaml --workload "
                   "workloads/bert-base.yaml --wset prefill.tokens=4 --wset model.layers=1 --dense "
                   "-o build/tests/tmp/v.trace"), 0);
   /* byte 8 is the low byte of the format version */
-  cr_assert_eq(sh("printf '\\011' | dd of=build/tests/tmp/v.trace bs=1 seek=8 "
+  cr_assert_eq(tu_sh("printf '\\011' | dd of=build/tests/tmp/v.trace bs=1 seek=8 "
                   "conv=notrunc 2>/dev/null"), 0);
-  cr_expect_eq(sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/v.trace "
+  cr_expect_eq(tu_sh("attnsim sim --config configs/spatten.yaml build/tests/tmp/v.trace "
                   "2>build/tests/tmp/v.err"), 2);
   msg = tu_slurp("build/tests/tmp/v.err");
   cr_expect(msg && strstr(msg, "version: trace format version 9 is not supported"), "%s", msg);
@@ -355,7 +343,7 @@ Test(cli, foreign_trace_version_is_refused) {
 
 Test(cli, timeline_has_every_unit_track_and_slices) {
   char *tl;
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=1 --wset model.layers=1 --dense "
                   "--quiet --timeline build/tests/tmp/tl.json"), 0);
   tl = tu_slurp("build/tests/tmp/tl.json");
@@ -439,7 +427,7 @@ Test(e2e, corrupted_instruction_is_bad_input) {
  * temporary file exists (so the run is under way); gpt2-medium then runs
  * for seconds more. */
 Test(cli, killed_run_leaves_nothing) {
-  int rc = sh("rm -f build/tests/tmp/killed.*; "
+  int rc = tu_sh("rm -f build/tests/tmp/killed.*; "
               "\"${ATTNSIM:-build/attnsim}\" run --config configs/spatten.yaml "
               "--workload workloads/gpt2-medium.yaml --quiet "
               "--json build/tests/tmp/killed.json "
@@ -492,12 +480,12 @@ Test(cli, every_command_answers_help_and_h) {
   mkdir("build/tests/tmp", 0777);
   for (i = 0; i < NCOMMANDS; i++) {
     snprintf(cmd, sizeof cmd, "attnsim help %s >build/tests/tmp/help-b.txt", commands[i]);
-    cr_expect_eq(sh(cmd), 0, "attnsim help %s", commands[i]);
+    cr_expect_eq(tu_sh(cmd), 0, "attnsim help %s", commands[i]);
     via_help = tu_slurp("build/tests/tmp/help-b.txt");
     for (k = 0; k < 2; k++) {
       snprintf(cmd, sizeof cmd, "attnsim %s %s >build/tests/tmp/help-a.txt "
                "2>build/tests/tmp/help-a.err", commands[i], flags[k]);
-      cr_expect_eq(sh(cmd), 0, "attnsim %s %s", commands[i], flags[k]);
+      cr_expect_eq(tu_sh(cmd), 0, "attnsim %s %s", commands[i], flags[k]);
       out = tu_slurp("build/tests/tmp/help-a.txt");
       cr_assert(out);
       snprintf(want, sizeof want, "usage: attnsim %s", commands[i]);
@@ -518,19 +506,19 @@ Test(cli, usage_lists_every_command_and_bare_attnsim_exits_2) {
   char want[64], *out, *err, *help;
   size_t i;
   mkdir("build/tests/tmp", 0777);
-  cr_assert_eq(sh("attnsim help >build/tests/tmp/usage.txt"), 0);
+  cr_assert_eq(tu_sh("attnsim help >build/tests/tmp/usage.txt"), 0);
   help = tu_slurp("build/tests/tmp/usage.txt");
   cr_assert(help);
   for (i = 0; i < NCOMMANDS; i++) {
     snprintf(want, sizeof want, "\n  %s ", commands[i]);
     cr_expect(strstr(help, want), "usage lacks %s:\n%s", commands[i], help);
   }
-  cr_expect_eq(sh("attnsim --help >build/tests/tmp/usage2.txt"), 0);
+  cr_expect_eq(tu_sh("attnsim --help >build/tests/tmp/usage2.txt"), 0);
   out = tu_slurp("build/tests/tmp/usage2.txt");
   cr_expect(out && strcmp(out, help) == 0, "attnsim --help differs from attnsim help");
   free(out);
   /* no command: the same usage, on stderr, and a usage error */
-  cr_expect_eq(sh("attnsim >build/tests/tmp/usage3.txt 2>build/tests/tmp/usage3.err"), 2);
+  cr_expect_eq(tu_sh("attnsim >build/tests/tmp/usage3.txt 2>build/tests/tmp/usage3.err"), 2);
   out = tu_slurp("build/tests/tmp/usage3.txt");
   err = tu_slurp("build/tests/tmp/usage3.err");
   cr_expect(out && out[0] == '\0', "stdout: %s", out);
@@ -541,22 +529,22 @@ Test(cli, usage_lists_every_command_and_bare_attnsim_exits_2) {
 /* Each command's help names the options it takes, and only those. */
 Test(cli, help_shows_the_options_a_command_takes) {
   char *s;
-  cr_assert_eq(sh("attnsim run --help >build/tests/tmp/h-run.txt"), 0);
+  cr_assert_eq(tu_sh("attnsim run --help >build/tests/tmp/h-run.txt"), 0);
   s = tu_slurp("build/tests/tmp/h-run.txt");
   cr_expect(s && strstr(s, "\n  --layers N ") && strstr(s, "\n  --timeline FILE ") &&
             strstr(s, "\n  --baseline FILE ") && !strstr(s, "--doc"), "%s", s);
   free(s);
-  cr_assert_eq(sh("attnsim config -h >build/tests/tmp/h-config.txt"), 0);
+  cr_assert_eq(tu_sh("attnsim config -h >build/tests/tmp/h-config.txt"), 0);
   s = tu_slurp("build/tests/tmp/h-config.txt");
   cr_expect(s && strstr(s, "\n  --doc ") && !strstr(s, "--timeline") &&
             !strstr(s, "--check"), "%s", s);
   free(s);
-  cr_assert_eq(sh("attnsim compile --help >build/tests/tmp/h-compile.txt"), 0);
+  cr_assert_eq(tu_sh("attnsim compile --help >build/tests/tmp/h-compile.txt"), 0);
   s = tu_slurp("build/tests/tmp/h-compile.txt");
   cr_expect(s && strstr(s, "\n  -o TRACE ") && !strstr(s, "--json"), "%s", s);
   free(s);
   /* config --check used to be accepted and ignored */
-  cr_expect_eq(sh("attnsim config --check --timeline build/tests/tmp/x.json "
+  cr_expect_eq(tu_sh("attnsim config --check --timeline build/tests/tmp/x.json "
                   "2>/dev/null >/dev/null"), 2);
 }
 
@@ -566,7 +554,7 @@ Test(cli, help_shows_the_options_a_command_takes) {
 Test(cli, outputs_are_checked_before_the_run) {
   char *out, *err;
   mkdir("build/tests/tmp", 0777);
-  cr_expect_eq(sh("rm -rf build/tests/tmp/nodir; attnsim run --config "
+  cr_expect_eq(tu_sh("rm -rf build/tests/tmp/nodir; attnsim run --config "
                   "configs/spatten.yaml --workload workloads/gpt2-small.yaml "
                   "--json build/tests/tmp/nodir/x.json >build/tests/tmp/ff.out "
                   "2>build/tests/tmp/ff.err"), 2);
@@ -577,13 +565,13 @@ Test(cli, outputs_are_checked_before_the_run) {
                         "No such file or directory\n");
   free(out), free(err);
   /* sweep -o creates missing parents, so only a file in the way fails */
-  cr_expect_eq(sh("attnsim sweep studies/gpt2-small-dse.yaml -o "
+  cr_expect_eq(tu_sh("attnsim sweep studies/gpt2-small-dse.yaml -o "
                   "build/tests/tmp/ff.err/sweep 2>build/tests/tmp/ff2.err"), 2);
   err = tu_slurp("build/tests/tmp/ff2.err");
   cr_expect_str_eq(err, "attnsim: -o: cannot write build/tests/tmp/ff.err/sweep: "
                         "Not a directory\n");
   free(err);
-  cr_expect_eq(sh("rm -rf build/tests/tmp/ff-new; attnsim sweep "
+  cr_expect_eq(tu_sh("rm -rf build/tests/tmp/ff-new; attnsim sweep "
                   "studies/gpt2-small-dse.yaml -o build/tests/tmp/ff-new/a/b --emit "
                   "parallel 2>/dev/null && test -s build/tests/tmp/ff-new/a/b/jobs.txt"), 0);
 }
@@ -613,20 +601,20 @@ static const char *csv_value(const char *path, const char *name) {
 Test(cli, layers_keeps_the_first_layers_of_every_list) {
   char cycles[128], *s;
   mkdir("build/tests/tmp", 0777);
-  cr_assert_eq(sh("sed -e 's/^  layers: 12$/  layers: 2/' "
+  cr_assert_eq(tu_sh("sed -e 's/^  layers: 12$/  layers: 2/' "
                   "-e 's/^  token_keep: .*/  token_keep: [1, 1]/' "
                   "-e 's/^  head_keep: .*/  head_keep: [1, 1]/' "
                   "workloads/gpt2-small.yaml >build/tests/tmp/gpt2-2.yaml"), 0);
-  cr_assert_eq(sh("attnsim workload --workload workloads/gpt2-small.yaml --layers 2 "
+  cr_assert_eq(tu_sh("attnsim workload --workload workloads/gpt2-small.yaml --layers 2 "
                   ">build/tests/tmp/wl-a.txt"), 0);
   s = tu_slurp("build/tests/tmp/wl-a.txt");
   cr_expect(s && strstr(s, "  layers: 2\n") && strstr(s, "token_keep: [1, 1]\n") &&
             strstr(s, "head_keep: [1, 1]\n") && strstr(s, "value_keep: [0.2]\n"), "%s", s);
   free(s);
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --layers 2 --wset decode.generate=2 "
                   "--quiet --csv build/tests/tmp/lay-a.csv"), 0);
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "build/tests/tmp/gpt2-2.yaml --wset decode.generate=2 "
                   "--quiet --csv build/tests/tmp/lay-b.csv"), 0);
   cr_expect_str_eq(csv_value("build/tests/tmp/lay-a.csv", "workload.layers"), "2");
@@ -647,7 +635,7 @@ Test(cli, layers_keeps_the_first_layers_of_every_list) {
 Test(cli, set_dram_preset_reports_the_presets_peak) {
   char want[64], cycles[128], *s;
   mkdir("build/tests/tmp", 0777);
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --set "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --set "
                   "dram.preset=configs/dram/hbm3.yaml --workload "
                   "workloads/gpt2-small.yaml --dense --timing-only --layers 2 "
                   "--wset decode.generate=2 --csv build/tests/tmp/hbm3-a.csv "
@@ -658,7 +646,7 @@ Test(cli, set_dram_preset_reports_the_presets_peak) {
   s = tu_slurp("build/tests/tmp/hbm3-a.txt");
   cr_expect(s && strstr(s, " of 819 GB/s peak ("), "%s", s);
   free(s);
-  cr_assert_eq(sh("attnsim run --config configs/spatten-hbm3.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten-hbm3.yaml --workload "
                   "workloads/gpt2-small.yaml --dense --timing-only --layers 2 "
                   "--wset decode.generate=2 --quiet --csv "
                   "build/tests/tmp/hbm3-b.csv"), 0);

@@ -14,16 +14,6 @@
 #include "report.h"
 #include "testutil.h"
 
-static int sh(const char *cmd) {
-  char full[2048];
-  const char *bin = getenv("ATTNSIM");
-  int rc;
-  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
-           bin ? bin : "build/attnsim", cmd);
-  rc = system(full);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 #define RUN "attnsim run --config configs/spatten.yaml --workload workloads/gpt2-small.yaml " \
             "--wset decode.generate=2 --wset model.layers=2 --dense --quiet "
 
@@ -47,8 +37,8 @@ static double num(const char *path, const char *key) {
 
 Test(recost, same_config_gives_the_same_report) {
   char *a, *b;
-  cr_assert_eq(sh(RUN "--json build/tests/tmp/rc-a.json --csv build/tests/tmp/rc-a.csv"), 0);
-  cr_assert_eq(sh("attnsim recost --config configs/spatten.yaml build/tests/tmp/rc-a.json "
+  cr_assert_eq(tu_sh(RUN "--json build/tests/tmp/rc-a.json --csv build/tests/tmp/rc-a.csv"), 0);
+  cr_assert_eq(tu_sh("attnsim recost --config configs/spatten.yaml build/tests/tmp/rc-a.json "
                   "--quiet --json build/tests/tmp/rc-b.json --csv build/tests/tmp/rc-b.csv"), 0);
   a = tu_slurp("build/tests/tmp/rc-a.json");
   b = tu_slurp("build/tests/tmp/rc-b.json");
@@ -68,10 +58,10 @@ Test(recost, same_config_gives_the_same_report) {
 Test(recost, another_table_moves_only_the_costs) {
   const char *a = "build/tests/tmp/rc-c.json", *b = "build/tests/tmp/rc-d.json";
   char cmd[600];
-  cr_assert_eq(sh(RUN "--json build/tests/tmp/rc-c.json"), 0);
+  cr_assert_eq(tu_sh(RUN "--json build/tests/tmp/rc-c.json"), 0);
   snprintf(cmd, sizeof cmd, "attnsim recost --config configs/spatten.yaml --set "
            "energy.mac_pj=3 --set area.key_buffer_mm2=0.43395 --quiet --json %s %s", b, a);
-  cr_assert_eq(sh(cmd), 0);
+  cr_assert_eq(tu_sh(cmd), 0);
   cr_expect_eq(num(a, "cycles"), num(b, "cycles"));
   cr_expect_eq(num(a, "dram.activates"), num(b, "dram.activates"));
   cr_expect_float_eq(num(b, "energy_pj.compute"), 2 * num(a, "energy_pj.compute"), 1e-9);
@@ -143,7 +133,7 @@ Test(recost, incomplete_report_names_what_is_missing) {
   char *text, *cut;
   rc_run_t run;
   err_t e;
-  cr_assert_eq(sh(RUN "--json build/tests/tmp/rc-e.json"), 0);
+  cr_assert_eq(tu_sh(RUN "--json build/tests/tmp/rc-e.json"), 0);
   text = tu_slurp("build/tests/tmp/rc-e.json");
   cr_assert_not_null(text);
   cr_assert_eq(rc_load("r.json", text, strlen(text), &run, &e), 0, "%s", e.msg);
@@ -162,10 +152,10 @@ Test(recost, incomplete_report_names_what_is_missing) {
  * its own config: the same bytes, and the blocks are there to compare. */
 Test(recost, check_run_is_returned_byte_for_byte) {
   char *a, *b;
-  cr_assert_eq(sh("attnsim run --config configs/spatten.yaml --workload "
+  cr_assert_eq(tu_sh("attnsim run --config configs/spatten.yaml --workload "
                   "workloads/gpt2-small.yaml --wset decode.generate=1 --layers 2 "
                   "--check --quiet --json build/tests/tmp/rc-k.json"), 0);
-  cr_assert_eq(sh("attnsim recost --config configs/spatten.yaml --quiet "
+  cr_assert_eq(tu_sh("attnsim recost --config configs/spatten.yaml --quiet "
                   "build/tests/tmp/rc-k.json --json build/tests/tmp/rc-l.json"), 0);
   a = tu_slurp("build/tests/tmp/rc-k.json");
   b = tu_slurp("build/tests/tmp/rc-l.json");
@@ -209,14 +199,14 @@ Test(recost, cost_keys_and_the_first_timing_difference) {
  * --set is given again (its config is then found: the report's hash); a
  * changed timing key is refused, with nothing written. */
 Test(recost, a_run_with_set_is_found_again) {
-  cr_assert_eq(sh(RUN "--set core.window=32 --json build/tests/tmp/rc-s.json"), 0);
-  cr_expect_eq(sh("attnsim recost --config configs/spatten.yaml --set core.window=32 "
+  cr_assert_eq(tu_sh(RUN "--set core.window=32 --json build/tests/tmp/rc-s.json"), 0);
+  cr_expect_eq(tu_sh("attnsim recost --config configs/spatten.yaml --set core.window=32 "
                   "--set energy.mac_pj=0.5 --quiet build/tests/tmp/rc-s.json "
                   "--json build/tests/tmp/rc-t.json"), 0);
   cr_expect(num("build/tests/tmp/rc-t.json", "cycles") ==
             num("build/tests/tmp/rc-s.json", "cycles"));
   remove("build/tests/tmp/rc-u.json");
-  cr_expect_eq(sh("attnsim recost --config configs/spatten.yaml --set core.window=16 "
+  cr_expect_eq(tu_sh("attnsim recost --config configs/spatten.yaml --set core.window=16 "
                   "--quiet build/tests/tmp/rc-s.json --json build/tests/tmp/rc-u.json "
                   "2>/dev/null"), 2);
   cr_expect_null(tu_slurp("build/tests/tmp/rc-u.json"));

@@ -24,16 +24,6 @@
 #define PRUNED "workloads/spatten-gpt2/gpt2-small-wikitext2-pruned.csv"
 #define DENSE "workloads/spatten-gpt2/gpt2-small-wikitext2-dense.csv"
 
-static int sh(const char *cmd) {
-  char full[2048];
-  const char *bin = getenv("ATTNSIM");
-  int rc;
-  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
-           bin ? bin : "build/attnsim", cmd);
-  rc = system(full);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* tu_write, the name ending in .csv (the CLI tells the format by it). */
 static const char *write_csv(char *path, size_t len, const char *tag,
                              const char *text) {
@@ -95,7 +85,7 @@ static char *run_json(const char *csv, const char *out) {
   snprintf(cmd, sizeof cmd,
            "attnsim run --config configs/spatten.yaml --workload %s --quiet --json %s",
            csv, out);
-  cr_assert_eq(sh(cmd), 0, "%s", cmd);
+  cr_assert_eq(tu_sh(cmd), 0, "%s", cmd);
   return tu_slurp(out);
 }
 
@@ -164,7 +154,7 @@ Test(spatten_csv, malformed_rows_exit_2_naming_their_line) {
     snprintf(cmd, sizeof cmd,
              "attnsim run --config configs/spatten.yaml --workload %s "
              "2>build/tests/tmp/spc-err.txt >/dev/null", path);
-    cr_expect_eq(sh(cmd), 2, "%s", bad_rows[i].tag);
+    cr_expect_eq(tu_sh(cmd), 2, "%s", bad_rows[i].tag);
     msg = tu_slurp("build/tests/tmp/spc-err.txt");
     snprintf(want, sizeof want, "attnsim: %s:%s", path, bad_rows[i].where);
     cr_expect(msg && strstr(msg, want), "%s: got \"%s\", expected \"%s\"",
@@ -188,7 +178,7 @@ Test(spatten_csv, check_is_refused_and_a_last_non_request_is_skipped) {
   spc_free(&s);
   snprintf(cmd, sizeof cmd, "attnsim run --config configs/spatten.yaml --workload %s "
            "--check 2>/dev/null >/dev/null", path);
-  cr_expect_eq(sh(cmd), 2);
+  cr_expect_eq(tu_sh(cmd), 2);
 }
 
 /* ---- instruction counts -------------------------------------------------- */

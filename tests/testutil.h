@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -60,6 +61,19 @@ static inline void tu_expect_at(int rc, const err_t *e, const char *file,
   cr_assert_eq(e->status, 2);
   cr_assert(strncmp(e->msg, want, strlen(want)) == 0,
             "message \"%s\" does not start with \"%s\"", e->msg, want);
+}
+
+/* Run a shell command with "attnsim" bound to the binary under test
+ * ($ATTNSIM, set by tests/run.sh to the build being tested); its exit
+ * status, or -1 when it did not exit. */
+static inline int tu_sh(const char *cmd) {
+  char full[4096];
+  const char *bin = getenv("ATTNSIM");
+  int rc;
+  snprintf(full, sizeof full, "attnsim() { \"%s\" \"$@\"; }; %s",
+           bin ? bin : "build/attnsim", cmd);
+  rc = system(full);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 #endif
