@@ -29,7 +29,7 @@ BIN     := $(BUILD)/attnsim
 
 DEB_PKGS := verilator libsystemc-dev libyaml-dev libcriterion-dev pkg-config \
             clang libclang-rt-14-dev valgrind time parallel g++ zlib1g-dev \
-            python3-numpy
+            python3-numpy yosys
 
 .PHONY: reproduce all deps run test test-asan test-valgrind bench clean
 all: $(BIN) $(LIB)

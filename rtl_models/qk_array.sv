@@ -94,29 +94,29 @@ module qk_array #(
     localparam int N = (LANES + (1 << lv) - 1) >> lv;
     localparam int LAT = lv == 0 ? MULT_LAT : ADD_LAT;
     for (genvar t = 0; t < LAT; t++) begin : g_reg
-      logic signed [OW-1:0] q[KPC*N];
+      logic [KPC*N*OW-1:0] q;  // node x at x*OW: flat, so copies are whole-vector
       if (t > 0) begin : g_dly
         always_ff @(posedge clk) if (en) q <= g_reg[t-1].q;
       end else if (lv == 0) begin : g_mul
-        logic signed [OW-1:0] prod[KPC*N];
+        logic [KPC*N*OW-1:0] prod;
         always_comb
           for (int k = 0; k < KPC; k++)
-            for (int i = 0; i < LANES; i++) begin
-              int e;
-              e = int'(chunk_now) * LANES + i;  // element of the row
-              prod[k*N+i] = e < D ?
+            for (int i = 0; i < LANES; i++) begin : b_lane
+              integer e;
+              e = 32'(chunk_now) * LANES + i;  // element of the row
+              prod[(k*N+i)*OW +: OW] = e < D ?
                   OW'($signed(q_now[e*W +: W]) * $signed(in_k[(k*LANES+i)*W +: W])) : '0;
             end
         always_ff @(posedge clk) if (en) q <= prod;
       end else begin : g_add  // node j = nodes 2j and 2j+1 of the level before
         localparam int PN = (LANES + (1 << (lv - 1)) - 1) >> (lv - 1);
         localparam int PL = lv == 1 ? MULT_LAT : ADD_LAT;
-        logic signed [OW-1:0] sum2[KPC*N];
+        logic [KPC*N*OW-1:0] sum2;
         always_comb
           for (int k = 0; k < KPC; k++)
             for (int j = 0; j < N; j++)
-              sum2[k*N+j] = g_lvl[lv-1].g_reg[PL-1].q[k*PN+2*j] +
-                  (2 * j + 1 < PN ? g_lvl[lv-1].g_reg[PL-1].q[k*PN+2*j+1] : OW'(0));
+              sum2[(k*N+j)*OW +: OW] = g_lvl[lv-1].g_reg[PL-1].q[(k*PN+2*j)*OW +: OW] +
+                  (2 * j + 1 < PN ? g_lvl[lv-1].g_reg[PL-1].q[(k*PN+2*j+1)*OW +: OW] : OW'(0));
         always_ff @(posedge clk) if (en) q <= sum2;
       end
     end
@@ -124,7 +124,7 @@ module qk_array #(
 
   localparam int TL = LEVELS == 0 ? MULT_LAT : ADD_LAT;  // the tree's last level latency
   logic signed [OW-1:0] tree[KPC];  // one sum per key, NST - (ACC ? ADD_LAT : 0) stages in
-  always_comb for (int k = 0; k < KPC; k++) tree[k] = g_lvl[LEVELS].g_reg[TL-1].q[k];
+  always_comb for (int k = 0; k < KPC; k++) tree[k] = g_lvl[LEVELS].g_reg[TL-1].q[k*OW +: OW];
 
   // ---- the accumulator (M < D): sums a key's chunks, valid on its last --------
   logic signed [OW-1:0] sum[KPC];
@@ -141,7 +141,7 @@ module qk_array #(
     end
     assign sum[0] = a_d[ADD_LAT-1];
   end else begin : g_noacc
-    assign sum = tree;
+    always_comb for (int k = 0; k < KPC; k++) sum[k] = tree[k];
   end
 
   // with an accumulator a key's score is valid only on its last chunk

@@ -4,6 +4,8 @@
 #   make rtl-lint      verilator --lint-only -Wall over every block
 #   make rtl-test      lint, then every testbench: the suite's summary lines
 #   make rtl-report    per block: transactions, mismatches, RTL and simulator cycles
+#   make rtl-synth     Yosys cell counts and area beside the model's, per
+#                      block (build/rtl/synth.txt; RTL_SYNTH=blocks)
 #   make wave BLOCK=b  an FST waveform of a short run (b: topk zero_elim qk
 #                      softmax quant) in build/rtl/b.fst
 # Variables: RTL_TX=N transactions per testbench (default 10000; 1000000
@@ -51,9 +53,9 @@ RTL_VFLAGS_qk     := --unroll-count 4
 
 RTL_TBS  := $(RTL_BLOCKS:%=$(RTL_BUILD)/tb_%)
 RTL_SC   := $(RTL_BUILD)/cosim_topk $(RTL_BUILD)/tlm_example
-RTL_ALL  := $(RTL_TBS) $(RTL_SC)
+RTL_ALL  := $(RTL_TBS) $(RTL_SC) $(RTL_BUILD)/synth_smoke
 
-.PHONY: rtl-build rtl-lint rtl-test rtl-report wave
+.PHONY: rtl-build rtl-lint rtl-test rtl-report rtl-synth wave
 rtl-build: $(RTL_ALL)
 
 # ---- parameters and tables from the config (rtl_gen, C) -------------------
@@ -166,3 +168,20 @@ wave: $(RTL_BUILD)/tb_$(BLOCK)
 	@ATTNSIM_RTL_TX=20 ATTNSIM_RTL_WAVE=$(RTL_BUILD)/$(BLOCK).fst $(RTL_BUILD)/tb_$(BLOCK) \
 	  >/dev/null 2>$(RTL_BUILD)/wave.log || { cat $(RTL_BUILD)/wave.log; exit 1; }
 	@echo "wrote $(RTL_BUILD)/$(BLOCK).fst (20 transactions; gtkwave $(RTL_BUILD)/$(BLOCK).fst)"
+
+# ---- synthesis: Yosys generic cells, area beside the model's --------------------
+# Slow for the big blocks on this machine (softmax 14 min, 2 GB): pick
+# blocks with RTL_SYNTH. The suite runs only the zero eliminator's flow.
+RTL_SYNTH ?= $(RTL_BLOCKS)
+RTL_SYNTH_WL ?= workloads/gpt2-small.yaml
+rtl-synth: $(RTL_GEN_FILES) $(BIN)
+	@$(BIN) run --config $(RTL_CONFIG) --workload $(RTL_SYNTH_WL) --json $(RTL_BUILD)/synth_model.json >/dev/null
+	@python3 rtl_models/synth.py --gen $(RTL_GEN) --model $(RTL_BUILD)/synth_model.json \
+	  --config $(RTL_CONFIG) --out $(RTL_BUILD)/synth.txt --work $(RTL_BUILD)/synth \
+	  $(foreach b,$(RTL_SYNTH),$(b):$(RTL_TOP_$(b)):$(subst $(eval) ,$(comma),$(RTL_SRC_$(b))))
+
+comma := ,
+$(RTL_BUILD)/synth_smoke: rtl_models/synth_smoke.sh $(RTL_GEN_FILES)
+	@mkdir -p $(dir $@)
+	sed -e 's|@GEN@|$(RTL_GEN)|' -e 's|@CONFIG@|$(RTL_CONFIG)|' -e 's|@WORK@|$(RTL_BUILD)/synth_smoke.d|' $< > $@
+	chmod +x $@

@@ -35,7 +35,7 @@ module softmax_unit #(
     parameter int EXP_LAT   /*verilator public*/ = 8,     // softmax.exp_latency
     parameter int DIV_LAT   /*verilator public*/ = 12,    // softmax.div_latency
     parameter int SCALE_Q16 /*verilator public*/ = 8192,  // round(2^16 / sqrt(D)), from fx_init
-    parameter string LUT_FILE = "exp_lut.hex",             // 2^F entries, hex, from rtl_gen
+    parameter        LUT_FILE = "exp_lut.hex",             // 2^F entries, hex, from rtl_gen
     localparam int SW = 2 * W + $clog2(D + 1)              // score bits (qk_array's OW)
 ) (
     input  wire                     clk,
@@ -154,7 +154,7 @@ module softmax_unit #(
     logic signed [SW+18-1:0] r;
     /* verilator lint_on UNUSEDSIGNAL */
     r = (x + (SW + 18)'(1 << (15 + F))) >>> (16 + F);  // fx_rsh: floor(x/2^n + 1/2)
-    return r[SW-1:0];  // |t| <= |s| / 2^F + 1: the high bits are sign copies
+    scale_rsh = r[SW-1:0];  // |t| <= |s| / 2^F + 1: the high bits are sign copies
   endfunction
 
   always_ff @(posedge clk)
@@ -195,9 +195,9 @@ module softmax_unit #(
     logic [XW-1:0] ip;
     z = -((x + XW'(32768)) >>> 16);  // -rsh(x, 16) >= 0 since x <= 0
     ip = XW'(z) >> F;
-    if (z <= 0) return EW'(65536);
-    if (ip > XW'(16)) return '0;     // LUT <= 2^16: fx_exp's ip >= 31 case and beyond
-    return lut[z[F-1:0]] >> ip[4:0];
+    if (z <= 0) exp_lut = EW'(65536);
+    else if (ip > XW'(16)) exp_lut = '0;  // LUT <= 2^16: fx_exp's ip >= 31 case and beyond
+    else exp_lut = lut[z[F-1:0]] >> ip[4:0];
   endfunction
 
   always_ff @(posedge clk)
@@ -260,8 +260,11 @@ module softmax_unit #(
       assign pthr = thr_r;
       assign prfen = rfen_r;
     end else begin : g_stage
-      assign prem = rem[k];
-      assign pquo = quo[k];
+      always_comb
+        for (int l = 0; l < U; l++) begin
+          prem[l] = rem[k][l];
+          pquo[l] = quo[k][l];
+        end
       assign pdvs = dvs[k];
       assign pv = dv_v[k];
       assign plast = dv_last[k];

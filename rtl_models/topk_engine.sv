@@ -87,17 +87,18 @@ module topk_engine #(
   // ---- candidate reads --------------------------------------------------
   // entry of candidate j of a region (j < MAXN for every valid lane)
   function automatic logic [IW-1:0] phys(input logic [IW-1:0] j, input logic dir);
-    return dir ? IW'(MAXN - 1) - j : j;
+    phys = dir ? IW'(MAXN - 1) - j : j;
   endfunction
 
   function automatic logic [IW-1:0] cand_at(input logic [IW-1:0] j);
-    return src_ident ? j : cand[src_buf][phys(j, src_dir)];
+    cand_at = src_ident ? j : cand[src_buf][phys(j, src_dir)];
   endfunction
 
   function automatic logic [CW-1:0] popcount(input logic [P-1:0] b);
-    logic [CW-1:0] c = '0;
+    logic [CW-1:0] c;
+    c = '0;
     for (int l = 0; l < P; l++) c = c + CW'(b[l]);
-    return c;
+    popcount = c;
   endfunction
 
   wire final_pass = state == S_FINAL;
