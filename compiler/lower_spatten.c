@@ -158,10 +158,38 @@ static void flush_query(sp_t *s) {
   s->pend.valid = false;
 }
 
+/* Where ring_alloc(r, n) would place n rows, without allocating. */
+static int ring_next(const ring_t *r, int n) {
+  return r->head + n > r->cap ? 0 : r->head;
+}
+
+static bool overlap(int a, int na, int b, int nb);
+
+/* Would query p's front write rows the pending back half still reads: its
+ * query row, score entries (softmax, refetch, value top-k and P x V read
+ * them), output row or predicate register? With a score buffer that holds
+ * a query's row but not two (configs/spatten-eighth.yaml at a 993-token
+ * context) the ring puts every query's scores at entry 0. */
+static bool front_clobbers(const sp_t *s, const qplan_t *p) {
+  const comp_t *c = s->c;
+  const qstate_t *q = &s->pend;
+  return s->pend.valid &&
+         (overlap(ring_next(&c->q, 1), 1, q->qr, 1) ||
+          overlap(ring_next(&c->s, p->nk), p->nk, q->so, q->p.nk) ||
+          overlap(ring_next(&c->o, 1), 1, q->orow, 1) ||
+          overlap(ring_next(&c->pr, 1), 1, q->pr, 1));
+}
+
 /* One query under the schedule: its front now, its back after the next
- * query's front (or at the end of the layer). */
+ * query's front (or at the end of the layer). When the front would
+ * overwrite what the back reads, the back is emitted first (no overlap
+ * between the two queries). */
 static void query_sp(sp_t *s, const qplan_t *p) {
   qstate_t cur;
+  if (front_clobbers(s, p)) {
+    flush_query(s);
+    open_head(s, p->h, true);
+  }
   query_front(s, p, &cur);
   flush_query(s);
   open_head(s, p->h, true);
