@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "compile.h"
@@ -298,6 +299,9 @@ static double spatten_dram_reduction(const char *extra) {
   const char *bin = getenv("ATTNSIM");
   double r = -1;
   FILE *p;
+  mkdir("build", 0777); /* a fresh checkout has no scratch folder yet */
+  mkdir("build/tests", 0777);
+  mkdir("build/tests/tmp", 0777);
   snprintf(cmd, sizeof cmd,
            "\"%s\" run --quiet --check --config configs/spatten.yaml "
            "--workload workloads/gpt2-small-spatten.yaml --baseline "
