@@ -47,6 +47,7 @@ enum {
   ISA_VSEL = 2,   /* LDV/AV: rows through IBUF */
   ISA_VIDX = 4,   /* AV with VSEL: value rows through IBUF too */
   ISA_REGION = 4, /* LDK/LDV: whole regions through IBUF[list..] */
+  ISA_VTOO = 2,   /* LDK: the rows are value rows too, VBUF[list..] */
   ISA_SACC = 2,   /* QK: accumulate onto SBUF (affinity summed over heads) */
   ISA_ROUTE = 4,  /* QK: region affinity (counted as routing) */
   ISA_ACC = 1,    /* AV: accumulate onto OBUF[orow] */

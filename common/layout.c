@@ -64,6 +64,8 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
   l->layers = w->layers;
   l->heads = w->heads;
   l->ncases = w->ncases;
+  for (t = 0; t < LAY_TENSORS; t++)
+    l->elems[t] = t == LAY_V || t == LAY_O ? wl_v_dim(w) : w->head_dim;
   lay_planes(l, c, w);
   for (t = 0; t < LAY_TENSORS; t++) {
     uint64_t row = 0;

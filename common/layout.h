@@ -35,6 +35,8 @@ typedef struct lay {
   int stride[LAY_TENSORS];                  /* DRAM bytes between rows */
   uint8_t bits[LAY_TENSORS][LAY_MAX_LAYERS]; /* bits per element, by layer */
   int head_dim, layers, heads, ncases;
+  int elems[LAY_TENSORS];  /* elements per row: head_dim, but V and O rows
+                            * hold wl_v_dim (model.v_from_k) */
   int nheads[LAY_TENSORS];                  /* heads per layer, by region */
   uint64_t base[LAY_TENSORS];               /* region start, bytes */
   uint64_t end[LAY_TENSORS];                /* region end (exclusive) */
@@ -55,7 +57,7 @@ uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
                   int head, int row);
 /* DRAM bytes one row of tensor t holds in layer `layer`. */
 static inline int lay_bytes(const lay_t *l, lay_tensor_t t, int layer) {
-  return (l->head_dim * l->bits[t][layer] + 7) / 8;
+  return (l->elems[t] * l->bits[t][layer] + 7) / 8;
 }
 
 typedef struct lay_loc {

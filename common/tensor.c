@@ -194,7 +194,7 @@ static int open_npy(ten_t *t, err_t *e) {
     return err_at(e, w->name, 0, 0, "prefill.tokens",
                   "got %d cases with tensors.source npy, expected 1 (a .npy "
                   "file holds one sequence)", w->ncases);
-  for (k = 0; k < 3; k++) {
+  for (k = 0; k < (w->v_from_k ? 2 : 3); k++) { /* v_from_k: V is K's */
     int alt = k == TEN_Q && w->phase == WL_DECODE ? w->generate : -1;
     if ((rc = npy_read(paths[k], &t->a[k], e)) ||
         (rc = check_shape(&t->a[k], paths[k], k == TEN_Q ? want : want_kv,
@@ -253,6 +253,13 @@ void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
   assert(layer >= 0 && layer < t->w.layers && head >= 0 &&
          head < (kind == TEN_Q ? t->w.heads : wl_kv_heads(&t->w)) &&
          row0 >= 0 && n >= 0);
+  if (kind == TEN_V && t->w.v_from_k) { /* the keys' first v_from_k columns */
+    int d = t->w.head_dim;
+    ten_rows(t, TEN_K, cs, layer, head, row0, n, out);
+    for (int r = 0; r < n; r++)
+      for (int i = t->w.v_from_k; i < d; i++) out[(size_t)r * (size_t)d + i] = 0;
+    return;
+  }
   if (t->w.source == WL_SYNTHETIC)
     synth_rows(t, kind, cs, layer, head, row0, n, out);
   else

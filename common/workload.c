@@ -39,6 +39,10 @@ static const yl_key_t wl_keys_tab[] = {
   INT("model.kv_heads", kv_heads, "0", 0, 1024, "heads",
       "K/V heads per layer, dividing model.heads (grouped-query attention; "
       "1: multi-query); 0: model.heads"),
+  INT("model.v_from_k", v_from_k, "0", 0, 1024, "elements",
+      "latent attention's absorbed decode (DeepSeek MLA): value rows are the "
+      "first v_from_k elements of the key rows, one fetch serving both "
+      "(at most model.head_dim); 0: separate values"),
   ENUM("model.kind", kind, "transformer", "transformer|biformer",
        "transformer: full attention; biformer: bi-level routing attention "
        "(the biformer.* keys, docs/biformer.md)"),
@@ -71,7 +75,7 @@ static const yl_key_t wl_keys_tab[] = {
        "npy: Q [layers, heads, tokens, head_dim] (relative to the file)"),
   PATH("tensors.k", k_path,
        "npy: K, as Q with model.kv_heads heads when set"),
-  PATH("tensors.v", v_path, "npy: V, as K"),
+  PATH("tensors.v", v_path, "npy: V, as K (not read with model.v_from_k)"),
 };
 
 #define WL_NBASE (int)(sizeof wl_keys_tab / sizeof wl_keys_tab[0])
@@ -156,7 +160,7 @@ static int wl_check_npy(const wl_t *w, const char *origin,
   const char *names[3] = {"tensors.q", "tensors.k", "tensors.v"};
   const char *paths[3] = {w->q_path, w->k_path, w->v_path};
   if (w->source != WL_NPY) return 0;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < (w->v_from_k ? 2 : 3); i++) /* v_from_k: V is K's */
     if (!paths[i][0])
       return yl_err_key(&wl_schema, marks, origin, "tensors.source", e,
                         "npy needs three paths (got no %s, expected a .npy "
@@ -177,6 +181,11 @@ static int wl_check_attention(const wl_t *w, const char *origin,
                       "does not divide model.heads (got %d with %d heads, "
                       "expected a divisor of %d, or 0 for %d)",
                       w->kv_heads, w->heads, w->heads, w->heads);
+  if (w->v_from_k > w->head_dim)
+    return yl_err_key(&wl_schema, marks, origin, "model.v_from_k", e,
+                      "longer than a key row (got %d with model.head_dim %d, "
+                      "expected 0 .. %d)", w->v_from_k, w->head_dim,
+                      w->head_dim);
   if (w->sinks && !w->window)
     return yl_err_key(&wl_schema, marks, origin, "attention.sinks", e,
                       "sinks without a window (got %d with attention.window "
@@ -322,3 +331,13 @@ int wl_max_span(const wl_t *w, int c) {
 int wl_kv_heads(const wl_t *w) { return w->kv_heads ? w->kv_heads : w->heads; }
 
 int wl_group(const wl_t *w) { return w->heads / wl_kv_heads(w); }
+
+const char *wl_dense_only_key(const wl_t *w, int *val, const char **want) {
+  if (wl_kv_heads(w) != w->heads)
+    return *val = w->kv_heads, *want = "0 or model.heads", "model.kv_heads";
+  if (w->window) return *val = w->window, *want = "0", "attention.window";
+  if (w->v_from_k) return *val = w->v_from_k, *want = "0", "model.v_from_k";
+  return NULL;
+}
+
+int wl_v_dim(const wl_t *w) { return w->v_from_k ? w->v_from_k : w->head_dim; }

@@ -55,6 +55,9 @@ typedef struct wl {
   int heads;
   int head_dim;
   int kv_heads;               /* K/V heads per layer (GQA/MQA); 0 = heads */
+  int v_from_k;               /* latent attention's absorbed decode: value
+                               * rows are the first v_from_k elements of the
+                               * key rows (one fetch serves both); 0 = off */
   wl_kind_t kind;
   wl_phase_t phase;
   /* prefill */
@@ -140,5 +143,11 @@ int wl_max_span(const wl_t *w, int c);
  * heads sharing each: query head h reads K/V head h / wl_group(w). */
 int wl_kv_heads(const wl_t *w);
 int wl_group(const wl_t *w);
+/* The first key set that only dense attention lowers (model.kv_heads
+ * below heads, attention.window, model.v_from_k), its value in *val and
+ * the value it needs in *want; NULL when none is set. */
+const char *wl_dense_only_key(const wl_t *w, int *val, const char **want);
+/* Elements of a value (and output) row: model.v_from_k, or head_dim. */
+int wl_v_dim(const wl_t *w);
 
 #endif

@@ -43,6 +43,18 @@ static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
   return at;
 }
 
+/* Fetch value rows [r0, r0+n) for (cs, l, h) into VBUF ring rows. With
+ * model.v_from_k they are key rows: one LDK with VTOO fills KBUF and
+ * VBUF rows from a single read of the key plane. */
+static inline int fetch_vrows(comp_t *c, int cs, int l, int h, int r0, int n) {
+  int kr, vr;
+  if (!c->w->v_from_k) return fetch_rows(c, LAY_V, cs, l, h, r0, n);
+  kr = ring_alloc(&c->k, n);
+  vr = ring_alloc(&c->v, n);
+  emit(c, OP_LDK, kr, n, vr, ISA_VTOO, 0, lay_addr(&c->lay, LAY_K, cs, l, h, r0));
+  return vr;
+}
+
 /* The lowerings: each emits its whole program into c->em (an error stays
  * in c->em.rc). */
 void lower_dense(comp_t *c);

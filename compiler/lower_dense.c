@@ -11,6 +11,11 @@
  * query rows, group x keys score entries, group output rows); otherwise
  * each query head streams the K/V rows itself.
  *
+ * Latent attention's absorbed decode (model.v_from_k): value rows are the
+ * first v_from_k elements of the key rows. Resident, one LDK with VTOO
+ * fills both buffers; streamed, the value pass fetches the key rows again
+ * (the row mapping has used and dropped them by then).
+ *
  * Sliding window (attention.window, attention.sinks): a query attends to
  * the rows of wl_span, the sinks [0, nsink) then the window [lo, hi);
  * their scores sit side by side in SBUF, so one SMAX normalises them.
@@ -57,7 +62,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
     for (j = 0; j < sp.n[seg]; j += n, first = 0) {
       int vr;
       n = sp.n[seg] - j < c->chunk ? sp.n[seg] - j : c->chunk;
-      vr = fetch_rows(c, LAY_V, cs, l, kvh, sp.r0[seg] + j, n);
+      vr = fetch_vrows(c, cs, l, kvh, sp.r0[seg] + j, n);
       for (i = 0; i < g; i++)
         emit(c, OP_AV, orow + i, vr, n, !first,
              so + i * nk + sp.off[seg] + j, 0);
@@ -89,9 +94,15 @@ static void head_resident(comp_t *c, int cs, int l, int kvh) {
   for (j = 0; j < ntok; j += n) {
     n = ntok - j < c->chunk ? ntok - j : c->chunk;
     c->k.head = kb + j;
-    fetch_rows(c, LAY_K, cs, l, kvh, j, n);
+    if (c->w->v_from_k) { /* latent attention: the key rows are the values */
+      emit(c, OP_LDK, ring_alloc(&c->k, n), n, vb + j, ISA_VTOO, 0,
+           lay_addr(&c->lay, LAY_K, cs, l, kvh, j));
+      c->v.head = vb + j + n;
+    } else {
+      fetch_rows(c, LAY_K, cs, l, kvh, j, n);
+    }
   }
-  for (j = 0; j < ntok; j += n) {
+  for (j = 0; !c->w->v_from_k && j < ntok; j += n) {
     n = ntok - j < c->chunk ? ntok - j : c->chunk;
     c->v.head = vb + j;
     fetch_rows(c, LAY_V, cs, l, kvh, j, n);

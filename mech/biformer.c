@@ -92,16 +92,13 @@ static int bf_wl_check(const wl_t *w, const yl_schema_t *sc,
   const char *keys[5] = {"biformer.height", "biformer.width", "biformer.topk",
                          "biformer.channels", "biformer.blocks"};
   int ns[5] = {w->bf_nheight, w->bf_nwidth, w->bf_ntopk, w->bf_nchannels,
-               w->bf_nblocks};
+               w->bf_nblocks}, val;
+  const char *key, *want;
   if (w->kind != WL_BIFORMER) return 0;
-  if (wl_kv_heads(w) != w->heads || w->window)
-    return yl_err_key(sc, marks, origin,
-                      w->window ? "attention.window" : "model.kv_heads", e,
+  if ((key = wl_dense_only_key(w, &val, &want)))
+    return yl_err_key(sc, marks, origin, key, e,
                       "not supported with model.kind biformer (got %s = %d, "
-                      "expected %s)",
-                      w->window ? "attention.window" : "model.kv_heads",
-                      w->window ? w->window : w->kv_heads,
-                      w->window ? "0" : "0 or model.heads");
+                      "expected %s)", key, val, want);
   if (w->phase != WL_PREFILL || w->causal)
     return yl_err_key(sc, marks, origin, "phase", e,
                       "biformer runs non-causal prefill (got %s%s, expected "

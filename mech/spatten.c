@@ -96,7 +96,8 @@ static const yl_key_t sp_keys[] = {
  * depend on the data (causal prefill). */
 static int sp_wl_check(const wl_t *w, const yl_schema_t *sc,
                        const char *origin, const yl_mark_t *marks, err_t *e) {
-  const char *const *names = sched_key;
+  const char *const *names = sched_key, *key, *want;
+  int val;
   for (int k = 0; k < WL_S_COUNT; k++) {
     int n = w->sched_n[k];
     if (n > w->layers) /* most likely model.layers was lowered by hand */
@@ -120,15 +121,12 @@ static int sp_wl_check(const wl_t *w, const yl_schema_t *sc,
   /* a schedule that prunes or quantizes at some width (sched_active at
    * the widest) is SpAtten's; it assumes one K/V head per query head and
    * every key of the causal bound */
-  if (sched_active(w, INT_MAX) && (wl_kv_heads(w) != w->heads || w->window))
-    return yl_err_key(sc, marks, origin,
-                      w->window ? "attention.window" : "model.kv_heads", e,
+  if (sched_active(w, INT_MAX) && (key = wl_dense_only_key(w, &val, &want)))
+    return yl_err_key(sc, marks, origin, key, e,
                       "not supported with a SpAtten schedule (got %s = %d "
                       "with schedule keys that prune or quantize, expected "
                       "%s, or the schedule's defaults: run with --dense)",
-                      w->window ? "attention.window" : "model.kv_heads",
-                      w->window ? w->window : w->kv_heads,
-                      w->window ? "0" : "0 or model.heads");
+                      key, val, want);
   for (int i = 0; i < w->sched_n[WL_S_TOKEN_KEEP]; i++)
     if (w->phase == WL_PREFILL && w->causal && w->sched[WL_S_TOKEN_KEEP][i] < 1)
       return yl_err_key(sc, marks, origin, "schedule.token_keep", e,

@@ -54,6 +54,8 @@ typedef struct spat {
 /* Contents of the on-chip buffers (functional side). */
 typedef struct bufs {
   int d;           /* elements per row */
+  int dv;          /* elements of a value and output row (wl_v_dim) */
+  int vrow_bytes;  /* bytes of a full-width value row */
   int row_bytes;   /* packed bytes per Q/K/V row (SRAM traffic) */
   int cap[BUF_COUNT];
   int16_t *q;         /* cap x d */

@@ -146,7 +146,9 @@ static int alloc_bufs(sim_t *s) {
   int64_t wmax = ((int64_t)1 << (s->cfg->width - 1));
   size_t d = (size_t)s->w->head_dim;
   b->d = s->w->head_dim;
+  b->dv = wl_v_dim(s->w);
   b->row_bytes = s->lay.row_bytes;
+  b->vrow_bytes = (b->dv * s->cfg->width + 7) / 8;
   b->cap[BUF_Q] = s->lay.qbuf_rows;
   b->cap[BUF_K] = s->lay.kbuf_rows;
   b->cap[BUF_V] = s->lay.vbuf_rows;

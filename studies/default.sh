@@ -117,6 +117,34 @@ head while the routed one gathers each region's routed set from DRAM
 (docs/biformer.md, "What is simplified").
 EOF
 echo
+echo "== LLM decode on configs/llm.yaml (docs/gqa.md): 4 generated tokens per sequence =="
+printf '%-26s %6s %12s %9s %9s %10s %11s %7s %5s\n' workload layers cycles "tokens/s" "DRAM(GB)" \
+  "energy(mJ)" "floor(cyc)" bound eff
+llm_row() { # label, workload, layers kept (of the model's), more run arguments
+  lab=$1; wl=$2; nl=$3; shift 3
+  "$bin" run --quiet --check --config configs/llm.yaml --workload "workloads/$wl.yaml" \
+    --layers "$nl" --csv "$tmp/llm.csv" "$@" >/dev/null || fail "$lab"
+  f="$tmp/llm.csv"
+  printf '%-26s %6s %12s %9.0f %9.3f %10.2f %11s %7s %5.2f\n' "$lab" "$nl" "$(csv_get "$f" cycles)" \
+    "$(csv_get "$f" seconds | awk '{ print 4 / $1 }')" \
+    "$(csv_get "$f" dram.transferred_bytes | awk '{ print $1 / 1e9 }')" \
+    "$(csv_get "$f" energy_pj.total | awk '{ print $1 / 1e9 }')" \
+    "$(echo "$(csv_get "$f" bounds.memory_cycles) $(csv_get "$f" bounds.compute_cycles)" |
+       awk '{ print $1 > $2 ? $1 : $2 }')" "$(csv_get "$f" bounds.bound | tr -d '"')" \
+    "$(csv_get "$f" bounds.efficiency)"
+}
+llm_row "llama2-7b 4k" llama2-7b 32
+llm_row "llama3-8b 4k (GQA 32/8)" llama3-8b 32
+llm_row "mistral-7b 8k (window 4k)" mistral-7b 32
+llm_row "deepseek-mla 4k (MLA)" deepseek-mla 4
+cat <<'EOF'
+tokens/s: 4 generated tokens over the attention's time alone (no
+projections or MLP), one sequence. deepseek-mla keeps 4 of its 61 layers
+(--layers 4) so make run stays short; its per-layer figures are those of
+the full model. "floor" is the larger of the memory floor (DRAM bytes at
+the HBM3 stack's peak) and the compute floor; eff = floor / cycles.
+EOF
+echo
 echo "== spatten.yaml x gpt2-small, with --check against the golden model =="
 "$bin" run --check --config configs/spatten.yaml --workload workloads/gpt2-small.yaml ||
   fail "gpt2-small on spatten"

@@ -479,6 +479,12 @@ static const text_row_t workload_rows[] = {
      "{F}:3:3: model.kv_heads: does not divide model.heads (got 5 with 12 heads, expected a divisor of 12, or 0 for 12)", 0},
     {"wl-kv-heads-negative.yaml", IN_TEXT, "model:\n  kv_heads: -1\n", WL,
      "{F}:2:13: model.kv_heads: out of range (got -1", 0},
+    {"wl-v-from-k-long.yaml", IN_TEXT, "model:\n  head_dim: 64\n  v_from_k: 80\n", WL,
+     "{F}:3:3: model.v_from_k: longer than a key row (got 80 with model.head_dim 64, expected 0 .. 64)", 0},
+    {"wl-v-from-k-biformer.yaml", IN_TEXT,
+     "model:\n  kind: biformer\n  layers: 2\n  heads: 2\n  v_from_k: 4\n  head_dim: 8\nprefill:\n"
+     "  tokens: [64, 16]\n" BF_BODY_K("lce_kernel: 3"), WL,
+     "{F}:5:3: model.v_from_k: not supported with model.kind biformer (got model.v_from_k = 4", 0},
     {"wl-window-negative.yaml", IN_TEXT, "attention:\n  window: -2\n", WL,
      "{F}:2:11: attention.window: out of range (got -2", 0},
     {"wl-sinks-no-window.yaml", IN_TEXT, "attention:\n  sinks: 4\n", WL,

@@ -29,7 +29,7 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
                                    const int16_t *const *v, int rows,
                                    int64_t *acc) {
   int32_t part[1024];
-  int d = b->d, i, j, r0, r1;
+  int d = b->dv, i, j, r0, r1;
   for (r0 = 0; r0 < rows; r0 = r1) {
     r1 = r0 + b->av32_rows < rows ? r0 + b->av32_rows : rows;
     memset(part, 0, (size_t)d * sizeof part[0]);
@@ -52,7 +52,7 @@ static void accumulate_q(const bufs_t *b, const int64_t *p,
                          const int16_t *const *v, int rows, int bits,
                          int64_t *acc) {
   for (int i = 0; i < rows; i++)
-    for (int j = 0; j < b->d; j++)
+    for (int j = 0; j < b->dv; j++)
       acc[j] += p[i] * sched_quant(v[i][j], bits, b->width);
 }
 
@@ -82,13 +82,15 @@ static void lce_exec(bufs_t *b, const insn_t *in, stats_t *st) {
 }
 
 /* OBUF[orow] = (acc ? OBUF[orow] : 0) + sum_i p_i * VBUF[vrow+i], p_i =
- * SBUF[soff+i], or SBUF[soff+IBUF[sel+i]] with VSEL. */
+ * SBUF[soff+i], or SBUF[soff+IBUF[sel+i]] with VSEL. A value row has dv
+ * elements (model.v_from_k: the first dv of a key row); the rest of the
+ * output row stays zero. */
 void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
-  uint64_t n = in->c, d = (uint64_t)b->d;
+  uint64_t n = in->c, d = (uint64_t)b->dv;
   const int64_t *p = b->s + in->e;
   if (b->data) {
-    if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
+    if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)b->d * sizeof *o);
     const int16_t *const *v = b->v + in->b;
     if (in->d & ISA_VSEL) {
       const uint16_t *sel = b->sp->ibuf + AV_SEL(in);
@@ -105,7 +107,7 @@ void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
       accumulate(b, p, v, in->c, o);
   }
   st->c[ST_AV_MACS] += n * d;
-  st->c[ST_VBUF_READ_BYTES] += n * (uint64_t)b->row_bytes;
+  st->c[ST_VBUF_READ_BYTES] += n * (uint64_t)b->vrow_bytes;
   st->c[ST_SBUF_READ_BYTES] += 4 * n;
   st->c[ST_OBUF_READ_BYTES] += (in->d & ISA_ACC) ? 4 * d : 0;
   st->c[ST_OBUF_WRITE_BYTES] += 4 * d;

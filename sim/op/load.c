@@ -40,6 +40,12 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   if (sl->loc.t != LAY_KL && (rc = op_use(x, sl, buf, 1, in->a, in->b)))
     return rc;
   if (t == LAY_K && (rc = op_use(x, sl, BUF_KL, 1, in->a, in->b))) return rc;
+  if (in->op == OP_LDK && (in->d & ISA_VTOO)) { /* latent attention */
+    if (!x->w->v_from_k)
+      return op_bad(x, "LDK", "VTOO without model.v_from_k (got flags %ld, "
+                    "expected %ld)", in->d, in->d & ~ISA_VTOO);
+    if ((rc = op_use(x, sl, BUF_V, 1, in->c, in->b))) return rc;
+  }
   if ((rc = op_pred_use(x, sl))) return rc;
   if (in->d & ISA_REGION) /* whole regions through IBUF[c..] */
     return region_uses(x, sl);
@@ -78,7 +84,8 @@ int op_rows_in_block(opctx_t *x, const slot_t *sl) {
 static int load_start(opctx_t *x, slot_t *sl) { return op_rows_in_block(x, sl); }
 
 /* A finished load: Q rows are copied into QBUF; K and V buffer rows are
- * pointed at the DRAM rows they now hold (gathered rows one by one). */
+ * pointed at the DRAM rows they now hold (gathered rows one by one); a
+ * VTOO key row is a value row too (its first v_from_k elements). */
 static int fill_rows(opctx_t *x, const slot_t *sl) {
   const int16_t *src, **dst;
   lay_loc_t at = sl->loc;
@@ -96,6 +103,8 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
     } else {
       if (!(src = mi_rows(x->mi, &at))) return -1;
       dst[i] = src;
+      if (sl->in.op == OP_LDK && (sl->in.d & ISA_VTOO))
+        b->v[sl->in.c + i] = src; /* list: the VBUF row */
     }
   }
   return 0;
@@ -119,6 +128,9 @@ static int ldk_complete(opctx_t *x, slot_t *sl, bool ran) {
   for (int i = 0; ran && i < sl->in.b; i++)
     x->b->sp->kfull[sl->in.a + i] =
         sl->loc.t == LAY_KL ? xfer_token(sl, x->b, i) + 1 : 0;
+  if (sl->in.d & ISA_VTOO)
+    x->st->c[ST_VBUF_WRITE_BYTES] +=
+        (uint64_t)sl->in.b * (uint64_t)x->b->vrow_bytes;
   return load_done(x, sl, ST_KBUF_WRITE_BYTES);
 }
 
@@ -177,11 +189,12 @@ const op_sem_t op_ldq = {
 };
 
 const op_sem_t op_ldk = {
-    .flags = ISA_GATHER | ISA_REGION | ISA_PRED | ISA_PREG_FIELD,
+    .flags = ISA_GATHER | ISA_REGION | ISA_PRED | ISA_PREG_FIELD | ISA_VTOO,
     .one_of = ISA_GATHER | ISA_REGION,
+    .alone = ISA_VTOO,
     .preg_with = ISA_PRED,
     .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_P),
-    .writes = BUFM(BUF_K) | BUFM(BUF_KL),
+    .writes = BUFM(BUF_K) | BUFM(BUF_KL) | BUFM(BUF_V),
     .dram_fill = true,
     .decode = ldk_decode, .start = load_start, .complete = ldk_complete,
 };

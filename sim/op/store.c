@@ -28,7 +28,7 @@ static int store_row(opctx_t *x, slot_t *sl) {
   int i, hi = (1 << (b->width - 1)) - 1;
   int64_t mag = 0;
   lay_loc_t at = sl->loc;
-  x->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)b->d;
+  x->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)b->dv;
   x->st->c[ST_QUERIES]++;
   if (!b->data) return 0;
   at.row = (int)xfer_token(sl, b, 0);
