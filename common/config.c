@@ -121,6 +121,16 @@ static const yl_key_t cfg_keys[] = {
   /* assumed: 64 rows x 64 dims x 12 bits = 6 KiB per K/V fetch */
   INT("mapping.chunk_rows", chunk_rows, "64", 1, 65535, "rows",
       "rows per K/V fetch instruction"),
+  /* a compiler choice, not hardware: docs/tiling.md's rule */
+  {"mapping.softmax", YL_ENUM, F(map_softmax), 0, 0, "auto", 0, 0, 0,
+   "auto|row|tiled", "",
+   "softmax mapping: row (a whole score row on chip), tiled (online softmax "
+   "over K/V tiles) or auto (row where it fits without refetching K/V)"},
+  INT("mapping.tile_q", tile_q, "0", 0, 65535, "rows",
+      "tiled: query rows per block (0: as many as the query and output "
+      "buffers hold)"),
+  INT("mapping.tile_kv", tile_kv, "0", 0, 65535, "rows",
+      "tiled: K/V rows per tile (0: as many as the buffers hold)"),
 
   /* the bank-level model; "simple" keeps the bandwidth + latency one for
    * fast sweeps */

@@ -52,6 +52,9 @@ typedef struct cfg {
 
   /* mapping (compiler) */
   int chunk_rows;           /* rows per K/V fetch instruction */
+  int map_softmax;          /* CFG_SMAX_AUTO, _ROW or _TILED (docs/tiling.md) */
+  int tile_q, tile_kv;      /* tiled: query rows per block, K/V rows per
+                               tile (0: the compiler chooses) */
 
   /* DRAM */
   char dram_model[16];      /* "hbm2" (bank level) or "simple" */
@@ -143,6 +146,9 @@ typedef struct cfg {
   double a_score_buffer_mm2;
   double a_output_buffer_mm2;
 } cfg_t;
+
+/* mapping.softmax's choices, in the schema's order. */
+enum { CFG_SMAX_AUTO, CFG_SMAX_ROW, CFG_SMAX_TILED };
 
 /* Defaults for every key (the schema's defaults). */
 void cfg_defaults(cfg_t *c);

@@ -17,6 +17,27 @@
  *
  * rsh(x, n) = floor(x / 2^n + 1/2): round half up. All sums are exact
  * integer sums, so any order or chunking of them gives the same bits.
+ *
+ * Tiled attention with an online softmax (docs/tiling.md) keeps, per
+ * query row, a running max m, a running sum l (Q0.16) and an output
+ * accumulator O_i (16 + F frac bits). For each K/V tile the row meets
+ * (its keys in that tile, T_k; tiles in increasing order):
+ *   t_j   = fx_scale(s_j) as above, j in T_k
+ *   m'    = max_{j in T_k} t_j on the first tile, else max(m, that max)
+ *   alpha = fx_exp(m - m')           Q0.16 (65536 when m' = m; first tile:
+ *                                    no alpha, l = O = 0 before it)
+ *   e_j   = fx_exp(t_j - m')         Q0.16
+ *   l'    = fx_rescale(l, alpha) + sum_j e_j
+ *   O'_i  = fx_rescale(O_i, alpha) + sum_j e_j * v_ji
+ *   fx_rescale(x, a) = rsh(x * a, 16), computed without a 128-bit product
+ *                    (x = hi 2^16 + lo, 0 <= lo < 2^16: hi a + rsh(lo a, 16))
+ * and at the end o_i = sat_W(fx_div_round(O_i, l)), where
+ *   fx_div_round(a, b) = floor((2a + b) / (2b))   (b > 0: round half up).
+ * l >= 2^16 at the end (the key attaining the final max has e = 2^16 and
+ * every later alpha is 2^16). Bounds for n keys: 0 <= e_j <= 2^16, so
+ * l <= n 2^16 and |O_i| <= n 2^16 2^(W-1) <= 2^48 for n <= 2^17 (128k
+ * keys) at W = 16; rescale's products stay below 2^(48-16+16) = 2^48 and
+ * 2a + b below 2^50: int64 holds every step up to n = 2^30 keys.
  */
 #ifndef ATTN_FIXED_H
 #define ATTN_FIXED_H
@@ -80,6 +101,20 @@ static inline uint16_t fx_prob(const fx_t *fx, int64_t e, int64_t sum) {
   int64_t pmax = ((int64_t)1 << fx->prob_bits) - 1;
   int64_t p = ((e << fx->prob_bits) + sum / 2) / sum;
   return (uint16_t)(p > pmax ? pmax : p);
+}
+
+/* rsh(x * a, 16) for 0 <= a <= 2^16 and |x| < 2^62, exactly, without
+ * the 128-bit product: x = hi 2^16 + lo with 0 <= lo < 2^16. */
+static inline int64_t fx_rescale(int64_t x, int32_t a) {
+  int64_t lo = x & 0xFFFF, hi = (x - lo) / 65536;
+  return hi * a + fx_rsh(lo * a, 16);
+}
+
+/* floor(a / b + 1/2) for b > 0: round half up (the tiled mapping's final
+ * normalisation, o = O / l). */
+static inline int64_t fx_div_round(int64_t a, int64_t b) {
+  int64_t n = 2 * a + b, d = 2 * b, q = n / d;
+  return (n % d != 0 && n < 0) ? q - 1 : q;
 }
 
 /* Output element from an accumulated sum of p * v. */

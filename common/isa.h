@@ -55,6 +55,7 @@ enum {
   ISA_CHECK = 1,  /* SMAX: write the refetch predicate */
   ISA_IMP = 2,    /* SMAX: add the probabilities to token importance */
   ISA_HIMP = 2,   /* STO: add the row's magnitudes to head importance */
+  ISA_FIRST = 1,  /* OSM: the row's first tile (no running state yet) */
   ISA_PRED = 8    /* execute only if predicate register d >> 4 is set */
 };
 /* TINIT's flags; CARRY: decode's cascade across steps (docs/spatten.md) */

@@ -49,8 +49,9 @@ typedef struct lay {
 } lay_t;
 
 /* Derive the layout; fails (ERR_BAD_INPUT) when the hardware cannot run
- * the workload at all (a buffer smaller than one row, a context longer
- * than the score buffer). cfg_name names the config in messages. */
+ * the workload at all (a buffer smaller than one row; whether a score row
+ * must fit the score buffer is the mapping's call, map_choose in
+ * mapping.h). cfg_name names the config in messages. */
 int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
              err_t *e);
 uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,

@@ -14,6 +14,7 @@
 
 #include "emit.h"
 #include "layout.h"
+#include "mapping.h"
 #include "workload.h"
 
 /* The compiler's state for one workload. The rings hand out buffer rows
@@ -26,6 +27,7 @@ typedef struct comp {
   ring_t q, k, v, s, o, ib, pr;
   int chunk;   /* rows per streamed K/V fetch */
   int width;   /* datapath bits */
+  map_t map;   /* the softmax mapping (mapping.h) */
 } comp_t;
 
 static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,

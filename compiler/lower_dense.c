@@ -158,8 +158,158 @@ static void lower_decode(comp_t *c) {
     }
 }
 
+
+/* ---- the tiled mapping (docs/tiling.md) -------------------------------
+ * A block is up to map.br (query, query head) pairs of one K/V head, in
+ * query-major order (decode: the group's query heads at one position).
+ * Tile k holds K/V rows [k bc, (k+1) bc); the block fetches, per tile,
+ * the rows any of its pairs attends to (the union of their spans, one or
+ * two runs), once, and each pair with keys in the tile runs QK, OSM and
+ * AV on them; at the end ONRM and STO per pair. */
+
+typedef struct run2 {
+  int r0[2], n[2], cnt; /* runs [r0, r0+n), ascending, cnt of them */
+} run2_t;
+
+/* Append [a, b) to r when non-empty, merging it with a run it touches. */
+static void run_add(run2_t *r, int a, int b) {
+  if (a >= b) return;
+  if (r->cnt && a <= r->r0[r->cnt - 1] + r->n[r->cnt - 1]) {
+    int e = r->r0[r->cnt - 1] + r->n[r->cnt - 1];
+    if (a < r->r0[r->cnt - 1]) r->r0[r->cnt - 1] = a;
+    r->n[r->cnt - 1] = (b > e ? b : e) - r->r0[r->cnt - 1];
+    return;
+  }
+  r->r0[r->cnt] = a, r->n[r->cnt] = b - a, r->cnt++;
+}
+
+static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+/* The rows of [k0, k1) query q attends to: its sinks then its window. */
+static run2_t q_parts(const comp_t *c, int cs, int q, int k0, int k1) {
+  run2_t r = {{0, 0}, {0, 0}, 0};
+  int nsink, lo, hi = wl_keys(c->w, cs, q);
+  wl_span(c->w, cs, q, &nsink, &lo);
+  run_add(&r, imax(0, k0), imin(nsink, k1));
+  run_add(&r, imax(lo, k0), imin(hi, k1));
+  return r;
+}
+
+/* The rows of [k0, k1) a block of queries [qa, qb] attends to: spans
+ * only grow with the query, so the sinks of qb and the window from qa's
+ * start to qb's end. */
+static run2_t block_rows(const comp_t *c, int cs, int qa, int qb, int k0,
+                         int k1) {
+  run2_t r = {{0, 0}, {0, 0}, 0};
+  int ns_a, lo_a, ns_b, lo_b, hi_b = wl_keys(c->w, cs, qb);
+  wl_span(c->w, cs, qa, &ns_a, &lo_a);
+  wl_span(c->w, cs, qb, &ns_b, &lo_b);
+  run_add(&r, imax(0, k0), imin(ns_b, k1));
+  run_add(&r, imax(lo_a, k0), imin(hi_b, k1));
+  return r;
+}
+
+/* Fetch the runs of tensor t into one ring allocation; the buffer row of
+ * the runs' first row. */
+static int fetch_runs(comp_t *c, lay_tensor_t t, int cs, int l, int kvh,
+                      const run2_t *u) {
+  ring_t *ring = t == LAY_K ? &c->k : &c->v;
+  int at = ring_alloc(ring, u->n[0] + (u->cnt > 1 ? u->n[1] : 0)), i, off = 0;
+  for (i = 0; i < u->cnt; off += u->n[i], i++)
+    emit(c, t == LAY_K ? OP_LDK : OP_LDV, at + off, u->n[i], 0, 0, 0,
+         lay_addr(&c->lay, t, cs, l, kvh, u->r0[i]));
+  return at;
+}
+
+/* The buffer row key row r landed in (r inside the runs of u at base). */
+static int run_row(const run2_t *u, int base, int r) {
+  if (u->cnt > 1 && r >= u->r0[1]) return base + u->n[0] + r - u->r0[1];
+  return base + r - u->r0[0];
+}
+
+/* One pair's step on tile rows p (inside u, at kb and vb): QK per run,
+ * OSM, ORSC unless it is the pair's first, AV per run. */
+static void tile_step(comp_t *c, const run2_t *u, const run2_t *p, int kb,
+                      int vb, int qr, int orow, unsigned char *first) {
+  int tot = p->n[0] + (p->cnt > 1 ? p->n[1] : 0), so = ring_alloc(&c->s, tot);
+  int i, off;
+  for (i = 0, off = 0; i < p->cnt; off += p->n[i], i++)
+    emit(c, OP_QK, qr, run_row(u, kb, p->r0[i]), p->n[i], 0, so + off, 0);
+  emit(c, OP_OSM, so, tot, orow, *first ? ISA_FIRST : 0, 0, 0);
+  if (!*first) emit(c, OP_ORSC, orow, 0, 0, 0, 0, 0);
+  for (i = 0, off = 0; i < p->cnt; off += p->n[i], i++)
+    emit(c, OP_AV, orow, run_row(u, vb, p->r0[i]), p->n[i],
+         *first && !i ? 0 : ISA_ACC, so + off, 0);
+  *first = 0;
+}
+
+/* Pairs [p0, p1) of the query-major list (query p / g, head h0 + p % g)
+ * of case cs, layer l, K/V head kvh; qbase: the first query's index
+ * (decode: the step). */
+static void tiled_block(comp_t *c, int cs, int l, int kvh, int qbase, int p0,
+                        int p1) {
+  int g = wl_group(c->w), h0 = kvh * g, nb = p1 - p0, bc = c->map.bc;
+  int qa = qbase + p0 / g, qb = qbase + (p1 - 1) / g, hi = wl_keys(c->w, cs, qb);
+  int qr = ring_alloc(&c->q, nb), orow = ring_alloc(&c->o, nb), i, k0;
+  unsigned char first[65536]; /* per pair: no tile yet (nb <= 65535) */
+  for (i = 0; i < nb; i++) {
+    int q = qbase + (p0 + i) / g;
+    first[i] = 1;
+    emit(c, OP_LDQ, qr + i, 1, 0, 0, 0,
+         lay_addr(&c->lay, LAY_Q, cs, l, h0 + (p0 + i) % g,
+                  wl_query_pos(c->w, cs, q)));
+  }
+  for (k0 = 0; k0 < hi; k0 += bc) {
+    run2_t u = block_rows(c, cs, qa, qb, k0, k0 + bc);
+    int kb, vb;
+    if (!u.cnt) continue;
+    kb = fetch_runs(c, LAY_K, cs, l, kvh, &u);
+    vb = fetch_runs(c, LAY_V, cs, l, kvh, &u);
+    for (i = 0; i < nb; i++) {
+      run2_t p = q_parts(c, cs, qbase + (p0 + i) / g, k0, k0 + bc);
+      if (p.cnt) tile_step(c, &u, &p, kb, vb, qr + i, orow + i, &first[i]);
+    }
+  }
+  for (i = 0; i < nb; i++) {
+    emit(c, OP_ONRM, orow + i, 0, 0, 0, 0, 0);
+    emit(c, OP_STO, orow + i, 0, 0, 0, 0,
+         lay_addr(&c->lay, LAY_O, cs, l, h0 + (p0 + i) % g,
+                  qbase + (p0 + i) / g));
+  }
+}
+
+/* Queries [qbase, qbase + nq) of every query head of K/V head kvh, in
+ * blocks of map.br pairs. */
+static void tiled_head(comp_t *c, int cs, int l, int kvh, int qbase, int nq) {
+  int np = nq * wl_group(c->w), p;
+  for (p = 0; p < np; p += c->map.br)
+    tiled_block(c, cs, l, kvh, qbase, p, imin(np, p + c->map.br));
+}
+
+static void lower_tiled(comp_t *c) {
+  int cs, l, kvh, t;
+  if (c->w->phase == WL_DECODE) {
+    for (t = 0; t < c->w->generate; t++)
+      for (l = 0; l < c->w->layers; l++) {
+        emit(c, OP_LAYER, 0, l, 0, 0, 0, 0);
+        for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
+          tiled_head(c, 0, l, kvh, t, 1);
+      }
+    return;
+  }
+  for (cs = 0; cs < c->w->ncases; cs++)
+    for (l = 0; l < c->w->layers; l++) {
+      emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+      for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
+        tiled_head(c, cs, l, kvh, 0, wl_queries(c->w, cs));
+    }
+}
+
 void lower_dense(comp_t *c) {
-  if (c->w->phase == WL_DECODE)
+  if (c->map.tiled)
+    lower_tiled(c);
+  else if (c->w->phase == WL_DECODE)
     lower_decode(c);
   else
     lower_prefill(c);

@@ -137,3 +137,69 @@ void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
   }
   free(k), free(v), free(qf), free(s), free(kg), free(vg);
 }
+
+/* One query over its span [0, nsink) and [lo, hi) of row-major k and v
+ * (all rows), tiled: common/fixed.h's online softmax over tiles [k0, k0 +
+ * bc) in increasing order, each the span's rows inside it. acc holds d
+ * accumulators of scratch. */
+static void fixed_query_tiled(const fx_t *fx, const int16_t *q,
+                              const int16_t *k, const int16_t *v, int nsink,
+                              int lo, int hi, int d, int bc, int64_t *tt,
+                              int64_t *acc, int16_t *out) {
+  int64_t m = 0, l = 0;
+  int i, k0, first = 1;
+  for (i = 0; i < d; i++) acc[i] = 0;
+  for (k0 = 0; k0 < hi; k0 += bc) {
+    int rows[2][2] = {{k0, nsink < k0 + bc ? nsink : k0 + bc},
+                      {lo > k0 ? lo : k0, hi < k0 + bc ? hi : k0 + bc}};
+    int64_t mt = INT64_MIN, sum = 0, alpha;
+    int any = 0, s, r;
+    for (s = 0; s < 2; s++)
+      for (r = rows[s][0]; r < rows[s][1]; r++, any = 1) {
+        int64_t dot = 0;
+        for (i = 0; i < d; i++) dot += (int64_t)q[i] * k[(size_t)r * d + i];
+        tt[r] = fx_scale(fx, dot);
+        if (tt[r] > mt) mt = tt[r];
+      }
+    if (!any) continue;
+    if (!first && m > mt) mt = m;
+    alpha = first ? 0 : fx_exp(fx, m - mt);
+    for (i = 0; i < d; i++) acc[i] = first ? 0 : fx_rescale(acc[i], (int32_t)alpha);
+    for (s = 0; s < 2; s++)
+      for (r = rows[s][0]; r < rows[s][1]; r++) {
+        int64_t e = fx_exp(fx, tt[r] - mt);
+        sum += e;
+        for (i = 0; i < d; i++) acc[i] += e * v[(size_t)r * d + i];
+      }
+    l = (first ? 0 : fx_rescale(l, (int32_t)alpha)) + sum;
+    m = mt, first = 0;
+  }
+  for (i = 0; i < d; i++) out[i] = fx_sat(fx, fx_div_round(acc[i], l > 0 ? l : 1));
+}
+
+void gold_head_fixed_tiled(const fx_t *fx, const wl_t *w, const ten_t *t,
+                           int cs, int layer, int head, int bc, int16_t *out) {
+  int d = w->head_dim, L = wl_ctx_tokens(w, cs), nq = wl_queries(w, cs), q;
+  size_t ld = (size_t)L * (size_t)d;
+  float *f = malloc(ld * sizeof *f);
+  int16_t *k = malloc(ld * sizeof *k), *v = malloc(ld * sizeof *v),
+          *qq = malloc((size_t)d * sizeof *qq);
+  int64_t *tt = malloc((size_t)L * sizeof *tt), *acc = malloc((size_t)d * sizeof *acc);
+  int kvh = head / wl_group(w);
+  assert(fx->head_dim == d && bc > 0);
+  if (!f || !k || !v || !qq || !tt || !acc) {
+    memset(out, 0, (size_t)nq * (size_t)d * sizeof *out);
+  } else {
+    load_quant(fx, t, TEN_K, cs, layer, kvh, L, d, f, k);
+    load_quant(fx, t, TEN_V, cs, layer, kvh, L, d, f, v);
+    for (q = 0; q < nq; q++) {
+      int i, nsink, lo, hi = wl_keys(w, cs, q);
+      wl_span(w, cs, q, &nsink, &lo);
+      ten_rows(t, TEN_Q, cs, layer, head, wl_query_pos(w, cs, q), 1, f);
+      for (i = 0; i < d; i++) qq[i] = fx_quant(fx, f[i]);
+      fixed_query_tiled(fx, qq, k, v, nsink, lo, hi, d, bc, tt, acc,
+                        out + (size_t)q * (size_t)d);
+    }
+  }
+  free(f), free(k), free(v), free(qq), free(tt), free(acc);
+}

@@ -17,6 +17,11 @@
 /* Outputs of one head: out[q * head_dim + i] for q < wl_queries(w, cs). */
 void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
                      int layer, int head, int16_t *out);
+/* The same through the tiled mapping's online softmax (docs/tiling.md,
+ * common/fixed.h): K/V tiles [k bc, (k+1) bc), each query's span rows
+ * inside a tile one step. */
+void gold_head_fixed_tiled(const fx_t *fx, const wl_t *w, const ten_t *t,
+                           int cs, int layer, int head, int bc, int16_t *out);
 void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
                      int head, double *out);
 

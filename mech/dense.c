@@ -11,5 +11,6 @@ const mech_t mech_dense = {
     .name = "dense",
     .doc = "README.md",
     .lower = lower_dense,
+    .tiles = true,
     .check = chk_dense,
 };

@@ -53,6 +53,8 @@ typedef struct mech {
    * that claims workloads has one; SpAtten's CSV traces are lowered by
    * spc_compile instead. */
   void (*lower)(struct comp *c);
+  /* its lowering has a tiled mapping (docs/tiling.md; common/mapping.h) */
+  bool tiles;
   /* Compiler: refuse a config whose hardware cannot run the mechanism,
    * before anything is emitted. Returns 0, or err_at's status with e set
    * (cfg_name: the config's file, for the message). NULL: any config. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "golden.h"
+#include "mapping.h"
 #include "mech.h"
 
 typedef struct scratch {
@@ -34,8 +35,10 @@ static double max_norm(const ten_t *t, ten_kind_t k, int cs, int l, int h,
   return m;
 }
 
+/* The float bound of one head (docs/tiling.md for the tiled mapping's:
+ * bc > 0). */
 static double head_tol(const cfg_t *c, const wl_t *w, const ten_t *t, int cs,
-                       int l, int h, float *rows) {
+                       int l, int h, int bc, float *rows) {
   int d = w->head_dim, nq = wl_queries(w, cs), nk = wl_ctx_tokens(w, cs);
   double lsb = ldexp(1.0, -(c->frac_bits + 1)), sd = sqrt((double)d);
   double qn = max_norm(t, TEN_Q, cs, l, h, wl_query_pos(w, cs, 0), nq, d, rows, 0);
@@ -44,6 +47,13 @@ static double head_tol(const cfg_t *c, const wl_t *w, const ten_t *t, int cs,
   double vmax = max_norm(t, TEN_V, cs, l, h / wl_group(w), 0, nk, d, rows, 1);
   double ds = (qn + kn) * lsb / sd + d * lsb * lsb / sd + lsb + 0.6931471805599453 * lsb +
               ldexp(1.0, -16);
+  if (bc) { /* per tile: alpha's and e's relative error; 1 LSB per weight */
+    double nt = (nk + bc - 1) / bc + 2.0;
+    double eta = 0.6931471805599453 * ldexp(1.0, -(c->frac_bits + 1)) +
+                 ldexp(1.0, -15);
+    return vmax * (2 * ds + 2 * nt * eta + (nk + 2 * nt) * ldexp(1.0, -16)) +
+           2 * lsb;
+  }
   return vmax * (2 * ds + nk * ldexp(1.0, -(c->prob_bits + 1))) + 2 * lsb;
 }
 
@@ -106,15 +116,19 @@ static const chk_shape_t dense_shape = {
  * names itself in r->msg; the first element beyond the bound does when
  * no element mismatches. */
 static void dense_head(const cfg_t *c, const wl_t *w, const ten_t *t,
-                       const memimg_t *mi, int cs, int l, int h,
-                       scratch_t *sc, chk_t *r) {
+                       const memimg_t *mi, const map_t *map, int cs, int l,
+                       int h, scratch_t *sc, chk_t *r) {
   const int16_t *sim = mi_output(mi, cs, l, h);
   fx_t fx;
   int d = w->head_dim, nq = wl_queries(w, cs), i;
-  double tol = head_tol(c, w, t, cs, l, h, sc->rows), scale;
+  int bc = map->tiled ? map->bc : 0;
+  double tol = head_tol(c, w, t, cs, l, h, bc, sc->rows), scale;
   fx_init(&fx, c->width, c->frac_bits, c->prob_bits, d);
   scale = ldexp(1.0, -c->frac_bits);
-  gold_head_fixed(&fx, w, t, cs, l, h, sc->gfix);
+  if (bc)
+    gold_head_fixed_tiled(&fx, w, t, cs, l, h, bc, sc->gfix);
+  else
+    gold_head_fixed(&fx, w, t, cs, l, h, sc->gfix);
   gold_head_float(w, t, cs, l, h, sc->gflt);
   chk_compare_head(&dense_shape, sim, sc->gfix, nq, d, cs, l, h, r);
   for (i = 0; i < nq * d; i++) {
@@ -195,7 +209,16 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
               const memimg_t *mi, const declog_t *simlog, chk_t *r) {
   scratch_t sc;
   int cs, l, h, maxq = 1, maxk = 1;
+  lay_t lay;
+  map_t map;
+  err_t e;
   (void)simlog;
+  /* the golden model of the mapping the compiler chose (mapping.h) */
+  if (lay_init(&lay, c, w, "config", &e) ||
+      map_choose(c, &lay, w, true, "config", &map, &e)) {
+    snprintf(r->msg, sizeof r->msg, "%.200s", e.msg);
+    return ERR_RUN;
+  }
   for (cs = 0; cs < w->ncases; cs++) {
     if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
     if (wl_ctx_tokens(w, cs) > maxk) maxk = wl_ctx_tokens(w, cs);
@@ -207,7 +230,7 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
     for (cs = 0; cs < w->ncases; cs++)
       for (l = 0; l < w->layers; l++)
         for (h = 0; h < w->heads; h++)
-          dense_head(c, w, t, mi, cs, l, h, &sc, r);
+          dense_head(c, w, t, mi, &map, cs, l, h, &sc, r);
   free(sc.gfix);
   free(sc.gflt);
   free(sc.rows);

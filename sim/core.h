@@ -22,8 +22,10 @@
  * reading the MSBs of those rows need not wait for it. */
 typedef enum {
   BUF_Q, BUF_K, BUF_V, BUF_S, BUF_O, BUF_I, BUF_TL, BUF_TI, BUF_HL, BUF_HI,
-  BUF_P, BUF_KL, BUF_COUNT
+  BUF_P, BUF_KL, BUF_M, BUF_COUNT
 } buf_id_t;
+/* BUF_M (MBUF): the online softmax's per-row state (docs/tiling.md), one
+ * entry per OBUF row: running max m, running sum l, last rescale alpha. */
 
 /* Where a decision was made (docs/spatten.md), for the decision log. */
 typedef struct dctx {
@@ -74,6 +76,9 @@ typedef struct bufs {
   spat_t *sp;
   int16_t *kpool;     /* cap_K x d: KBUF rows a POOL wrote (pooled keys) */
   int lce_k;          /* BiFormer's LCE kernel side (0: none) */
+  int64_t *om, *ol;   /* MBUF: cap[BUF_M] running maxima (F frac bits) and
+                         sums (Q0.16) */
+  int32_t *oalpha;    /* MBUF: cap[BUF_M] last rescale factors (Q0.16) */
 } bufs_t;
 
 /* A buffer range an instruction touches; write is 0 (read), 1 (write) or

@@ -168,7 +168,12 @@ static int alloc_bufs(sim_t *s) {
   b->lce_k = s->mech->lce_kernel ? s->mech->lce_kernel(s->w) : 0;
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
+  b->cap[BUF_M] = b->cap[BUF_O];
+  b->om = calloc((size_t)b->cap[BUF_M], sizeof *b->om);
+  b->ol = calloc((size_t)b->cap[BUF_M], sizeof *b->ol);
+  b->oalpha = calloc((size_t)b->cap[BUF_M], sizeof *b->oalpha);
   if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row || !b->kpool ||
+      !b->om || !b->ol || !b->oalpha ||
       alloc_spat(s))
     return -1;
   for (i = 0; i < b->cap[BUF_K]; i++) b->k[i] = b->zero_row;
@@ -226,6 +231,9 @@ void sim_free(sim_t *s) {
   free(s->b.kpool);
   free(s->b.s);
   free(s->b.o);
+  free(s->b.om);
+  free(s->b.ol);
+  free(s->b.oalpha);
   free_spat(s);
   for (u = 0; u < UNIT_COUNT; u++) free(s->uq[u].slot);
   free(s->win);

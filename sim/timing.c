@@ -27,6 +27,8 @@ void tm_init(timing_t *t, const cfg_t *c, int d) {
   t->smax_units = c->softmax_units;
   t->smax_fixed = c->softmax_max_latency + c->softmax_exp_latency;
   t->smax_depth = c->softmax_div_latency;
+  t->smax_max = c->softmax_max_latency;
+  t->smax_exp = c->softmax_exp_latency;
   t->channels = c->dram_channels;
   t->burst_bytes = c->dram_burst_bytes;
   t->queue_depth = c->dram_queue_depth;
@@ -51,4 +53,8 @@ uint64_t tm_av_cycles(const timing_t *t, int n) {
 
 uint64_t tm_smax_cycles(const timing_t *t, int n) {
   return 3 * (uint64_t)cdiv(n, t->smax_units) + (uint64_t)t->smax_fixed;
+}
+
+uint64_t tm_osm_cycles(const timing_t *t, int n) {
+  return 2 * (uint64_t)cdiv(n, t->smax_units) + (uint64_t)t->smax_max;
 }

@@ -29,6 +29,7 @@ typedef struct timing {
   int qk_keys_per_cycle, qk_cycles_per_key, qk_depth;
   int av_rows_per_cycle, av_cycles_per_row, av_depth;
   int smax_units, smax_fixed, smax_depth;
+  int smax_max, smax_exp; /* the max and exp + sum passes' depths */
   /* DRAM */
   int channels, burst_bytes, queue_depth;
   double cycles_per_burst;   /* bus time of one burst on one channel */
@@ -41,5 +42,7 @@ void tm_init(timing_t *t, const cfg_t *c, int head_dim);
 uint64_t tm_qk_cycles(const timing_t *t, int n);
 uint64_t tm_av_cycles(const timing_t *t, int n);
 uint64_t tm_smax_cycles(const timing_t *t, int n);
+/* OSM: the scale + max and exp + sum passes over n scores (docs/tiling.md) */
+uint64_t tm_osm_cycles(const timing_t *t, int n);
 
 #endif

@@ -260,6 +260,17 @@ static const text_row_t config_rows[] = {
     /* both keys set: the fractional bits are blamed, at their key */
     {"cfg-cross-field.yaml", IN_TEXT, "datapath:\n  width: 8\n  frac_bits: 8\n", CFG,
      "{F}:3:3: datapath.frac_bits: fractional bits", 0},
+    /* the tiled mapping (docs/tiling.md): a query block larger than the
+     * 16 output rows, a K/V tile larger than the 4096 score entries, and
+     * tiled forced on SpAtten's schedule (gpt2-small), which has none */
+    {"cfg-tile-q.yaml", IN_TEXT, "mapping:\n  tile_q: 999\n", CFG_RUN,
+     "{F}: mapping.tile_q: query block does not fit the buffers (got 999 rows", 0},
+    {"cfg-tile-kv.yaml", IN_TEXT, "mapping:\n  tile_kv: 5000\n", CFG_RUN,
+     "{F}: mapping.tile_kv: K/V tile does not fit the buffers (got 5000 rows", 0},
+    {"cfg-tile-mech.yaml", IN_TEXT, "mapping:\n  softmax: tiled\n", CFG_RUN,
+     "{F}: mapping.softmax: the workload's mechanism has no tiled mapping", 0},
+    {"cfg-tile-enum.yaml", IN_TEXT, "mapping:\n  softmax: flash\n", CFG,
+     "{F}:2:12: mapping.softmax:", 0},
     {"cfg-empty.yaml", IN_TEXT, "", CFG, "{F}:1:1: (root): empty file", 0},
     {"cfg-comment-only.yaml", IN_TEXT, "# nothing here\n", CFG, "{F}:1:1: (root): empty file", 0},
     {"cfg-root-list.yaml", IN_TEXT, "- a\n- b\n", CFG, "{F}:1:1: (root): wrong type", 0},

@@ -156,6 +156,7 @@ Test(compiler, refuses_impossible_hardware) {
   FILE *f = tmpfile();
   err_t e;
   w.tokens[0] = 20; /* more keys than 16 score entries */
+  c.map_softmax = CFG_SMAX_ROW; /* auto would tile (docs/tiling.md) */
   cr_expect_eq(comp_compile(&c, &w, "tiny.yaml", f, &e), ERR_BAD_INPUT);
   cr_expect(strstr(e.msg, "tiny.yaml: buffers.score_entries: score buffer too small") == e.msg,
             "%s", e.msg);

@@ -77,6 +77,7 @@ static void configs(cfg_t *big, cfg_t *small) {
   cfg_defaults(small);
   small->key_buffer_bytes = small->value_buffer_bytes = 20 * ROW;
   small->chunk_rows = 8;
+  small->map_softmax = CFG_SMAX_ROW; /* the row mapping's closed forms */
 }
 
 static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
@@ -171,6 +172,7 @@ Test(gqa, small_score_buffer_streams_per_query_head) {
   stats_t st;
   chk_t r;
   cfg_defaults(&c);
+  c.map_softmax = CFG_SMAX_ROW; /* auto tiles instead (docs/tiling.md) */
   c.score_buffer_entries = 2 * (40 + 3) - 1; /* < 4 x 43, fits one query */
   st_init(&st);
   r = run(&c, &w, &st);

@@ -47,6 +47,22 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
   }
 }
 
+/* The same in 64 bits, for weights above the probabilities' range (the
+ * online softmax's exp terms, up to 2^16: docs/tiling.md). */
+static void accumulate64(const bufs_t *b, const int64_t *p,
+                         const int16_t *const *v, int rows, int64_t *acc) {
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < b->d; j++) acc[j] += p[i] * v[i][j];
+}
+
+/* Some weight exceeds the probabilities' range, 2^P - 1. */
+static bool big_weights(const bufs_t *b, const int64_t *p, int rows) {
+  int64_t pmax = ((int64_t)1 << b->fx->prob_bits) - 1;
+  for (int i = 0; i < rows; i++)
+    if (p[i] > pmax) return true;
+  return false;
+}
+
 /* The same with each value cut to its `bits` most significant bits. */
 static void accumulate_q(const bufs_t *b, const int64_t *p,
                          const int16_t *const *v, int rows, int bits,
@@ -103,6 +119,8 @@ void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
     }
     if (b->sp->rule.vbits < b->width)
       accumulate_q(b, p, v, in->c, b->sp->rule.vbits, o);
+    else if (big_weights(b, p, in->c))
+      accumulate64(b, p, v, in->c, o);
     else
       accumulate(b, p, v, in->c, o);
   }
@@ -156,4 +174,36 @@ const op_sem_t op_lce = {
     .flags = ISA_ACC,
     .reads = BUFM(BUF_V), .writes = BUFM(BUF_O),
     .decode = lce_decode, .cost = lce_cost, .exec = lce_exec,
+};
+
+/* ORSC: one pass of the accumulator row through the array, times alpha. */
+static void orsc_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
+                      uint64_t *occ, uint64_t *depth) {
+  (void)b, (void)in;
+  *occ = tm_av_cycles(t, 1);
+  *depth = (uint64_t)t->av_depth;
+}
+
+/* OBUF[orow] = fx_rescale(OBUF[orow], alpha of MBUF[orow]): the online
+ * softmax's rescale before a tile's accumulation (docs/tiling.md). */
+static void orsc_exec(bufs_t *b, const insn_t *in, stats_t *st) {
+  int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
+  uint64_t d = (uint64_t)b->d;
+  st->c[ST_AV_MACS] += d;
+  st->c[ST_OBUF_READ_BYTES] += 4 * d;
+  st->c[ST_OBUF_WRITE_BYTES] += 4 * d;
+  if (!b->data) return;
+  for (int j = 0; j < b->d; j++) o[j] = fx_rescale(o[j], b->oalpha[in->a]);
+}
+
+/* OBUF[orow] rewritten (a rescale does not commute with accumulations),
+ * MBUF[orow] read. */
+static int orsc_decode(opctx_t *x, slot_t *sl) {
+  return op_use(x, sl, BUF_O, 1, sl->in.a, 1) ||
+         op_use(x, sl, BUF_M, 0, sl->in.a, 1) ? x->e->status : 0;
+}
+
+const op_sem_t op_orsc = {
+    .reads = BUFM(BUF_O) | BUFM(BUF_M), .writes = BUFM(BUF_O),
+    .decode = orsc_decode, .cost = orsc_cost, .exec = orsc_exec,
 };

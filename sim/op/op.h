@@ -8,6 +8,7 @@
  *   load.c  LDQ LDK LDV POOL    store.c STO
  *   qk.c    QK                  smax.c  SMAX
  *   av.c    AV LCE              topk.c  TOPK TINIT
+ *   osm.c   OSM ONRM (the tiled mapping's online softmax; ORSC in av.c)
  *   op.c    the table, NOP/LAYER/HEAD, flag rules, shared helpers
  */
 #ifndef ATTN_OP_H
