@@ -13,10 +13,14 @@ static int max_row(const wl_t *w) {
 
 /* The row mapping would fetch the same K/V rows again for another query
  * (or query head) of the same head and layer: prefill whose keys and
- * values are not resident, or a group of query heads whose rows do not
- * fit the buffers together (lower_dense.c's query_streamed). */
+ * values are not resident (latent attention's value pass fetching them
+ * again among them), a group of query heads whose rows do not fit the
+ * buffers together (lower_dense.c's query_streamed), or latent
+ * attention's decode (its value pass fetches the key rows again). */
 static bool restreams(const lay_t *l, const wl_t *w) {
   int cs, g = wl_group(w);
+  if (w->v_from_k && w->phase == WL_DECODE) /* the value pass refetches K */
+    return true;
   if (w->phase != WL_DECODE)
     for (cs = 0; cs < w->ncases; cs++)
       if (wl_ctx_tokens(w, cs) > l->kbuf_rows ||

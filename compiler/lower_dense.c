@@ -14,7 +14,9 @@
  * Latent attention's absorbed decode (model.v_from_k): value rows are the
  * first v_from_k elements of the key rows. Resident, one LDK with VTOO
  * fills both buffers; streamed, the value pass fetches the key rows again
- * (the row mapping has used and dropped them by then).
+ * (the row mapping has used and dropped them by then), so the compiler
+ * tiles latent attention's decode (common/mapping.c), where each K/V tile
+ * is read once for QK and AV.
  *
  * Sliding window (attention.window, attention.sinks): a query attends to
  * the rows of wl_span, the sinks [0, nsink) then the window [lo, hi);
@@ -211,14 +213,19 @@ static run2_t block_rows(const comp_t *c, int cs, int qa, int qb, int k0,
 }
 
 /* Fetch the runs of tensor t into one ring allocation; the buffer row of
- * the runs' first row. */
+ * the runs' first row. With vb (keys of latent attention, model.v_from_k)
+ * the key rows also land in VBUF rows from *vb on (LDK with VTOO): one
+ * read serves the tile's QK and AV. */
 static int fetch_runs(comp_t *c, lay_tensor_t t, int cs, int l, int kvh,
-                      const run2_t *u) {
+                      const run2_t *u, int *vb) {
   ring_t *ring = t == LAY_K ? &c->k : &c->v;
-  int at = ring_alloc(ring, u->n[0] + (u->cnt > 1 ? u->n[1] : 0)), i, off = 0;
+  int n = u->n[0] + (u->cnt > 1 ? u->n[1] : 0), i, off = 0;
+  int at = ring_alloc(ring, n), v = vb ? ring_alloc(&c->v, n) : 0;
   for (i = 0; i < u->cnt; off += u->n[i], i++)
-    emit(c, t == LAY_K ? OP_LDK : OP_LDV, at + off, u->n[i], 0, 0, 0,
+    emit(c, t == LAY_K ? OP_LDK : OP_LDV, at + off, u->n[i],
+         vb ? v + off : 0, vb ? ISA_VTOO : 0, 0,
          lay_addr(&c->lay, t, cs, l, kvh, u->r0[i]));
+  if (vb) *vb = v;
   return at;
 }
 
@@ -264,8 +271,11 @@ static void tiled_block(comp_t *c, int cs, int l, int kvh, int qbase, int p0,
     run2_t u = block_rows(c, cs, qa, qb, k0, k0 + bc);
     int kb, vb;
     if (!u.cnt) continue;
-    kb = fetch_runs(c, LAY_K, cs, l, kvh, &u);
-    vb = fetch_runs(c, LAY_V, cs, l, kvh, &u);
+    if (c->w->v_from_k)
+      kb = fetch_runs(c, LAY_K, cs, l, kvh, &u, &vb);
+    else
+      kb = fetch_runs(c, LAY_K, cs, l, kvh, &u, NULL),
+      vb = fetch_runs(c, LAY_V, cs, l, kvh, &u, NULL);
     for (i = 0; i < nb; i++) {
       run2_t p = q_parts(c, cs, qbase + (p0 + i) / g, k0, k0 + bc);
       if (p.cnt) tile_step(c, &u, &p, kb, vb, qr + i, orow + i, &first[i]);

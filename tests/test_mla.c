@@ -9,9 +9,11 @@
  *   - DRAM bytes, by hand from the lowering (compiler/lower_dense.c):
  *       values:  0 (never fetched as values);
  *       keys:    resident prefill: layers x kv_heads x tokens x row_bytes
- *                (one read serves both); streamed (decode here): the key
- *                rows twice per query and K/V head (the row mapping's
- *                value pass fetches them again);
+ *                (one read serves both); decode, tiled (the compiler's
+ *                choice for latent decode, docs/tiling.md): the key rows
+ *                once per query and K/V head; decode forced to the row
+ *                mapping (mapping.softmax: row): twice (its value pass
+ *                fetches them again);
  *       outputs: layers x heads x queries x ceil(V x width / 8);
  *   - P x V MACs: layers x heads x sum over queries of keys x V.
  * row_bytes = head_dim x 12 / 8 (the default 12-bit datapath). */
@@ -105,17 +107,18 @@ Test(mla, check_is_bit_exact_over_seeds_and_shapes) {
 
 Test(mla, dram_bytes_and_macs_equal_the_closed_forms) {
   cfg_t c;
-  cfg_defaults(&c);
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-    for (int decode = 0; decode < 2; decode++) {
+    for (int decode = 0; decode < 3; decode++) { /* 2: decode, row mapping */
       const shape_t *s = &shapes[i];
       wl_t w = mla_wl(s, decode, 1);
       stats_t st;
       uint64_t k, o, macs;
+      cfg_defaults(&c);
+      if (decode == 2) c.map_softmax = CFG_SMAX_ROW;
       st_init(&st);
       cr_assert(run(&c, &w, &st).ok);
       if (decode)
-        k = 2 * 2 * (uint64_t)s->kv_heads * keys_total(&w) * ROW;
+        k = (uint64_t)decode * 2 * (uint64_t)s->kv_heads * keys_total(&w) * ROW;
       else
         k = 2 * (uint64_t)s->kv_heads * (20 + 33) * ROW;
       o = 2 * (uint64_t)s->heads * queries_total(&w) * (uint64_t)((s->vdim * 12 + 7) / 8);

@@ -52,7 +52,7 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
 static void accumulate64(const bufs_t *b, const int64_t *p,
                          const int16_t *const *v, int rows, int64_t *acc) {
   for (int i = 0; i < rows; i++)
-    for (int j = 0; j < b->d; j++) acc[j] += p[i] * v[i][j];
+    for (int j = 0; j < b->dv; j++) acc[j] += p[i] * v[i][j];
 }
 
 /* Some weight exceeds the probabilities' range, 2^P - 1. */
@@ -188,12 +188,12 @@ static void orsc_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
  * softmax's rescale before a tile's accumulation (docs/tiling.md). */
 static void orsc_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
-  uint64_t d = (uint64_t)b->d;
+  uint64_t d = (uint64_t)b->dv; /* the output row's elements (the rest 0) */
   st->c[ST_AV_MACS] += d;
   st->c[ST_OBUF_READ_BYTES] += 4 * d;
   st->c[ST_OBUF_WRITE_BYTES] += 4 * d;
   if (!b->data) return;
-  for (int j = 0; j < b->d; j++) o[j] = fx_rescale(o[j], b->oalpha[in->a]);
+  for (int j = 0; j < b->dv; j++) o[j] = fx_rescale(o[j], b->oalpha[in->a]);
 }
 
 /* OBUF[orow] rewritten (a rescale does not commute with accumulations),

@@ -48,7 +48,7 @@ static int osm_decode(opctx_t *x, slot_t *sl) {
 static void onrm_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
                       uint64_t *occ, uint64_t *depth) {
   (void)in;
-  *occ = (uint64_t)((b->d + t->smax_units - 1) / t->smax_units);
+  *occ = (uint64_t)((b->dv + t->smax_units - 1) / t->smax_units);
   *depth = (uint64_t)t->smax_depth;
 }
 
@@ -56,11 +56,11 @@ static void onrm_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
  * to the width, which is o = sat_W(fx_div_round(O, l)). */
 static void onrm_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d, l = b->ol[in->a];
-  uint64_t d = (uint64_t)b->d;
+  uint64_t d = (uint64_t)b->dv; /* the output row's elements (the rest 0) */
   st->c[ST_OBUF_READ_BYTES] += 4 * d;
   st->c[ST_OBUF_WRITE_BYTES] += 4 * d;
   if (!b->data) return;
-  for (int j = 0; j < b->d; j++)
+  for (int j = 0; j < b->dv; j++)
     o[j] = fx_div_round(o[j], l > 0 ? l : 1) * ((int64_t)1 << b->fx->prob_bits);
 }
 
