@@ -492,6 +492,18 @@ static const text_row_t workload_rows[] = {
      "model:\n  kind: biformer\n  layers: 2\n  heads: 2\n  kv_heads: 1\n  head_dim: 8\nprefill:\n"
      "  tokens: [64, 16]\n" BF_BODY_K("lce_kernel: 3"), WL,
      "{F}:5:3: model.kv_heads: not supported with model.kind biformer (got model.kv_heads = 1", 0},
+    /* KIVI K/V cache quantization (docs/kivi.md) */
+    {"wl-kvq-bits-3.yaml", IN_TEXT, "kv_quant:\n  bits: 3\n", WL,
+     "{F}:2:3: kv_quant.bits: unsupported code width (got 3, expected 0, 2, 4 or 8)", 0},
+    {"wl-kvq-group-0.yaml", IN_TEXT, "kv_quant:\n  group: 0\n", WL,
+     "{F}:2:10: kv_quant.group: out of range (got 0", 0},
+    {"wl-kvq-group-divide.yaml", IN_TEXT, "kv_quant:\n  bits: 4\n  group: 24\n", WL,
+     "{F}:3:3: kv_quant.group: does not divide model.head_dim (got 24 with head_dim 64, expected a divisor of 64)", 0},
+    {"wl-kvq-residual-negative.yaml", IN_TEXT, "kv_quant:\n  residual: -1\n", WL,
+     "{F}:2:13: kv_quant.residual: out of range (got -1", 0},
+    {"wl-kvq-spatten.yaml", IN_TEXT,
+     "phase: decode\nkv_quant:\n  bits: 4\nschedule:\n  token_keep: 0.5\n", WL,
+     "{F}:3:3: kv_quant.bits: not supported with a SpAtten schedule (got 4, expected 0)", 0},
     {"wl-layers-overflow-32.yaml", IN_TEXT, "model:\n  layers: 4294967297\n", WL,
      "{F}:2:11: model.layers: out of range", 0},
     {"wl-tokens-overflow-64.yaml", IN_TEXT, "prefill:\n  tokens: 18446744073709551617\n", WL,
