@@ -173,6 +173,10 @@ static int write_reports(const run_ctx_t *x, const wl_t *w, const stats_t *st,
     r.acc_rel_err = chk->rel_err;
     r.acc_mass_kept = chk->mass_kept;
     r.acc_rel_err_renorm = chk->rel_err_renorm;
+    r.acc_kvq = chk->kvq;
+    r.acc_kvq_max_err = chk->kvq_max_err;
+    r.acc_kvq_rms_err = chk->kvq_rms_err;
+    r.acc_kvq_rel_err = chk->kvq_rel_err;
   }
   if (!x->o->quiet) rep_text(&r, stdout);
   if (x->o->json && rep_json(&r, x->o->json, x->e)) return x->e->status;

@@ -118,6 +118,11 @@ static const yl_key_t cfg_keys[] = {
    * own request, can still fill the memory */
   INT("fetch.requests_per_cycle", fetch_issue, "16", 1, 1024, "requests",
       "DRAM requests a fetcher or the store unit may issue per cycle"),
+  /* assumed: as many lanes as the Q x K array has multipliers (512): 4-bit
+   * codes then dequantize at 256 B per cycle, half of 512 GB/s at 1 GHz */
+  INT("fetch.dequant_lanes", fetch_dequant_lanes, "512", 1, 1 << 16,
+      "elements", "K/V elements a fetcher dequantizes per cycle (kv_quant, "
+      "docs/kivi.md)"),
   /* assumed: 64 rows x 64 dims x 12 bits = 6 KiB per K/V fetch */
   INT("mapping.chunk_rows", chunk_rows, "64", 1, 65535, "rows",
       "rows per K/V fetch instruction"),
@@ -370,6 +375,10 @@ static const yl_key_t cfg_keys[] = {
   /* assumed: address generation and an outstanding-slot write and read */
   DBL("energy.fetch_pj", e_fetch_pj, "2", 0, INF, "pJ",
       "fetcher energy per DRAM request"),
+  /* assumed: a code x 16-bit scale multiply and a 16-bit add, as one MAC
+   * at energy.mac_bits (1.5 pJ) */
+  DBL("energy.dequant_pj", e_dequant_pj, "1.5", 0, INF, "pJ",
+      "fetcher energy per K/V element dequantized (kv_quant)"),
   /* assumed: ~1 mm of wire at ~0.2 pJ/bit/mm (45 nm) per byte's bits */
   DBL("energy.crossbar_pj_per_byte", e_crossbar_pj_per_byte, "1.6", 0, INF,
       "pJ/B", "crossbar and AXI port energy per byte on the DRAM bus"),

@@ -49,6 +49,7 @@ typedef struct cfg {
   int fetch_request_bytes;  /* largest DRAM request a fetcher issues */
   int fetch_max_outstanding;/* DRAM requests in flight per fetcher */
   int fetch_issue;          /* DRAM requests issued per cycle per fetcher */
+  int fetch_dequant_lanes;  /* K/V elements dequantized per cycle per fetcher */
 
   /* mapping (compiler) */
   int chunk_rows;           /* rows per K/V fetch instruction */
@@ -118,6 +119,7 @@ typedef struct cfg {
   double e_importance_pj;   /* pJ per importance update */
   double e_requant_pj;      /* pJ per refetch check */
   double e_fetch_pj;        /* pJ per DRAM request */
+  double e_dequant_pj;      /* pJ per K/V element dequantized */
   double e_crossbar_pj_per_byte; /* pJ per byte on the DRAM bus */
   double e_hbm_ctrl_pj;     /* pJ per burst */
   double e_hbm_phy_pj_per_bit; /* pJ per bit on the bus */

@@ -1,5 +1,6 @@
 #include "layout.h"
 
+#include "kvquant.h"
 #include "schedule.h"
 
 #include <string.h>
@@ -11,6 +12,9 @@ static uint64_t align_up(uint64_t x) {
 }
 
 static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
+  if (t == LAY_KM) /* key groups, the last one partial */
+    return w->kvq_bits ? (wl_ctx_tokens(w, cs) + w->kvq_group - 1) / w->kvq_group
+                       : 0;
   return t == LAY_O ? wl_queries(w, cs) : wl_ctx_tokens(w, cs);
 }
 
@@ -34,6 +38,10 @@ static int check_caps(const lay_t *l, const wl_t *w, const char *name,
 
 /* Bits per element of every region and layer, and each region's stride. */
 static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
+  if (w->kvq_bits) {
+    l->extra[LAY_KM] = kvq_key_meta_bytes(w);
+    l->extra[LAY_VQ] = kvq_value_row_bytes(w) - kvq_key_row_bytes(w);
+  }
   for (int layer = 0; layer < w->layers && layer < LAY_MAX_LAYERS; layer++) {
     sched_layer_t s;
     sched_layer(w, c->width, layer, &s);
@@ -41,6 +49,7 @@ static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
     l->bits[LAY_K][layer] = (uint8_t)s.msb;
     l->bits[LAY_KL][layer] = (uint8_t)(s.full - s.msb);
     l->bits[LAY_V][layer] = (uint8_t)s.vbits;
+    l->bits[LAY_KQ][layer] = l->bits[LAY_VQ][layer] = (uint8_t)w->kvq_bits;
     for (int t = 0; t < LAY_TENSORS; t++)
       if (lay_bytes(l, (lay_tensor_t)t, layer) > l->stride[t])
         l->stride[t] = lay_bytes(l, (lay_tensor_t)t, layer);

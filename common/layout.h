@@ -26,7 +26,13 @@
 #include "err.h"
 #include "workload.h"
 
-typedef enum { LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_TENSORS } lay_tensor_t;
+/* KQ, KM, VQ: the quantized K/V cache (kv_quant, docs/kivi.md), empty
+ * when off: KQ a key row's b-bit codes, KM one row per key group of G
+ * tokens (a 16-bit zero and scale per channel), VQ a value row's codes
+ * then its per-group zeros and scales. */
+typedef enum {
+  LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_TENSORS
+} lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */
 
@@ -34,6 +40,8 @@ typedef struct lay {
   int row_bytes;     /* bytes of a full-width row (on-chip buffers) */
   int stride[LAY_TENSORS];                  /* DRAM bytes between rows */
   uint8_t bits[LAY_TENSORS][LAY_MAX_LAYERS]; /* bits per element, by layer */
+  int extra[LAY_TENSORS];   /* bytes a row holds past its elements' bits
+                               (KM, VQ: quantization metadata) */
   int head_dim, layers, heads, ncases;
   int elems[LAY_TENSORS];  /* elements per row: head_dim, but V and O rows
                             * hold wl_v_dim (model.v_from_k) */
@@ -58,7 +66,7 @@ uint64_t lay_addr(const lay_t *l, lay_tensor_t t, int cs, int layer,
                   int head, int row);
 /* DRAM bytes one row of tensor t holds in layer `layer`. */
 static inline int lay_bytes(const lay_t *l, lay_tensor_t t, int layer) {
-  return (l->elems[t] * l->bits[t][layer] + 7) / 8;
+  return (l->elems[t] * l->bits[t][layer] + 7) / 8 + l->extra[t];
 }
 
 typedef struct lay_loc {

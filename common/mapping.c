@@ -72,11 +72,14 @@ int map_choose(const cfg_t *c, const lay_t *l, const wl_t *w, bool can_tile,
                const char *name, map_t *m, err_t *e) {
   bool fits = max_row(w) <= l->sbuf_entries;
   m->tiled = false, m->br = m->bc = 0;
+  /* KIVI's fetches split at each query's quantized prefix (docs/kivi.md);
+   * only the row mapping lowers that */
+  if (w->kvq_bits) can_tile = false;
   if (check_tiles(c, l, name, e)) return e->status;
   if (c->map_softmax == CFG_SMAX_TILED && !can_tile)
     return err_at(e, name, 0, 0, "mapping.softmax",
-                  "the workload's mechanism has no tiled mapping (got tiled, "
-                  "expected auto or row)");
+                  "the workload has no tiled mapping (got tiled, expected "
+                  "auto or row: SpAtten, BiFormer and kv_quant run rows)");
   if (c->map_softmax == CFG_SMAX_TILED ||
       (c->map_softmax == CFG_SMAX_AUTO && can_tile &&
        (!fits || restreams(l, w)))) {

@@ -108,16 +108,20 @@ void wl_defaults(wl_t *w) {
 }
 
 /* Cross-field rules for the phase's shape. */
-/* Elements of the K tensor, in 64 bits (every factor is range-checked, so
- * the product cannot overflow). */
+/* Elements of the largest tensor, in 64 bits (every factor is
+ * range-checked, so the product cannot overflow): K and V hold the
+ * context for each K/V head, Q and O the queries for each query head. */
 static int64_t wl_elems(const wl_t *w) {
-  int64_t toks = 0;
+  int64_t toks = 0, queries;
   int c;
   if (w->phase == WL_DECODE)
-    toks = (int64_t)w->prompt + w->generate;
+    toks = (int64_t)w->prompt + w->generate, queries = w->generate;
   else
     for (c = 0; c < w->ncases && c < WL_MAX_CASES; c++) toks += w->tokens[c];
-  return (int64_t)w->layers * w->heads * w->head_dim * toks;
+  if (w->phase != WL_DECODE) queries = toks;
+  int64_t kv = (int64_t)w->layers * wl_kv_heads(w) * w->head_dim * toks;
+  int64_t q = (int64_t)w->layers * w->heads * w->head_dim * queries;
+  return kv > q ? kv : q;
 }
 
 static int wl_check_shape(const wl_t *w, const char *origin,
@@ -139,7 +143,8 @@ static int wl_check_shape(const wl_t *w, const char *origin,
   if (wl_elems(w) > WL_MAX_ELEMS)
     return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
                       "workload too large (got %lld elements per tensor: "
-                      "layers x heads x tokens x head_dim over all cases, "
+                      "layers x heads (K/V heads for K and V) x tokens x "
+                      "head_dim over all cases, "
                       "expected <= %lld)",
                       (long long)wl_elems(w), (long long)WL_MAX_ELEMS);
   if (w->phase == WL_DECODE && w->prompt + w->generate > WL_MAX_POS) {

@@ -69,6 +69,12 @@ typedef struct wl {
    * first `sinks` tokens; window 0: no window (sinks must be 0) */
   int window;
   int sinks;
+  /* KIVI K/V cache quantization (docs/kivi.md, common/kvquant.h): bits
+   * per code (0 off, 2, 4 or 8), elements per group, latest tokens kept at
+   * 16 bits */
+  int kvq_bits;
+  int kvq_group;
+  int kvq_residual;
   /* decode */
   int prompt;                 /* P: tokens already in the K/V cache */
   int generate;               /* T: tokens generated */

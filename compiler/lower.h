@@ -28,6 +28,9 @@ typedef struct comp {
   int chunk;   /* rows per streamed K/V fetch */
   int width;   /* datapath bits */
   map_t map;   /* the softmax mapping (mapping.h) */
+  int kvq_rows; /* kv_quant: rows [0, kvq_rows) of the cache the next
+                   K/V fetches read are quantized (kvq_rows, set by the
+                   lowering per query or case; 0: none) */
 } comp_t;
 
 static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,
@@ -35,13 +38,21 @@ static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,
   em_put(&c->em, op, a, b, cc, d, e, addr);
 }
 
-/* Fetch rows [r0, r0+n) of K or V for (cs, l, h) into ring rows. */
+/* Fetch rows [r0, r0+n) of K or V for (cs, l, h) into ring rows: the
+ * rows below c->kvq_rows from the quantized cache (KQ, VQ: the fetcher
+ * dequantizes them, docs/kivi.md), the rest from the 16-bit image. */
 static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
                              int r0, int n) {
   ring_t *ring = t == LAY_K ? &c->k : &c->v;
-  int at = ring_alloc(ring, n);
-  emit(c, t == LAY_K ? OP_LDK : OP_LDV, at, n, 0, 0, 0,
-       lay_addr(&c->lay, t, cs, l, h, r0));
+  int at = ring_alloc(ring, n), nq = c->kvq_rows - r0;
+  uint8_t op = t == LAY_K ? OP_LDK : OP_LDV;
+  nq = nq < 0 ? 0 : nq > n ? n : nq;
+  if (nq)
+    emit(c, op, at, nq, 0, 0, 0,
+         lay_addr(&c->lay, t == LAY_K ? LAY_KQ : LAY_VQ, cs, l, h, r0));
+  if (n > nq)
+    emit(c, op, at + nq, n - nq, 0, 0, 0,
+         lay_addr(&c->lay, t, cs, l, h, r0 + nq));
   return at;
 }
 

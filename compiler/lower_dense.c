@@ -21,8 +21,14 @@
  * Sliding window (attention.window, attention.sinks): a query attends to
  * the rows of wl_span, the sinks [0, nsink) then the window [lo, hi);
  * their scores sit side by side in SBUF, so one SMAX normalises them.
- * Streamed (always in decode), only those rows are fetched. */
+ * Streamed (always in decode), only those rows are fetched.
+ *
+ * KV quantization (kv_quant, docs/kivi.md): c->kvq_rows, set per query
+ * (decode) or case (prefill), makes fetch_rows read the quantized rows
+ * from the quantized cache. */
 #include "lower.h"
+
+#include "kvquant.h"
 
 /* The rows a query attends to, as two segments of K/V rows: [0, nsink)
  * at score offset 0, then [lo, hi) at score offset nsink. */
@@ -48,6 +54,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
   int nk = sp.nk, qr = ring_alloc(&c->q, g);
   int so = ring_alloc(&c->s, g * nk), orow = ring_alloc(&c->o, g);
   int i, j, n, seg, first = 1;
+  c->kvq_rows = kvq_rows(c->w, cs, q); /* this query's quantized cache */
   for (i = 0; i < g; i++)
     emit(c, OP_LDQ, qr + i, 1, 0, 0, 0,
          lay_addr(&c->lay, LAY_Q, cs, l, h0 + i, wl_query_pos(c->w, cs, q)));
@@ -92,6 +99,7 @@ static void head_resident(comp_t *c, int cs, int l, int kvh) {
   int kb = c->k.head + ntok > c->k.cap ? 0 : c->k.head;
   int vb = c->v.head + ntok > c->v.cap ? 0 : c->v.head;
   int g = wl_group(c->w), j, n, q, h, seg;
+  c->kvq_rows = kvq_rows(c->w, cs, 0); /* prefill: the same for every query */
   /* chunked loads so the first queries can start before the last rows */
   for (j = 0; j < ntok; j += n) {
     n = ntok - j < c->chunk ? ntok - j : c->chunk;

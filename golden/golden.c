@@ -6,11 +6,16 @@
  *   fixed: the formulas of common/fixed.h, one primitive per step;
  *   float: s_j = q.k_j / sqrt(d), p_j = exp(s_j - max s) / sum, o = sum p_j v_j
  *          in double on the unquantized inputs.
+ * With kv_quant.bits (KIVI, docs/kivi.md) the fixed model first quantizes
+ * and dequantizes K and V by common/kvquant.h's contract, and query q
+ * reads rows [0, kvq_rows) of its cache dequantized, the rest at 16 bits.
  * Buffers are allocated per call. The API returns nothing, so when memory
  * runs out the outputs are set to zero (a --check then reports mismatches
  * rather than passing silently).
  */
 #include "golden.h"
+
+#include "kvquant.h"
 
 #include <assert.h>
 #include <math.h>
@@ -36,6 +41,43 @@ static const void *gather(const void *src, void *dst, size_t elem, int nsink,
   memcpy(dst, src, (size_t)nsink * row);
   memcpy((char *)dst + (size_t)nsink * row, (const char *)src + (size_t)lo * row,
          (size_t)(hi - lo) * row);
+  return dst;
+}
+
+/* KIVI (docs/kivi.md): quantize then dequantize a [L][d] block by the
+ * contract of kvquant.h; keys per channel over whole groups of G tokens
+ * (a trailing partial group stays), values per token over G channels. */
+static void kivi_group(int16_t *x, size_t n, size_t step, int b, int width) {
+  int32_t mn = INT32_MAX, mx = INT32_MIN;
+  kvq_param_t p;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (x[i * step] < mn) mn = x[i * step];
+    if (x[i * step] > mx) mx = x[i * step];
+  }
+  p = kvq_param(mn, mx, b);
+  for (i = 0; i < n; i++)
+    x[i * step] = kvq_deq(p, kvq_code(p, x[i * step], b), width);
+}
+
+static void kivi(const fx_t *fx, const wl_t *w, int key, int16_t *x, int L) {
+  size_t d = (size_t)w->head_dim, G = (size_t)w->kvq_group, t, c;
+  if (key)
+    for (t = 0; t + G <= (size_t)L; t += G)
+      for (c = 0; c < d; c++) kivi_group(x + t * d + c, G, d, w->kvq_bits, fx->width);
+  else
+    for (t = 0; t < (size_t)L; t++)
+      for (c = 0; c < d; c += G) kivi_group(x + t * d + c, G, 1, w->kvq_bits, fx->width);
+}
+
+/* The cache query q reads: rows [0, B) of the quantized block xq, the rest
+ * of the 16-bit block x, into dst (x itself when B is 0). */
+static const int16_t *kivi_cache(const int16_t *x, const int16_t *xq,
+                                 int16_t *dst, int B, int L, int d) {
+  size_t row = (size_t)d * sizeof *x;
+  if (!B) return x;
+  memcpy(dst, xq, (size_t)B * row);
+  memcpy(dst + (size_t)B * d, x + (size_t)B * d, (size_t)(L - B) * row);
   return dst;
 }
 
@@ -72,24 +114,35 @@ void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
           *qq = malloc((size_t)d * sizeof *qq);
   int16_t *kg = malloc(ld * sizeof *kg), *vg = malloc(ld * sizeof *vg);
   int64_t *tt = malloc((size_t)L * sizeof *tt);
+  /* KIVI: the quantized blocks and the cache a query reads */
+  size_t lq = w->kvq_bits ? ld : 1;
+  int16_t *kq = malloc(lq * sizeof *kq), *vq = malloc(lq * sizeof *vq);
+  int16_t *kc = malloc(lq * sizeof *kc), *vc = malloc(lq * sizeof *vc);
   int kvh = head / wl_group(w);
   assert(fx->head_dim == d);
-  if (!f || !k || !v || !qq || !tt || !kg || !vg) {
+  if (!f || !k || !v || !qq || !tt || !kg || !vg || !kq || !vq || !kc || !vc) {
     memset(out, 0, (size_t)nq * (size_t)d * sizeof *out);
   } else {
     load_quant(fx, t, TEN_K, cs, layer, kvh, L, d, f, k);
     load_quant(fx, t, TEN_V, cs, layer, kvh, L, d, f, v);
+    if (w->kvq_bits) {
+      memcpy(kq, k, ld * sizeof *k), memcpy(vq, v, ld * sizeof *v);
+      kivi(fx, w, 1, kq, L), kivi(fx, w, 0, vq, L);
+    }
     for (q = 0; q < nq; q++) {
       int i, nsink, lo, nk = wl_span(w, cs, q, &nsink, &lo);
-      int hi = wl_keys(w, cs, q);
+      int hi = wl_keys(w, cs, q), B = kvq_rows(w, cs, q);
+      const int16_t *kk = kivi_cache(k, kq, kc, B, L, d);
+      const int16_t *vv = kivi_cache(v, vq, vc, B, L, d);
       ten_rows(t, TEN_Q, cs, layer, head, wl_query_pos(w, cs, q), 1, f);
       for (i = 0; i < d; i++) qq[i] = fx_quant(fx, f[i]);
-      fixed_query(fx, qq, gather(k, kg, sizeof *k, nsink, lo, hi, d),
-                  gather(v, vg, sizeof *v, nsink, lo, hi, d), nk, d, tt,
+      fixed_query(fx, qq, gather(kk, kg, sizeof *k, nsink, lo, hi, d),
+                  gather(vv, vg, sizeof *v, nsink, lo, hi, d), nk, d, tt,
                   out + (size_t)q * (size_t)d);
     }
   }
   free(f), free(k), free(v), free(qq), free(tt), free(kg), free(vg);
+  free(kq), free(vq), free(kc), free(vc);
 }
 
 /* One query in double precision (also timed alone by baseline/cpu.c). */

@@ -21,6 +21,10 @@
  * refetches) must equal the golden model's, in program order. The float
  * bound does not apply (pruning changes results by design); the accuracy
  * cost against dense float attention is reported instead (mech/spatten.c).
+ * With kv_quant.bits (KIVI, docs/kivi.md) the fixed-point reference
+ * quantizes K and V as the fetchers do and the float bound does not
+ * apply; the error against the unquantized fixed-point outputs is
+ * reported instead (kvq_* below).
  * BiFormer (mech/biformer.c) is checked the same way against
  * golden/biformer.c's gold_biformer, its routing decisions included.
  */
@@ -50,6 +54,13 @@ typedef struct chk {
   double mass_kept;         /* mean share of dense attention mass used */
   double rel_err_renorm;    /* rel_err with the kept probabilities
                                renormalised to sum 1 */
+  /* kv_quant (docs/kivi.md): the outputs against the unquantized
+   * fixed-point golden outputs, in real units */
+  bool kvq;                 /* a quantized cache was checked */
+  double kvq_max_err;       /* max |out - out_dense| */
+  double kvq_rms_err;       /* sqrt(mean (out - out_dense)^2) */
+  double kvq_rel_err;       /* ||out - out_dense||_2 / ||out_dense||_2 */
+  double kvq_err2, kvq_ref2; /* running sums of squares */
 } chk_t;
 
 /* Returns 0 when the check ran (see r->ok), ERR_RUN when out of memory

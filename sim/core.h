@@ -111,6 +111,11 @@ typedef struct slot {
   int stride, rowb, nrows, next_row;
   bool gather;
   int region_rows;     /* REGION fetches: tokens per region of the stage */
+  /* quantized K/V fetches (KQ, VQ regions, docs/kivi.md): code bits
+   * (0: none), and the key groups' metadata run [meta_addr, meta_end) in
+   * KM, issued after the rows */
+  int deq_bits;
+  uint64_t meta_addr, meta_end;
   int pending;         /* requests in flight */
 } slot_t;
 

@@ -603,7 +603,9 @@ static uint64_t next_event(const sim_t *s) {
   uint64_t t = s->mem->ops->next_event(s->mem), p;
   int u;
   for (u = 0; u < UNIT_COUNT; u++)
-    if (!is_xfer(u) && (p = pipe_next_event(&s->pipe[u], s->now)) < t) t = p;
+    if ((p = is_xfer(u) ? xfer_next_event(&s->xf[u], s->now)
+                        : pipe_next_event(&s->pipe[u], s->now)) < t)
+      t = p;
   return t;
 }
 

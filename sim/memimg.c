@@ -1,6 +1,8 @@
 #include "memimg.h"
 
 #include <stdlib.h>
+
+#include "kvquant.h"
 #include <string.h>
 
 struct memimg {
@@ -10,6 +12,8 @@ struct memimg {
   const ten_t *ten;
   int nblocks;        /* cases * layers * heads */
   int16_t **kv[2];    /* cached K and V blocks */
+  int16_t **kvq[2];   /* the same, as the fetchers dequantize them from
+                         the quantized cache (KQ, VQ; kvquant.h) */
   int16_t **out;      /* written output blocks */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
@@ -33,9 +37,12 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
     if (wl_ctx_tokens(w, cs) > maxrows) maxrows = wl_ctx_tokens(w, cs);
   m->kv[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->kv[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->kvq[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->kvq[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->out = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->scratch = malloc((size_t)maxrows * (size_t)w->head_dim * sizeof(float));
-  if (!m->kv[0] || !m->kv[1] || !m->out || !m->scratch) {
+  if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->out ||
+      !m->scratch) {
     mi_free(m);
     return NULL;
   }
@@ -47,9 +54,13 @@ void mi_free(memimg_t *m) {
   if (!m) return;
   for (k = 0; k < 2; k++)
     for (i = 0; m->kv[k] && i < m->nblocks; i++) free(m->kv[k][i]);
+  for (k = 0; k < 2; k++)
+    for (i = 0; m->kvq[k] && i < m->nblocks; i++) free(m->kvq[k][i]);
   for (i = 0; m->out && i < m->nblocks; i++) free(m->out[i]);
   free(m->kv[0]);
   free(m->kv[1]);
+  free(m->kvq[0]);
+  free(m->kvq[1]);
   free(m->out);
   free(m->scratch);
   free(m);
@@ -82,6 +93,28 @@ static const int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   return m->kv[k][id];
 }
 
+/* A quantized-cache block (KQ or VQ): the K or V block quantized and
+ * dequantized by the contract (kvquant.h), cached; NULL when out of
+ * memory. */
+static const int16_t *kvq_block_of(memimg_t *m, const lay_loc_t *at) {
+  bool key = at->t == LAY_KQ;
+  int k = key ? 0 : 1, id = block_id(m, at->cs, at->layer, at->head);
+  int rows = wl_ctx_tokens(m->w, at->cs);
+  size_t n = (size_t)rows * (size_t)m->w->head_dim;
+  lay_loc_t full = *at;
+  if (!m->kvq[k][id]) {
+    const int16_t *src;
+    int16_t *b;
+    full.t = key ? LAY_K : LAY_V;
+    if (!(src = kv_block(m, &full)) || !(b = malloc(n * sizeof *b)))
+      return NULL;
+    memcpy(b, src, n * sizeof *b);
+    kvq_block(m->w, m->fx->width, key, b, rows);
+    m->kvq[k][id] = b;
+  }
+  return m->kvq[k][id];
+}
+
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;
   if (at->t == LAY_Q) {
@@ -103,7 +136,8 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
 }
 
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
-  const int16_t *b = kv_block(m, at);
+  const int16_t *b = at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
+                                                        : kv_block(m, at);
   return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;
 }
 

@@ -24,7 +24,9 @@ void mi_free(memimg_t *m);
  * out of memory. */
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst);
 /* Rows of a K or V block from at->row on, for zero-copy buffers: valid
- * until mi_free. NULL when out of memory. */
+ * until mi_free. NULL when out of memory. A KQ or VQ location gives the
+ * rows as the fetcher dequantizes them from the quantized cache
+ * (common/kvquant.h: the block quantized, whole key groups only). */
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
 /* Store one output row. Returns -1 when out of memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);

@@ -212,7 +212,8 @@ static double e_dram(const rep_t *r) {
     a_u(r, 1, C->a_requant_mm2))                                               \
   X(fetchers,                                                                  \
     e_ev(r, cntd(r, ST_DRAM_READ_REQUESTS) + cntd(r, ST_DRAM_WRITE_REQUESTS),  \
-         C->e_fetch_pj),                                                       \
+         C->e_fetch_pj) +                                                      \
+        e_ev(r, cntd(r, ST_KVQ_DEQUANT_ELEMS), C->e_dequant_pj),               \
     a_u(r, 3.0 * C->fetch_max_outstanding, C->a_fetch_slot_mm2))                     \
   X(crossbar,                                                                  \
     e_ev(r, cntd(r, ST_DRAM_TRANSFERRED_BYTES), C->e_crossbar_pj_per_byte),    \

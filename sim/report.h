@@ -47,6 +47,10 @@ typedef struct rep {
   double acc_mass_kept;
   double acc_rel_err_renorm;  /* ... with kept probabilities renormalised
                                  (NaN: not known, written as null) */
+  int acc_kvq;                /* kv_quant was checked (docs/kivi.md): the
+                                 output error against unquantized, real
+                                 units (not carried through recost) */
+  double acc_kvq_max_err, acc_kvq_rms_err, acc_kvq_rel_err;
   const rep_base_t *base;     /* --baseline ran, or NULL */
   const double *case_energy_pj; /* recost: each case's energy as read
                                    back (rep_case_figures); NULL: computed */

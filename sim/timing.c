@@ -37,6 +37,7 @@ void tm_init(timing_t *t, const cfg_t *c, int d) {
   t->request_bytes = c->fetch_request_bytes;
   t->max_outstanding = c->fetch_max_outstanding;
   t->issue_per_cycle = c->fetch_issue;
+  t->dequant_lanes = c->fetch_dequant_lanes;
 }
 
 uint64_t tm_qk_cycles(const timing_t *t, int n) {

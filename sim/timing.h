@@ -35,6 +35,7 @@ typedef struct timing {
   double cycles_per_burst;   /* bus time of one burst on one channel */
   uint64_t dram_latency;     /* cycles from request to first data */
   int request_bytes, max_outstanding, issue_per_cycle;
+  int dequant_lanes;         /* elements a fetcher dequantizes per cycle */
 } timing_t;
 
 void tm_init(timing_t *t, const cfg_t *c, int head_dim);

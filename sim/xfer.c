@@ -1,9 +1,19 @@
 #include "xfer.h"
 
 void xfer_init(xfer_t *x) {
+  x->deq_free = 0;
   x->n = 0;
   x->nissued = 0;
   x->outstanding = 0;
+}
+
+uint64_t xfer_deq_cycles(const timing_t *t, uint64_t bytes, int bits) {
+  uint64_t per = (uint64_t)t->dequant_lanes * (uint64_t)bits; /* bits/cycle */
+  return (bytes * 8 + per - 1) / per;
+}
+
+uint64_t xfer_next_event(const xfer_t *x, uint64_t now) {
+  return x->n && x->deq_free > now ? x->deq_free : UINT64_MAX;
 }
 
 bool xfer_can_start(const xfer_t *x) { return x->n < XFER_MAX; }
@@ -38,17 +48,26 @@ uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i) {
   return b->sp->tlist[in->c + i];
 }
 
-/* All of s's requests are out. */
+/* All of s's requests are out (its rows, then any metadata run). */
 static bool issued_all(const slot_t *s) {
-  return s->next_row == s->nrows && s->next_addr == s->end_addr;
+  return s->next_row == s->nrows && s->next_addr == s->end_addr &&
+         s->meta_addr == s->meta_end;
 }
 
 /* Start the next run of rows adjacent in DRAM (full-stride rows only
- * merge). Invariant: rows [0, next_row) are in runs already issued. */
+ * merge), or after the rows the metadata run of a quantized key fetch.
+ * Invariant: rows [0, next_row) are in runs already issued. */
 static void next_run(slot_t *s, const bufs_t *b) {
   int i = s->next_row;
-  uint64_t a = s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride;
-  uint64_t e = a + (uint64_t)s->rowb;
+  uint64_t a, e;
+  if (i == s->nrows) { /* the key groups' zeros and scales (docs/kivi.md) */
+    s->next_addr = s->meta_addr;
+    s->end_addr = s->meta_end;
+    s->meta_addr = s->meta_end;
+    return;
+  }
+  a = s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride;
+  e = a + (uint64_t)s->rowb;
   for (i++; i < s->nrows && s->rowb == s->stride &&
             !xfer_row_on_chip(s, b, i) &&
             s->blk + (uint64_t)xfer_token(s, b, i) * (uint64_t)s->stride == e;
@@ -64,7 +83,8 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
   static const stat_id_t kind[LAY_TENSORS] = {
     [LAY_Q] = ST_DRAM_QUERY_BYTES, [LAY_K] = ST_DRAM_KEY_MSB_BYTES,
     [LAY_KL] = ST_DRAM_KEY_LSB_BYTES, [LAY_V] = ST_DRAM_VALUE_BYTES,
-    [LAY_O] = ST_DRAM_OUTPUT_BYTES};
+    [LAY_O] = ST_DRAM_OUTPUT_BYTES, [LAY_KQ] = ST_DRAM_KEY_MSB_BYTES,
+    [LAY_KM] = ST_DRAM_KEY_MSB_BYTES, [LAY_VQ] = ST_DRAM_VALUE_BYTES};
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;
@@ -72,6 +92,7 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
   if (x->nissued == x->n || x->outstanding >= t->max_outstanding)
     return XF_WAITING;
   s = &win[x->ops[x->nissued]];
+  if (s->deq_bits && now < x->deq_free) return XF_WAITING;
   if (s->next_addr == s->end_addr) next_run(s, b);
   end = (s->next_addr / rb + 1) * rb;
   if (end > s->end_addr) end = s->end_addr;
@@ -82,6 +103,8 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
   if (!m->ops->can_accept(m, &r)) return XF_REFUSED;
   m->ops->push(m, &r, now);
   st->c[kind[s->loc.t]] += r.bytes;
+  if (s->deq_bits) /* the dequantizer takes the request's codes */
+    x->deq_free = now + xfer_deq_cycles(t, r.bytes, s->deq_bits);
   s->next_addr = end;
   s->pending++;
   x->nissued += issued_all(s);

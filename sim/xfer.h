@@ -5,7 +5,8 @@
  * most request_bytes aligned to request_bytes, issues at most one per
  * cycle and keeps at most max_outstanding in flight. Several instructions
  * may be in flight; they issue in order, complete when their last request
- * returns. Payload bytes are counted by tensor (dram.*_bytes). */
+ * returns. Payload bytes are counted by tensor (dram.*_bytes). Requests
+ * of quantized K/V fetches are paced by the dequantizer (below). */
 #ifndef ATTN_XFER_H
 #define ATTN_XFER_H
 
@@ -21,6 +22,7 @@ typedef struct xfer {
   int nissued;       /* ops[0..nissued) have issued all their requests
                         (ops issue in order, so these are a prefix) */
   int outstanding;   /* requests in flight */
+  uint64_t deq_free; /* cycle the dequantizer takes its next request */
 } xfer_t;
 
 enum { XF_IDLE = 0, XF_ISSUED = 1, XF_WAITING = 2, XF_REFUSED = 3 };
@@ -37,6 +39,13 @@ uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i);
  * data) or XF_IDLE (nothing in flight). */
 int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
                const timing_t *t, stats_t *st, bool write, uint64_t now);
+/* The dequantizer (docs/kivi.md): a request of a quantized K/V fetch
+ * (slot deq_bits b) issues only when the dequantizer is free, and keeps it
+ * ceil(8 bytes / (fetch.dequant_lanes b)) cycles: its bytes read as b-bit
+ * codes at dequant_lanes elements per cycle (metadata bytes included, a
+ * bound). xfer_next_event: the cycle it frees while a fetch waits. */
+uint64_t xfer_deq_cycles(const timing_t *t, uint64_t bytes, int bits);
+uint64_t xfer_next_event(const xfer_t *x, uint64_t now);
 /* One request of slot s returned; true when its instruction is complete. */
 bool xfer_returned(xfer_t *x, slot_t *win, int s);
 

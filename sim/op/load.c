@@ -27,15 +27,46 @@ static int region_uses(opctx_t *x, slot_t *sl) {
   return op_use(x, sl, BUF_I, 0, in->c, in->b / R);
 }
 
-/* Rows [a, a+b) of buf from tensor t, then the lists that pick them. */
+/* A key or value fetch from the quantized cache (KQ, VQ: the address's
+ * region says so): contiguous rows only; a key fetch also moves the
+ * metadata of every key group its rows touch, once (docs/kivi.md). */
+static int quant_decode(opctx_t *x, slot_t *sl, lay_tensor_t qt) {
+  const lay_t *l = x->lay;
+  int g = x->w->kvq_group, r0 = sl->loc.row, r1 = r0 + sl->in.b - 1;
+  if (sl->gather)
+    return op_bad(x, isa_lookup(sl->in.op)->name, "GATHER or REGION from the "
+                  "quantized cache (got flags %ld, expected %ld)", sl->in.d, 0);
+  sl->deq_bits = x->w->kvq_bits;
+  if (qt == LAY_KQ) {
+    sl->meta_addr = lay_addr(l, LAY_KM, sl->loc.cs, sl->loc.layer,
+                             sl->loc.head, r0 / g);
+    sl->meta_end = sl->meta_addr +
+                   (uint64_t)(r1 / g - r0 / g + 1) * (uint64_t)l->stride[LAY_KM];
+  }
+  return 0;
+}
+
+/* Rows [a, a+b) of buf from tensor t (or its quantized cache), then the
+ * lists that pick them. */
 static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   const insn_t *in = &sl->in;
+  lay_tensor_t qt = t == LAY_K ? LAY_KQ : LAY_VQ;
+  bool quant = t != LAY_Q && in->addr >= x->lay->base[qt] &&
+               in->addr < x->lay->end[qt];
   int rc;
   sl->gather = in->d & (ISA_GATHER | ISA_REGION);
+  sl->deq_bits = 0;
+  sl->meta_addr = sl->meta_end = 0;
   if (in->b < 1)
     return op_bad(x, isa_lookup(in->op)->name,
                   "empty range (got %ld rows, expected >= %ld)", in->b, 1);
-  if ((rc = op_check_dram(x, sl, t, t == LAY_K, in->b))) return rc;
+  if (quant) {
+    if ((rc = op_check_dram(x, sl, qt, false, in->b)) ||
+        (rc = quant_decode(x, sl, qt)))
+      return rc;
+  } else if ((rc = op_check_dram(x, sl, t, t == LAY_K, in->b))) {
+    return rc;
+  }
   /* a key's MSBs replace its LSBs too; a refetch writes the LSBs only */
   if (sl->loc.t != LAY_KL && (rc = op_use(x, sl, buf, 1, in->a, in->b)))
     return rc;
@@ -94,7 +125,7 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
   bool q = sl->loc.t == LAY_Q;
   if (q && !sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
-  dst = (sl->loc.t == LAY_V ? b->v : b->k) + sl->in.a;
+  dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ ? b->v : b->k) + sl->in.a;
   for (i = 0; i < sl->in.b; i++) {
     at.row = (int)xfer_token(sl, b, i);
     if (q) {
@@ -115,6 +146,12 @@ static int load_done(opctx_t *x, const slot_t *sl, int stat) {
   if (x->b->data && fill_rows(x, sl))
     return err_set(x->e, ERR_RUN, "out of memory reading tensors");
   x->st->c[stat] += (uint64_t)sl->in.b * (uint64_t)x->b->row_bytes;
+  if (sl->deq_bits) { /* dequantized on the way in (docs/kivi.md) */
+    x->st->c[ST_KVQ_DEQUANT_ELEMS] += (uint64_t)sl->in.b * (uint64_t)x->b->d;
+    x->st->c[ST_KVQ_META_BYTES] +=
+        sl->loc.t == LAY_KQ ? sl->meta_end - sl->meta_addr
+                            : (uint64_t)sl->in.b * (uint64_t)x->lay->extra[LAY_VQ];
+  }
   return 0;
 }
 
