@@ -11,6 +11,7 @@ static uint64_t align_up(uint64_t x) {
 }
 
 static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
+  if ((t == LAY_KN || t == LAY_VN) && !wl_generates(w)) return 0;
   return t == LAY_O ? wl_queries(w, cs) : wl_ctx_tokens(w, cs);
 }
 
@@ -29,7 +30,7 @@ static int check_caps(const lay_t *l, const wl_t *w, const char *name,
                   "value %d, output %d rows; expected at least 1 each)",
                   l->head_dim, l->qbuf_rows, l->kbuf_rows, l->vbuf_rows,
                   l->obuf_rows);
-  for (cs = 0; cs < w->ncases; cs++) /* the most keys a query attends to */
+  for (cs = 0; cs < wl_cases(w); cs++) /* the most keys a query attends to */
     if (wl_max_span(w, cs) > maxctx) maxctx = wl_max_span(w, cs);
   if (maxctx > l->sbuf_entries)
     return err_at(e, name, 0, 0, "buffers.score_entries",
@@ -45,6 +46,7 @@ static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
     sched_layer_t s;
     sched_layer(w, c->width, layer, &s);
     l->bits[LAY_Q][layer] = l->bits[LAY_O][layer] = (uint8_t)c->width;
+    l->bits[LAY_KN][layer] = l->bits[LAY_VN][layer] = (uint8_t)c->width;
     l->bits[LAY_K][layer] = (uint8_t)s.msb;
     l->bits[LAY_KL][layer] = (uint8_t)(s.full - s.msb);
     l->bits[LAY_V][layer] = (uint8_t)s.vbits;
@@ -63,13 +65,13 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
   l->head_dim = w->head_dim;
   l->layers = w->layers;
   l->heads = w->heads;
-  l->ncases = w->ncases;
+  l->ncases = wl_cases(w);
   lay_planes(l, c, w);
   for (t = 0; t < LAY_TENSORS; t++) {
     uint64_t row = 0;
     l->base[t] = at;
     l->nheads[t] = t == LAY_Q || t == LAY_O ? w->heads : wl_kv_heads(w);
-    for (cs = 0; cs < w->ncases; cs++) {
+    for (cs = 0; cs < wl_cases(w); cs++) {
       l->rows[t][cs] = block_rows(w, (lay_tensor_t)t, cs);
       l->case_row0[t][cs] = row;
       row += (uint64_t)l->rows[t][cs] * (uint64_t)(w->layers * l->nheads[t]);
@@ -104,7 +106,7 @@ int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out) {
   if ((addr - l->base[t]) % (uint64_t)l->stride[t]) return -1;
   r = (addr - l->base[t]) / (uint64_t)l->stride[t];
   for (cs = l->ncases - 1; cs > 0 && r < l->case_row0[t][cs]; cs--) {
-  }
+  } /* a linear scan: at most WL_MAX_SEQS cases */
   r -= l->case_row0[t][cs];
   blk = r / (uint64_t)l->rows[t][cs];
   inblk = r % (uint64_t)l->rows[t][cs];

@@ -26,6 +26,11 @@ typedef struct comp {
   ring_t q, k, v, s, o, ib, pr;
   int chunk;   /* rows per streamed K/V fetch */
   int width;   /* datapath bits */
+  /* decode and serve (lower_serve.c): 1 + the position whose K/V rows a
+   * decode step takes from the projection (KN, VN) and appends to the
+   * cache, 0 when none; fresh_store: this fetch also appends them */
+  int fresh;
+  int fresh_store;
 } comp_t;
 
 static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,
@@ -42,6 +47,17 @@ static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
        lay_addr(&c->lay, t, cs, l, h, r0));
   return at;
 }
+
+/* fetch_rows for a decode step (lower_serve.c): the row c->fresh - 1,
+ * when in [r0, r0+n), comes from KN / VN and, with c->fresh_store, is
+ * appended to the cache by STK / STV; the other rows from the cache. */
+int fetch_cache_rows(comp_t *c, lay_tensor_t t, int cs, int l, int kvh,
+                     int r0, int n);
+/* Serve (lower_serve.c): each sequence's prompt as a causal prefill that
+ * appends the prompt's K/V rows to the cache. */
+void lower_serve_prefill(comp_t *c);
+/* lower_dense.c: query q of K/V head kvh's query heads, K/V streamed. */
+void query_streamed(comp_t *c, int cs, int l, int kvh, int q);
 
 /* The lowerings: each emits its whole program into c->em (an error stays
  * in c->em.rc). */

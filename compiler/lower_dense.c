@@ -41,6 +41,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
   int nk = sp.nk, qr = ring_alloc(&c->q, g);
   int so = ring_alloc(&c->s, g * nk), orow = ring_alloc(&c->o, g);
   int i, j, n, seg, first = 1;
+  c->fresh_store = h0 == kvh * wl_group(c->w); /* the group's first head */
   for (i = 0; i < g; i++)
     emit(c, OP_LDQ, qr + i, 1, 0, 0, 0,
          lay_addr(&c->lay, LAY_Q, cs, l, h0 + i, wl_query_pos(c->w, cs, q)));
@@ -48,7 +49,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
     for (j = 0; j < sp.n[seg]; j += n) {
       int kr;
       n = sp.n[seg] - j < c->chunk ? sp.n[seg] - j : c->chunk;
-      kr = fetch_rows(c, LAY_K, cs, l, kvh, sp.r0[seg] + j, n);
+      kr = fetch_cache_rows(c, LAY_K, cs, l, kvh, sp.r0[seg] + j, n);
       for (i = 0; i < g; i++)
         emit(c, OP_QK, qr + i, kr, n, 0, so + i * nk + sp.off[seg] + j, 0);
     }
@@ -57,7 +58,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
     for (j = 0; j < sp.n[seg]; j += n, first = 0) {
       int vr;
       n = sp.n[seg] - j < c->chunk ? sp.n[seg] - j : c->chunk;
-      vr = fetch_rows(c, LAY_V, cs, l, kvh, sp.r0[seg] + j, n);
+      vr = fetch_cache_rows(c, LAY_V, cs, l, kvh, sp.r0[seg] + j, n);
       for (i = 0; i < g; i++)
         emit(c, OP_AV, orow + i, vr, n, !first,
              so + i * nk + sp.off[seg] + j, 0);
@@ -69,7 +70,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
 
 /* Query q of every query head of K/V head kvh, streamed: once for the
  * group when its rows fit the buffers, else once per query head. */
-static void query_streamed(comp_t *c, int cs, int l, int kvh, int q) {
+void query_streamed(comp_t *c, int cs, int l, int kvh, int q) {
   int g = wl_group(c->w), h0 = kvh * g, i;
   span_t sp = span_of(c, cs, q);
   if (g <= c->q.cap && g <= c->o.cap && (long)g * sp.nk <= c->s.cap)
@@ -136,19 +137,26 @@ static void lower_prefill(comp_t *c) {
   }
 }
 
-/* Decode: token-major, since each token's layers run in order. */
+/* Decode: token-major, since each token's layers run in order; within a
+ * layer the batch's sequences one after another (docs/serve.md). Step t
+ * takes the new token's K/V rows from the projection and appends them. */
 static void lower_decode(comp_t *c) {
-  int t, l, kvh;
+  int t, l, kvh, cs;
   for (t = 0; t < c->w->generate; t++)
-    for (l = 0; l < c->w->layers; l++) {
-      emit(c, OP_LAYER, 0, l, 0, 0, 0, 0);
-      for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
-        query_streamed(c, 0, l, kvh, t);
-    }
+    for (l = 0; l < c->w->layers; l++)
+      for (cs = 0; cs < wl_cases(c->w); cs++) {
+        int q = wl_queries(c->w, cs) - c->w->generate + t;
+        emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+        c->fresh = wl_query_pos(c->w, cs, q) + 1;
+        for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
+          query_streamed(c, cs, l, kvh, q);
+        c->fresh = 0;
+      }
 }
 
 void lower_dense(comp_t *c) {
-  if (c->w->phase == WL_DECODE)
+  if (c->w->phase == WL_SERVE) lower_serve_prefill(c);
+  if (wl_generates(c->w))
     lower_decode(c);
   else
     lower_prefill(c);

@@ -659,7 +659,7 @@ const rep_metric_t *rep_metric(int i) {
 typedef void (*visit_fn)(void *ctx, const char *path, rval_t v);
 
 static const char *phase_name(wl_phase_t p) {
-  return p == WL_DECODE ? "decode" : "prefill";
+  return p == WL_DECODE ? "decode" : p == WL_SERVE ? "serve" : "prefill";
 }
 
 static void walk_meta(const rep_t *r, visit_fn fn, void *ctx) {

@@ -27,6 +27,11 @@ static int region_uses(opctx_t *x, slot_t *sl) {
   return op_use(x, sl, BUF_I, 0, in->c, in->b / R);
 }
 
+/* addr lies in region t. */
+static bool in_region(const opctx_t *x, lay_tensor_t t, uint64_t addr) {
+  return addr >= x->lay->base[t] && addr < x->lay->end[t];
+}
+
 /* Rows [a, a+b) of buf from tensor t, then the lists that pick them. */
 static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   const insn_t *in = &sl->in;
@@ -35,12 +40,17 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   if (in->b < 1)
     return op_bad(x, isa_lookup(in->op)->name,
                   "empty range (got %ld rows, expected >= %ld)", in->b, 1);
-  if ((rc = op_check_dram(x, sl, t, t == LAY_K, in->b))) return rc;
+  lay_tensor_t src = t;
+  if ((t == LAY_K || t == LAY_V) &&
+      in_region(x, t == LAY_K ? LAY_KN : LAY_VN, in->addr))
+    src = t == LAY_K ? LAY_KN : LAY_VN; /* the projection's rows */
+  if ((rc = op_check_dram(x, sl, src, src == LAY_K, in->b))) return rc;
   /* a key's MSBs replace its LSBs too; a refetch writes the LSBs only */
   if (sl->loc.t != LAY_KL && (rc = op_use(x, sl, buf, 1, in->a, in->b)))
     return rc;
   if (t == LAY_K && (rc = op_use(x, sl, BUF_KL, 1, in->a, in->b))) return rc;
   if ((rc = op_pred_use(x, sl))) return rc;
+  if ((rc = op_cache_use(x, sl, 0))) return rc;
   if (in->d & ISA_REGION) /* whole regions through IBUF[c..] */
     return region_uses(x, sl);
   if (t == LAY_V && (in->d & ISA_VSEL)) {
@@ -87,7 +97,7 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
   bool q = sl->loc.t == LAY_Q;
   if (q && !sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
-  dst = (sl->loc.t == LAY_V ? b->v : b->k) + sl->in.a;
+  dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VN ? b->v : b->k) + sl->in.a;
   for (i = 0; i < sl->in.b; i++) {
     at.row = (int)xfer_token(sl, b, i);
     if (q) {
@@ -180,7 +190,7 @@ const op_sem_t op_ldk = {
     .flags = ISA_GATHER | ISA_REGION | ISA_PRED | ISA_PREG_FIELD,
     .one_of = ISA_GATHER | ISA_REGION,
     .preg_with = ISA_PRED,
-    .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_P),
+    .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_P) | BUFM(BUF_KC),
     .writes = BUFM(BUF_K) | BUFM(BUF_KL),
     .dram_fill = true,
     .decode = ldk_decode, .start = load_start, .complete = ldk_complete,
@@ -189,7 +199,7 @@ const op_sem_t op_ldk = {
 const op_sem_t op_ldv = {
     .flags = ISA_GATHER | ISA_VSEL | ISA_REGION,
     .alone = ISA_REGION,
-    .reads = BUFM(BUF_TL) | BUFM(BUF_I), .writes = BUFM(BUF_V),
+    .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_VC), .writes = BUFM(BUF_V),
     .dram_fill = true,
     .decode = ldv_decode, .start = load_start, .complete = ldv_complete,
 };
