@@ -12,4 +12,5 @@ const mech_t mech_dense = {
     .doc = "README.md",
     .lower = lower_dense,
     .check = chk_dense,
+    .appends_cache = true,
 };

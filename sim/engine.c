@@ -204,7 +204,7 @@ sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
   s->win = calloc((size_t)s->wcap, sizeof *s->win);
   for (u = 0; u < UNIT_COUNT; u++)
     s->uq[u].slot = calloc((size_t)s->wcap, sizeof(int));
-  s->mi = mi_new(&s->lay, &s->fx, w, ten);
+  s->mi = mi_new(&s->lay, &s->fx, w, ten, s->mech->appends_cache);
   if (!s->win || !s->mi || alloc_bufs(s) || !s->uq[UNIT_COUNT - 1].slot) {
     err_set(e, ERR_RUN, "out of memory building the accelerator model");
     sim_free(s);

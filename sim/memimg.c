@@ -14,6 +14,7 @@ struct memimg {
   int16_t **out;      /* written output blocks */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
+  bool appends;       /* the cache starts with wl_cache_rows rows only */
 };
 
 static int block_id(const memimg_t *m, int cs, int layer, int head) {
@@ -21,7 +22,7 @@ static int block_id(const memimg_t *m, int cs, int layer, int head) {
 }
 
 memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
-                 const ten_t *ten) {
+                 const ten_t *ten, bool appends) {
   memimg_t *m = calloc(1, sizeof *m);
   int cs, maxrows = 1;
   if (!m) return NULL;
@@ -29,6 +30,7 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->fx = fx;
   m->w = w;
   m->ten = ten;
+  m->appends = appends;
   m->nblocks = wl_cases(w) * w->layers * w->heads;
   for (cs = 0; cs < wl_cases(w); cs++)
     if (wl_ctx_tokens(w, cs) > maxrows) maxrows = wl_ctx_tokens(w, cs);
@@ -73,8 +75,8 @@ static void quantize(memimg_t *m, const float *src, size_t n, int16_t *dst) {
 
 /* The cached K or V block, quantized on first use; NULL when out of
  * memory. A cache block (K, KL, V) keeps its first wl_cache_rows rows
- * and zeroes the rest, which STK / STV append; a KN or VN block holds
- * every row. */
+ * and zeroes the rest, which STK / STV append (all rows when the program
+ * does not append: m->appends false); a KN or VN block holds every row. */
 static int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   /* both key planes read the same keys: the datapath cuts them to bits */
   bool key = at->t == LAY_K || at->t == LAY_KL || at->t == LAY_KN;
@@ -85,7 +87,7 @@ static int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   int16_t **slot = proj ? &m->kvn[k][id] : &m->kv[k][id];
   if (!*slot) {
     int16_t *b = malloc(n * sizeof *b);
-    size_t pre = (size_t)wl_cache_rows(m->w, at->cs) * d;
+    size_t pre = m->appends ? (size_t)wl_cache_rows(m->w, at->cs) * d : n;
     uint64_t sat = m->saturated;
     if (!b) return NULL;
     ten_rows(m->ten, key ? TEN_K : TEN_V, at->cs, at->layer,

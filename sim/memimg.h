@@ -6,7 +6,9 @@
  * touch, and cached (decoding re-reads the whole cache every token).
  * The K and V regions are the K/V cache: before the run a block holds its
  * wl_cache_rows rows (decode: the prompt's; serve: none), the rest are
- * zero until STK / STV append them (mi_write); the KN and VN regions hold
+ * zero until STK / STV append them (mi_write), when the mechanism's
+ * program appends (mech_t.appends_cache; SpAtten's decode only reads a
+ * cache that holds every position's rows); the KN and VN regions hold
  * every position's projected rows (docs/serve.md).
  */
 #ifndef ATTN_MEMIMG_H
@@ -21,8 +23,10 @@
 
 typedef struct memimg memimg_t;
 
+/* appends: the program appends the K/V cache's rows after
+ * wl_cache_rows (mech_t.appends_cache); else the cache starts full. */
 memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
-                 const ten_t *ten);
+                 const ten_t *ten, bool appends);
 void mi_free(memimg_t *m);
 /* Copy nrows rows at a location (a whole run inside one block, checked by
  * the caller with lay_decode) into dst, nrows x head_dim. Returns -1 when
