@@ -697,7 +697,7 @@ static int cmd_plot(const opts_t *o) {
  * and "1 head" in the singular). */
 static void wl_line(const wl_t *w, char *buf, size_t len) {
   snprintf(buf, len, "%s (%s, %d layer%s x %d head%s, head_dim %d)", w->name,
-           w->phase == WL_DECODE ? "decode" : "prefill", w->layers,
+           wl_phase_name(w->phase), w->layers,
            w->layers == 1 ? "" : "s", w->heads, w->heads == 1 ? "" : "s",
            w->head_dim);
 }
@@ -711,7 +711,7 @@ static void json_workload(jw_t *j, const opts_t *o, const wl_t *w) {
   jw_key(j, "path");
   jw_str(j, o->workload);
   jw_key(j, "phase");
-  jw_str(j, w->phase == WL_DECODE ? "decode" : "prefill");
+  jw_str(j, wl_phase_name(w->phase));
   jw_key(j, "layers");
   jw_i64(j, w->layers);
   jw_key(j, "heads");

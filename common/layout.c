@@ -15,6 +15,7 @@ static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
   if (t == LAY_KM) /* key groups, the last one partial */
     return w->kvq_bits ? (wl_ctx_tokens(w, cs) + w->kvq_group - 1) / w->kvq_group
                        : 0;
+  if ((t == LAY_KN || t == LAY_VN) && !wl_generates(w)) return 0;
   return t == LAY_O ? wl_queries(w, cs) : wl_ctx_tokens(w, cs);
 }
 
@@ -46,6 +47,7 @@ static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
     sched_layer_t s;
     sched_layer(w, c->width, layer, &s);
     l->bits[LAY_Q][layer] = l->bits[LAY_O][layer] = (uint8_t)c->width;
+    l->bits[LAY_KN][layer] = l->bits[LAY_VN][layer] = (uint8_t)c->width;
     l->bits[LAY_K][layer] = (uint8_t)s.msb;
     l->bits[LAY_KL][layer] = (uint8_t)(s.full - s.msb);
     l->bits[LAY_V][layer] = (uint8_t)s.vbits;
@@ -65,15 +67,16 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
   l->head_dim = w->head_dim;
   l->layers = w->layers;
   l->heads = w->heads;
-  l->ncases = w->ncases;
+  l->ncases = wl_cases(w);
   for (t = 0; t < LAY_TENSORS; t++)
-    l->elems[t] = t == LAY_V || t == LAY_O ? wl_v_dim(w) : w->head_dim;
+    l->elems[t] = t == LAY_V || t == LAY_O || t == LAY_VN ? wl_v_dim(w)
+                                                          : w->head_dim;
   lay_planes(l, c, w);
   for (t = 0; t < LAY_TENSORS; t++) {
     uint64_t row = 0;
     l->base[t] = at;
     l->nheads[t] = t == LAY_Q || t == LAY_O ? w->heads : wl_kv_heads(w);
-    for (cs = 0; cs < w->ncases; cs++) {
+    for (cs = 0; cs < wl_cases(w); cs++) {
       l->rows[t][cs] = block_rows(w, (lay_tensor_t)t, cs);
       l->case_row0[t][cs] = row;
       row += (uint64_t)l->rows[t][cs] * (uint64_t)(w->layers * l->nheads[t]);
@@ -108,7 +111,7 @@ int lay_decode(const lay_t *l, uint64_t addr, int nrows, lay_loc_t *out) {
   if ((addr - l->base[t]) % (uint64_t)l->stride[t]) return -1;
   r = (addr - l->base[t]) / (uint64_t)l->stride[t];
   for (cs = l->ncases - 1; cs > 0 && r < l->case_row0[t][cs]; cs--) {
-  }
+  } /* a linear scan: at most WL_MAX_SEQS cases */
   r -= l->case_row0[t][cs];
   blk = r / (uint64_t)l->rows[t][cs];
   inblk = r % (uint64_t)l->rows[t][cs];

@@ -29,9 +29,15 @@
 /* KQ, KM, VQ: the quantized K/V cache (kv_quant, docs/kivi.md), empty
  * when off: KQ a key row's b-bit codes, KM one row per key group of G
  * tokens (a 16-bit zero and scale per channel), VQ a value row's codes
- * then its per-group zeros and scales. */
+ * then its per-group zeros and scales.
+ * KN, VN (decode and serve, docs/serve.md): the K and V rows the
+ * projection produced for each position, read once to be appended to the
+ * cache (K, V); for every (case, layer, K/V head) a block of
+ * wl_ctx_tokens rows at the datapath width; empty in prefill. They follow
+ * O, so the other regions' addresses do not depend on them. */
 typedef enum {
-  LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_TENSORS
+  LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
+  LAY_VN, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */
@@ -48,8 +54,8 @@ typedef struct lay {
   int nheads[LAY_TENSORS];                  /* heads per layer, by region */
   uint64_t base[LAY_TENSORS];               /* region start, bytes */
   uint64_t end[LAY_TENSORS];                /* region end (exclusive) */
-  int rows[LAY_TENSORS][WL_MAX_CASES];      /* rows per block, per case */
-  uint64_t case_row0[LAY_TENSORS][WL_MAX_CASES]; /* first row of a case */
+  int rows[LAY_TENSORS][WL_MAX_SEQS];       /* rows per block, per case */
+  uint64_t case_row0[LAY_TENSORS][WL_MAX_SEQS]; /* first row of a case */
   /* on-chip capacities */
   int qbuf_rows, kbuf_rows, vbuf_rows, obuf_rows; /* rows of head_dim */
   int sbuf_entries;

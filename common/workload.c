@@ -46,8 +46,9 @@ static const yl_key_t wl_keys_tab[] = {
   ENUM("model.kind", kind, "transformer", "transformer|biformer",
        "transformer: full attention; biformer: bi-level routing attention "
        "(the biformer.* keys, docs/biformer.md)"),
-  ENUM("phase", phase, "prefill", "prefill|decode",
-       "prefill: whole sequences; decode: one token at a time"),
+  ENUM("phase", phase, "prefill", "prefill|decode|serve",
+       "prefill: whole sequences; decode: one token at a time; serve: a "
+       "causal prefill of each prompt, then decode (docs/serve.md)"),
   {"prefill.tokens", YL_INT_LIST, F(tokens), WL_MAX_CASES, F(ncases), "128",
    1, WL_MAX_POS, 0, NULL, "tokens",
    "tokens per sequence, one case each (an int or a list)"},
@@ -59,8 +60,12 @@ static const yl_key_t wl_keys_tab[] = {
   INT("attention.sinks", sinks, "0", 0, WL_MAX_POS, "tokens",
       "with a window: the first sinks tokens are attended too"),
   /* assumed: a 1024-token context, 32 tokens generated */
-  INT("decode.prompt", prompt, "992", 0, WL_MAX_POS, "tokens",
-      "tokens already in the K/V cache"),
+  INT("decode.batch", batch, "1", 1, WL_MAX_SEQS, "sequences",
+      "sequences decoded together, interleaved per layer (docs/serve.md)"),
+  {"decode.prompt", YL_INT_LIST, F(prompts), WL_MAX_SEQS, F(nprompts), "992",
+   0, WL_MAX_POS, 0, NULL, "tokens",
+   "tokens already in the K/V cache (serve: prefilled first): one for every "
+   "sequence, or a list of decode.batch entries"},
   INT("decode.generate", generate, "32", 1, WL_MAX_POS, "tokens",
       "tokens generated (prompt + generate <= 65535)"),
   ENUM("tensors.source", source, "synthetic", "synthetic|npy",
@@ -114,8 +119,11 @@ void wl_defaults(wl_t *w) {
 static int64_t wl_elems(const wl_t *w) {
   int64_t toks = 0, queries;
   int c;
-  if (w->phase == WL_DECODE)
-    toks = (int64_t)w->prompt + w->generate, queries = w->generate;
+  if (wl_generates(w)) {
+    for (c = 0; c < w->batch && c < WL_MAX_SEQS; c++)
+      toks += (int64_t)wl_prompt(w, c) + w->generate;
+    queries = w->phase == WL_SERVE ? toks : (int64_t)w->batch * w->generate;
+  }
   else
     for (c = 0; c < w->ncases && c < WL_MAX_CASES; c++) toks += w->tokens[c];
   if (w->phase != WL_DECODE) queries = toks;
@@ -127,17 +135,23 @@ static int64_t wl_elems(const wl_t *w) {
 static int wl_check_shape(const wl_t *w, const char *origin,
                           const yl_mark_t *marks, err_t *e) {
   const char *k;
-  if (w->phase == WL_DECODE && w->ncases != 1)
+  int c, pmax = 0;
+  if (wl_generates(w) && w->ncases != 1)
     return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
                       "decode runs one case and ignores prefill.tokens (got %d "
                       "entries with phase decode, expected 1)", w->ncases);
-  if ((int64_t)w->ncases * w->layers * w->heads > WL_MAX_HEADS ||
+  if (wl_generates(w) && w->nprompts != 1 && w->nprompts != w->batch)
+    return yl_err_key(&wl_schema, marks, origin, "decode.prompt", e,
+                      "one prompt length per sequence (got %d entries, "
+                      "expected %d = decode.batch, or one for all)",
+                      w->nprompts, w->batch);
+  if ((int64_t)wl_cases(w) * w->layers * w->heads > WL_MAX_HEADS ||
       (int64_t)w->layers * w->heads * w->head_dim > WL_MAX_DIRS)
     return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
                       "workload too large (got %lld heads over all cases and "
                       "layers, %lld layers x heads x head_dim; expected <= "
                       "%lld and <= %lld)",
-                      (long long)w->ncases * w->layers * w->heads,
+                      (long long)wl_cases(w) * w->layers * w->heads,
                       (long long)w->layers * w->heads * w->head_dim,
                       (long long)WL_MAX_HEADS, (long long)WL_MAX_DIRS);
   if (wl_elems(w) > WL_MAX_ELEMS)
@@ -147,14 +161,16 @@ static int wl_check_shape(const wl_t *w, const char *origin,
                       "head_dim over all cases, "
                       "expected <= %lld)",
                       (long long)wl_elems(w), (long long)WL_MAX_ELEMS);
-  if (w->phase == WL_DECODE && w->prompt + w->generate > WL_MAX_POS) {
+  for (c = 0; wl_generates(w) && c < w->nprompts; c++)
+    if (w->prompts[c] > pmax) pmax = w->prompts[c];
+  if (wl_generates(w) && pmax + w->generate > WL_MAX_POS) {
     k = !yl_is_set(&wl_schema, marks, "decode.generate") &&
                 yl_is_set(&wl_schema, marks, "decode.prompt")
             ? "decode.prompt" : "decode.generate";
     return yl_err_key(&wl_schema, marks, origin, k, e,
                       "sequence too long (got prompt + generate = %d, "
                       "expected <= %d)",
-                      w->prompt + w->generate, WL_MAX_POS);
+                      pmax + w->generate, WL_MAX_POS);
   }
   return 0;
 }
@@ -175,6 +191,10 @@ static int wl_check_npy(const wl_t *w, const char *origin,
     return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
                       "a .npy file holds one sequence (got %d cases with "
                       "tensors.source npy, expected 1)", w->ncases);
+  if (wl_generates(w) && w->batch != 1)
+    return yl_err_key(&wl_schema, marks, origin, "decode.batch", e,
+                      "a .npy file holds one sequence (got %d sequences with "
+                      "tensors.source npy, expected 1)", w->batch);
   return 0;
 }
 
@@ -300,24 +320,46 @@ void wl_doc(FILE *f) { yl_doc(&wl_schema, f); }
 
 /* ------------------------------------------------------------ shapes */
 
+int wl_cases(const wl_t *w) { return wl_generates(w) ? w->batch : w->ncases; }
+
+int wl_generates(const wl_t *w) {
+  return w->phase == WL_DECODE || w->phase == WL_SERVE;
+}
+
+const char *wl_phase_name(wl_phase_t p) {
+  return p == WL_DECODE ? "decode" : p == WL_SERVE ? "serve" : "prefill";
+}
+
+int wl_prompt(const wl_t *w, int c) {
+  assert(c >= 0 && c < w->batch);
+  return w->prompts[w->nprompts == 1 ? 0 : c];
+}
+
+int wl_cache_rows(const wl_t *w, int c) {
+  return w->phase == WL_PREFILL ? w->tokens[c]
+         : w->phase == WL_DECODE ? wl_prompt(w, c) : 0;
+}
+
 int wl_ctx_tokens(const wl_t *w, int c) {
-  assert(c >= 0 && c < w->ncases);
-  return w->phase == WL_DECODE ? w->prompt + w->generate : w->tokens[c];
+  assert(c >= 0 && c < wl_cases(w));
+  return wl_generates(w) ? wl_prompt(w, c) + w->generate : w->tokens[c];
 }
 
 int wl_queries(const wl_t *w, int c) {
-  assert(c >= 0 && c < w->ncases);
-  return w->phase == WL_DECODE ? w->generate : w->tokens[c];
+  assert(c >= 0 && c < wl_cases(w));
+  return w->phase == WL_DECODE  ? w->generate
+         : w->phase == WL_SERVE ? wl_prompt(w, c) + w->generate
+                                : w->tokens[c];
 }
 
 int wl_query_pos(const wl_t *w, int c, int q) {
   assert(q >= 0 && q < wl_queries(w, c));
-  return w->phase == WL_DECODE ? w->prompt + q : q;
+  return w->phase == WL_DECODE ? wl_prompt(w, c) + q : q;
 }
 
 int wl_keys(const wl_t *w, int c, int q) {
   int pos = wl_query_pos(w, c, q);
-  if (w->phase == WL_DECODE || w->causal) return pos + 1;
+  if (wl_generates(w) || w->causal) return pos + 1;
   return w->tokens[c];
 }
 

@@ -8,6 +8,10 @@
  *   decode:  one case; a prompt of P tokens is already in the K/V cache;
  *            generated token t (0..T-1) is a query at position P+t that
  *            attends to positions 0..P+t (the cache grows by one per step).
+ *            decode.batch sequences, each its own case, may have prompts
+ *            of their own lengths (docs/serve.md).
+ *   serve:   as decode, but each prompt first runs as a causal prefill
+ *            that writes the K/V cache (docs/serve.md).
  * Tensors come from a seeded synthetic generator or from .npy files of
  * shape [layers, heads, tokens, head_dim] (float32 or float16).
  */
@@ -22,6 +26,9 @@
 #include "err.h"
 
 #define WL_MAX_CASES 16
+/* Sequences a decode or serve batch may hold (decode.batch,
+ * docs/serve.md); each is a case of the layout. */
+#define WL_MAX_SEQS 256
 /* Elements of one tensor (K, summed over cases, layers, heads, tokens and
  * head_dim) a workload may have: the simulator holds K and V as 16-bit
  * values, so this bounds them to 4 GiB, checked before anything is
@@ -34,7 +41,9 @@
 #define WL_MAX_DIRS ((int64_t)1 << 24)
 #define WL_PATH_MAX 512
 
-typedef enum { WL_PREFILL = 0, WL_DECODE = 1 } wl_phase_t;
+/* serve: a causal prefill of each prompt that writes the K/V cache, then
+ * decode (docs/serve.md). */
+typedef enum { WL_PREFILL = 0, WL_DECODE = 1, WL_SERVE = 2 } wl_phase_t;
 
 /* The SpAtten schedule (docs/spatten.md): per-layer values, one entry for
  * every layer or exactly `layers` entries. common/schedule.h turns it into
@@ -75,8 +84,15 @@ typedef struct wl {
   int kvq_bits;
   int kvq_group;
   int kvq_residual;
-  /* decode */
-  int prompt;                 /* P: tokens already in the K/V cache */
+  /* decode and serve (docs/serve.md): decode.batch sequences, sequence s
+   * with prompt[s] tokens (one entry: every sequence's; prompt aliases
+   * entry 0) */
+  int batch;
+  union {
+    int prompt;               /* P: tokens already in the K/V cache */
+    int prompts[WL_MAX_SEQS];
+  };
+  int nprompts;
   int generate;               /* T: tokens generated */
   /* tensors */
   wl_source_t source;
@@ -130,11 +146,24 @@ struct yl_schema;
 const struct yl_schema *wl_schema_get(void);
 
 /* Shape helpers shared by the compiler, the simulator and the golden model. */
+/* Cases of the layout: prefill ncases; decode and serve decode.batch (one
+ * per sequence). */
+int wl_cases(const wl_t *w);
+/* The workload generates tokens (phase decode or serve). */
+int wl_generates(const wl_t *w);
+/* "prefill", "decode" or "serve". */
+const char *wl_phase_name(wl_phase_t p);
+/* Prompt tokens of sequence c (decode and serve). */
+int wl_prompt(const wl_t *w, int c);
+/* K/V cache rows of case c present before the run: prefill all, decode
+ * the prompt, serve none (its prefill writes them). */
+int wl_cache_rows(const wl_t *w, int c);
 /* Tokens in case c's K/V tensors (prefill: tokens[c]; decode: P+T). */
 int wl_ctx_tokens(const wl_t *w, int c);
-/* Queries of case c (prefill: tokens[c]; decode: T). */
+/* Queries of case c (prefill: tokens[c]; decode: T; serve: P + T). */
 int wl_queries(const wl_t *w, int c);
-/* Position (row in Q/K/V) of query q of case c (prefill: q; decode: P+q). */
+/* Position (row in Q/K/V) of query q of case c (prefill and serve: q;
+ * decode: P+q). */
 int wl_query_pos(const wl_t *w, int c, int q);
 /* Keys query q of case c may attend to: rows 0 .. wl_keys(...)-1 (the
  * causal bound; wl_span narrows it to a window). */

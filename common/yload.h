@@ -34,7 +34,7 @@
 
 #include "err.h"
 
-#define YL_LIST_MAX 64 /* most entries an int list may declare */
+#define YL_LIST_MAX 256 /* most entries a list may declare (decode.prompt) */
 
 typedef enum {
   YL_INT,      /* int */

@@ -31,6 +31,11 @@ typedef struct comp {
   int kvq_rows; /* kv_quant: rows [0, kvq_rows) of the cache the next
                    K/V fetches read are quantized (kvq_rows, set by the
                    lowering per query or case; 0: none) */
+  /* decode and serve (lower_serve.c): 1 + the position whose K/V rows a
+   * decode step takes from the projection (KN, VN) and appends to the
+   * cache, 0 when none; fresh_store: this fetch also appends them */
+  int fresh;
+  int fresh_store;
 } comp_t;
 
 static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,
@@ -38,13 +43,13 @@ static inline void emit(comp_t *c, uint8_t op, int a, int b, int cc, int d,
   em_put(&c->em, op, a, b, cc, d, e, addr);
 }
 
-/* Fetch rows [r0, r0+n) of K or V for (cs, l, h) into ring rows: the
+/* Load rows [r0, r0+n) of K or V for (cs, l, h) into ring rows at..: the
  * rows below c->kvq_rows from the quantized cache (KQ, VQ: the fetcher
- * dequantizes them, docs/kivi.md), the rest from the 16-bit image. */
-static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
-                             int r0, int n) {
-  ring_t *ring = t == LAY_K ? &c->k : &c->v;
-  int at = ring_alloc(ring, n), nq = c->kvq_rows - r0;
+ * dequantizes them, docs/kivi.md), the rest from the 16-bit image;
+ * fetch_rows allocates the ring rows first. */
+static inline void emit_rows(comp_t *c, lay_tensor_t t, int cs, int l,
+                             int h, int r0, int n, int at) {
+  int nq = c->kvq_rows - r0;
   uint8_t op = t == LAY_K ? OP_LDK : OP_LDV;
   nq = nq < 0 ? 0 : nq > n ? n : nq;
   if (nq)
@@ -53,6 +58,12 @@ static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
   if (n > nq)
     emit(c, op, at + nq, n - nq, 0, 0, 0,
          lay_addr(&c->lay, t, cs, l, h, r0 + nq));
+}
+
+static inline int fetch_rows(comp_t *c, lay_tensor_t t, int cs, int l, int h,
+                             int r0, int n) {
+  int at = ring_alloc(t == LAY_K ? &c->k : &c->v, n);
+  emit_rows(c, t, cs, l, h, r0, n, at);
   return at;
 }
 
@@ -67,6 +78,24 @@ static inline int fetch_vrows(comp_t *c, int cs, int l, int h, int r0, int n) {
   emit(c, OP_LDK, kr, n, vr, ISA_VTOO, 0, lay_addr(&c->lay, LAY_K, cs, l, h, r0));
   return vr;
 }
+/* fetch_rows for a decode step (lower_serve.c): the row c->fresh - 1,
+ * when in [r0, r0+n), comes from KN / VN and, with c->fresh_store, is
+ * appended to the cache by STK / STV; the other rows from the cache. */
+int fetch_cache_rows(comp_t *c, lay_tensor_t t, int cs, int l, int kvh,
+                     int r0, int n);
+/* The loads of fetch_cache_rows into ring rows at.. already allocated;
+ * with vat >= 0 (keys of latent attention) the rows also land in VBUF
+ * rows vat.. (LDK with VTOO). */
+void emit_cache_rows(comp_t *c, lay_tensor_t t, int cs, int l, int kvh,
+                     int r0, int n, int at, int vat);
+/* lower_dense.c, the tiled mapping: queries [qbase, qbase + nq) of every
+ * query head of K/V head kvh, in blocks of map.br (query, head) pairs. */
+void tiled_head(comp_t *c, int cs, int l, int kvh, int qbase, int nq);
+/* Serve (lower_serve.c): each sequence's prompt as a causal prefill that
+ * appends the prompt's K/V rows to the cache. */
+void lower_serve_prefill(comp_t *c);
+/* lower_dense.c: query q of K/V head kvh's query heads, K/V streamed. */
+void query_streamed(comp_t *c, int cs, int l, int kvh, int q);
 
 /* The lowerings: each emits its whole program into c->em (an error stays
  * in c->em.rc). */

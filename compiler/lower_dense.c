@@ -55,6 +55,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
   int so = ring_alloc(&c->s, g * nk), orow = ring_alloc(&c->o, g);
   int i, j, n, seg, first = 1;
   c->kvq_rows = kvq_rows(c->w, cs, q); /* this query's quantized cache */
+  c->fresh_store = h0 == kvh * wl_group(c->w); /* the group's first head */
   for (i = 0; i < g; i++)
     emit(c, OP_LDQ, qr + i, 1, 0, 0, 0,
          lay_addr(&c->lay, LAY_Q, cs, l, h0 + i, wl_query_pos(c->w, cs, q)));
@@ -62,7 +63,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
     for (j = 0; j < sp.n[seg]; j += n) {
       int kr;
       n = sp.n[seg] - j < c->chunk ? sp.n[seg] - j : c->chunk;
-      kr = fetch_rows(c, LAY_K, cs, l, kvh, sp.r0[seg] + j, n);
+      kr = fetch_cache_rows(c, LAY_K, cs, l, kvh, sp.r0[seg] + j, n);
       for (i = 0; i < g; i++)
         emit(c, OP_QK, qr + i, kr, n, 0, so + i * nk + sp.off[seg] + j, 0);
     }
@@ -71,7 +72,9 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
     for (j = 0; j < sp.n[seg]; j += n, first = 0) {
       int vr;
       n = sp.n[seg] - j < c->chunk ? sp.n[seg] - j : c->chunk;
-      vr = fetch_vrows(c, cs, l, kvh, sp.r0[seg] + j, n);
+      vr = c->w->v_from_k ? fetch_vrows(c, cs, l, kvh, sp.r0[seg] + j, n)
+                          : fetch_cache_rows(c, LAY_V, cs, l, kvh,
+                                             sp.r0[seg] + j, n);
       for (i = 0; i < g; i++)
         emit(c, OP_AV, orow + i, vr, n, !first,
              so + i * nk + sp.off[seg] + j, 0);
@@ -83,7 +86,7 @@ static void group_streamed(comp_t *c, int cs, int l, int kvh, int h0, int g,
 
 /* Query q of every query head of K/V head kvh, streamed: once for the
  * group when its rows fit the buffers, else once per query head. */
-static void query_streamed(comp_t *c, int cs, int l, int kvh, int q) {
+void query_streamed(comp_t *c, int cs, int l, int kvh, int q) {
   int g = wl_group(c->w), h0 = kvh * g, i;
   span_t sp = span_of(c, cs, q);
   if (g <= c->q.cap && g <= c->o.cap && (long)g * sp.nk <= c->s.cap)
@@ -157,15 +160,21 @@ static void lower_prefill(comp_t *c) {
   }
 }
 
-/* Decode: token-major, since each token's layers run in order. */
+/* Decode: token-major, since each token's layers run in order; within a
+ * layer the batch's sequences one after another (docs/serve.md). Step t
+ * takes the new token's K/V rows from the projection and appends them. */
 static void lower_decode(comp_t *c) {
-  int t, l, kvh;
+  int t, l, kvh, cs;
   for (t = 0; t < c->w->generate; t++)
-    for (l = 0; l < c->w->layers; l++) {
-      emit(c, OP_LAYER, 0, l, 0, 0, 0, 0);
-      for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
-        query_streamed(c, 0, l, kvh, t);
-    }
+    for (l = 0; l < c->w->layers; l++)
+      for (cs = 0; cs < wl_cases(c->w); cs++) {
+        int q = wl_queries(c->w, cs) - c->w->generate + t;
+        emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+        c->fresh = wl_query_pos(c->w, cs, q) + 1;
+        for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
+          query_streamed(c, cs, l, kvh, q);
+        c->fresh = 0;
+      }
 }
 
 
@@ -229,10 +238,9 @@ static int fetch_runs(comp_t *c, lay_tensor_t t, int cs, int l, int kvh,
   ring_t *ring = t == LAY_K ? &c->k : &c->v;
   int n = u->n[0] + (u->cnt > 1 ? u->n[1] : 0), i, off = 0;
   int at = ring_alloc(ring, n), v = vb ? ring_alloc(&c->v, n) : 0;
-  for (i = 0; i < u->cnt; off += u->n[i], i++)
-    emit(c, t == LAY_K ? OP_LDK : OP_LDV, at + off, u->n[i],
-         vb ? v + off : 0, vb ? ISA_VTOO : 0, 0,
-         lay_addr(&c->lay, t, cs, l, kvh, u->r0[i]));
+  for (i = 0; i < u->cnt; off += u->n[i], i++) /* decode: the new row too */
+    emit_cache_rows(c, t, cs, l, kvh, u->r0[i], u->n[i], at + off,
+                    vb ? v + off : -1);
   if (vb) *vb = v;
   return at;
 }
@@ -299,7 +307,7 @@ static void tiled_block(comp_t *c, int cs, int l, int kvh, int qbase, int p0,
 
 /* Queries [qbase, qbase + nq) of every query head of K/V head kvh, in
  * blocks of map.br pairs. */
-static void tiled_head(comp_t *c, int cs, int l, int kvh, int qbase, int nq) {
+void tiled_head(comp_t *c, int cs, int l, int kvh, int qbase, int nq) {
   int np = nq * wl_group(c->w), p;
   for (p = 0; p < np; p += c->map.br)
     tiled_block(c, cs, l, kvh, qbase, p, imin(np, p + c->map.br));
@@ -307,13 +315,18 @@ static void tiled_head(comp_t *c, int cs, int l, int kvh, int qbase, int nq) {
 
 static void lower_tiled(comp_t *c) {
   int cs, l, kvh, t;
-  if (c->w->phase == WL_DECODE) {
+  if (wl_generates(c->w)) { /* as lower_decode: step, layer, sequence */
+    c->fresh_store = 1; /* a block fetches each tile once for the group */
     for (t = 0; t < c->w->generate; t++)
-      for (l = 0; l < c->w->layers; l++) {
-        emit(c, OP_LAYER, 0, l, 0, 0, 0, 0);
-        for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
-          tiled_head(c, 0, l, kvh, t, 1);
-      }
+      for (l = 0; l < c->w->layers; l++)
+        for (cs = 0; cs < wl_cases(c->w); cs++) {
+          int q = wl_queries(c->w, cs) - c->w->generate + t;
+          emit(c, OP_LAYER, cs, l, 0, 0, 0, 0);
+          c->fresh = wl_query_pos(c->w, cs, q) + 1;
+          for (kvh = 0; kvh < wl_kv_heads(c->w); kvh++)
+            tiled_head(c, cs, l, kvh, q, 1);
+          c->fresh = 0;
+        }
     return;
   }
   for (cs = 0; cs < c->w->ncases; cs++)
@@ -325,9 +338,10 @@ static void lower_tiled(comp_t *c) {
 }
 
 void lower_dense(comp_t *c) {
+  if (c->w->phase == WL_SERVE) lower_serve_prefill(c);
   if (c->map.tiled)
     lower_tiled(c);
-  else if (c->w->phase == WL_DECODE)
+  else if (wl_generates(c->w))
     lower_decode(c);
   else
     lower_prefill(c);

@@ -103,7 +103,8 @@ static int bf_wl_check(const wl_t *w, const yl_schema_t *sc,
     return yl_err_key(sc, marks, origin, "phase", e,
                       "biformer runs non-causal prefill (got %s%s, expected "
                       "prefill with prefill.causal false)",
-                      w->phase == WL_PREFILL ? "prefill" : "decode",
+                      w->phase == WL_PREFILL ? "prefill"
+                      : w->phase == WL_DECODE ? "decode" : "serve",
                       w->causal ? " causal" : "");
   for (int k = 0; k < 5; k++)
     if (bf_check_len(w, sc, origin, marks, keys[k], ns[k], e)) return e->status;

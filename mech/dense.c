@@ -50,6 +50,20 @@ static int dense_wl_check(const wl_t *w, const yl_schema_t *sc,
                       w->kind == WL_BIFORMER ? "model.kind biformer"
                                              : "a SpAtten schedule",
                       b);
+  if (b && w->v_from_k)
+    return yl_err_key(sc, marks, origin, "kv_quant.bits", e,
+                      "not supported with model.v_from_k (got %d with "
+                      "v_from_k %d, expected 0: latent rows are not "
+                      "quantized per channel and per token at once)",
+                      b, w->v_from_k);
+  if (b && w->phase == WL_SERVE)
+    return yl_err_key(sc, marks, origin, "kv_quant.bits", e,
+                      "not supported with phase serve (got %d, expected 0: "
+                      "the quantized cache is an input, docs/kivi.md)", b);
+  if (b && wl_generates(w) && w->kvq_residual < 1)
+    return yl_err_key(sc, marks, origin, "kv_quant.residual", e,
+                      "decode appends each new token at 16 bits (got %d, "
+                      "expected >= 1)", w->kvq_residual);
   return 0;
 }
 
@@ -89,4 +103,5 @@ const mech_t mech_dense = {
     .check = chk_dense,
     .report_json = dense_json,
     .report_text = dense_text,
+    .appends_cache = true,
 };

@@ -70,6 +70,11 @@ typedef struct mech {
   bool (*head_markers)(const wl_t *w, int width);
   /* Simulator: counters are attributed to layer records event by event. */
   bool per_layer;
+  /* Simulator: its decode program appends each new token's K/V rows to
+   * the cache (STK, STV; docs/serve.md), so the memory image's cache
+   * starts with the prompt's rows only; false: the program only reads the
+   * cache, which holds every position's rows from the start. */
+  bool appends_cache;
   /* Simulator: tokens per region of case cs for REGION fetches (0: the
    * mechanism has none, and a REGION fetch is an error). */
   int (*region_rows)(const wl_t *w, int cs);

@@ -127,6 +127,16 @@ static int sp_wl_check(const wl_t *w, const yl_schema_t *sc,
                       "with schedule keys that prune or quantize, expected "
                       "%s, or the schedule's defaults: run with --dense)",
                       key, val, want);
+  /* SpAtten decodes one sequence whose cache it only reads */
+  if (sched_active(w, INT_MAX) &&
+      (w->phase == WL_SERVE || (w->phase == WL_DECODE && w->batch != 1)))
+    return yl_err_key(sc, marks, origin,
+                      w->phase == WL_SERVE ? "phase" : "decode.batch", e,
+                      "not supported with a SpAtten schedule (got %s, "
+                      "expected %s, or the schedule's defaults: run with "
+                      "--dense)",
+                      w->phase == WL_SERVE ? "phase serve" : "a batch above 1",
+                      w->phase == WL_SERVE ? "prefill or decode" : "1");
   for (int i = 0; i < w->sched_n[WL_S_TOKEN_KEEP]; i++)
     if (w->phase == WL_PREFILL && w->causal && w->sched[WL_S_TOKEN_KEEP][i] < 1)
       return yl_err_key(sc, marks, origin, "schedule.token_keep", e,

@@ -11,6 +11,7 @@
 #include "golden.h"
 #include "mapping.h"
 #include "mech.h"
+#include "serve.h"
 
 typedef struct scratch {
   int16_t *gfix;
@@ -86,9 +87,9 @@ static int shape_rows(const chk_shape_t *s, const wl_t *w, int cs) {
 
 int16_t *chk_gold_alloc(const wl_t *w, const chk_shape_t *s, size_t *maxq) {
   *maxq = 1;
-  for (int cs = 0; cs < w->ncases; cs++)
+  for (int cs = 0; cs < wl_cases(w); cs++)
     if ((size_t)shape_rows(s, w, cs) > *maxq) *maxq = (size_t)shape_rows(s, w, cs);
-  return calloc((size_t)w->ncases * w->layers * w->heads * *maxq * w->head_dim,
+  return calloc((size_t)wl_cases(w) * w->layers * w->heads * *maxq * w->head_dim,
                 sizeof(int16_t));
 }
 
@@ -96,7 +97,7 @@ void chk_compare_outputs(const wl_t *w, const memimg_t *mi,
                          const int16_t *gold, size_t maxq,
                          const chk_shape_t *s, chk_t *r) {
   int d = w->head_dim;
-  for (int cs = 0; cs < w->ncases; cs++)
+  for (int cs = 0; cs < wl_cases(w); cs++)
     for (int l = 0; l < shape_layers(s, w, cs); l++)
       for (int h = 0; h < shape_heads(s, w, cs); h++)
         chk_compare_head(s, mi_output(mi, cs, l, h),
@@ -172,6 +173,34 @@ static void dense_head(const cfg_t *c, const wl_t *w, const ten_t *t,
   if (r->float_ok && tol > r->float_tol) r->float_tol = tol;
 }
 
+/* Decode and serve: every K and V cache block as the run left it against
+ * the golden cache (serve.h), bit for bit; returns the elements compared
+ * (r->compared keeps counting output elements only; a mismatch counts in
+ * r->mismatches). */
+static const chk_shape_t cache_shape[2] = {
+    {.names = {"sequence", "layer", "kv head", "row"}, .note = "V cache"},
+    {.names = {"sequence", "layer", "kv head", "row"}, .note = "K cache"},
+};
+
+static uint64_t check_cache(const cfg_t *c, const wl_t *w, const ten_t *t,
+                            const memimg_t *mi, int16_t *gold, chk_t *r) {
+  uint64_t before = r->compared;
+  fx_t fx;
+  fx_init(&fx, c->width, c->frac_bits, c->prob_bits, w->head_dim);
+  for (int cs = 0; cs < wl_cases(w); cs++)
+    for (int l = 0; l < w->layers; l++)
+      for (int h = 0; h < wl_kv_heads(w); h++)
+        for (int key = w->v_from_k ? 1 : 0; key < 2; key++) { /* MLA: K only */
+          gold_cache_fixed(&fx, w, t, key, cs, l, h, gold);
+          chk_compare_head(&cache_shape[key], mi_cache(mi, key, cs, l, h),
+                           gold, wl_ctx_tokens(w, cs), w->head_dim, cs, l, h,
+                           r);
+        }
+  uint64_t n = r->compared - before;
+  r->compared = before;
+  return n;
+}
+
 /* Decisions in the golden model's order: case or step, layer, the heads'
  * per-query decisions, then the layer's top-ks. The simulator's units run
  * concurrently and its compiler interleaves queries, so both logs are
@@ -245,18 +274,24 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
     snprintf(r->msg, sizeof r->msg, "%.200s", e.msg);
     return ERR_RUN;
   }
-  for (cs = 0; cs < w->ncases; cs++) {
+  uint64_t ncache = 0;
+  int16_t *gcache;
+  for (cs = 0; cs < wl_cases(w); cs++) {
     if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
     if (wl_ctx_tokens(w, cs) > maxk) maxk = wl_ctx_tokens(w, cs);
   }
   sc.gfix = malloc((size_t)maxq * (size_t)w->head_dim * sizeof *sc.gfix);
   sc.gflt = malloc((size_t)maxq * (size_t)w->head_dim * sizeof *sc.gflt);
   sc.rows = malloc((size_t)maxk * (size_t)w->head_dim * sizeof *sc.rows);
-  if (sc.gfix && sc.gflt && sc.rows)
-    for (cs = 0; cs < w->ncases; cs++)
+  gcache = malloc((size_t)maxk * (size_t)w->head_dim * sizeof *gcache);
+  if (sc.gfix && sc.gflt && sc.rows && gcache)
+    for (cs = 0; cs < wl_cases(w); cs++)
       for (l = 0; l < w->layers; l++)
         for (h = 0; h < w->heads; h++)
           dense_head(c, w, t, mi, &map, cs, l, h, &sc, r);
+  if (sc.gfix && sc.gflt && sc.rows && gcache && wl_generates(w))
+    ncache = check_cache(c, w, t, mi, gcache, r);
+  free(gcache);
   free(sc.gfix);
   free(sc.gflt);
   free(sc.rows);
@@ -274,9 +309,11 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
              r->kvq_max_err, r->kvq_rms_err);
   else if (r->ok)
     snprintf(r->msg, sizeof r->msg,
-             "%llu output elements: bit-exact with the fixed-point golden "
+             "%llu output elements%s: bit-exact with the fixed-point golden "
              "model; max float error %.4g within bound %.4g",
-             (unsigned long long)r->compared, r->max_float_err, r->float_tol);
+             (unsigned long long)r->compared,
+             ncache ? " and the K/V cache written" : "", r->max_float_err,
+             r->float_tol);
   return 0;
 }
 

@@ -20,9 +20,12 @@
 /* KBUF's rows hold a key's MSBs (BUF_K) and, after a refetch, its LSBs
  * (BUF_KL, the same rows): a refetch writes only the low bits, so queries
  * reading the MSBs of those rows need not wait for it. */
+/* KC and VC are no buffers: they stand for the rows of DRAM's K and V
+ * regions (an entry per row), so a load of cache rows waits for an older
+ * STK or STV that appends them (docs/serve.md). */
 typedef enum {
   BUF_Q, BUF_K, BUF_V, BUF_S, BUF_O, BUF_I, BUF_TL, BUF_TI, BUF_HL, BUF_HI,
-  BUF_P, BUF_KL, BUF_M, BUF_COUNT
+  BUF_P, BUF_KL, BUF_M, BUF_KC, BUF_VC, BUF_COUNT
 } buf_id_t;
 /* BUF_M (MBUF): the online softmax's per-row state (docs/tiling.md), one
  * entry per OBUF row: running max m, running sum l, last rescale alpha. */

@@ -804,16 +804,29 @@ static bool dh_pop_done(mem_t *mm, uint64_t now, mem_req_t *out) {
   return true;
 }
 
-/* A tick at DRAM cycle t is visible from the first host cycle after it. */
+/* Channel c can still free room in its transaction queues: a queue may
+ * move a transaction now, or its command queues will drain (and then a
+ * write drain may start). Writes at or below dram.write_drain_low with
+ * idle command queues wait for more writes, not for time. */
+static bool dh_may_free(const dh_t *m, const dh_chan_t *c) {
+  return c->busy || dh_may_move(m, c);
+}
+
+/* A tick at DRAM cycle t is visible from the first host cycle after it.
+ * With requests in flight, every channel with work may matter; with none
+ * (acknowledged writes only), can_accept still answers differently once a
+ * channel frees queue room, so a store refused by a full write queue
+ * waits for that channel's drain rather than for an event that never
+ * comes (docs/serve.md: cache appends fill write queues behind stores). */
 static uint64_t dh_next_event(const mem_t *mm) {
   const dh_t *m = (const dh_t *)mm;
   uint64_t next = UINT64_MAX;
   int i;
-  if (!m->inflight) return UINT64_MAX;
   if (m->nheap) next = dh_host(m, m->heap[0].done);
   for (i = 0; i < m->nch; i++)
-    if (m->ch[i].queued) next = umin(next, dh_after(m, m->ch[i].wake));
-  return umax(next, m->host_now + 1);
+    if (m->ch[i].queued && (m->inflight || dh_may_free(m, &m->ch[i])))
+      next = umin(next, dh_after(m, m->ch[i].wake));
+  return next == UINT64_MAX ? next : umax(next, m->host_now + 1);
 }
 
 /* Close the standby intervals at host cycle now; the DRAM cycle count. */

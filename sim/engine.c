@@ -73,9 +73,15 @@ static bool is_xfer(int u) { return unit_kinds[u] != UNIT_PIPE; }
 
 static int max_ctx(const wl_t *w) {
   int m = 1;
-  for (int cs = 0; cs < w->ncases; cs++)
+  for (int cs = 0; cs < wl_cases(w); cs++)
     if (wl_ctx_tokens(w, cs) > m) m = wl_ctx_tokens(w, cs);
   return m;
+}
+
+/* Rows of DRAM region t (the BUF_KC / BUF_VC entries). */
+static int cache_rows(const lay_t *l, lay_tensor_t t) {
+  uint64_t n = l->stride[t] ? (l->end[t] - l->base[t]) / (uint64_t)l->stride[t] : 0;
+  return n > INT32_MAX ? INT32_MAX : (int)n;
 }
 
 /* SpAtten's state and the top-k engine's work space. */
@@ -92,6 +98,8 @@ static int alloc_spat(sim_t *s) {
   b->cap[BUF_TI] = b->cap[BUF_HI] = 1;
   b->cap[BUF_P] = ISA_PREGS;
   b->cap[BUF_KL] = b->cap[BUF_K];
+  b->cap[BUF_KC] = cache_rows(&s->lay, LAY_K);
+  b->cap[BUF_VC] = cache_rows(&s->lay, LAY_V);
   sp->ntimp = nt;
   sp->nhimp = nh;
   sp->topk_p = s->cfg->topk_parallelism > 0 ? s->cfg->topk_parallelism : 1;
@@ -203,7 +211,7 @@ sim_t *sim_new(const cfg_t *cfg, const wl_t *w, const ten_t *ten,
   s->win = calloc((size_t)s->wcap, sizeof *s->win);
   for (u = 0; u < UNIT_COUNT; u++)
     s->uq[u].slot = calloc((size_t)s->wcap, sizeof(int));
-  s->mi = mi_new(&s->lay, &s->fx, w, ten);
+  s->mi = mi_new(&s->lay, &s->fx, w, ten, s->mech->appends_cache);
   if (!s->win || !s->mi || alloc_bufs(s) || !s->uq[UNIT_COUNT - 1].slot) {
     err_set(e, ERR_RUN, "out of memory building the accelerator model");
     sim_free(s);
@@ -304,10 +312,11 @@ static bool head_kept(const sim_t *s, int h) {
  * waits), 0 when the marker was consumed, else an error status. */
 static int marker(sim_t *s, const insn_t *in) {
   if (op_sem(in->op)->cls == OPC_LAYER) {
-    if (in->a >= s->w->ncases || in->b >= s->w->layers)
+    int ncs = wl_cases(s->w);
+    if (in->a >= ncs || in->b >= s->w->layers)
       return op_bad(&s->ox, "LAYER", "case or layer out of range (got %ld, expected < %ld)",
-                 in->a >= s->w->ncases ? in->a : in->b,
-                 in->a >= s->w->ncases ? s->w->ncases : s->w->layers);
+                 in->a >= ncs ? in->a : in->b,
+                 in->a >= ncs ? ncs : s->w->layers);
     int rec = s->ox.layer_rec = st_add_layer(s->st, in->a, in->b);
     if (rec >= 0 && !s->markers) s->st->layers[rec].heads = s->w->heads;
     s->routing = 0;

@@ -14,9 +14,11 @@ struct memimg {
   int16_t **kv[2];    /* cached K and V blocks */
   int16_t **kvq[2];   /* the same, as the fetchers dequantize them from
                          the quantized cache (KQ, VQ; kvquant.h) */
+  int16_t **kvn[2];   /* KN and VN blocks (projected rows) */
   int16_t **out;      /* written output blocks */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
+  bool appends;       /* the cache starts with wl_cache_rows rows only */
 };
 
 static int block_id(const memimg_t *m, int cs, int layer, int head) {
@@ -24,7 +26,7 @@ static int block_id(const memimg_t *m, int cs, int layer, int head) {
 }
 
 memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
-                 const ten_t *ten) {
+                 const ten_t *ten, bool appends) {
   memimg_t *m = calloc(1, sizeof *m);
   int cs, maxrows = 1;
   if (!m) return NULL;
@@ -32,8 +34,9 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->fx = fx;
   m->w = w;
   m->ten = ten;
-  m->nblocks = w->ncases * w->layers * w->heads;
-  for (cs = 0; cs < w->ncases; cs++)
+  m->appends = appends;
+  m->nblocks = wl_cases(w) * w->layers * w->heads;
+  for (cs = 0; cs < wl_cases(w); cs++)
     if (wl_ctx_tokens(w, cs) > maxrows) maxrows = wl_ctx_tokens(w, cs);
   m->kv[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->kv[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
@@ -41,7 +44,10 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->kvq[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->out = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->scratch = malloc((size_t)maxrows * (size_t)w->head_dim * sizeof(float));
-  if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->out ||
+  m->kvn[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->kvn[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->kvn[0] ||
+      !m->kvn[1] || !m->out ||
       !m->scratch) {
     mi_free(m);
     return NULL;
@@ -52,8 +58,11 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
 void mi_free(memimg_t *m) {
   int i, k;
   if (!m) return;
-  for (k = 0; k < 2; k++)
+  for (k = 0; k < 2; k++) {
     for (i = 0; m->kv[k] && i < m->nblocks; i++) free(m->kv[k][i]);
+    for (i = 0; m->kvn[k] && i < m->nblocks; i++) free(m->kvn[k][i]);
+    free(m->kvn[k]);
+  }
   for (k = 0; k < 2; k++)
     for (i = 0; m->kvq[k] && i < m->nblocks; i++) free(m->kvq[k][i]);
   for (i = 0; m->out && i < m->nblocks; i++) free(m->out[i]);
@@ -76,21 +85,34 @@ static void quantize(memimg_t *m, const float *src, size_t n, int16_t *dst) {
 }
 
 /* The cached K or V block, quantized on first use; NULL when out of
- * memory. */
-static const int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
+ * memory. A cache block (K, KL, V) keeps its first wl_cache_rows rows
+ * and zeroes the rest, which STK / STV append (all rows when the program
+ * does not append: m->appends false); a KN or VN block holds every row. */
+static int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   /* both key planes read the same keys: the datapath cuts them to bits */
-  bool key = at->t == LAY_K || at->t == LAY_KL;
+  bool key = at->t == LAY_K || at->t == LAY_KL || at->t == LAY_KN;
+  bool proj = at->t == LAY_KN || at->t == LAY_VN;
   int k = key ? 0 : 1, id = block_id(m, at->cs, at->layer, at->head);
-  size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * (size_t)m->w->head_dim;
-  if (!m->kv[k][id]) {
+  size_t d = (size_t)m->w->head_dim;
+  size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * d;
+  int16_t **slot = proj ? &m->kvn[k][id] : &m->kv[k][id];
+  if (!*slot) {
     int16_t *b = malloc(n * sizeof *b);
+    size_t pre = m->appends ? (size_t)wl_cache_rows(m->w, at->cs) * d : n;
+    uint64_t sat = m->saturated;
     if (!b) return NULL;
     ten_rows(m->ten, key ? TEN_K : TEN_V, at->cs, at->layer,
              at->head, 0, wl_ctx_tokens(m->w, at->cs), m->scratch);
-    quantize(m, m->scratch, n, b);
-    m->kv[k][id] = b;
+    quantize(m, m->scratch, pre, b);
+    if (proj) { /* clipped prompt rows count once, in the cache's block */
+      m->saturated = sat;
+      quantize(m, m->scratch + pre, n - pre, b + pre);
+    } else {
+      memset(b + pre, 0, (n - pre) * sizeof *b);
+    }
+    *slot = b;
   }
-  return m->kv[k][id];
+  return *slot;
 }
 
 /* A quantized-cache block (KQ or VQ): the K or V block quantized and
@@ -121,7 +143,7 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
     ten_rows(m->ten, TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
              m->scratch);
     quantize(m, m->scratch, n, dst);
-  } else if (at->t == LAY_K || at->t == LAY_KL || at->t == LAY_V) {
+  } else if (at->t != LAY_O) { /* K, KL, V, KN, VN */
     const int16_t *b = kv_block(m, at);
     if (!b) return -1;
     memcpy(dst, b + (size_t)at->row * d, n * sizeof *dst);
@@ -144,6 +166,12 @@ const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {
   int id = block_id(m, at->cs, at->layer, at->head);
   size_t d = (size_t)m->w->head_dim;
+  if (at->t == LAY_K || at->t == LAY_V) { /* a K/V cache append */
+    int16_t *b = kv_block(m, at);
+    if (!b) return -1;
+    memcpy(b + (size_t)at->row * d, row, d * sizeof *row);
+    return 0;
+  }
   if (!m->out[id]) {
     m->out[id] = calloc((size_t)wl_queries(m->w, at->cs) * d, sizeof(int16_t));
     if (!m->out[id]) return -1;
@@ -154,6 +182,11 @@ int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {
 
 const int16_t *mi_output(const memimg_t *m, int cs, int layer, int head) {
   return m->out[block_id(m, cs, layer, head)];
+}
+
+const int16_t *mi_cache(const memimg_t *m, bool key, int cs, int layer,
+                        int head) {
+  return m->kv[key ? 0 : 1][block_id(m, cs, layer, head)];
 }
 
 uint64_t mi_saturated(const memimg_t *m) { return m->saturated; }

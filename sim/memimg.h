@@ -4,10 +4,17 @@
  * an address; writes to the output region are kept so --check can compare
  * them with the golden model. K and V blocks are quantized once, on first
  * touch, and cached (decoding re-reads the whole cache every token).
+ * The K and V regions are the K/V cache: before the run a block holds its
+ * wl_cache_rows rows (decode: the prompt's; serve: none), the rest are
+ * zero until STK / STV append them (mi_write), when the mechanism's
+ * program appends (mech_t.appends_cache; SpAtten's decode only reads a
+ * cache that holds every position's rows); the KN and VN regions hold
+ * every position's projected rows (docs/serve.md).
  */
 #ifndef ATTN_MEMIMG_H
 #define ATTN_MEMIMG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fixed.h"
@@ -16,8 +23,10 @@
 
 typedef struct memimg memimg_t;
 
+/* appends: the program appends the K/V cache's rows after
+ * wl_cache_rows (mech_t.appends_cache); else the cache starts full. */
 memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
-                 const ten_t *ten);
+                 const ten_t *ten, bool appends);
 void mi_free(memimg_t *m);
 /* Copy nrows rows at a location (a whole run inside one block, checked by
  * the caller with lay_decode) into dst, nrows x head_dim. Returns -1 when
@@ -28,11 +37,16 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst);
  * rows as the fetcher dequantizes them from the quantized cache
  * (common/kvquant.h: the block quantized, whole key groups only). */
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
-/* Store one output row. Returns -1 when out of memory. */
+/* Store one output row, or one K or V cache row. Returns -1 when out of
+ * memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);
 /* Output block of (cs, layer, head), wl_queries x head_dim, or NULL when
  * nothing was written there. */
 const int16_t *mi_output(const memimg_t *m, int cs, int layer, int head);
+/* The K (key true) or V cache block of (cs, layer, K/V head),
+ * wl_ctx_tokens x head_dim as it stands, or NULL when never touched. */
+const int16_t *mi_cache(const memimg_t *m, bool key, int cs, int layer,
+                        int head);
 /* Elements clipped when quantizing inputs so far. */
 uint64_t mi_saturated(const memimg_t *m);
 

@@ -60,10 +60,11 @@ static int rc_workload(const js_doc_t *d, rc_run_t *r, err_t *e) {
       rc_need(d, 0, "workload.phase", &i, e) ||
       js_copy_str(d, i, "workload.phase", phase, sizeof phase, e))
     return e->status;
-  if (strcmp(phase, "prefill") && strcmp(phase, "decode"))
+  if (strcmp(phase, "prefill") && strcmp(phase, "decode") && strcmp(phase, "serve"))
     return err_at(e, d->origin, d->n[i].line, d->n[i].col, "workload.phase",
-                  "not a phase (got \"%s\", expected prefill or decode)", phase);
-  r->wl.phase = phase[0] == 'd' ? WL_DECODE : WL_PREFILL;
+                  "not a phase (got \"%s\", expected prefill, decode or serve)",
+                  phase);
+  r->wl.phase = phase[0] == 'd' ? WL_DECODE : phase[0] == 's' ? WL_SERVE : WL_PREFILL;
   if (rc_int(d, 0, "workload.layers", &r->wl.layers, e) ||
       rc_int(d, 0, "workload.heads", &r->wl.heads, e) ||
       rc_int(d, 0, "workload.head_dim", &r->wl.head_dim, e) ||
@@ -79,6 +80,40 @@ static int rc_workload(const js_doc_t *d, rc_run_t *r, err_t *e) {
     return e->status;
   if (rc_need(d, 0, "config.hash", &i, e)) return e->status;
   return js_copy_str(d, i, "config.hash", r->config_hash, sizeof r->config_hash, e);
+}
+
+/* serve and sequence_latency (report.c's walk_serve, json_serve): the
+ * batch, the tokens each sequence generated and its prompt, from which
+ * the report's serve figures are made again; a decode report without
+ * them (older than docs/serve.md) reads as one sequence. */
+static int rc_serve(const js_doc_t *d, rc_run_t *r, err_t *e) {
+  int arr, x, n = 0, i;
+  uint64_t gen;
+  r->wl.batch = r->wl.nprompts = 1;
+  if (!wl_generates(&r->wl) || js_path(d, 0, "serve") < 0) return 0;
+  if (rc_int(d, 0, "serve.sequences", &r->wl.batch, e) ||
+      rc_u64(d, 0, "serve.generated_tokens", &gen, e) ||
+      rc_need(d, 0, "sequence_latency", &arr, e))
+    return e->status;
+  i = js_path(d, 0, "serve.sequences");
+  if (r->wl.batch < 1 || r->wl.batch > WL_MAX_SEQS ||
+      gen % (uint64_t)r->wl.batch || gen / (uint64_t)r->wl.batch > INT_MAX)
+    return err_at(e, d->origin, d->n[i].line, d->n[i].col, "serve.sequences",
+                  "out of range (got %d sequences for %llu tokens, expected 1 "
+                  "to %d dividing them)", r->wl.batch, (unsigned long long)gen,
+                  WL_MAX_SEQS);
+  r->wl.generate = (int)(gen / (uint64_t)r->wl.batch);
+  if (d->n[arr].type != JS_ARR)
+    return err_at(e, d->origin, d->n[arr].line, d->n[arr].col, "sequence_latency",
+                  "wrong type (got no array, expected one entry per sequence)");
+  for (x = d->n[arr].first; x >= 0 && n < r->wl.batch; x = d->n[x].next, n++)
+    if (rc_int(d, x, "prompt", &r->wl.prompts[n], e)) return e->status;
+  if (n != r->wl.batch || x >= 0)
+    return err_at(e, d->origin, d->n[arr].line, d->n[arr].col, "sequence_latency",
+                  "wrong length (got %s%d entries, expected serve.sequences = %d)",
+                  x >= 0 ? "more than " : "", n, r->wl.batch);
+  r->wl.nprompts = n;
+  return 0;
 }
 
 /* A number (a double as written), else a located error. */
@@ -207,7 +242,8 @@ int rc_load(const char *name, const char *text, size_t len, rc_run_t *r,
   if (d.n[0].type != JS_OBJ)
     rc = err_at(e, name, d.n[0].line, d.n[0].col, "(root)",
                 "wrong type (got no object, expected an attnsim --json report)");
-  else if (!(rc = rc_counters(&d, r, e)) && !(rc = rc_workload(&d, r, e)))
+  else if (!(rc = rc_counters(&d, r, e)) && !(rc = rc_workload(&d, r, e)) &&
+           !(rc = rc_serve(&d, r, e)))
     if (!(rc = rc_layers(&d, r, e)) && !(rc = rc_check(&d, r, e)))
       rc = rc_stages(&d, r, e);
   js_free(&d);

@@ -660,7 +660,7 @@ const rep_metric_t *rep_metric(int i) {
 typedef void (*visit_fn)(void *ctx, const char *path, rval_t v);
 
 static const char *phase_name(wl_phase_t p) {
-  return p == WL_DECODE ? "decode" : "prefill";
+  return p == WL_DECODE ? "decode" : p == WL_SERVE ? "serve" : "prefill";
 }
 
 static void walk_meta(const rep_t *r, visit_fn fn, void *ctx) {
@@ -710,6 +710,40 @@ static void walk_base(const rep_t *r, visit_fn fn, void *ctx) {
   fn(ctx, "baseline.dram_reduction",
      v_real(ratio((double)b->dram_read_bytes, cntd(r, ST_DRAM_READ_BYTES))));
   fn(ctx, "baseline.energy_saving", v_real(ratio(b->energy_pj, e_total(r))));
+}
+
+/* Decode and serve (docs/serve.md): a sequence's latency is the cycle
+ * its last instruction completes (the latest end_cycle of its layer
+ * records); throughput is every generated token over the run's time. */
+static uint64_t seq_done(const rep_t *r, int cs) {
+  uint64_t m = 0;
+  for (int i = 0; i < r->st->nlayers; i++)
+    if (r->st->layers[i].cs == cs && r->st->layers[i].end_cycle > m)
+      m = r->st->layers[i].end_cycle;
+  return m;
+}
+
+static uint64_t gen_tokens(const rep_t *r) {
+  return (uint64_t)r->wl->batch * (uint64_t)r->wl->generate;
+}
+
+static void walk_serve(const rep_t *r, visit_fn fn, void *ctx) {
+  uint64_t last = 0, sum = 0, n;
+  int cs;
+  if (!wl_generates(r->wl)) return;
+  for (cs = 0; cs < r->wl->batch; cs++) {
+    n = seq_done(r, cs);
+    sum += n;
+    if (n > last) last = n;
+  }
+  fn(ctx, "serve.sequences", v_int((uint64_t)r->wl->batch));
+  fn(ctx, "serve.generated_tokens", v_int(gen_tokens(r)));
+  fn(ctx, "serve.tokens_per_s", v_real(ratio((double)gen_tokens(r), seconds(r))));
+  fn(ctx, "serve.kv_append_bytes",
+     v_int(cnt(r, ST_DRAM_WRITE_BYTES) - cnt(r, ST_DRAM_OUTPUT_BYTES)));
+  fn(ctx, "serve.latency_mean_cycles", v_real((double)sum / r->wl->batch));
+  fn(ctx, "serve.latency_max_cycles", v_int(last));
+  fn(ctx, "serve.latency_max_s", v_real((double)last / (r->cfg->clock_ghz * 1e9)));
 }
 
 /* always: emit the columns even when --check did not run (CSV keeps one
@@ -949,6 +983,25 @@ int rep_layers_csv(const rep_t *r, const char *path, err_t *e) {
   return of_commit(&o, e);
 }
 
+/* "serve.sequence_latency": per sequence, cycles and seconds until its
+ * last token completes. */
+static void json_serve(const rep_t *r, jw_t *w) {
+  if (!wl_generates(r->wl)) return;
+  jw_key(w, "sequence_latency");
+  jw_array(w, JW_LINES);
+  for (int cs = 0; cs < r->wl->batch; cs++) {
+    uint64_t n = seq_done(r, cs);
+    jw_object(w, JW_INLINE);
+    json_int(w, "sequence", cs);
+    json_int(w, "prompt", wl_prompt(r->wl, cs));
+    json_u64(w, "cycles", n);
+    jw_key(w, "seconds");
+    jw_real(w, (double)n / (r->cfg->clock_ghz * 1e9));
+    jw_end(w);
+  }
+  jw_end(w);
+}
+
 static const mech_t *rep_mech(const rep_t *r) { return mech_of(r->wl, r->cfg->width); }
 
 int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
@@ -962,6 +1015,7 @@ int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
     walk_units(r, jt_insert, &t);
     walk_check(r, 0, jt_insert, &t);
     walk_base(r, jt_insert, &t);
+    walk_serve(r, jt_insert, &t);
   }
   if (t.oom) {
     jt_free(&t);
@@ -971,6 +1025,7 @@ int rep_json_to(const rep_t *r, FILE *f, err_t *e) {
   jw_object(&w, JW_LINES);
   jt_members(&t, 0, &w);
   json_layers(r, &w);
+  json_serve(r, &w);
   if (rep_mech(r)->report_json) rep_mech(r)->report_json(r, &w);
   jw_end(&w);
   jt_free(&t);
@@ -1074,6 +1129,7 @@ int rep_value(const rep_t *r, const char *path, double *out) {
   walk_units(r, find_visit, &c);
   walk_check(r, 0, find_visit, &c);
   walk_base(r, find_visit, &c);
+  walk_serve(r, find_visit, &c);
   if (c.found != 1) return -1;
   *out = c.v;
   return 0;
@@ -1128,6 +1184,36 @@ static void text_header(const rep_t *r, FILE *f) {
           rep_fmt_si(seconds(r), "s", b, sizeof b),
           rep_fmt_si(r->cfg->clock_ghz * 1e9, "Hz", c, sizeof c),
           rep_fmt_count(cnt(r, ST_INSNS), d, sizeof d));
+}
+
+/* Decode and serve: throughput and each sequence's latency (listed up to
+ * TEXT_MAX_SEQS sequences, else the spread). */
+#define TEXT_MAX_SEQS 16
+static void text_serve(const rep_t *r, FILE *f) {
+  char a[48], b[48], c[48];
+  uint64_t lo = UINT64_MAX, hi = 0, n;
+  int cs, nb = r->wl->batch;
+  if (!wl_generates(r->wl)) return;
+  fprintf(f, "  serve      %s tokens (%d sequence%s x %d) = %s tokens/s; "
+          "K/V appended %s\n",
+          rep_fmt_count(gen_tokens(r), a, sizeof a), nb, nb == 1 ? "" : "s",
+          r->wl->generate,
+          rep_fmt_si(ratio((double)gen_tokens(r), seconds(r)), "", b, sizeof b),
+          rep_fmt_si((double)(cnt(r, ST_DRAM_WRITE_BYTES) -
+                              cnt(r, ST_DRAM_OUTPUT_BYTES)), "B", c, sizeof c));
+  for (cs = 0; cs < nb; cs++) {
+    n = seq_done(r, cs);
+    if (n < lo) lo = n;
+    if (n > hi) hi = n;
+    if (nb > TEXT_MAX_SEQS) continue;
+    fprintf(f, "%s s%d %s cycles (%s)", cs % 4 ? "," : cs ? "\n  latency   " : "  latency   ",
+            cs, rep_fmt_count(n, a, sizeof a),
+            rep_fmt_si((double)n / (r->cfg->clock_ghz * 1e9), "s", b, sizeof b));
+  }
+  if (nb > TEXT_MAX_SEQS)
+    fprintf(f, "  latency    %d sequences: first done at %s cycles, last at %s",
+            nb, rep_fmt_count(lo, a, sizeof a), rep_fmt_count(hi, b, sizeof b));
+  fputc('\n', f);
 }
 
 static void text_bound(const rep_t *r, FILE *f) {
@@ -1326,6 +1412,7 @@ static void text_layers(const rep_t *r, FILE *f) {
 
 void rep_text(const rep_t *r, FILE *f) {
   text_header(r, f);
+  text_serve(r, f);
   text_bound(r, f);
   text_dram(r, f);
   text_compute(r, f);

@@ -84,7 +84,9 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
     [LAY_Q] = ST_DRAM_QUERY_BYTES, [LAY_K] = ST_DRAM_KEY_MSB_BYTES,
     [LAY_KL] = ST_DRAM_KEY_LSB_BYTES, [LAY_V] = ST_DRAM_VALUE_BYTES,
     [LAY_O] = ST_DRAM_OUTPUT_BYTES, [LAY_KQ] = ST_DRAM_KEY_MSB_BYTES,
-    [LAY_KM] = ST_DRAM_KEY_MSB_BYTES, [LAY_VQ] = ST_DRAM_VALUE_BYTES};
+    [LAY_KM] = ST_DRAM_KEY_MSB_BYTES, [LAY_VQ] = ST_DRAM_VALUE_BYTES,
+    /* the projection's new K/V rows are key and value rows read */
+    [LAY_KN] = ST_DRAM_KEY_MSB_BYTES, [LAY_VN] = ST_DRAM_VALUE_BYTES};
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;
@@ -102,7 +104,8 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
   r.tag = (uint32_t)x->ops[x->nissued];
   if (!m->ops->can_accept(m, &r)) return XF_REFUSED;
   m->ops->push(m, &r, now);
-  st->c[kind[s->loc.t]] += r.bytes;
+  /* K/V cache appends (STK, STV) count only as dram.write_bytes */
+  if (!write || s->loc.t == LAY_O) st->c[kind[s->loc.t]] += r.bytes;
   if (s->deq_bits) /* the dequantizer takes the request's codes */
     x->deq_free = now + xfer_deq_cycles(t, r.bytes, s->deq_bits);
   s->next_addr = end;

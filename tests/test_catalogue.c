@@ -485,6 +485,15 @@ static const text_row_t workload_rows[] = {
      "biformer.width: wrong length (got 1 entry, expected one per stage: prefill.tokens has 2)", 0},
     {"wl-bf-kernel.yaml", IN_TEXT, BF_STD_BUT(K, "lce_kernel: 4"), WL,
      "biformer.lce_kernel: even kernel has no centre (got 4, expected an odd number or 0)", 0},
+    /* batched decode and serve (docs/serve.md) */
+    {"wl-prompt-list.yaml", IN_TEXT, "phase: decode\ndecode:\n  batch: 3\n  prompt: [4, 5]\n", WL,
+     "{F}:4:3: decode.prompt: one prompt length per sequence (got 2 entries, expected 3 = decode.batch, or one for all)", 0},
+    {"wl-batch-range.yaml", IN_TEXT, "phase: serve\ndecode:\n  batch: 300\n", WL,
+     "{F}:3:10: decode.batch: out of range (got 300, expected 1..256)", 0},
+    {"wl-serve-spatten.yaml", IN_TEXT, "phase: serve\nschedule:\n  token_keep: 0.5\n", WL,
+     "{F}:1:1: phase: not supported with a SpAtten schedule (got phase serve, expected prefill or decode", 0},
+    {"wl-phase-name.yaml", IN_TEXT, "phase: serving\n", WL,
+     "{F}:1:8: phase: ", 0},
     /* grouped-query and sliding-window attention (docs/gqa.md) */
     {"wl-kv-heads-divide.yaml", IN_TEXT, "model:\n  heads: 12\n  kv_heads: 5\n", WL,
      "{F}:3:3: model.kv_heads: does not divide model.heads (got 5 with 12 heads, expected a divisor of 12, or 0 for 12)", 0},

@@ -1,7 +1,9 @@
 /* Compiler output pinned to exact instruction sequences for tiny graphs,
  * derived by hand from the lowering rules in compiler/compile.h and the
  * DRAM layout in common/layout.h (regions at 1 MiB: Q 0, K 0x100000,
- * V 0x200000, O 0x300000; head_dim 4 at 12 bits = 6 B per row). */
+ * V 0x200000, O 0x300000; head_dim 4 at 12 bits = 6 B per row; decode
+ * adds the projection's new K/V rows, KN 0x400000 and VN 0x500000, one
+ * block of prompt + generate rows each: docs/serve.md). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +60,11 @@ static void expect_program(const cfg_t *c, const wl_t *w, const char **want,
   fclose(f);
 }
 
-/* Decode one token after a 2-token prompt: 3 keys stream in chunks of 2. */
+/* Decode one token after a 2-token prompt: 3 keys stream in chunks of 2.
+ * The cache holds positions 0 and 1 (K, V); the new token's row, position
+ * 2, is the second chunk: it comes from the projection (KN, VN row 2 at
+ * +12 B) into the same buffer row, which STK / STV then append as row 2
+ * of the cache (+12 B), before the chunk's QK or AV. */
 Test(compiler, decode_streams_chunks) {
   cfg_t c = tiny_cfg();
   wl_t w = tiny_wl(WL_DECODE, 1);
@@ -67,12 +73,14 @@ Test(compiler, decode_streams_chunks) {
       "LDQ qrow=0 rows=1 list=0 flags=0 addr=0xc", /* Q row at position 2 */
       "LDK krow=0 rows=2 list=0 flags=0 addr=0x100000",
       "QK qrow=0 krow=0 rows=2 flags=0 soff=0",
-      "LDK krow=2 rows=1 list=0 flags=0 addr=0x10000c",
+      "LDK krow=2 rows=1 list=0 flags=0 addr=0x40000c", /* KN, position 2 */
+      "STK krow=2 rows=1 addr=0x10000c",                /* K cache row 2 */
       "QK qrow=0 krow=2 rows=1 flags=0 soff=2",
       "SMAX soff=0 len=3 list=0 flags=0 thr16=0",
       "LDV vrow=0 rows=2 list=0 flags=0 ioff=0 addr=0x200000",
       "AV orow=0 vrow=0 rows=2 flags=0 soff=0 sel=0x0",
-      "LDV vrow=2 rows=1 list=0 flags=0 ioff=0 addr=0x20000c",
+      "LDV vrow=2 rows=1 list=0 flags=0 ioff=0 addr=0x50000c", /* VN, position 2 */
+      "STV vrow=2 rows=1 addr=0x20000c",                       /* V cache row 2 */
       "AV orow=0 vrow=2 rows=1 flags=1 soff=2 sel=0x0",
       "STO orow=0 head=0 list=0 flags=0 addr=0x300000",
   };

@@ -140,9 +140,12 @@ Test(e2e, counts_match_closed_forms) {
   cr_expect_eq(st.c[ST_QK_MACS], heads * keys * 16);
   cr_expect_eq(st.c[ST_AV_MACS], heads * keys * 16);
   cr_expect_eq(st.c[ST_SOFTMAX_ELEMS], heads * keys);
-  /* every step reads its query, all keys and values; writes one row */
+  /* every step reads its query, all keys and values (the newest from the
+   * projection's KN / VN rows, docs/serve.md); writes one output row and
+   * appends one K and one V row to the cache (K/V heads = heads here) */
   cr_expect_eq(st.c[ST_DRAM_READ_BYTES], heads * (4 + 2 * keys) * row);
-  cr_expect_eq(st.c[ST_DRAM_WRITE_BYTES], heads * 4 * row);
+  cr_expect_eq(st.c[ST_DRAM_WRITE_BYTES], heads * 4 * row + 2 * heads * 4 * row);
+  cr_expect_eq(st.c[ST_DRAM_OUTPUT_BYTES], heads * 4 * row);
   cr_expect_eq(st.c[ST_QUERIES], heads * 4);
   st_free(&st);
 }

@@ -46,8 +46,13 @@ static int quant_decode(opctx_t *x, slot_t *sl, lay_tensor_t qt) {
   return 0;
 }
 
-/* Rows [a, a+b) of buf from tensor t (or its quantized cache), then the
- * lists that pick them. */
+/* addr lies in region t. */
+static bool in_region(const opctx_t *x, lay_tensor_t t, uint64_t addr) {
+  return addr >= x->lay->base[t] && addr < x->lay->end[t];
+}
+
+/* Rows [a, a+b) of buf from tensor t (its quantized cache, or the
+ * projection's rows), then the lists that pick them. */
 static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   const insn_t *in = &sl->in;
   lay_tensor_t qt = t == LAY_K ? LAY_KQ : LAY_VQ;
@@ -60,11 +65,15 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   if (in->b < 1)
     return op_bad(x, isa_lookup(in->op)->name,
                   "empty range (got %ld rows, expected >= %ld)", in->b, 1);
+  lay_tensor_t src = t;
+  if ((t == LAY_K || t == LAY_V) &&
+      in_region(x, t == LAY_K ? LAY_KN : LAY_VN, in->addr))
+    src = t == LAY_K ? LAY_KN : LAY_VN; /* the projection's rows */
   if (quant) {
     if ((rc = op_check_dram(x, sl, qt, false, in->b)) ||
         (rc = quant_decode(x, sl, qt)))
       return rc;
-  } else if ((rc = op_check_dram(x, sl, t, t == LAY_K, in->b))) {
+  } else if ((rc = op_check_dram(x, sl, src, src == LAY_K, in->b))) {
     return rc;
   }
   /* a key's MSBs replace its LSBs too; a refetch writes the LSBs only */
@@ -78,6 +87,7 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
     if ((rc = op_use(x, sl, BUF_V, 1, in->c, in->b))) return rc;
   }
   if ((rc = op_pred_use(x, sl))) return rc;
+  if ((rc = op_cache_use(x, sl, 0))) return rc;
   if (in->d & ISA_REGION) /* whole regions through IBUF[c..] */
     return region_uses(x, sl);
   if (t == LAY_V && (in->d & ISA_VSEL)) {
@@ -125,7 +135,8 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
   bool q = sl->loc.t == LAY_Q;
   if (q && !sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
-  dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ ? b->v : b->k) + sl->in.a;
+  dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ || sl->loc.t == LAY_VN
+             ? b->v : b->k) + sl->in.a;
   for (i = 0; i < sl->in.b; i++) {
     at.row = (int)xfer_token(sl, b, i);
     if (q) {
@@ -230,7 +241,7 @@ const op_sem_t op_ldk = {
     .one_of = ISA_GATHER | ISA_REGION,
     .alone = ISA_VTOO,
     .preg_with = ISA_PRED,
-    .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_P),
+    .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_P) | BUFM(BUF_KC),
     .writes = BUFM(BUF_K) | BUFM(BUF_KL) | BUFM(BUF_V),
     .dram_fill = true,
     .decode = ldk_decode, .start = load_start, .complete = ldk_complete,
@@ -239,7 +250,7 @@ const op_sem_t op_ldk = {
 const op_sem_t op_ldv = {
     .flags = ISA_GATHER | ISA_VSEL | ISA_REGION,
     .alone = ISA_REGION,
-    .reads = BUFM(BUF_TL) | BUFM(BUF_I), .writes = BUFM(BUF_V),
+    .reads = BUFM(BUF_TL) | BUFM(BUF_I) | BUFM(BUF_VC), .writes = BUFM(BUF_V),
     .dram_fill = true,
     .decode = ldv_decode, .start = load_start, .complete = ldv_complete,
 };

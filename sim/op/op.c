@@ -86,3 +86,13 @@ int op_check_dram(opctx_t *x, slot_t *sl, lay_tensor_t t, bool kl, int rows) {
   sl->nrows = rows;
   return 0;
 }
+
+int op_cache_use(opctx_t *x, slot_t *sl, int write) {
+  lay_tensor_t t = sl->loc.t;
+  if (!wl_generates(x->w) || sl->gather || (t != LAY_K && t != LAY_V))
+    return 0;
+  return op_use(x, sl, t == LAY_K ? BUF_KC : BUF_VC, write,
+                (long)((sl->in.addr - x->lay->base[t]) /
+                       (uint64_t)x->lay->stride[t]),
+                sl->nrows);
+}

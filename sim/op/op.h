@@ -94,6 +94,10 @@ int op_check_dram(opctx_t *x, slot_t *sl, lay_tensor_t t, bool kl, int rows);
 /* DMA start: every gathered row inside its block (lists are state the
  * trace drives, so a bad trace could point anywhere); 0 or an error. */
 int op_rows_in_block(opctx_t *x, const slot_t *sl);
+/* Decode and serve: the K or V cache rows a contiguous transfer of the K
+ * or V region reads or (write 1) appends, as BUF_KC / BUF_VC entries, so
+ * loads wait for the appends before them (docs/serve.md); 0 or an error. */
+int op_cache_use(opctx_t *x, slot_t *sl, int write);
 /* The instruction is predicated off (PRED and its register clear). */
 bool op_pred_off(const opctx_t *x, const slot_t *sl);
 

@@ -1,6 +1,7 @@
 /* store.c - STO: round an OBUF row to the datapath width and write it to
  * DRAM (GATHER: to the token TLIST names); with HIMP, add the rounded
- * row's magnitudes to its head's importance. */
+ * row's magnitudes to its head's importance. STK, STV: append KBUF or
+ * VBUF rows to the K or V cache in DRAM (docs/serve.md). */
 #include "op.h"
 #include "xfer.h"
 
@@ -52,4 +53,46 @@ const op_sem_t op_sto = {
     .flags = ISA_GATHER | ISA_HIMP,
     .reads = BUFM(BUF_O) | BUFM(BUF_TL), .writes = BUFM(BUF_HI),
     .decode = sto_decode, .start = sto_start,
+};
+
+/* STK, STV: rows [a, a+b) of KBUF or VBUF to as many rows of the K or V
+ * region at addr (the cache rows they append). */
+static int append_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
+  const insn_t *in = &sl->in;
+  int rc;
+  if (in->b < 1)
+    return op_bad(x, isa_lookup(in->op)->name,
+                  "empty range (got %ld rows, expected >= %ld)", in->b, 1);
+  if ((rc = op_use(x, sl, buf, 0, in->a, in->b)) ||
+      (rc = op_check_dram(x, sl, t, false, in->b)))
+    return rc;
+  return op_cache_use(x, sl, 1);
+}
+
+static int stk_decode(opctx_t *x, slot_t *sl) { return append_decode(x, sl, LAY_K, BUF_K); }
+static int stv_decode(opctx_t *x, slot_t *sl) { return append_decode(x, sl, LAY_V, BUF_V); }
+
+/* The rows are written when the store starts, like STO's (the buffer
+ * rows already hold the datapath's values: nothing is rounded). */
+static int append_start(opctx_t *x, slot_t *sl) {
+  bufs_t *b = x->b;
+  const int16_t *const *rows = sl->loc.t == LAY_K ? b->k : b->v;
+  lay_loc_t at = sl->loc;
+  x->st->c[sl->loc.t == LAY_K ? ST_KBUF_READ_BYTES : ST_VBUF_READ_BYTES] +=
+      (uint64_t)sl->in.b * (uint64_t)b->row_bytes;
+  if (!b->data) return 0;
+  for (int i = 0; i < sl->in.b; i++, at.row++)
+    if (mi_write(x->mi, &at, rows[sl->in.a + i]))
+      return err_set(x->e, ERR_RUN, "out of memory storing the K/V cache");
+  return 0;
+}
+
+const op_sem_t op_stk = {
+    .reads = BUFM(BUF_K), .writes = BUFM(BUF_KC),
+    .decode = stk_decode, .start = append_start,
+};
+
+const op_sem_t op_stv = {
+    .reads = BUFM(BUF_V), .writes = BUFM(BUF_VC),
+    .decode = stv_decode, .start = append_start,
 };
