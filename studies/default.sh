@@ -130,7 +130,7 @@ llm_row() { # label, workload, layers kept (of the model's), more run arguments
     "$(csv_get "$f" dram.transferred_bytes | awk '{ print $1 / 1e9 }')" \
     "$(csv_get "$f" energy_pj.total | awk '{ print $1 / 1e9 }')" \
     "$(echo "$(csv_get "$f" bounds.memory_cycles) $(csv_get "$f" bounds.compute_cycles)" |
-       awk '{ print $1 > $2 ? $1 : $2 }')" "$(csv_get "$f" bounds.bound | tr -d '"')" \
+       awk '{ print ($1 > $2 ? $1 : $2) }')" "$(csv_get "$f" bounds.bound | tr -d '"')" \
     "$(csv_get "$f" bounds.efficiency)"
 }
 llm_row "llama2-7b 4k" llama2-7b 32
