@@ -37,7 +37,7 @@ typedef struct spat {
   int64_t *timp; int ntimp;  /* token importance, by position */
   uint32_t *hlist; int nhl;  /* kept heads, ascending */
   int64_t *himp; int nhimp;  /* head importance, by head */
-  uint16_t *ibuf;            /* selected value positions */
+  uint32_t *ibuf;            /* selected value positions */
   uint8_t preg[ISA_PREGS];   /* refetch predicates */
   sched_layer_t rule;        /* the executing instruction's layer */
   dctx_t ctx;                /* ... and where it sits */
