@@ -61,6 +61,7 @@ typedef struct bufs {
    * as a pointer to the row it holds (DRAM contents are immutable inputs);
    * rows never loaded point at a zero row. */
   const int16_t **k, **v;
+  int16_t *krows, *vrows; /* cap x d: the rows loads copied in */
   int16_t *zero_row;
   int64_t *s;         /* cap entries: scores, then exp terms, then probs */
   int64_t *o;         /* cap x d accumulators */

@@ -161,12 +161,15 @@ static int alloc_bufs(sim_t *s) {
   b->q = calloc((size_t)b->cap[BUF_Q] * d, sizeof *b->q);
   b->k = malloc((size_t)b->cap[BUF_K] * sizeof *b->k);
   b->v = malloc((size_t)b->cap[BUF_V] * sizeof *b->v);
+  b->krows = malloc((size_t)b->cap[BUF_K] * d * sizeof *b->krows);
+  b->vrows = malloc((size_t)b->cap[BUF_V] * d * sizeof *b->vrows);
   b->zero_row = calloc(d, sizeof *b->zero_row);
   b->kpool = calloc((size_t)b->cap[BUF_K] * d, sizeof *b->kpool);
   b->lce_k = s->mech->lce_kernel ? s->mech->lce_kernel(s->w) : 0;
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
-  if (!b->q || !b->k || !b->v || !b->s || !b->o || !b->zero_row || !b->kpool ||
+  if (!b->q || !b->k || !b->v || !b->krows || !b->vrows || !b->s || !b->o ||
+      !b->zero_row || !b->kpool ||
       alloc_spat(s))
     return -1;
   for (i = 0; i < b->cap[BUF_K]; i++) b->k[i] = b->zero_row;
@@ -221,6 +224,8 @@ void sim_free(sim_t *s) {
   free(s->b.k);
   free(s->b.v);
   free(s->b.zero_row);
+  free(s->b.krows);
+  free(s->b.vrows);
   free(s->b.kpool);
   free(s->b.s);
   free(s->b.o);
@@ -646,5 +651,6 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
   }
   st->c[ST_CYCLES] = s->last_done;
   st->c[ST_SATURATED] += mi_saturated(s->mi);
+  mi_drop_inputs(s->mi); /* bounded memory: --check makes its own rows */
   return rc;
 }

@@ -2,8 +2,10 @@
  *
  * Reads return the quantized rows of Q, K and V that the layout places at
  * an address; writes to the output region are kept so --check can compare
- * them with the golden model. K and V blocks are quantized once, on first
- * touch, and cached (decoding re-reads the whole cache every token).
+ * them with the golden model. K and V blocks are quantized on first touch
+ * and cached up to a fixed budget; rows of blocks past it are made again
+ * when fetched (memimg.c, docs/memory.md), so memory stays bounded
+ * whatever the context, layers and heads.
  */
 #ifndef ATTN_MEMIMG_H
 #define ATTN_MEMIMG_H
@@ -23,9 +25,12 @@ void mi_free(memimg_t *m);
  * the caller with lay_decode) into dst, nrows x head_dim. Returns -1 when
  * out of memory. */
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst);
-/* Rows of a K or V block from at->row on, for zero-copy buffers: valid
- * until mi_free. NULL when out of memory. */
+/* K or V row at->row: valid until the next mi_rows or mi_free (copy it).
+ * NULL when out of memory. */
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
+/* Drop every cached K/V block (the outputs stay): after a run, before
+ * --check, whose golden model makes its own rows. */
+void mi_drop_inputs(memimg_t *m);
 /* Store one output row. Returns -1 when out of memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);
 /* Output block of (cs, layer, head), wl_queries x head_dim, or NULL when

@@ -77,10 +77,11 @@ int op_rows_in_block(opctx_t *x, const slot_t *sl) {
 
 static int load_start(opctx_t *x, slot_t *sl) { return op_rows_in_block(x, sl); }
 
-/* A finished load: Q rows are copied into QBUF; K and V buffer rows are
- * pointed at the DRAM rows they now hold (gathered rows one by one). */
+/* A finished load: Q rows are copied into QBUF; K and V rows into the
+ * buffer's own row storage, which the buffer row then points at (gathered
+ * rows one by one; DRAM rows are made on demand, sim/memimg.c). */
 static int fill_rows(opctx_t *x, const slot_t *sl) {
-  const int16_t *src, **dst;
+  const int16_t **dst;
   lay_loc_t at = sl->loc;
   bufs_t *b = x->b;
   int i, d = b->d;
@@ -94,8 +95,10 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
       if (mi_read(x->mi, &at, 1, b->q + (size_t)(sl->in.a + i) * (size_t)d))
         return -1;
     } else {
-      if (!(src = mi_rows(x->mi, &at))) return -1;
-      dst[i] = src;
+      int16_t *row = (sl->loc.t == LAY_V ? b->vrows : b->krows) +
+                     (size_t)(sl->in.a + i) * (size_t)d;
+      if (mi_read(x->mi, &at, 1, row)) return -1;
+      dst[i] = row;
     }
   }
   return 0;
