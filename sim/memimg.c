@@ -9,13 +9,16 @@
  * cycling through more blocks than fit keeps a fixed part of them rather
  * than thrashing. Clipped elements are counted once per block, when it is
  * first quantized (as when every block was kept). Timing-only runs fetch
- * nothing, so they allocate nothing here but the per-block tables. */
+ * nothing, so they allocate nothing here but the per-block tables. The
+ * environment variable ATTNSIM_KV_CACHE_BYTES sets another budget (0:
+ * keep nothing; tests use it to run the regenerating path on small
+ * workloads). */
 #include "memimg.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define MI_CACHE_BYTES ((size_t)128 << 20) /* K/V blocks kept */
+#define MI_CACHE_BYTES ((size_t)128 << 20) /* K/V blocks kept, by default */
 #define MI_CHUNK_ROWS 1024                 /* rows quantized at a time */
 
 struct memimg {
@@ -27,6 +30,7 @@ struct memimg {
   int16_t **kv[2];    /* kept K and V blocks, or NULL */
   uint8_t *seen[2];   /* block quantized once (its clipping counted) */
   size_t kept;        /* bytes of kept blocks */
+  size_t budget;      /* most bytes kept */
   int16_t **out;      /* written output blocks */
   float *scratch;     /* MI_CHUNK_ROWS rows of floats, on first use */
   int16_t *row;       /* one row for mi_rows */
@@ -46,6 +50,9 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->w = w;
   m->ten = ten;
   m->nblocks = w->ncases * w->layers * w->heads;
+  m->budget = getenv("ATTNSIM_KV_CACHE_BYTES")
+                  ? (size_t)strtoull(getenv("ATTNSIM_KV_CACHE_BYTES"), NULL, 10)
+                  : MI_CACHE_BYTES;
   m->kv[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->kv[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->seen[0] = calloc((size_t)m->nblocks, 1);
@@ -122,7 +129,7 @@ static int first_touch(memimg_t *m, int k, int id, const lay_loc_t *at) {
     return -1;
   }
   m->seen[k][id] = 1;
-  if (m->kept + bytes <= MI_CACHE_BYTES) {
+  if (m->kept + bytes <= m->budget) {
     m->kv[k][id] = b;
     m->kept += bytes;
   } else {

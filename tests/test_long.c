@@ -11,6 +11,7 @@
  * row_bytes = head_dim x 12 / 8 (12-bit datapath). With window W and S
  * sinks a query past W + S attends to W + S keys (test_gqa.c). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,9 @@
 #include "check.h"
 #include "compile.h"
 #include "engine.h"
+#include "npy.h"
 #include "simrun.h"
+#include "stats.h"
 #include "testutil.h"
 
 static wl_t long_wl(int heads, int d, int prompt, int generate) {
@@ -240,4 +243,61 @@ Test(long_ctx, wset_rescues_a_workload_past_the_cap) {
   cr_expect(strstr(msg, "<--wset>: decode.prompt: sequence too long"), "%s",
             msg);
   free(msg);
+}
+
+/* K/V rows made again on every fetch (a cache budget of 0, as past the
+ * budget in a long run) give the same run as rows kept: identical
+ * statistics (cycles, clipped elements) and outputs bit-exact with the
+ * golden model. */
+Test(long_ctx, regenerated_rows_equal_kept_rows) {
+  cfg_t c;
+  wl_t w = long_wl(4, 16, 300, 3);
+  stats_t kept, made;
+  chk_t r;
+  w.layers = 2;
+  w.kv_heads = 2;
+  w.std = 6; /* some elements clip at 12 bits */
+  cfg_defaults(&c);
+  st_init(&kept);
+  /* clipping puts the float model out of its bound: bit-exactness with
+   * the fixed-point golden model is what is compared */
+  r = run_at(&c, &w, &kept, NULL, NULL);
+  cr_expect(r.compared > 0 && r.mismatches == 0, "%s", r.msg);
+  setenv("ATTNSIM_KV_CACHE_BYTES", "0", 1);
+  st_init(&made);
+  r = run_at(&c, &w, &made, NULL, NULL);
+  unsetenv("ATTNSIM_KV_CACHE_BYTES");
+  cr_expect(r.compared > 0 && r.mismatches == 0, "%s", r.msg);
+  cr_expect_gt(kept.c[ST_SATURATED], 0);
+  for (int i = 0; i < ST_COUNT; i++)
+    cr_expect_eq(made.c[i], kept.c[i], "%s", stat_info[i].path);
+  st_free(&kept);
+  st_free(&made);
+}
+
+/* A .npy array opened without its data (npy_open) reads the same
+ * elements as one read whole, and a NaN is still refused when opened. */
+Test(long_ctx, npy_rows_read_when_fetched) {
+  char path[256];
+  int64_t shape[4] = {2, 3, 70, 4};
+  float data[2 * 3 * 70 * 4], got[100];
+  npy_t a, b;
+  err_t e;
+  for (int i = 0; i < 2 * 3 * 70 * 4; i++) data[i] = (float)i * 0.25f - 7;
+  tu_write(path, sizeof path, "lazy.npy", "");
+  cr_assert_eq(npy_write_f32(path, 4, shape, data, &e), 0, "%s", e.msg);
+  cr_assert_eq(npy_open(path, &a, &e), 0, "%s", e.msg);
+  cr_assert_eq(npy_read(path, &b, &e), 0, "%s", e.msg);
+  cr_expect_null(a.data);
+  cr_expect_eq(a.count, b.count);
+  cr_assert_eq(npy_get(&a, 1234, 100, got), 0);
+  cr_expect_arr_eq(got, b.data + 1234, sizeof got);
+  cr_assert_eq(npy_get(&a, 0, 1, got), 0);
+  cr_expect_eq(got[0], -7.0f);
+  npy_free(&a);
+  npy_free(&b);
+  data[999] = NAN;
+  cr_assert_eq(npy_write_f32(path, 4, shape, data, &e), 0, "%s", e.msg);
+  cr_expect_eq(npy_open(path, &a, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "element 999 is NaN"), "%s", e.msg);
 }
