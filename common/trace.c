@@ -162,22 +162,24 @@ static int trr_record(trace_reader_t *r, insn_t *in, err_t *e) {
   return 1;
 }
 
-/* The next instruction, an EXT prefix merged into it. */
+/* The next instruction, an EXT prefix merged into it; errors name the
+ * EXT's record. */
 int trr_next(trace_reader_t *r, insn_t *in, err_t *e) {
   insn_t ext;
+  uint64_t at = r->index;
   int rc = trr_record(r, in, e);
   if (rc != 1 || in->op != OP_EXT) return rc;
   ext = *in;
   if ((rc = trr_record(r, in, e)) == 0)
     return err_at(e, r->name, 0, 0, "insn", "instruction %" PRIu64 ": EXT "
                   "at the end of the trace (expected an instruction after it)",
-                  r->index - 1);
+                  at);
   if (rc != 1) return rc;
   if (isa_merge_ext(&ext, in, e)) {
     char msg[sizeof e->msg];
     snprintf(msg, sizeof msg, "%s", e->msg);
     return err_at(e, r->name, 0, 0, "insn", "instruction %" PRIu64 ": %s",
-                  r->index - 1, msg);
+                  at, msg);
   }
   return 1;
 }

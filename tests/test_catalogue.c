@@ -1146,6 +1146,12 @@ static const trace_row_t trace_rows[] = {
     {"tr-case-range.trace", 0, 2, {1}, 1, KEEP, SIM,
      "{F}: instruction 0 (LAYER): case or layer out of range", 0},
     {"tr-av-acc.trace", 6, 1, {0x10}, 1, KEEP, SIM, "{F}: instruction 6 (AV): flags not valid", 0},
+    /* EXT (docs/isa.md): LAYER case=0 layer=0 made an EXT with no upper
+     * bits; LDQ qrow=0 rows=1 made EXT bhi=1, so QK's krow is 65536 */
+    {"tr-ext-empty.trace", 0, 0, {0x0f}, 1, KEEP, SIM,
+     "{F}: insn: instruction 0: LDK: EXT with no upper bits", 0},
+    {"tr-ext-wide-krow.trace", 3, 0, {0x0f}, 1, KEEP, SIM,
+     "(QK): buffer range ends past the buffer", 0},
     {"tr-other-config.trace", -1, 0, {0}, 0, KEEP,
      "sim --config configs/spatten-eighth.yaml {F} --json {O}",
      "{F}: config_hash: trace was compiled for another config", 0},
