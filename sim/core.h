@@ -57,9 +57,10 @@ typedef struct bufs {
   int row_bytes;   /* packed bytes per Q/K/V row (SRAM traffic) */
   int cap[BUF_COUNT];
   int16_t *q;         /* cap x d */
-  /* K and V rows are never written on chip, so a buffer row is modelled
-   * as a pointer to the row it holds (DRAM contents are immutable inputs);
-   * rows never loaded point at a zero row. */
+  /* A buffer row is a pointer to the row it holds: its own storage in
+   * krows/vrows once a load copied a DRAM row there (DRAM rows are made
+   * on demand and need not outlive the load, sim/memimg.c), a pooled row
+   * (kpool), or the zero row when never loaded. */
   const int16_t **k, **v;
   int16_t *krows, *vrows; /* cap x d: the rows loads copied in */
   int16_t *zero_row;
