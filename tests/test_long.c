@@ -301,3 +301,32 @@ Test(long_ctx, npy_rows_read_when_fetched) {
   cr_expect_eq(npy_open(path, &a, &e), ERR_BAD_INPUT);
   cr_expect(strstr(e.msg, "element 999 is NaN"), "%s", e.msg);
 }
+
+/* float16 elements read on demand: offsets count 2-byte elements. */
+Test(long_ctx, npy_float16_rows_read_when_fetched) {
+  char path[256], hdr[128];
+  /* 1.0, -2.0, 0.5, 65504 (the largest half) as IEEE binary16 LE */
+  const uint8_t data[8] = {0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0xff, 0x7b};
+  float got[3];
+  npy_t a;
+  err_t e;
+  FILE *f;
+  int n = snprintf(hdr, sizeof hdr, "{'descr': '<f2', 'fortran_order': "
+                   "False, 'shape': (4,), }");
+  while ((10 + n + 1) % 64) hdr[n++] = ' ';
+  hdr[n++] = '\n';
+  tu_write(path, sizeof path, "half.npy", "");
+  cr_assert(f = fopen(path, "wb"));
+  fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+  fputc(n & 0xff, f);
+  fputc(n >> 8, f);
+  fwrite(hdr, 1, (size_t)n, f);
+  fwrite(data, 1, sizeof data, f);
+  fclose(f);
+  cr_assert_eq(npy_open(path, &a, &e), 0, "%s", e.msg);
+  cr_assert_eq(npy_get(&a, 1, 3, got), 0);
+  cr_expect_eq(got[0], -2.0f);
+  cr_expect_eq(got[1], 0.5f);
+  cr_expect_eq(got[2], 65504.0f);
+  npy_free(&a);
+}
