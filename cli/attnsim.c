@@ -33,6 +33,7 @@
 #include "timeline.h"
 #include "trace.h"
 #include "workload.h"
+#include "yload.h"
 
 #define MAX_SETS 64
 
@@ -113,17 +114,21 @@ static int keep_layers(const opts_t *o, wl_t *w, err_t *e) {
   return 0;
 }
 
+/* The size limits are judged last, on the workload --layers and --wset
+ * leave (so they can bring a large one within them), at the key's place
+ * in the file or at "<--wset>". */
 static int load_workload(const opts_t *o, wl_t *w, err_t *e) {
+  yl_mark_t marks[WL_NMARKS];
   int i;
   if (!o->workload)
     return err_set(e, ERR_BAD_INPUT, "--workload FILE is required");
-  if (wl_load(o->workload, w, e)) return e->status;
+  if (wl_load_marked(o->workload, w, marks, e)) return e->status;
   if (o->layers && keep_layers(o, w, e)) return e->status;
   for (i = 0; i < o->nwsets; i++)
-    if (wl_set(w, o->wsets[i], e)) return e->status;
+    if (wl_set_marked(w, o->wsets[i], marks, e)) return e->status;
   if (o->dense) wl_clear_schedule(w);
-  if (o->nwsets && wl_validate(w, "<--wset>", e)) return e->status;
-  return 0;
+  if (o->nwsets && wl_validate_unsized(w, "<--wset>", e)) return e->status;
+  return wl_check_size(w, o->workload, marks, e);
 }
 
 /* A mechanism whose decisions come from the data needs values. */

@@ -58,11 +58,11 @@ uint64_t isa_get(const insn_t *in, isa_field_t f) {
 
 void isa_put(insn_t *in, isa_field_t f, uint64_t v) {
   switch (f) {
-  case F_A: in->a = (uint16_t)v; break;
-  case F_B: in->b = (uint16_t)v; break;
-  case F_C: in->c = (uint16_t)v; break;
+  case F_A: in->a = (int32_t)v; break;
+  case F_B: in->b = (int32_t)v; break;
+  case F_C: in->c = (int32_t)v; break;
   case F_D: in->d = (uint8_t)v; break;
-  case F_E: in->e = (uint16_t)v; break;
+  case F_E: in->e = (int32_t)v; break;
   default: in->addr = v & ((UINT64_C(1) << 48) - 1); break;
   }
 }
@@ -81,6 +81,44 @@ static uint64_t get_le64(const uint8_t *p) {
   int i;
   for (i = 7; i >= 0; i--) v = (v << 8) | p[i];
   return v;
+}
+
+bool isa_is_wide(const insn_t *in) {
+  return ((uint32_t)in->a | (uint32_t)in->b | (uint32_t)in->c |
+          (uint32_t)in->e) > 0xFFFF;
+}
+
+void isa_ext(const insn_t *in, insn_t *ext) {
+  memset(ext, 0, sizeof *ext);
+  ext->op = OP_EXT;
+  ext->a = (int32_t)((uint32_t)in->a >> 16);
+  ext->b = (int32_t)((uint32_t)in->b >> 16);
+  ext->c = (int32_t)((uint32_t)in->c >> 16);
+  ext->e = (int32_t)((uint32_t)in->e >> 16);
+}
+
+int isa_merge_ext(const insn_t *ext, insn_t *in, err_t *e) {
+  const isa_info_t *ii = isa_lookup(in->op);
+  uint32_t hi[4] = {(uint32_t)ext->a, (uint32_t)ext->b, (uint32_t)ext->c,
+                    (uint32_t)ext->e};
+  isa_field_t f[4] = {F_A, F_B, F_C, F_E};
+  int i;
+  if (in->op == OP_EXT)
+    return err_set(e, ERR_BAD_INPUT, "EXT followed by EXT (expected one "
+                   "prefix per instruction)");
+  if (!(hi[0] | hi[1] | hi[2] | hi[3]) ||
+      ((hi[0] | hi[1] | hi[2] | hi[3]) >> (ISA_WIDE_BITS - 16)))
+    return err_set(e, ERR_BAD_INPUT, "%s: EXT with no upper bits or past "
+                   "31 bits (expected 1..0x7fff in some field, only before "
+                   "a field wider than 16 bits)", ii->name);
+  for (i = 0; i < 4; i++) {
+    if (hi[i] && !ii->operand[f[i]])
+      return err_set(e, ERR_BAD_INPUT, "%s: EXT sets the upper bits of "
+                     "unused field %s (got 0x%x, expected 0)", ii->name,
+                     isa_fields[f[i]].name, (unsigned)hi[i]);
+    isa_put(in, f[i], isa_get(in, f[i]) | (uint64_t)hi[i] << 16);
+  }
+  return 0;
 }
 
 void isa_encode(const insn_t *in, uint8_t out[16]) {
@@ -149,7 +187,7 @@ static int parse_operand(const isa_info_t *ii, const char *tok, size_t tlen,
   const char *eq = memchr(tok, '=', tlen);
   char num[40], *end;
   unsigned long long v;
-  int f;
+  int f, bits;
   if (!eq)
     return err_at(e, file, lineno, col, ii->name,
                   "operand '%.*s' is not name=value", (int)tlen, tok);
@@ -166,11 +204,13 @@ static int parse_operand(const isa_info_t *ii, const char *tok, size_t tlen,
   num[tok + tlen - eq - 1] = '\0';
   errno = 0;
   v = strtoull(num, &end, 0);
-  if (*end || errno || num[0] == '-' ||
-      v > field_mask(isa_fields[f].bits))
+  /* a, b, c and e are 32-bit (the writer adds an EXT); EXT's own 16 */
+  bits = f == F_D || f == F_ADDR || ii->opcode == OP_EXT ? isa_fields[f].bits
+                                                        : ISA_WIDE_BITS;
+  if (*end || errno || num[0] == '-' || v > field_mask(bits))
     return err_at(e, file, lineno, col, ii->operand[f],
                   "value out of range (got %s, expected 0..%llu)", num,
-                  (unsigned long long)field_mask(isa_fields[f].bits));
+                  (unsigned long long)field_mask(bits));
   isa_put(out, (isa_field_t)f, v);
   return 0;
 }

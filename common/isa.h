@@ -72,9 +72,15 @@ enum { TOPK_TOKENS = 0, TOPK_HEADS = 1, TOPK_VALUES = 2, TOPK_REGIONS = 3,
 #define ISA_TAP(e, i) (((e) >> (4 * (i))) & 15) /* i: 0 ty0, 1 ty1, 2 tx0, 3 tx1 */
 /* AV's addr packs two fields: sel, IBUF's offset of the kept positions
  * (VSEL), and seg, the length of the probability segment they index. */
-#define AV_SEL(in) ((long)((in)->addr & 0xFFFF))
-#define AV_SEG(in) ((long)((in)->addr >> 16))
-#define AV_ADDR(sel, seg) ((uint64_t)(sel) | (uint64_t)(seg) << 16)
+/* Each is 24 bits: its low 16 at bits 0-15 (sel) or 16-31 (seg), its
+ * upper 8 at bits 32-39 (sel) or 40-47 (seg), so values below 65536
+ * encode as before. */
+#define AV_SEL(in) ((long)(((in)->addr & 0xFFFF) | ((in)->addr >> 16 & 0xFF0000)))
+#define AV_SEG(in) ((long)(((in)->addr >> 16 & 0xFFFF) | ((in)->addr >> 24 & 0xFF0000)))
+#define AV_ADDR(sel, seg)                                              \
+  (((uint64_t)(sel) & 0xFFFF) | ((uint64_t)(sel) & 0xFF0000) << 16 |   \
+   ((uint64_t)(seg) & 0xFFFF) << 16 | ((uint64_t)(seg) & 0xFF0000) << 24)
+#define AV_FIELD_MAX 0xFFFFFF
 
 /* Operand fields, in the order of the ISA() columns. */
 typedef enum { F_A, F_B, F_C, F_D, F_E, F_ADDR, F_COUNT } isa_field_t;
@@ -92,13 +98,17 @@ typedef struct isa_info {
   const char *doc;
 } isa_info_t;
 
-/* A decoded instruction: fields as plain integers. */
+/* A decoded instruction: fields as plain integers. a, b, c and e are
+ * 32-bit signed, 0 .. 2^31 - 1: their upper bits travel in an EXT prefix
+ * (isa.def). */
 typedef struct insn {
   uint8_t op;
   uint8_t d;
-  uint16_t a, b, c, e;
+  int32_t a, b, c, e;
   uint64_t addr;
 } insn_t;
+
+#define ISA_WIDE_BITS 31 /* a, b, c and e with an EXT prefix */
 
 #define ISA_OPCODE_BITS 8
 extern const isa_field_info_t isa_fields[F_COUNT];
@@ -111,6 +121,14 @@ const isa_info_t *isa_by_name(const char *name);
 uint64_t isa_get(const insn_t *in, isa_field_t f);
 void isa_put(insn_t *in, isa_field_t f, uint64_t v);
 
+/* True when a field of in exceeds its 16 encoded bits: in needs an EXT
+ * prefix, which isa_ext builds (the upper halves of a, b, c and e). */
+bool isa_is_wide(const insn_t *in);
+void isa_ext(const insn_t *in, insn_t *ext);
+/* Merge a decoded EXT into the instruction that follows it; rejects an
+ * empty EXT, and upper bits for a field the instruction does not use. */
+int isa_merge_ext(const insn_t *ext, insn_t *in, err_t *e);
+/* Encode the low 16 bits of a, b, c and e (isa_ext carries the rest). */
 void isa_encode(const insn_t *in, uint8_t out[16]);
 /* Decode 16 bytes; rejects unknown opcodes and non-zero unused fields. */
 int isa_decode(const uint8_t in[16], insn_t *out, err_t *e);

@@ -1,11 +1,13 @@
 #include "layout.h"
 
 #include "kvquant.h"
+#include "isa.h"
 #include "schedule.h"
 
 #include <string.h>
 
 #define LAY_ALIGN (UINT64_C(1) << 20)
+#define LAY_MAX_ROWS AV_FIELD_MAX /* most rows or entries a buffer holds */
 
 static uint64_t align_up(uint64_t x) {
   return (x + LAY_ALIGN - 1) & ~(LAY_ALIGN - 1);
@@ -21,7 +23,8 @@ static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
 
 static int64_t rows_in(int64_t bytes, int row_bytes) {
   int64_t r = bytes / row_bytes;
-  return r > 65535 ? 65535 : r; /* ISA row fields are 16 bits */
+  /* ISA row fields are 32 bits (EXT); AV's packed offsets 24 */
+  return r > LAY_MAX_ROWS ? LAY_MAX_ROWS : r;
 }
 
 static int check_caps(const lay_t *l, const wl_t *w, const char *name,
@@ -89,8 +92,8 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
   l->kbuf_rows = (int)rows_in(c->key_buffer_bytes, l->row_bytes);
   l->vbuf_rows = (int)rows_in(c->value_buffer_bytes, l->row_bytes);
   l->obuf_rows = (int)rows_in(c->output_buffer_bytes, l->obuf_row_bytes);
-  l->sbuf_entries = c->score_buffer_entries > 65535 ? 65535
-                                                    : c->score_buffer_entries;
+  l->sbuf_entries = c->score_buffer_entries > LAY_MAX_ROWS
+                        ? LAY_MAX_ROWS : c->score_buffer_entries;
   return check_caps(l, w, cfg_name, e);
 }
 

@@ -395,27 +395,36 @@ int npy_parse(const char *name, const uint8_t *buf, size_t len, npy_t *out,
   return 0;
 }
 
-/* Stream the data of an opened file into out->data, chunk by chunk. */
+/* Stream the data of an opened file into out->data, chunk by chunk (with
+ * out->data NULL: only check every element). */
 static int read_data(const char *path, FILE *f, const npy_hdr_t *h,
                      npy_t *out, err_t *e) {
   int64_t per = NPY_CHUNK / h->itemsize, done, n, bad = -1;
   bool nan = false, neg = false;
   uint8_t *raw = malloc(NPY_CHUNK);
+  float *chunk = out->data ? NULL : malloc((size_t)per * sizeof *chunk);
   int rc = 0;
-  if (!raw) return err_set(e, ERR_RUN, "%s: out of memory", path);
+  if (!raw || (!out->data && !chunk)) {
+    free(raw);
+    return err_set(e, ERR_RUN, "%s: out of memory", path);
+  }
   for (done = 0; done < h->count && !rc; done += n) {
     n = h->count - done < per ? h->count - done : per;
     if (fread(raw, (size_t)h->itemsize, (size_t)n, f) != (size_t)n)
       rc = err_set(e, ERR_RUN, "%s: read error in the data", path);
-    else if ((bad = convert(h->itemsize, raw, n, out->data + done, &nan,
+    else if ((bad = convert(h->itemsize, raw, n,
+                            chunk ? chunk : out->data + done, &nan,
                             &neg)) >= 0)
       rc = bad_value(path, done + bad, nan, neg, e);
   }
   free(raw);
+  free(chunk);
   return rc;
 }
 
-int npy_read(const char *path, npy_t *out, err_t *e) {
+/* Open and check path; with keep, leave the data in the file (npy_open),
+ * else read it into out->data. */
+static int npy_load(const char *path, npy_t *out, bool keep, err_t *e) {
   uint8_t pre[12];
   char *hdr = NULL;
   npy_hdr_t h;
@@ -440,16 +449,63 @@ int npy_read(const char *path, npy_t *out, err_t *e) {
     rc = err_set(e, ERR_RUN, "%s: read error in the header", path);
   if (!rc) rc = parse_dict(path, hdr, hlen, &h, e);
   if (!rc) rc = check_data(path, &h, (uint64_t)st.st_size - h.data_off, e);
-  if (!rc) rc = alloc_out(path, &h, out, e);
+  if (!rc && keep) { /* the data stays in the file: check it only */
+    out->ndim = h.ndim;
+    out->count = h.count;
+    memcpy(out->shape, h.shape, sizeof out->shape);
+  } else if (!rc) {
+    rc = alloc_out(path, &h, out, e);
+  }
   if (!rc) rc = read_data(path, f, &h, out, e);
   if (rc) npy_free(out);
   free(hdr);
-  fclose(f);
+  if (!rc && keep) {
+    out->file = f;
+    out->data_off = h.data_off;
+    out->itemsize = h.itemsize;
+  } else {
+    fclose(f);
+  }
   return rc;
+}
+
+int npy_read(const char *path, npy_t *out, err_t *e) {
+  return npy_load(path, out, false, e);
+}
+
+int npy_open(const char *path, npy_t *out, err_t *e) {
+  return npy_load(path, out, true, e);
+}
+
+int npy_get(const npy_t *a, int64_t first, int64_t n, float *out) {
+  uint8_t raw[NPY_CHUNK];
+  int64_t per = NPY_CHUNK / (a->itemsize ? a->itemsize : 4), done, k;
+  bool nan, neg;
+  if (a->data) {
+    memcpy(out, a->data + first, (size_t)n * sizeof *out);
+    return 0;
+  }
+  if (fseeko((FILE *)a->file,
+             (off_t)(a->data_off + (uint64_t)first * (uint64_t)a->itemsize),
+             SEEK_SET) != 0) {
+    memset(out, 0, (size_t)n * sizeof *out);
+    return -1;
+  }
+  for (done = 0; done < n; done += k) {
+    k = n - done < per ? n - done : per;
+    if (fread(raw, (size_t)a->itemsize, (size_t)k, (FILE *)a->file) !=
+            (size_t)k ||
+        convert(a->itemsize, raw, k, out + done, &nan, &neg) >= 0) {
+      memset(out, 0, (size_t)n * sizeof *out); /* changed since opened */
+      return -1;
+    }
+  }
+  return 0;
 }
 
 void npy_free(npy_t *a) {
   free(a->data);
+  if (a->file) fclose((FILE *)a->file);
   memset(a, 0, sizeof *a);
 }
 

@@ -35,8 +35,9 @@
  * but finite values, never Inf or NaN.
  *
  * NumPy source: q, k and v are [layers, heads, tokens, head_dim] arrays
- * of one sequence, loaded once (K and V: [layers, kv_heads, tokens,
- * head_dim] with model.kv_heads). K and V hold the whole context; Q holds
+ * of one sequence, checked whole when opened and read row by row when
+ * fetched (npy_open, npy_get: no copy of the data is held; K and V:
+ * [layers, kv_heads, tokens, head_dim] with model.kv_heads). K and V hold the whole context; Q holds
  * the context too, or (decode) only the generated tokens, whose row r is
  * position prompt + r.
  */
@@ -196,7 +197,7 @@ static int open_npy(ten_t *t, err_t *e) {
                   "file holds one sequence)", w->ncases);
   for (k = 0; k < (w->v_from_k ? 2 : 3); k++) { /* v_from_k: V is K's */
     int alt = k == TEN_Q && w->phase == WL_DECODE ? w->generate : -1;
-    if ((rc = npy_read(paths[k], &t->a[k], e)) ||
+    if ((rc = npy_open(paths[k], &t->a[k], e)) ||
         (rc = check_shape(&t->a[k], paths[k], k == TEN_Q ? want : want_kv,
                           alt, e)))
       return rc;
@@ -212,7 +213,9 @@ static void npy_rows(const ten_t *t, ten_kind_t kind, int layer, int head,
   if (kind == TEN_Q) row0 -= t->q_row0;
   assert(row0 >= 0 && row0 + n <= rows);
   first = (((int64_t)layer * a->shape[1] + head) * rows + row0) * d;
-  memcpy(out, a->data + first, (size_t)n * (size_t)d * sizeof *out);
+  /* read when fetched; the file was checked whole by ten_open, so a
+   * failure means it changed since: the rows read as zeros */
+  (void)npy_get(a, first, (int64_t)n * d, out);
 }
 
 /* ---- public ----------------------------------------------------------- */

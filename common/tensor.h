@@ -3,7 +3,8 @@
  * A ten_t serves float rows of Q, K or V for any (case, layer, head, row).
  * Synthetic tensors are a pure function of (seed, kind, case, layer, head,
  * row, dim) (counter-based: any element can be computed alone, in any
- * order, with the same result). NumPy tensors are loaded once.
+ * order, with the same result). NumPy tensors are checked once and read
+ * from their files when fetched (no copy held, docs/memory.md).
  */
 #ifndef ATTN_TENSOR_H
 #define ATTN_TENSOR_H

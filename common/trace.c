@@ -49,13 +49,29 @@ int trw_open(trace_writer_t *w, FILE *f, uint64_t config_hash,
   return 0;
 }
 
-int trw_put(trace_writer_t *w, const insn_t *in, err_t *e) {
+/* One 16-byte record. */
+static int trw_record(trace_writer_t *w, const insn_t *in, err_t *e) {
   uint8_t b[16];
   isa_encode(in, b);
   if (fwrite(b, 1, 16, w->f) != 16)
     return err_set(e, ERR_RUN, "cannot write trace");
   w->count++;
   return 0;
+}
+
+/* An instruction with a field past 16 bits goes out as EXT + itself; EXT
+ * is the writer's own (given alone it could not be merged). */
+int trw_put(trace_writer_t *w, const insn_t *in, err_t *e) {
+  insn_t ext;
+  if (in->op == OP_EXT)
+    return err_set(e, ERR_BAD_INPUT, "EXT given as an instruction (expected "
+                   "the wide value on the instruction itself; the writer "
+                   "adds the EXT)");
+  if (isa_is_wide(in)) {
+    isa_ext(in, &ext);
+    if (trw_record(w, &ext, e)) return e->status;
+  }
+  return trw_record(w, in, e);
 }
 
 int trw_close(trace_writer_t *w, err_t *e) {
@@ -120,7 +136,8 @@ int trr_open(trace_reader_t *r, FILE *f, const char *name, err_t *e) {
   return rc;
 }
 
-int trr_next(trace_reader_t *r, insn_t *in, err_t *e) {
+/* One record: 1, 0 at the end, or an error. */
+static int trr_record(trace_reader_t *r, insn_t *in, err_t *e) {
   uint8_t b[16];
   size_t got;
   if (r->index == r->hdr.count) {
@@ -142,6 +159,28 @@ int trr_next(trace_reader_t *r, insn_t *in, err_t *e) {
                   r->index, msg);
   }
   r->index++;
+  return 1;
+}
+
+/* The next instruction, an EXT prefix merged into it; errors name the
+ * EXT's record. */
+int trr_next(trace_reader_t *r, insn_t *in, err_t *e) {
+  insn_t ext;
+  uint64_t at = r->index;
+  int rc = trr_record(r, in, e);
+  if (rc != 1 || in->op != OP_EXT) return rc;
+  ext = *in;
+  if ((rc = trr_record(r, in, e)) == 0)
+    return err_at(e, r->name, 0, 0, "insn", "instruction %" PRIu64 ": EXT "
+                  "at the end of the trace (expected an instruction after it)",
+                  at);
+  if (rc != 1) return rc;
+  if (isa_merge_ext(&ext, in, e)) {
+    char msg[sizeof e->msg];
+    snprintf(msg, sizeof msg, "%s", e->msg);
+    return err_at(e, r->name, 0, 0, "insn", "instruction %" PRIu64 ": %s",
+                  at, msg);
+  }
   return 1;
 }
 

@@ -15,7 +15,7 @@
 
 #define F(field) WK_F(field)
 #define SZ(field) WK_SZ(field)
-#define WL_MAX_POS 65535 /* largest position count (tokens, prompt+generate) */
+#define WL_MAX_POS WL_MAX_TOKENS /* largest position count (tokens, prompt+generate) */
 
 /* yload stores enums through an int. */
 _Static_assert(sizeof(wl_phase_t) == sizeof(int), "wl_phase_t is int-sized");
@@ -67,7 +67,7 @@ static const yl_key_t wl_keys_tab[] = {
    "tokens already in the K/V cache (serve: prefilled first): one for every "
    "sequence, or a list of decode.batch entries"},
   INT("decode.generate", generate, "32", 1, WL_MAX_POS, "tokens",
-      "tokens generated (prompt + generate <= 65535)"),
+      "tokens generated (prompt + generate <= 131072)"),
   ENUM("tensors.source", source, "synthetic", "synthetic|npy",
        "synthetic: seeded generator; npy: tensors.q/k/v files"),
   {"tensors.seed", YL_UINT64, F(seed), 0, 0, "1", 0, 0, 0, NULL, "",
@@ -85,6 +85,7 @@ static const yl_key_t wl_keys_tab[] = {
 
 #define WL_NBASE (int)(sizeof wl_keys_tab / sizeof wl_keys_tab[0])
 #define WL_NKEYS 64 /* room for the base keys and every mechanism's */
+_Static_assert(WL_NMARKS >= WL_NKEYS, "WL_NMARKS: room for every key's mark");
 
 /* The schema: the base keys, then each mechanism's (mech_table order),
  * gathered once. */
@@ -116,7 +117,7 @@ void wl_defaults(wl_t *w) {
 /* Elements of the largest tensor, in 64 bits (every factor is
  * range-checked, so the product cannot overflow): K and V hold the
  * context for each K/V head, Q and O the queries for each query head. */
-static int64_t wl_elems(const wl_t *w) {
+int64_t wl_tensor_elems(const wl_t *w) {
   int64_t toks = 0, queries;
   int c;
   if (wl_generates(w)) {
@@ -132,10 +133,20 @@ static int64_t wl_elems(const wl_t *w) {
   return kv > q ? kv : q;
 }
 
+/* Where a size error about key is located: at its mark in origin, or
+ * "<--wset>" when an override (wl_set_marked) set it last. */
+static bool by_override(const yl_mark_t *marks, const char *key) {
+  int i = yl_find(&wl_schema, key);
+  return marks && i >= 0 && marks[i].set && marks[i].line < 0;
+}
+
+static const char *size_origin(const yl_mark_t *marks, const char *origin,
+                               const char *key) {
+  return by_override(marks, key) ? "<--wset>" : origin;
+}
+
 static int wl_check_shape(const wl_t *w, const char *origin,
                           const yl_mark_t *marks, err_t *e) {
-  const char *k;
-  int c, pmax = 0;
   if (wl_generates(w) && w->ncases != 1)
     return yl_err_key(&wl_schema, marks, origin, "prefill.tokens", e,
                       "decode runs one case and ignores prefill.tokens (got %d "
@@ -145,29 +156,44 @@ static int wl_check_shape(const wl_t *w, const char *origin,
                       "one prompt length per sequence (got %d entries, "
                       "expected %d = decode.batch, or one for all)",
                       w->nprompts, w->batch);
+  return 0;
+}
+
+/* The size limits (workload.h), judged on the final workload: after
+ * --wset and --layers, so an override can bring a workload within them. */
+static int wl_check_sizes(const wl_t *w, const char *origin,
+                          const yl_mark_t *marks, err_t *e) {
+  const char *k;
+  int c, pmax = 0;
   if ((int64_t)wl_cases(w) * w->layers * w->heads > WL_MAX_HEADS ||
       (int64_t)w->layers * w->heads * w->head_dim > WL_MAX_DIRS)
-    return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
+    return yl_err_key(&wl_schema, marks,
+                      size_origin(marks, origin, "model.layers"),
+                      "model.layers", e,
                       "workload too large (got %lld heads over all cases and "
                       "layers, %lld layers x heads x head_dim; expected <= "
                       "%lld and <= %lld)",
                       (long long)wl_cases(w) * w->layers * w->heads,
                       (long long)w->layers * w->heads * w->head_dim,
                       (long long)WL_MAX_HEADS, (long long)WL_MAX_DIRS);
-  if (wl_elems(w) > WL_MAX_ELEMS)
-    return yl_err_key(&wl_schema, marks, origin, "model.layers", e,
+  if (wl_tensor_elems(w) > WL_MAX_ELEMS)
+    return yl_err_key(&wl_schema, marks,
+                      size_origin(marks, origin, "model.layers"),
+                      "model.layers", e,
                       "workload too large (got %lld elements per tensor: "
                       "layers x heads (K/V heads for K and V) x tokens x "
                       "head_dim over all cases, "
                       "expected <= %lld)",
-                      (long long)wl_elems(w), (long long)WL_MAX_ELEMS);
+                      (long long)wl_tensor_elems(w), (long long)WL_MAX_ELEMS);
   for (c = 0; wl_generates(w) && c < w->nprompts; c++)
     if (w->prompts[c] > pmax) pmax = w->prompts[c];
   if (wl_generates(w) && pmax + w->generate > WL_MAX_POS) {
-    k = !yl_is_set(&wl_schema, marks, "decode.generate") &&
-                yl_is_set(&wl_schema, marks, "decode.prompt")
+    k = (!yl_is_set(&wl_schema, marks, "decode.generate") &&
+         yl_is_set(&wl_schema, marks, "decode.prompt")) ||
+                (by_override(marks, "decode.prompt") &&
+                 !by_override(marks, "decode.generate"))
             ? "decode.prompt" : "decode.generate";
-    return yl_err_key(&wl_schema, marks, origin, k, e,
+    return yl_err_key(&wl_schema, marks, size_origin(marks, origin, k), k, e,
                       "sequence too long (got prompt + generate = %d, "
                       "expected <= %d)",
                       pmax + w->generate, WL_MAX_POS);
@@ -223,10 +249,13 @@ static int wl_check_attention(const wl_t *w, const char *origin,
   return 0;
 }
 
-static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
-                    err_t *e) {
+/* Every rule; the size limits only when sizes is set. */
+static int wl_check_all(const wl_t *w, const char *origin,
+                        const yl_mark_t *marks, bool sizes, err_t *e) {
   if (yl_check(&wl_schema, w, origin, marks, e) ||
-      wl_check_shape(w, origin, marks, e) || wl_check_npy(w, origin, marks, e) ||
+      wl_check_shape(w, origin, marks, e) ||
+      (sizes && wl_check_sizes(w, origin, marks, e)) ||
+      wl_check_npy(w, origin, marks, e) ||
       wl_check_attention(w, origin, marks, e))
     return e->status;
   for (int m = 0; m < mech_count; m++) /* each mechanism's own keys */
@@ -236,8 +265,45 @@ static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
   return 0;
 }
 
+static int wl_check(const wl_t *w, const char *origin, const yl_mark_t *marks,
+                    err_t *e) {
+  return wl_check_all(w, origin, marks, true, e);
+}
+
 int wl_validate(const wl_t *w, const char *file, err_t *e) {
   return wl_check(w, file, NULL, e);
+}
+
+int wl_validate_unsized(const wl_t *w, const char *file, err_t *e) {
+  return wl_check_all(w, file, NULL, false, e);
+}
+
+int wl_check_size(const wl_t *w, const char *file, const yl_mark_t *marks,
+                  err_t *e) {
+  return wl_check_sizes(w, file, marks, e);
+}
+
+int wl_load_marked(const char *path, wl_t *w, yl_mark_t *marks, err_t *e) {
+  wl_t tmp;
+  wl_defaults(&tmp);
+  if (yl_load(&wl_schema, path, &tmp, marks, e) ||
+      wl_check_all(&tmp, path, marks, false, e))
+    return e->status;
+  *w = tmp;
+  return 0;
+}
+
+int wl_set_marked(wl_t *w, const char *assignment, yl_mark_t *marks,
+                  err_t *e) {
+  const char *k0 = assignment + strspn(assignment, " "), *k1;
+  char key[128];
+  int i;
+  if (wl_set(w, assignment, e)) return e->status;
+  for (k1 = strchr(k0, '='); k1 > k0 && k1[-1] == ' ';) k1--;
+  snprintf(key, sizeof key, "%.*s", (int)(k1 - k0), k0);
+  if ((i = yl_find(&wl_schema, key)) >= 0)
+    marks[i] = (yl_mark_t){true, -1, 0}; /* set by an override */
+  return 0;
 }
 
 int wl_load(const char *path, wl_t *w, err_t *e) {

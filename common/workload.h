@@ -30,10 +30,19 @@
  * docs/serve.md); each is a case of the layout. */
 #define WL_MAX_SEQS 256
 /* Elements of one tensor (K, summed over cases, layers, heads, tokens and
- * head_dim) a workload may have: the simulator holds K and V as 16-bit
- * values, so this bounds them to 4 GiB, checked before anything is
- * allocated. */
-#define WL_MAX_ELEMS ((int64_t)1 << 30)
+ * head_dim) a workload may have: keeps the DRAM image (Q, K, KL, V and O
+ * regions of 16-bit elements at most) far inside the ISA's 48-bit
+ * addresses: 2^36 elements = 128 GiB per region. Judged on the final workload (after --wset and
+ * --layers, wl_check_size), before anything is allocated. */
+#define WL_MAX_ELEMS ((int64_t)1 << 36)
+/* With data (not --timing-only) the simulator keeps every K/V block it
+ * reads (sim/memimg.c), so a run with data holds at most 2^30 elements per
+ * tensor (2 GiB of 16-bit K, as many of V): checked when the run starts. */
+#define WL_MAX_DATA_ELEMS ((int64_t)1 << 30)
+/* Tokens of one sequence (prefill.tokens, decode prompt + generate):
+ * token indices are 32-bit throughout (wide ISA fields through EXT,
+ * docs/isa.md). */
+#define WL_MAX_TOKENS 131072
 /* Heads over all cases and layers (each has per-head state in the
  * simulator and the trace), and layers x heads x head_dim (the synthetic
  * generator's per-head directions). */
@@ -122,6 +131,21 @@ int wl_load(const char *path, wl_t *w, err_t *e);
 int wl_set(wl_t *w, const char *assignment, err_t *e);
 /* Cross-field checks (run by wl_load and after wl_set). */
 int wl_validate(const wl_t *w, const char *file, err_t *e);
+/* Loading for the command line, where --layers and --wset may shrink a
+ * workload: wl_load_marked checks everything but the size limits and
+ * keeps where each key was set (marks: WL_NMARKS entries); after the
+ * overrides (wl_set_marked marks the keys they set), wl_validate_unsized
+ * checks the rest and wl_check_size the limits, located at the file's
+ * key, or at "<--wset>" when an override set it. */
+#define WL_NMARKS 64
+struct yl_mark;
+int wl_load_marked(const char *path, wl_t *w, struct yl_mark *marks,
+                   err_t *e);
+int wl_set_marked(wl_t *w, const char *assignment, struct yl_mark *marks,
+                  err_t *e);
+int wl_validate_unsized(const wl_t *w, const char *file, err_t *e);
+int wl_check_size(const wl_t *w, const char *file,
+                  const struct yl_mark *marks, err_t *e);
 /* Shrink to the first n layers (1 <= n <= w->layers, the caller checks):
  * every per-layer list (the schedule's lists of more than one entry)
  * keeps its first n entries, each BiFormer stage at most n blocks, and
@@ -176,6 +200,9 @@ int wl_span(const wl_t *w, int c, int q, int *nsink, int *lo);
 int wl_max_span(const wl_t *w, int c);
 /* K/V heads per layer (model.kv_heads, or heads when 0), and the query
  * heads sharing each: query head h reads K/V head h / wl_group(w). */
+/* Elements of the workload's largest tensor (K and V per K/V head, Q and O
+ * per query head). */
+int64_t wl_tensor_elems(const wl_t *w);
 int wl_kv_heads(const wl_t *w);
 int wl_group(const wl_t *w);
 /* The first key set that only dense attention lowers (model.kv_heads

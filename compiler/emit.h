@@ -35,11 +35,11 @@ static inline void em_put(emitter_t *m, uint8_t op, int a, int b, int c,
   if (m->rc) return;
   memset(&in, 0, sizeof in);
   in.op = op;
-  in.a = (uint16_t)a;
-  in.b = (uint16_t)b;
-  in.c = (uint16_t)c;
+  in.a = (int32_t)a;
+  in.b = (int32_t)b;
+  in.c = (int32_t)c;
   in.d = (uint8_t)d;
-  in.e = (uint16_t)e;
+  in.e = (int32_t)e;
   in.addr = addr;
   m->rc = trw_put(&m->tw, &in, m->e);
 }

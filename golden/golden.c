@@ -112,7 +112,9 @@ void gold_head_fixed(const fx_t *fx, const wl_t *w, const ten_t *t, int cs,
   float *f = malloc(ld * sizeof *f);
   int16_t *k = malloc(ld * sizeof *k), *v = malloc(ld * sizeof *v),
           *qq = malloc((size_t)d * sizeof *qq);
-  int16_t *kg = malloc(ld * sizeof *kg), *vg = malloc(ld * sizeof *vg);
+  /* gather's copies only with a window (bounded memory, docs/memory.md) */
+  size_t lg = w->window ? ld : 1;
+  int16_t *kg = malloc(lg * sizeof *kg), *vg = malloc(lg * sizeof *vg);
   int64_t *tt = malloc((size_t)L * sizeof *tt);
   /* KIVI: the quantized blocks and the cache a query reads */
   size_t lq = w->kvq_bits ? ld : 1;
@@ -171,7 +173,8 @@ void gold_head_float(const wl_t *w, const ten_t *t, int cs, int layer,
   size_t ld = (size_t)L * (size_t)d;
   float *k = malloc(ld * sizeof *k), *v = malloc(ld * sizeof *v),
         *qf = malloc((size_t)d * sizeof *qf);
-  float *kg = malloc(ld * sizeof *kg), *vg = malloc(ld * sizeof *vg);
+  size_t lg = w->window ? ld : 1; /* gather copies only with a window */
+  float *kg = malloc(lg * sizeof *kg), *vg = malloc(lg * sizeof *vg);
   double *s = malloc((size_t)L * sizeof *s);
   int kvh = head / wl_group(w);
   if (!k || !v || !qf || !s || !kg || !vg) {

@@ -42,7 +42,7 @@ typedef struct spat {
   int64_t *timp; int ntimp;  /* token importance, by position */
   uint32_t *hlist; int nhl;  /* kept heads, ascending */
   int64_t *himp; int nhimp;  /* head importance, by head */
-  uint16_t *ibuf;            /* selected value positions */
+  uint32_t *ibuf;            /* selected value positions */
   uint8_t preg[ISA_PREGS];   /* refetch predicates */
   sched_layer_t rule;        /* the executing instruction's layer */
   dctx_t ctx;                /* ... and where it sits */
@@ -65,8 +65,8 @@ typedef struct bufs {
   int cap[BUF_COUNT];
   int16_t *q;         /* cap x d */
   /* K and V rows are never written on chip, so a buffer row is modelled
-   * as a pointer to the row it holds (DRAM contents are immutable inputs);
-   * rows never loaded point at a zero row. */
+   * as a pointer to the row it holds (sim/memimg.c keeps the blocks until
+   * the run ends); rows never loaded point at a zero row. */
   const int16_t **k, **v;
   int16_t *zero_row;
   int64_t *s;         /* cap entries: scores, then exp terms, then probs */

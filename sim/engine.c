@@ -645,6 +645,13 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
                   "trace was compiled for another config (got 0x%016" PRIx64
                   ", expected 0x%016" PRIx64 " for %s): recompile it",
                   tr->hdr.config_hash, h, s->cfg_name);
+  if (s->b.data && wl_tensor_elems(s->w) > WL_MAX_DATA_ELEMS)
+    return err_set(e, ERR_BAD_INPUT, "workload too large for a run with data "
+                   "(got %lld elements per tensor, expected <= %lld: the "
+                   "simulator keeps the K/V blocks it reads; --timing-only "
+                   "has no such limit, or keep fewer layers with --layers)",
+                   (long long)wl_tensor_elems(s->w),
+                   (long long)WL_MAX_DATA_ELEMS);
   s->st = st;
   s->e = e;
   s->tr = tr;

@@ -576,9 +576,9 @@ static const text_row_t workload_rows[] = {
     {"wl-too-large.yaml", IN_TEXT,
      "model: {layers: 1024, heads: 1024, head_dim: 1024}\nprefill: {tokens: 65535}\n", WL,
      "{F}:1:9: model.layers: workload too large", 0},
-    /* "decode: {prompt: 65535, " is 24 characters */
-    {"wl-decode-too-long.yaml", IN_TEXT, "phase: decode\ndecode: {prompt: 65535, generate: 1}\n", WL,
-     "{F}:2:25: decode.generate: sequence too long", 0},
+    /* "decode: {prompt: 131072, " is 25 characters */
+    {"wl-decode-too-long.yaml", IN_TEXT, "phase: decode\ndecode: {prompt: 131072, generate: 1}\n", WL,
+     "{F}:2:26: decode.generate: sequence too long", 0},
     {"wl-decode-two-cases.yaml", IN_TEXT, "phase: decode\nprefill: {tokens: [4, 8]}\n", WL,
      "{F}:2:11: prefill.tokens: decode runs one case", 0},
     {"wl-npy-missing-path.yaml", IN_TEXT, "tensors:\n  source: npy\n  q: q.npy\n", WL,
@@ -598,7 +598,8 @@ static const text_row_t asm_rows[] = {
      "{F}:3:1: insn: unknown mnemonic", 0},
     {"asm-missing-operand.s", IN_TEXT, HDR "LDQ qrow=0 addr=0x0\n", ASM,
      "{F}:3:1: LDQ: missing operand rows", 0},
-    {"asm-operand-16-bits.s", IN_TEXT, HDR "LDQ qrow=65536 rows=1 addr=0x0\n", ASM,
+    /* a, b, c and e are 31-bit (wide through EXT, docs/isa.md) */
+    {"asm-operand-31-bits.s", IN_TEXT, HDR "LDQ qrow=2147483648 rows=1 addr=0x0\n", ASM,
      "{F}:3:5: qrow: value out of range", 0},
     /* "LDQ qrow=0 rows=1 " is 18 characters */
     {"asm-operand-48-bits.s", IN_TEXT, HDR "LDQ qrow=0 rows=1 addr=0x1000000000000\n", ASM,
@@ -642,7 +643,7 @@ static const text_row_t asm_rows[] = {
      HDR ".workload model.layers=2\n.workload model.layers=3\nNOP\n", ASM,
      "{F}:4:11: model.layers: duplicate key (first set at line 3)", 0},
     /* "  LDQ qrow=65536": qrow= is at column 7, indentation counted */
-    {"asm-indented-operand.s", IN_TEXT, HDR "  LDQ qrow=65536 rows=1 addr=0x0\n", ASM,
+    {"asm-indented-operand.s", IN_TEXT, HDR "  LDQ qrow=2147483648 rows=1 addr=0x0\n", ASM,
      "{F}:3:7: qrow: value out of range", 0},
     /* an empty file has no line to point at */
     {"asm-empty.s", IN_TEXT, "", ASM, "{F}: header: expected .version", 0},
@@ -855,8 +856,8 @@ static const text_row_t usage_rows[] = {
      "<--wset>: model.layers: workload too large", 0},
     {"wset-kv-heads-spatten", IN_NONE, "", "workload " GPT2 " --wset model.kv_heads=4",
      "<--wset>: model.kv_heads: not supported with a SpAtten schedule (got model.kv_heads = 4", 0},
-    /* prompt + generate = 65567; either key may be blamed */
-    {"wset-decode-too-long", IN_NONE, "", "workload " GPT2 " --wset decode.prompt=65535",
+    /* prompt + generate = 131072 + generate; either key may be blamed */
+    {"wset-decode-too-long", IN_NONE, "", "workload " GPT2 " --wset decode.prompt=131072",
      "<--wset>: decode.", 0},
     /* sweeps, plots, baselines */
     {"sweep-no-o", IN_NONE, "", "sweep " STUDY, "attnsim: sweep needs -o DIR", 0},
@@ -1183,6 +1184,12 @@ static const trace_row_t trace_rows[] = {
     {"tr-case-range.trace", 0, 2, {1}, 1, KEEP, SIM,
      "{F}: instruction 0 (LAYER): case or layer out of range", 0},
     {"tr-av-acc.trace", 6, 1, {0x10}, 1, KEEP, SIM, "{F}: instruction 6 (AV): flags not valid", 0},
+    /* EXT (docs/isa.md): LAYER case=0 layer=0 made an EXT with no upper
+     * bits; LDQ qrow=0 rows=1 made EXT bhi=1, so QK's krow is 65536 */
+    {"tr-ext-empty.trace", 0, 0, {0x0f}, 1, KEEP, SIM,
+     "{F}: insn: instruction 0: LDK: EXT with no upper bits", 0},
+    {"tr-ext-wide-krow.trace", 3, 0, {0x0f}, 1, KEEP, SIM,
+     "(QK): buffer range ends past the buffer", 0},
     {"tr-other-config.trace", -1, 0, {0}, 0, KEEP,
      "sim --config configs/spatten-eighth.yaml {F} --json {O}",
      "{F}: config_hash: trace was compiled for another config", 0},

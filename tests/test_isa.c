@@ -101,6 +101,6 @@ Test(isa, parse_errors_are_located) {
   cr_expect(strstr(e.msg, "t.s:5:1: QK: missing operand flags") == e.msg, "%s", e.msg);
   cr_expect_eq(isa_parse("FOO a=1", &out, "t.s", 2, &e), 2);
   cr_expect(strstr(e.msg, "t.s:2:1: insn: unknown mnemonic") == e.msg, "%s", e.msg);
-  cr_expect_eq(isa_parse("LDK krow=70000 rows=1 addr=0", &out, "t.s", 3, &e), 2);
+  cr_expect_eq(isa_parse("LDK krow=2147483648 rows=1 addr=0", &out, "t.s", 3, &e), 2);
   cr_expect(strstr(e.msg, "t.s:3:5: krow: value out of range") == e.msg, "%s", e.msg);
 }

@@ -218,14 +218,14 @@ Test(workload, refuses_workloads_past_the_element_limit) {
   char path[256];
   wl_t w;
   err_t e;
-  /* 64 x 64 x 65535 x 64 = 2^34 elements (heads and direction tables
-   * within their limits); "model: {" is 8 columns, so the key layers
-   * starts at 2:9 */
+  /* 1024 x 64 x 131072 x 64 = 2^39 elements (heads and direction
+   * tables within their limits); "model: {" is 8 columns, so the key
+   * layers starts at 2:9 */
   tu_write(path, sizeof path, "huge.yaml",
-           "phase: prefill\nmodel: {layers: 64, heads: 64, head_dim: 64}\n"
-           "prefill: {tokens: 65535}\n");
+           "phase: prefill\nmodel: {layers: 1024, heads: 64, head_dim: 64}\n"
+           "prefill: {tokens: 131072}\n");
   tu_expect_at(wl_load(path, &w, &e), &e, path, 2, 9, "model.layers");
-  cr_expect(strstr(e.msg, "expected <= 1073741824"), "%s", e.msg);
+  cr_expect(strstr(e.msg, "expected <= 68719476736"), "%s", e.msg);
 }
 
 Test(workload, to_text_reports_the_size_needed) {
@@ -320,7 +320,7 @@ Test(workload, wrong_types_and_ranges) {
                 "prefill.tokens");
   load_fails_at("entry2", "prefill:\n  tokens: [128, \"384\"]\n", 2, 17,
                 "prefill.tokens");
-  load_fails_at("tok", "prefill:\n  tokens: 65536\n", 2, 11,
+  load_fails_at("tok", "prefill:\n  tokens: 131073\n", 2, 11,
                 "prefill.tokens");
   /* "  std: " is 7 characters; std must be > 0 */
   load_fails_at("std", "tensors:\n  std: 0\n", 2, 8, "tensors.std");
@@ -342,11 +342,11 @@ Test(workload, cross_field_errors_point_at_the_key) {
   /* decode with two cases: "tokens" key on line 3 col 3 */
   load_fails_at("x1", "phase: decode\nprefill:\n  tokens: [1, 2]\n", 3, 3,
                 "prefill.tokens");
-  /* prompt + generate > 65535: blame generate, line 4 col 3 */
-  load_fails_at("x2", "phase: decode\ndecode:\n  prompt: 65000\n"
+  /* prompt + generate > 131072: blame generate, line 4 col 3 */
+  load_fails_at("x2", "phase: decode\ndecode:\n  prompt: 131000\n"
                       "  generate: 1000\n", 4, 3, "decode.generate");
   /* only prompt set: blame prompt, line 3 col 3 */
-  load_fails_at("x3", "phase: decode\ndecode:\n  prompt: 65535\n", 3, 3,
+  load_fails_at("x3", "phase: decode\ndecode:\n  prompt: 131072\n", 3, 3,
                 "decode.prompt");
   /* npy without paths: blame source, "  source: npy" on line 2 */
   load_fails_at("x4", "tensors:\n  source: npy\n", 2, 3, "tensors.source");

@@ -109,7 +109,7 @@ void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
     if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)b->d * sizeof *o);
     const int16_t *const *v = b->v + in->b;
     if (in->d & ISA_VSEL) {
-      const uint16_t *sel = b->sp->ibuf + AV_SEL(in);
+      const uint32_t *sel = b->sp->ibuf + AV_SEL(in);
       for (int i = 0; i < in->c; i++) b->sp->pscratch[i] = p[sel[i]];
       p = b->sp->pscratch;
       if (in->d & ISA_VIDX) { /* resident values, the kept rows only */

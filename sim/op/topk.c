@@ -78,7 +78,7 @@ static void topk_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   } else {
     kept = topk_run(b->s + in->e, n, k, sp->topk_p, sp->keep, sp->scratch,
                     &sp->last);
-    for (int i = 0; i < kept; i++) sp->ibuf[in->a + i] = (uint16_t)sp->keep[i];
+    for (int i = 0; i < kept; i++) sp->ibuf[in->a + i] = sp->keep[i];
     if (in->d == TOPK_REGIONS) /* BiFormer: query = the routing region */
       log_dec(sp, DEC_REGIONS, -1, sp->ctx.query, n, kept, sp->keep);
     else
