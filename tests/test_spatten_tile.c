@@ -195,6 +195,32 @@ Test(spatten_tile, key_bytes_and_qk_macs_follow_the_closed_forms) {
     }
 }
 
+/* Every query refetching (threshold 1; 6 MSB + 4 LSB bits), keys
+ * streamed, tiled: passes 0 and 1 run again on full keys and pass 2 adds
+ * a QK FULL, so QK MACs are 6 L H N^2 d; MSB loads: 3 passes plus the 2
+ * repeated ones, 5 L H N^2 R_msb with R_msb = d 6 / 8 bytes; the LSBs are
+ * loaded at most 3 times, and at least once, per key and query. */
+Test(spatten_tile, refetch_costs_follow_the_closed_forms) {
+  const uint64_t L = 3, H = 4, d = 16, n2 = 24 * 24 + 37 * 37;
+  cfg_t c = tiled_cfg(true);
+  wl_t w = small_wl(0, 1);
+  stats_t st;
+  chk_t r;
+  set_sched(&w, &cases[2]);
+  st_init(&st);
+  r = run(&c, &w, &st);
+  cr_expect(r.ok, "%s", r.msg);
+  cr_expect_eq(st.c[ST_REFETCHES], L * H * (24 + 37));
+  cr_expect_eq(st.c[ST_QK_MACS], 6 * L * H * n2 * d, "got %llu",
+               (unsigned long long)st.c[ST_QK_MACS]);
+  cr_expect_eq(st.c[ST_DRAM_KEY_MSB_BYTES], 5 * L * H * n2 * d * 6 / 8,
+               "got %llu", (unsigned long long)st.c[ST_DRAM_KEY_MSB_BYTES]);
+  cr_expect(st.c[ST_DRAM_KEY_LSB_BYTES] <= 3 * L * H * n2 * d * 4 / 8 &&
+                st.c[ST_DRAM_KEY_LSB_BYTES] >= L * H * n2 * d * 4 / 8,
+            "got %llu", (unsigned long long)st.c[ST_DRAM_KEY_LSB_BYTES]);
+  st_free(&st);
+}
+
 /* A SpAtten decode whose 41..43-key rows do not fit a 32-entry score
  * buffer: refused before, now tiled under mapping.softmax auto, equal to
  * the golden model; with local value pruning it is refused, naming the
