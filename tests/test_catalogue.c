@@ -265,7 +265,7 @@ static const text_row_t config_rows[] = {
      * tiled forced on SpAtten's schedule (gpt2-small) with local value
      * pruning, which needs whole rows (docs/spatten.md), on BiFormer,
      * which has no tiled mapping, and SpAtten's value pruning with rows
-     * (993 keys) larger than a 512-entry score buffer */
+     * (up to 1,024 keys at the last step) larger than 512 score entries */
     {"cfg-tile-q.yaml", IN_TEXT, "mapping:\n  tile_q: 999\n", CFG_RUN,
      "{F}: mapping.tile_q: query block does not fit the buffers (got 999 rows", 0},
     {"cfg-tile-kv.yaml", IN_TEXT, "mapping:\n  tile_kv: 5000\n", CFG_RUN,
@@ -278,7 +278,7 @@ static const text_row_t config_rows[] = {
      "{F}: mapping.softmax: the workload has no tiled mapping", 0},
     {"cfg-tile-sp-values.yaml", IN_TEXT, "buffers:\n  score_entries: 512\n",
      CFG_RUN, "{F}: buffers.score_entries: score buffer too small for the "
-     "workload's context (got 512 entries, expected at least 993: SpAtten's "
+     "workload's context (got 512 entries, expected at least 1024: SpAtten's "
      "local value pruning", 0},
     {"cfg-tile-enum.yaml", IN_TEXT, "mapping:\n  softmax: flash\n", CFG,
      "{F}:2:12: mapping.softmax:", 0},
