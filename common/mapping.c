@@ -1,6 +1,8 @@
 /* mapping.c - map_choose (mapping.h); the rule is docs/tiling.md's. */
 #include "mapping.h"
 
+#include "schedule.h"
+
 static int min2(int a, int b) { return a < b ? a : b; }
 
 /* The longest score row of any query. */
@@ -68,6 +70,41 @@ static void sizes(const cfg_t *c, const lay_t *l, map_t *m) {
   }
 }
 
+/* Does any layer of SpAtten's schedule prune values (value_keep < 1)? */
+static bool prunes_values(const cfg_t *c, const wl_t *w) {
+  for (int i = 0; i < w->layers; i++) {
+    sched_layer_t r;
+    sched_layer(w, c->width, i, &r);
+    if (r.value_keep < (1u << SCHED_FRAC_BITS)) return true;
+  }
+  return false;
+}
+
+/* SpAtten's schedule (docs/spatten.md, "Tiled mapping"): the row mapping
+ * unless tiled is forced or a score row does not fit SBUF (its three
+ * passes cost three QKs and, keys not resident, three key fetches, so
+ * restreaming alone never pays; map_choose calls it then); local value pruning ranks a whole row's
+ * probabilities, so it has no tiled form. */
+static int sp_choose(const cfg_t *c, const lay_t *l, const wl_t *w,
+                     const char *name, map_t *m, err_t *e) {
+  if (prunes_values(c, w)) {
+    if (c->map_softmax == CFG_SMAX_TILED)
+      return err_at(e, name, 0, 0, "mapping.softmax",
+                    "SpAtten's local value pruning ranks a query's whole "
+                    "score row, which the tiled mapping never holds (got "
+                    "tiled with schedule.value_keep below 1, expected auto "
+                    "or row, or value_keep 1)");
+    return err_at(e, name, 0, 0, "buffers.score_entries",
+                  "score buffer too small for the workload's context (got "
+                  "%d entries, expected at least %d: SpAtten's local value "
+                  "pruning needs whole rows, so it cannot run tiled)",
+                  l->sbuf_entries, max_row(w));
+  }
+  m->tiled = true;
+  sizes(c, l, m);
+  return 0;
+}
+
 int map_choose(const cfg_t *c, const lay_t *l, const wl_t *w, bool can_tile,
                const char *name, map_t *m, err_t *e) {
   bool fits = max_row(w) <= l->sbuf_entries;
@@ -79,7 +116,12 @@ int map_choose(const cfg_t *c, const lay_t *l, const wl_t *w, bool can_tile,
   if (c->map_softmax == CFG_SMAX_TILED && !can_tile)
     return err_at(e, name, 0, 0, "mapping.softmax",
                   "the workload has no tiled mapping (got tiled, expected "
-                  "auto or row: SpAtten, BiFormer and kv_quant run rows)");
+                  "auto or row: BiFormer and kv_quant run rows)");
+  if (can_tile && sched_active(w, c->width)) {
+    if (c->map_softmax == CFG_SMAX_TILED || (c->map_softmax == CFG_SMAX_AUTO && !fits))
+      return sp_choose(c, l, w, name, m, e);
+    can_tile = false; /* the row mapping, or the error below */
+  }
   if (c->map_softmax == CFG_SMAX_TILED ||
       (c->map_softmax == CFG_SMAX_AUTO && can_tile &&
        (!fits || restreams(l, w)))) {

@@ -113,6 +113,112 @@ static void open_head(sp_t *s, int h, bool resume) {
   s->open_head = h;
 }
 
+/* The query's row into QBUF[qr]: prefill through TLIST, decode by row. */
+static void load_query(comp_t *c, const qplan_t *p, int qr) {
+  if (p->qslot >= 0)
+    emit(c, OP_LDQ, qr, 1, p->qslot, ISA_GATHER, 0,
+         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, 0));
+  else
+    emit(c, OP_LDQ, qr, 1, 0, 0, 0,
+         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, p->qpos));
+}
+
+/* OBUF[orow] to the query's output row (HIMP: its head's importance). */
+static void store_out(sp_t *s, const qplan_t *p, int orow) {
+  comp_t *c = s->c;
+  int himp = s->himp ? ISA_HIMP : 0;
+  if (p->qslot >= 0)
+    emit(c, OP_STO, orow, himp ? p->h : 0, p->qslot, ISA_GATHER | himp, 0,
+         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, 0));
+  else
+    emit(c, OP_STO, orow, himp ? p->h : 0, 0, himp, 0,
+         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
+}
+
+/* ---- the tiled mapping (docs/spatten.md, "Tiled mapping") -------------
+ * A query's keys in tiles of map.bc TLIST slots, met three times: pass 0
+ * (QK, TSM max) finds the row's max m, pass 1 (QK, TSM sum) its exp sum S,
+ * then TROW (the refetch test on prob(exp(0), S)); with a low-bit refetch,
+ * passes 0 and 1 again on full keys, predicated; pass 2 (QK, TSM prob
+ * with IMP, AV) the probabilities, each SMAX's, and the output. Keys are
+ * fetched per tile and pass unless resident (head_sp); values per tile in
+ * pass 2 unless resident. Local value pruning is refused (mapping.c). */
+
+/* KBUF rows of tile [j, j+n) for a pass: resident rows, or fetched ones:
+ * the MSBs (predicated by mpred, 0: always) and, when lpred is set (a
+ * PRED flag with its register), the LSBs under it. */
+static int tile_keys(comp_t *c, const qplan_t *p, int j, int n, int mpred,
+                     int lpred) {
+  int at;
+  if (p->kb >= 0) return p->kb + j;
+  at = gather_rows(c, p, LAY_K, j, n, ring_alloc(&c->k, n), mpred);
+  if (lpred) gather_rows(c, p, LAY_KL, j, n, at, lpred);
+  return at;
+}
+
+/* Pass `mode` (TSM's: 0 max, 1 sum) over every tile; refetch: the
+ * predicated recomputation on full keys (pred its register). */
+static void tiled_pass(sp_t *s, const qplan_t *p, const qstate_t *q, int mode,
+                       bool refetch) {
+  comp_t *c = s->c;
+  int j, n, pred = refetch ? ISA_PRED | (q->pr << 4) : 0;
+  /* resident keys: their LSBs once, before the first refetch pass */
+  for (j = 0; refetch && mode == 0 && p->kb >= 0 && j < p->nk; j += n) {
+    n = p->nk - j < c->chunk ? p->nk - j : c->chunk;
+    gather_rows(c, p, LAY_KL, j, n, p->kb + j, pred);
+  }
+  for (j = 0; j < p->nk; j += n) {
+    int kr, so;
+    n = p->nk - j < c->map.bc ? p->nk - j : c->map.bc;
+    kr = tile_keys(c, p, j, n, pred, pred);
+    so = ring_alloc(&c->s, n);
+    emit(c, OP_QK, q->qr, kr, n, refetch ? ISA_FULL | pred : 0, so, 0);
+    emit(c, OP_TSM, so, n, 0, (j ? 0 : ISA_FIRST) | pred, q->orow, mode);
+  }
+}
+
+/* Pass 2: scores again (the MSBs' QK, overwritten by the full keys' when
+ * the refetch ran), probabilities with importance, P x V per tile. */
+static void tiled_out(sp_t *s, const qplan_t *p, const qstate_t *q) {
+  comp_t *c = s->c;
+  int j, n, pred = ISA_PRED | (q->pr << 4);
+  for (j = 0; j < p->nk; j += n) {
+    int kr, so, vr;
+    n = p->nk - j < c->map.bc ? p->nk - j : c->map.bc;
+    kr = tile_keys(c, p, j, n, 0, p->r.refetch ? pred : 0);
+    so = ring_alloc(&c->s, n);
+    emit(c, OP_QK, q->qr, kr, n, 0, so, 0);
+    if (p->r.refetch) emit(c, OP_QK, q->qr, kr, n, ISA_FULL | pred, so, 0);
+    emit(c, OP_TSM, so, n, j, s->imp ? ISA_IMP : 0, q->orow, 2);
+    vr = p->vb >= 0 ? p->vb + j
+                    : gather_rows(c, p, LAY_V, j, n, ring_alloc(&c->v, n), 0);
+    emit(c, OP_AV, q->orow, vr, n, j ? ISA_ACC : 0, so, 0);
+  }
+}
+
+/* One query under the tiled mapping, whole (no software pipelining: the
+ * passes already keep the units busy with the next tile's work). */
+static void query_tiled(sp_t *s, const qplan_t *p) {
+  comp_t *c = s->c;
+  qstate_t q;
+  q.p = *p;
+  q.qr = ring_alloc(&c->q, 1);
+  q.orow = ring_alloc(&c->o, 1);
+  q.pr = ring_alloc(&c->pr, 1);
+  load_query(c, p, q.qr);
+  tiled_pass(s, p, &q, 0, false);
+  tiled_pass(s, p, &q, 1, false);
+  emit(c, OP_TROW, q.orow, p->nk, 0,
+       p->r.refetch ? ISA_CHECK | (q.pr << 4) : 0,
+       p->r.refetch ? (int)p->r.thr16 : 0, 0);
+  if (p->r.refetch) {
+    tiled_pass(s, p, &q, 0, true);
+    tiled_pass(s, p, &q, 1, true);
+  }
+  tiled_out(s, p, &q);
+  store_out(s, p, q.orow);
+}
+
 static void query_front(sp_t *s, const qplan_t *p, qstate_t *q) {
   comp_t *c = s->c;
   int imp = s->imp ? ISA_IMP : 0;
@@ -121,12 +227,7 @@ static void query_front(sp_t *s, const qplan_t *p, qstate_t *q) {
   q->so = ring_alloc(&c->s, p->nk);
   q->orow = ring_alloc(&c->o, 1);
   q->pr = ring_alloc(&c->pr, 1);
-  if (p->qslot >= 0)
-    emit(c, OP_LDQ, q->qr, 1, p->qslot, ISA_GATHER, 0,
-         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, 0));
-  else
-    emit(c, OP_LDQ, q->qr, 1, 0, 0, 0,
-         lay_addr(&c->lay, LAY_Q, p->cs, p->l, p->h, p->qpos));
+  load_query(c, p, q->qr);
   scores(c, p, q->qr, q->so, 0, 0);
   emit(c, OP_SMAX, q->so, p->nk, 0,
        imp | (p->r.refetch ? ISA_CHECK | (q->pr << 4) : 0),
@@ -136,18 +237,13 @@ static void query_front(sp_t *s, const qplan_t *p, qstate_t *q) {
 static void query_back(sp_t *s, const qstate_t *q) {
   comp_t *c = s->c;
   const qplan_t *p = &q->p;
-  int pred = ISA_PRED | (q->pr << 4), himp = s->himp ? ISA_HIMP : 0;
+  int pred = ISA_PRED | (q->pr << 4);
   if (p->r.refetch) {
     scores(c, p, q->qr, q->so, 1, pred);
     emit(c, OP_SMAX, q->so, p->nk, 0, (s->imp ? ISA_IMP : 0) | pred, 0, 0);
   }
   weigh(c, p, q->so, q->orow);
-  if (p->qslot >= 0)
-    emit(c, OP_STO, q->orow, himp ? p->h : 0, p->qslot, ISA_GATHER | himp, 0,
-         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, 0));
-  else
-    emit(c, OP_STO, q->orow, himp ? p->h : 0, 0, himp, 0,
-         lay_addr(&c->lay, LAY_O, p->cs, p->l, p->h, p->orow_pos));
+  store_out(s, p, q->orow);
 }
 
 /* The pending query's back half, under its own head. */
@@ -186,6 +282,10 @@ static bool front_clobbers(const sp_t *s, const qplan_t *p) {
  * between the two queries). */
 static void query_sp(sp_t *s, const qplan_t *p) {
   qstate_t cur;
+  if (s->c->map.tiled) {
+    query_tiled(s, p);
+    return;
+  }
   if (front_clobbers(s, p)) {
     flush_query(s);
     open_head(s, p->h, true);

@@ -165,6 +165,7 @@ const mech_t mech_spatten = {
     .wl_check = sp_wl_check,
     .wl_keep_layers = sp_keep_layers,
     .lower = lower_spatten,
+    .tiles = true, /* when forced or a row does not fit (common/mapping.c) */
     .hw_check = sp_hw_check,
     .check = sp_check,
     .needs_data = "--timing-only cannot make the schedule's pruning "

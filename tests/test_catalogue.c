@@ -262,13 +262,24 @@ static const text_row_t config_rows[] = {
      "{F}:3:3: datapath.frac_bits: fractional bits", 0},
     /* the tiled mapping (docs/tiling.md): a query block larger than the
      * 16 output rows, a K/V tile larger than the 4096 score entries, and
-     * tiled forced on SpAtten's schedule (gpt2-small), which has none */
+     * tiled forced on SpAtten's schedule (gpt2-small) with local value
+     * pruning, which needs whole rows (docs/spatten.md), on BiFormer,
+     * which has no tiled mapping, and SpAtten's value pruning with rows
+     * (up to 1,024 keys at the last step) larger than 512 score entries */
     {"cfg-tile-q.yaml", IN_TEXT, "mapping:\n  tile_q: 999\n", CFG_RUN,
      "{F}: mapping.tile_q: query block does not fit the buffers (got 999 rows", 0},
     {"cfg-tile-kv.yaml", IN_TEXT, "mapping:\n  tile_kv: 5000\n", CFG_RUN,
      "{F}: mapping.tile_kv: K/V tile does not fit the buffers (got 5000 rows", 0},
     {"cfg-tile-mech.yaml", IN_TEXT, "mapping:\n  softmax: tiled\n", CFG_RUN,
+     "{F}: mapping.softmax: SpAtten's local value pruning ranks a query's "
+     "whole score row", 0},
+    {"cfg-tile-biformer.yaml", IN_TEXT, "mapping:\n  softmax: tiled\n",
+     "run --config {F} --workload workloads/biformer-t.yaml --json {O}",
      "{F}: mapping.softmax: the workload has no tiled mapping", 0},
+    {"cfg-tile-sp-values.yaml", IN_TEXT, "buffers:\n  score_entries: 512\n",
+     CFG_RUN, "{F}: buffers.score_entries: score buffer too small for the "
+     "workload's context (got 512 entries, expected at least 1024: SpAtten's "
+     "local value pruning", 0},
     {"cfg-tile-enum.yaml", IN_TEXT, "mapping:\n  softmax: flash\n", CFG,
      "{F}:2:12: mapping.softmax:", 0},
     {"cfg-empty.yaml", IN_TEXT, "", CFG, "{F}:1:1: (root): empty file", 0},
