@@ -301,3 +301,28 @@ Test(long_ctx, npy_float16_rows_read_when_fetched) {
   cr_expect_eq(got[2], 65504.0f);
   npy_free(&a);
 }
+
+/* configs/spatten.yaml's values (the schema defaults: 4,096 score
+ * entries) decode 32k- and 131,072-token contexts as they are: a row of
+ * scores does not fit SBUF, so the compiler tiles the softmax
+ * (docs/tiling.md), and each K/V row is read once per step and K/V head,
+ * the newest from the projection (KN, VN; docs/serve.md): the closed form
+ * above. */
+Test(long_ctx, default_chip_decodes_32k_and_128k_tiled) {
+  static const int prompts[2] = {32766, 131070};
+  for (int i = 0; i < 2; i++) {
+    cfg_t c;
+    wl_t w = long_wl(2, 64, prompts[i], 2);
+    stats_t st;
+    err_t e;
+    cfg_defaults(&c);
+    cr_assert_eq(wl_validate(&w, "w", &e), 0, "%s", e.msg);
+    st_init(&st);
+    run_timing(&c, &w, &st);
+    cr_expect_eq(st.c[ST_DRAM_KEY_MSB_BYTES], kv_bytes(&w, 96), "prompt %d",
+                 prompts[i]);
+    cr_expect_eq(st.c[ST_DRAM_VALUE_BYTES], kv_bytes(&w, 96), "prompt %d",
+                 prompts[i]);
+    st_free(&st);
+  }
+}
