@@ -33,7 +33,7 @@ static void decode(const char *bin, size_t len) {
   if (!(rc = trr_open(&r, f, "<assembled>", &e)))
     while ((rc = trr_next(&r, &in, &e)) == 1) n++;
   fclose(f);
-  if (rc || n != r.hdr.count) {
+  if (rc || r.index != r.hdr.count) { /* records, EXT prefixes included */
     fprintf(stderr, "assembled trace does not decode (rc %d, %llu of %llu "
                     "instructions): %s\n", rc, (unsigned long long)n,
             (unsigned long long)r.hdr.count, e.msg);

@@ -34,37 +34,33 @@ static void check_status(int rc, const err_t *e) {
   if (rc && (rc != e->status || !e->msg[0])) abort(); /* says what */
 }
 
-static int64_t elems(const wl_t *w) {
-  int64_t toks = 0;
-  int c;
-  if (w->phase == WL_DECODE) toks = (int64_t)w->prompt + w->generate;
-  else
-    for (c = 0; c < w->ncases; c++) toks += w->tokens[c];
-  return (int64_t)w->layers * w->heads * w->head_dim * toks;
-}
-
 /* Cheap invariants of an accepted workload (schema in workload.c). */
 static void check_wl(const wl_t *w) {
   int c;
   if (w->layers < 1 || w->layers > 1024 || w->heads < 1 || w->heads > 1024 ||
       w->head_dim < 1 || w->head_dim > 1024)
     abort();
-  if (w->phase != WL_PREFILL && w->phase != WL_DECODE) abort();
+  if (w->phase != WL_PREFILL && w->phase != WL_DECODE && w->phase != WL_SERVE)
+    abort();
   if (w->source != WL_SYNTHETIC && w->source != WL_NPY) abort();
   if (w->ncases < 1 || w->ncases > WL_MAX_CASES) abort();
   for (c = 0; c < w->ncases; c++)
-    if (w->tokens[c] < 1 || w->tokens[c] > 65535) abort();
-  if (w->phase == WL_DECODE &&
-      (w->ncases != 1 || w->prompt < 0 || w->generate < 1 ||
-       w->prompt + w->generate > 65535))
-    abort();
-  if (elems(w) > WL_MAX_ELEMS) abort();
+    if (w->tokens[c] < 1 || w->tokens[c] > WL_MAX_TOKENS) abort();
+  if (wl_generates(w) && (w->batch < 1 || w->batch > WL_MAX_SEQS)) abort();
+  for (c = 0; wl_generates(w) && c < w->batch; c++)
+    if (w->ncases != 1 || wl_prompt(w, c) < 0 || w->generate < 1 ||
+        wl_prompt(w, c) + w->generate > WL_MAX_TOKENS)
+      abort();
+  if (w->kv_heads < 0 || (w->kv_heads && w->heads % w->kv_heads)) abort();
+  if (w->v_from_k < 0 || w->v_from_k > w->head_dim) abort();
+  if (wl_tensor_elems(w) > WL_MAX_ELEMS) abort();
   if (!(w->std > 0 && w->std <= 1000)) abort();
   if (!(w->salience >= 0 && w->salience <= 1000)) abort();
   if (!memchr(w->name, '\0', sizeof w->name)) abort();
-  if (w->source == WL_NPY && (!w->q_path[0] || !w->k_path[0] || !w->v_path[0]))
+  if (w->source == WL_NPY &&
+      (!w->q_path[0] || !w->k_path[0] || (!w->v_from_k && !w->v_path[0])))
     abort();
-  for (c = 0; c < w->ncases; c++)
+  for (c = 0; c < wl_cases(w); c++)
     if (wl_queries(w, c) < 1 || wl_ctx_tokens(w, c) < wl_queries(w, c) ||
         wl_keys(w, c, wl_queries(w, c) - 1) > wl_ctx_tokens(w, c) ||
         wl_keys(w, c, 0) < 1)
