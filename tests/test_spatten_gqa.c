@@ -80,25 +80,33 @@ static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
   return run_at(c, w, st, NULL, NULL);
 }
 
-/* Default (auto mapping), the row mapping, and small buffers (K/V
- * streamed in chunks of 8 rows). */
-static void configs(cfg_t cf[3]) {
-  for (int k = 0; k < 3; k++) cfg_defaults(&cf[k]);
-  cf[1].map_softmax = CFG_SMAX_ROW;
-  cf[2].key_buffer_bytes = cf[2].value_buffer_bytes = 24 * 24;
-  cf[2].chunk_rows = 8;
-  cf[2].topk_parallelism = 4;
+#define NCFG 4
+
+/* Default (rows fit SBUF: the row mapping, K/V resident), small buffers
+ * (K/V streamed in chunks of 8 rows), the tiled mapping with 16-key
+ * tiles, resident and streamed. */
+static void configs(cfg_t cf[NCFG]) {
+  for (int k = 0; k < NCFG; k++) cfg_defaults(&cf[k]);
+  for (int k = 1; k < NCFG; k += 2) {
+    cf[k].key_buffer_bytes = cf[k].value_buffer_bytes = 24 * 24;
+    cf[k].chunk_rows = 8;
+    cf[k].topk_parallelism = 4;
+  }
+  for (int k = 2; k < NCFG; k++) {
+    cf[k].map_softmax = CFG_SMAX_TILED;
+    cf[k].tile_kv = 16;
+  }
 }
 
 Test(spatten_gqa, check_is_bit_exact_over_seeds) {
-  cfg_t cf[3];
+  cfg_t cf[NCFG];
   const int kvs[] = {2, 1};
   configs(cf);
   for (int i = 0; i < 2; i++)
     for (int decode = 0; decode < 2; decode++)
       for (int everything = 0; everything < 2; everything++)
         for (uint64_t seed = 1; seed <= 3; seed++)
-          for (int k = 0; k < 3; k++) {
+          for (int k = 0; k < NCFG; k++) {
             wl_t w = small_wl(kvs[i], decode, seed, 3);
             stats_t st;
             chk_t r;
@@ -122,11 +130,11 @@ Test(spatten_gqa, check_is_bit_exact_over_seeds) {
 /* Decode's cascade alone (token_keep 0.5 in the last layer only: context
  * top-ks across steps) with head pruning, MQA and GQA. */
 Test(spatten_gqa, decode_cascade_is_bit_exact_over_seeds) {
-  cfg_t cf[3];
+  cfg_t cf[NCFG];
   configs(cf);
   for (int kv = 1; kv <= 2; kv++)
     for (uint64_t seed = 1; seed <= 3; seed++)
-      for (int k = 0; k < 3; k++) {
+      for (int k = 0; k < NCFG; k++) {
         wl_t w = small_wl(kv, 1, seed, 3);
         stats_t st;
         chk_t r;
