@@ -448,6 +448,10 @@ int wl_group(const wl_t *w) { return w->heads / wl_kv_heads(w); }
 const char *wl_dense_only_key(const wl_t *w, int *val, const char **want) {
   if (wl_kv_heads(w) != w->heads)
     return *val = w->kv_heads, *want = "0 or model.heads", "model.kv_heads";
+  return wl_full_mha_key(w, val, want);
+}
+
+const char *wl_full_mha_key(const wl_t *w, int *val, const char **want) {
   if (w->window) return *val = w->window, *want = "0", "attention.window";
   if (w->v_from_k) return *val = w->v_from_k, *want = "0", "model.v_from_k";
   return NULL;

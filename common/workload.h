@@ -209,6 +209,9 @@ int wl_group(const wl_t *w);
  * below heads, attention.window, model.v_from_k), its value in *val and
  * the value it needs in *want; NULL when none is set. */
 const char *wl_dense_only_key(const wl_t *w, int *val, const char **want);
+/* The same without model.kv_heads (attention.window, model.v_from_k): what
+ * SpAtten's schedule refuses, grouped-query attention being lowered there. */
+const char *wl_full_mha_key(const wl_t *w, int *val, const char **want);
 /* Elements of a value (and output) row: model.v_from_k, or head_dim. */
 int wl_v_dim(const wl_t *w);
 

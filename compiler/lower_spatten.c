@@ -40,12 +40,19 @@ typedef struct sp {
   qstate_t pend;  /* a query whose back half is still to emit */
 } sp_t;
 
+/* K/V head of the query head (model.kv_heads; docs/gqa.md). Every
+ * surviving query head fetches its K/V head's rows itself: a fetch is not
+ * shared across a group (docs/spatten.md, "Grouped-query attention"). */
+static int kv_head(const comp_t *c, const qplan_t *p) {
+  return p->h / wl_group(c->w);
+}
+
 /* Gathered fetch of TLIST slots [j, j+n) of tensor t into ring rows. */
 static int gather_rows(comp_t *c, const qplan_t *p, lay_tensor_t t, int j,
                        int n, int at, int pred) {
   uint8_t op = t == LAY_V ? OP_LDV : OP_LDK;
   emit(c, op, at, n, j, ISA_GATHER | pred, 0,
-       lay_addr(&c->lay, t, p->cs, p->l, p->h, 0));
+       lay_addr(&c->lay, t, p->cs, p->l, kv_head(c, p), 0));
   return at;
 }
 
@@ -88,7 +95,7 @@ static void weigh(comp_t *c, const qplan_t *p, int so, int orow) {
       n = kv - j < c->chunk ? kv - j : c->chunk;
       at = ring_alloc(&c->v, n);
       emit(c, OP_LDV, at, n, 0, ISA_GATHER | ISA_VSEL, io + j,
-           lay_addr(&c->lay, LAY_V, p->cs, p->l, p->h, 0));
+           lay_addr(&c->lay, LAY_V, p->cs, p->l, kv_head(c, p), 0));
       emit(c, OP_AV, orow, at, n, (j > 0) | ISA_VSEL, so,
            AV_ADDR(io + j, p->nk));
     }

@@ -286,13 +286,14 @@ static int sp_query(sp_t *sp, int h, int qi, int q) {
 }
 
 /* Head h of the current layer: its queries in order (prefill: the tokens
- * of TLIST; decode: the step's token). Returns 0 or ERR_RUN. */
+ * of TLIST; decode: the step's token), against K/V head h / group
+ * (model.kv_heads). Returns 0 or ERR_RUN. */
 static int sp_head(sp_t *sp, int h) {
   size_t i, m = (size_t)sp->n0 * (size_t)sp->w->head_dim;
   bool decode = sp->w->phase == WL_DECODE;
-  int nq = decode ? 1 : sp->nt, qi;
-  ten_rows(sp->t, TEN_K, sp->cs, sp->layer, h, 0, sp->n0, sp->kf);
-  ten_rows(sp->t, TEN_V, sp->cs, sp->layer, h, 0, sp->n0, sp->vf);
+  int nq = decode ? 1 : sp->nt, qi, kvh = h / wl_group(sp->w);
+  ten_rows(sp->t, TEN_K, sp->cs, sp->layer, kvh, 0, sp->n0, sp->kf);
+  ten_rows(sp->t, TEN_V, sp->cs, sp->layer, kvh, 0, sp->n0, sp->vf);
   for (i = 0; i < m; i++) {
     sp->kq[i] = fx_quant(sp->fx, sp->kf[i]);
     sp->vq[i] = fx_quant(sp->fx, sp->vf[i]);

@@ -119,9 +119,10 @@ static int sp_wl_check(const wl_t *w, const yl_schema_t *sc,
                           "expected an integer)", w->sched[k][i], i);
   }
   /* a schedule that prunes or quantizes at some width (sched_active at
-   * the widest) is SpAtten's; it assumes one K/V head per query head and
-   * every key of the causal bound */
-  if (sched_active(w, INT_MAX) && (key = wl_dense_only_key(w, &val, &want)))
+   * the widest) is SpAtten's; it assumes every key of the causal bound
+   * and separate values (grouped-query attention is lowered: query head h
+   * reads K/V head h / group, docs/spatten.md) */
+  if (sched_active(w, INT_MAX) && (key = wl_full_mha_key(w, &val, &want)))
     return yl_err_key(sc, marks, origin, key, e,
                       "not supported with a SpAtten schedule (got %s = %d "
                       "with schedule keys that prune or quantize, expected "

@@ -872,8 +872,8 @@ static const text_row_t usage_rows[] = {
      "run " SPATTEN " " GPT2 " --wset model.layers=1024 --dense --wset model.heads=1024 "
      "--wset model.head_dim=1024 --json {O}",
      "<--wset>: model.layers: workload too large", 0},
-    {"wset-kv-heads-spatten", IN_NONE, "", "workload " GPT2 " --wset model.kv_heads=4",
-     "<--wset>: model.kv_heads: not supported with a SpAtten schedule (got model.kv_heads = 4", 0},
+    {"wset-window-spatten", IN_NONE, "", "workload " GPT2 " --wset attention.window=4",
+     "<--wset>: attention.window: not supported with a SpAtten schedule (got attention.window = 4", 0},
     /* prompt + generate = 131072 + generate; either key may be blamed */
     {"wset-decode-too-long", IN_NONE, "", "workload " GPT2 " --wset decode.prompt=131072",
      "<--wset>: decode.", 0},

@@ -266,8 +266,8 @@ Test(gqa, bad_values_are_located_errors) {
     {"model.kv_heads=-1\n", "t:1:16: model.kv_heads: out of range (got -1"},
     {"prefill.causal=true\nattention.window=8\nschedule.token_keep=0.5\n",
      "t:2:1: attention.window: not supported with a SpAtten schedule"},
-    {"model.kv_heads=2\nschedule.value_bits=8\n",
-     "t:1:1: model.kv_heads: not supported with a SpAtten schedule"},
+    {"model.v_from_k=8\nschedule.value_bits=8\n",
+     "t:1:1: model.v_from_k: not supported with a SpAtten schedule"},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     wl_t w;
