@@ -87,7 +87,9 @@ static void quantize(memimg_t *m, const float *src, size_t n, int16_t *dst) {
 /* The cached K or V block, quantized on first use; NULL when out of
  * memory. A cache block (K, KL, V) keeps its first wl_cache_rows rows
  * and zeroes the rest, which STK / STV append (all rows when the program
- * does not append: m->appends false); a KN or VN block holds every row. */
+ * does not append: m->appends false); a KN or VN block holds every row.
+ * With appends both blocks of a (case, layer, K/V head) are made from one
+ * generation of its rows. */
 static int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   /* both key planes read the same keys: the datapath cuts them to bits */
   bool key = at->t == LAY_K || at->t == LAY_KL || at->t == LAY_KN;
@@ -97,20 +99,24 @@ static int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * d;
   int16_t **slot = proj ? &m->kvn[k][id] : &m->kv[k][id];
   if (!*slot) {
-    int16_t *b = malloc(n * sizeof *b);
+    int16_t *b = malloc(n * sizeof *b), *c = NULL;
     size_t pre = m->appends ? (size_t)wl_cache_rows(m->w, at->cs) * d : n;
-    uint64_t sat = m->saturated;
-    if (!b) return NULL;
+    if (!b || (pre < n && !(c = malloc(n * sizeof *c)))) {
+      free(b);
+      return NULL;
+    }
     ten_rows(m->ten, key ? TEN_K : TEN_V, at->cs, at->layer,
              at->head, 0, wl_ctx_tokens(m->w, at->cs), m->scratch);
-    quantize(m, m->scratch, pre, b);
-    if (proj) { /* clipped prompt rows count once, in the cache's block */
-      m->saturated = sat;
-      quantize(m, m->scratch + pre, n - pre, b + pre);
-    } else {
-      memset(b + pre, 0, (n - pre) * sizeof *b);
+    quantize(m, m->scratch, n, b); /* each element's clipping counted once */
+    if (pre == n) {
+      *slot = b;
+    } else { /* one generation makes both: the projection's block holds
+              * every row, the cache's the first pre (the rest appended) */
+      memcpy(c, b, pre * sizeof *c);
+      memset(c + pre, 0, (n - pre) * sizeof *c);
+      m->kvn[k][id] = b;
+      m->kv[k][id] = c;
     }
-    *slot = b;
   }
   return *slot;
 }
