@@ -118,7 +118,7 @@ void wl_defaults(wl_t *w) {
  * range-checked, so the product cannot overflow): K and V hold the
  * context for each K/V head, Q and O the queries for each query head. */
 int64_t wl_tensor_elems(const wl_t *w) {
-  int64_t toks = 0, queries;
+  int64_t toks = 0, queries = 0;
   int c;
   if (wl_generates(w)) {
     for (c = 0; c < w->batch && c < WL_MAX_SEQS; c++)
