@@ -43,9 +43,11 @@ static const yl_key_t wl_keys_tab[] = {
       "latent attention's absorbed decode (DeepSeek MLA): value rows are the "
       "first v_from_k elements of the key rows, one fetch serving both "
       "(at most model.head_dim); 0: separate values"),
-  ENUM("model.kind", kind, "transformer", "transformer|biformer",
+  ENUM("model.kind", kind, "transformer",
+       "transformer|biformer|landmark|lightning|moh|gated|routing|blockrank",
        "transformer: full attention; biformer: bi-level routing attention "
-       "(the biformer.* keys, docs/biformer.md)"),
+       "(the biformer.* keys, docs/biformer.md); the others: the mechanism "
+       "of docs/<kind>.md and its <kind>.* keys"),
   ENUM("phase", phase, "prefill", "prefill|decode|serve",
        "prefill: whole sequences; decode: one token at a time; serve: a "
        "causal prefill of each prompt, then decode (docs/serve.md)"),
@@ -333,6 +335,7 @@ void wl_keep_layers(wl_t *w, int n) {
 void wl_clear_schedule(wl_t *w) {
   wl_t d;
   wl_defaults(&d);
+  if (w->kind != WL_BIFORMER) w->kind = WL_TRANSFORMER;
   memcpy(w->sched_n, d.sched_n, sizeof w->sched_n);
   memcpy(w->sched, d.sched, sizeof w->sched);
 }

@@ -64,8 +64,13 @@ enum {
 #define WL_SCHED_MAX 64 /* most per-layer entries a schedule list holds */
 typedef enum { WL_SYNTHETIC = 0, WL_NPY = 1 } wl_source_t;
 /* transformer: every query attends to its keys; biformer: BiFormer's
- * bi-level routing attention, one case per stage (common/biformer.h). */
-typedef enum { WL_TRANSFORMER = 0, WL_BIFORMER = 1 } wl_kind_t;
+ * bi-level routing attention, one case per stage (common/biformer.h); the
+ * others are the mechanisms of docs/<kind>.md, each with a dense
+ * equivalent on the same shape (--dense, --baseline). */
+typedef enum {
+  WL_TRANSFORMER = 0, WL_BIFORMER, WL_LANDMARK, WL_LIGHTNING, WL_MOH,
+  WL_GATED, WL_ROUTING, WL_BLOCKRANK
+} wl_kind_t;
 
 typedef struct wl {
   char name[64];
@@ -151,7 +156,8 @@ int wl_check_size(const wl_t *w, const char *file,
  * keeps its first n entries, each BiFormer stage at most n blocks, and
  * model.layers becomes n. A .npy source still needs files of n layers. */
 void wl_keep_layers(wl_t *w, int n);
-/* Reset the schedule to its defaults: dense attention. */
+/* --dense: reset the schedule to its defaults and a mechanism of
+ * docs/<kind>.md to transformer: dense attention of the same shape. */
 void wl_clear_schedule(wl_t *w);
 void wl_dump(const wl_t *w, FILE *f);
 /* Serialise every key as "key=value\n" lines (the trace header carries a

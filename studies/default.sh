@@ -161,6 +161,32 @@ at the HBM3 stack's 819 GB/s) and the compute floor; eff = floor /
 cycles. Every decode also writes each new token's K/V rows to the cache.
 EOF
 echo
+# More mechanisms (docs/extending.md): each file of studies/mech/ calls
+# mech_row for its rows and mech_note for its sentence. A row runs the
+# workload dense (--dense: the same shape, every key attended) and as
+# itself, both with --check.
+mech_row() { # label, workload, config, more run arguments
+  lab=$1; wl=$2; cfg=$3; shift 3
+  "$bin" run --quiet --check --dense --config "$cfg" --workload "$wl" \
+    --csv "$tmp/md.csv" "$@" >/dev/null || fail "$lab (dense)"
+  "$bin" run --quiet --check --config "$cfg" --workload "$wl" \
+    --csv "$tmp/mm.csv" "$@" >/dev/null || fail "$lab"
+  for k in cycles dram.transferred_bytes ops.macs energy_pj.total; do
+    printf '%s %s ' "$(csv_get "$tmp/md.csv" "$k")" "$(csv_get "$tmp/mm.csv" "$k")"
+  done | awk -v l="$lab" -v c="$(basename "$cfg" .yaml)" '{
+    printf "%-30s %-9s %11s %11s %7.2fx %8.2f %8.2f %10.3f %10.3f %7.2fx\n", l, c, $1, $2,
+      $1 / $2, $3 / 1e6, $4 / 1e6, $5 / 1e9, $6 / 1e9, $7 / $8 }'
+}
+mech_note() { printf '%s\n\n' "$*" >>"$tmp/notes"; }
+if ls studies/mech/*.sh >/dev/null 2>&1; then
+  echo "== More mechanisms against dense attention on the same shape (docs/<mechanism>.md) =="
+  printf '%-30s %-9s %11s %11s %8s %8s %8s %10s %10s %8s\n' mechanism config "dense cyc" \
+    "mech cyc" speedup "dense MB" "mech MB" "dense GMAC" "mech GMAC" "energy x"
+  : >"$tmp/notes"
+  for f in studies/mech/*.sh; do . "./$f"; done
+  echo
+  fold -s -w 76 "$tmp/notes"
+fi
 echo "== spatten.yaml x gpt2-small, with --check against the golden model =="
 "$bin" run --check --config configs/spatten.yaml --workload workloads/gpt2-small.yaml ||
   fail "gpt2-small on spatten"
