@@ -34,10 +34,14 @@
  * projection produced for each position, read once to be appended to the
  * cache (K, V); for every (case, layer, K/V head) a block of
  * wl_ctx_tokens rows at the datapath width; empty in prefill. They follow
- * O, so the other regions' addresses do not depend on them. */
+ * O, so the other regions' addresses do not depend on them.
+ * LM (model.kind landmark, docs/landmark.md): one landmark key row per
+ * block of landmark.block tokens, lm_rows(w, cs) rows per (case, layer,
+ * K/V head) at the datapath width; empty for every other kind. Last, so
+ * no other region moves. */
 typedef enum {
   LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
-  LAY_VN, LAY_TENSORS
+  LAY_VN, LAY_LM, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */

@@ -1,6 +1,7 @@
 /* mapping.c - map_choose (mapping.h); the rule is docs/tiling.md's. */
 #include "mapping.h"
 
+#include "lmshape.h"
 #include "schedule.h"
 
 static int min2(int a, int b) { return a < b ? a : b; }
@@ -8,6 +9,7 @@ static int min2(int a, int b) { return a < b ? a : b; }
 /* The longest score row of any query. */
 static int max_row(const wl_t *w) {
   int cs, m = 0;
+  if (w->kind == WL_LANDMARK) return lm_max_row(w); /* docs/landmark.md */
   for (cs = 0; cs < w->ncases; cs++)
     if (wl_max_span(w, cs) > m) m = wl_max_span(w, cs);
   return m;

@@ -127,6 +127,10 @@ typedef struct wl {
   int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
   int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
   int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
+  /* landmark (docs/landmark.md, common/lmshape.h) */
+  int lm_block;                     /* B: tokens per block */
+  int lm_topk;                      /* blocks each query selects */
+  int lm_window;                    /* local window, tokens */
 } wl_t;
 
 void wl_defaults(wl_t *w);

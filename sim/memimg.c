@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "kvquant.h"
+#include "lmshape.h"
 #include <string.h>
 
 struct memimg {
@@ -16,6 +17,7 @@ struct memimg {
                          the quantized cache (KQ, VQ; kvquant.h) */
   int16_t **kvn[2];   /* KN and VN blocks (projected rows) */
   int16_t **out;      /* written output blocks */
+  int16_t **lm;       /* landmark key blocks (LM, docs/landmark.md) */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
   bool appends;       /* the cache starts with wl_cache_rows rows only */
@@ -46,8 +48,9 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->scratch = malloc((size_t)maxrows * (size_t)w->head_dim * sizeof(float));
   m->kvn[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->kvn[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->lm = calloc((size_t)m->nblocks, sizeof(int16_t *));
   if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->kvn[0] ||
-      !m->kvn[1] || !m->out ||
+      !m->kvn[1] || !m->out || !m->lm ||
       !m->scratch) {
     mi_free(m);
     return NULL;
@@ -66,6 +69,8 @@ void mi_free(memimg_t *m) {
   for (k = 0; k < 2; k++)
     for (i = 0; m->kvq[k] && i < m->nblocks; i++) free(m->kvq[k][i]);
   for (i = 0; m->out && i < m->nblocks; i++) free(m->out[i]);
+  for (i = 0; m->lm && i < m->nblocks; i++) free(m->lm[i]);
+  free(m->lm);
   free(m->kv[0]);
   free(m->kv[1]);
   free(m->kvq[0]);
@@ -143,6 +148,30 @@ static const int16_t *kvq_block_of(memimg_t *m, const lay_loc_t *at) {
   return m->kvq[k][id];
 }
 
+/* A landmark key block (LM): per block of landmark.block key rows their
+ * rounded mean (lm_key), from every position's key rows (the
+ * projection's, which the cache's appends copy), cached; NULL when out of
+ * memory. */
+static const int16_t *lm_block_of(memimg_t *m, const lay_loc_t *at) {
+  int id = block_id(m, at->cs, at->layer, at->head);
+  int n = lm_rows(m->w, at->cs), d = m->w->head_dim;
+  lay_loc_t full = *at;
+  if (!m->lm[id]) {
+    const int16_t *k;
+    int16_t *b;
+    full.t = m->appends && wl_generates(m->w) ? LAY_KN : LAY_K;
+    full.row = 0;
+    if (!(k = kv_block(m, &full)) ||
+        !(b = malloc((size_t)(n ? n : 1) * (size_t)d * sizeof *b)))
+      return NULL;
+    for (int j = 0; j < n; j++)
+      lm_key(k, wl_ctx_tokens(m->w, at->cs), d, m->w->lm_block, j,
+             b + (size_t)j * (size_t)d);
+    m->lm[id] = b;
+  }
+  return m->lm[id];
+}
+
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;
   if (at->t == LAY_Q) {
@@ -165,7 +194,8 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
 
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
   const int16_t *b = at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
-                                                        : kv_block(m, at);
+                     : at->t == LAY_LM ? lm_block_of(m, at)
+                                       : kv_block(m, at);
   return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;
 }
 

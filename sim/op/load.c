@@ -69,6 +69,8 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   if ((t == LAY_K || t == LAY_V) &&
       in_region(x, t == LAY_K ? LAY_KN : LAY_VN, in->addr))
     src = t == LAY_K ? LAY_KN : LAY_VN; /* the projection's rows */
+  if (t == LAY_K && in_region(x, LAY_LM, in->addr))
+    src = LAY_LM; /* landmark keys (docs/landmark.md) */
   if (quant) {
     if ((rc = op_check_dram(x, sl, qt, false, in->b)) ||
         (rc = quant_decode(x, sl, qt)))
