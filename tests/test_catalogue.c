@@ -201,6 +201,7 @@ typedef struct text_row {
 #define BF_BODY_B(l) BF_BODY("height: [8, 4]", "width: [8, 4]", "topk: [2, 4]", "channels: [16, 8]", l, "lce_kernel: 3")
 #define BF_BODY_K(l) BF_BODY("height: [8, 4]", "width: [8, 4]", "topk: [2, 4]", "channels: [16, 8]", "blocks: [2, 1]", l)
 #define WL_RUN "run --config configs/spatten.yaml --workload {F} --json {O}"
+#define LM_HEAD "model:\n  kind: landmark\nphase: decode\n" /* landmark: 3 lines */
 #define WL_COMPILE "compile --config configs/spatten.yaml --workload {F} -o {O}"
 #define ASM "asm {F} -o {O}"
 #define HDR ".version 1\n.config_hash 0x1\n" /* lines 1 and 2 of a text trace */
@@ -346,6 +347,15 @@ static const text_row_t config_rows[] = {
     {"cfg-preset-cross-field.yaml", IN_TEXT,
      "dram:\n  preset: ../../../../configs/dram/hbm3.yaml\n  queue_depth: 8\n", CFG,
      "{F}:3:3: dram.queue_depth: a fetch request must fit", 0},
+    /* landmark attention: its longest row (4 x 64 + 68 = 324 scores at the
+     * last step) and no tiled mapping */
+    {"cfg-lm-score.yaml", IN_TEXT, "buffers:\n  score_entries: 200\n",
+     "run --config {F} --workload workloads/landmark.yaml --layers 1 --json {O}",
+     "{F}: buffers.score_entries: score buffer too small for the workload's "
+     "context (got 200 entries, expected at least 324)", 0},
+    {"cfg-lm-tiled.yaml", IN_TEXT, "mapping:\n  softmax: tiled\n",
+     "run --config {F} --workload workloads/landmark.yaml --layers 1 --json {O}",
+     "{F}: mapping.softmax: the workload has no tiled mapping", 0},
 };
 
 /* attnsim recost's input: a run's --json report. Columns count bytes from
@@ -609,6 +619,26 @@ static const text_row_t workload_rows[] = {
      "{F}:2:11: model.layers: out of range", 0},
     {"wl-compile-unknown.yaml", IN_TEXT, "modle:\n  layers: 2\n", WL_COMPILE,
      "{F}:1:1: modle: unknown key", 0},
+    /* landmark attention (docs/landmark.md): decode of one sequence only */
+    {"wl-lm-prefill.yaml", IN_TEXT, "model:\n  kind: landmark\nphase: prefill\n", WL,
+     "{F}:3:8: phase: landmark attention runs decode only (got prefill, expected decode", 0},
+    {"wl-lm-batch.yaml", IN_TEXT, LM_HEAD "decode:\n  batch: 2\n", WL,
+     "{F}:5:3: decode.batch: landmark attention decodes one sequence (got 2, expected 1)", 0},
+    {"wl-lm-kv-heads.yaml", IN_TEXT,
+     "model:\n  kind: landmark\n  heads: 4\n  kv_heads: 2\nphase: decode\n", WL,
+     "{F}:4:3: model.kv_heads: not supported with model.kind landmark (got model.kv_heads = 2", 0},
+    {"wl-lm-window.yaml", IN_TEXT, LM_HEAD "attention:\n  window: 8\n", WL,
+     "{F}:5:3: attention.window: not supported with model.kind landmark (got attention.window = 8", 0},
+    {"wl-lm-kvq.yaml", IN_TEXT, LM_HEAD "kv_quant:\n  bits: 4\n", WL,
+     "{F}:5:3: kv_quant.bits: not supported with model.kind landmark (got 4, expected 0)", 0},
+    {"wl-lm-schedule.yaml", IN_TEXT, LM_HEAD "schedule:\n  token_keep: 0.5\n", WL,
+     "{F}:5:3: schedule.token_keep: a SpAtten schedule with landmark is not supported", 0},
+    {"wl-lm-block-zero.yaml", IN_TEXT, LM_HEAD "landmark:\n  block: 0\n", WL,
+     "{F}:5:10: landmark.block: out of range (got 0, expected 1..65535)", 0},
+    {"wl-lm-topk-zero.yaml", IN_TEXT, LM_HEAD "landmark:\n  topk: 0\n", WL,
+     "{F}:5:9: landmark.topk: out of range (got 0, expected 1..65535)", 0},
+    {"wl-lm-window-zero.yaml", IN_TEXT, LM_HEAD "landmark:\n  window: 0\n", WL,
+     "{F}:5:11: landmark.window: out of range (got 0, expected 1..1048576)", 0},
 };
 
 static const text_row_t asm_rows[] = {
@@ -892,6 +922,9 @@ static const text_row_t usage_rows[] = {
      "attnsim: configs/dense.yaml: features.pruning: the workload's SpAtten schedule needs", 0},
     {"schedule-timing-only", IN_NONE, "", "run " SPATTEN " " GPT2 " --timing-only --json {O}",
      "attnsim: --timing-only cannot make the schedule's pruning decisions", 0},
+    {"landmark-timing-only", IN_NONE, "",
+     "run " SPATTEN " --workload workloads/landmark.yaml --layers 1 --timing-only --json {O}",
+     "attnsim: --timing-only cannot make landmark attention's block selections", 0},
     {"sweep-point-range", IN_NONE, "", "sweep " STUDY " -o {O} --point 128",
      "attnsim: --point 128: no such point (the spec has 128", 0},
     {"sweep-emit-and-point", IN_NONE, "", "sweep " STUDY " -o {O} --emit slurm --point 1",

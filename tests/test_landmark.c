@@ -15,7 +15,9 @@
 #include "golden.h"
 #include "landmark.h"
 #include "layout.h"
+#include "npy.h"
 #include "simrun.h"
+#include "testutil.h"
 
 static chk_t run(const cfg_t *c, const wl_t *w, stats_t *st) {
   return run_at(c, w, st, NULL, NULL);
@@ -268,4 +270,55 @@ Test(landmark, golden_logs_one_selection_per_step_layer_and_head) {
   }
   dec_free(&log);
   ten_close(ten);
+}
+
+/* Hand-made keys whose selection is known: d 4, a prompt of 30, one
+ * token (31 keys), B 4, topk 2, window 3: lo 28, L 7 blocks. Every key
+ * row of block j is val[j] e_0, so its landmark is val[j] e_0 (the mean
+ * of equal rows); the query is e_0, so the scores rank the blocks by
+ * val: blocks 2 (0.9) and 5 (0.8) win. */
+Test(landmark, hand_made_keys_select_the_known_blocks) {
+  static const float val[8] = {0.1f, 0.2f, 0.9f, 0.3f, 0.0f, 0.8f, 0.4f, 0.5f};
+  static const char *names[3] = {"q", "k", "v"};
+  int64_t shape[4] = {1, 1, 31, 4};
+  float x[3][31 * 4];
+  char dir[256], paths[3][256];
+  uint32_t want[2] = {2, 5};
+  wl_t w = lm_wl(1, 1, 4, 30, 1, 4, 2, 3);
+  declog_t log = {0};
+  cfg_t c;
+  ten_t *ten;
+  err_t e;
+  stats_t st;
+  chk_t r;
+  cfg_defaults(&c);
+  memset(x, 0, sizeof x);
+  for (int t = 0; t < 31; t++) {
+    x[0][t * 4] = 1.0f;
+    x[1][t * 4] = val[t / 4];
+    for (int i = 0; i < 4; i++) x[2][t * 4 + i] = (float)((t * 5 + i * 3) % 7) / 4.0f;
+  }
+  snprintf(dir, sizeof dir, "build/tests/tmp/lm-hand-%d", (int)getpid());
+  mkdir("build/tests/tmp", 0777);
+  for (int i = 0; i < 3; i++) {
+    snprintf(paths[i], 256, "%.200s-%s.npy", dir, names[i]);
+    cr_assert_eq(npy_write_f32(paths[i], 4, shape, x[i], &e), 0, "%s", e.msg);
+  }
+  w.source = WL_NPY;
+  strcpy(w.q_path, paths[0]), strcpy(w.k_path, paths[1]), strcpy(w.v_path, paths[2]);
+  cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &w, &e), 0, "%s", e.msg);
+  cr_assert_eq(gold_landmark(&c, &w, ten, NULL, &log, NULL), 0);
+  cr_assert_eq(log.n, 1u);
+  cr_expect_eq(log.d[0].n, 7);
+  cr_expect_eq(log.d[0].kept, 2);
+  cr_expect_eq(log.d[0].hash, dec_hash(want, 2));
+  dec_free(&log);
+  ten_close(ten);
+  st_init(&st);
+  r = run(&c, &w, &st);
+  cr_expect(r.ok, "%s", r.msg);
+  cr_expect_eq(r.decisions, 1u);
+  st_free(&st);
+  for (int i = 0; i < 3; i++) remove(paths[i]);
 }
