@@ -322,3 +322,25 @@ Test(landmark, hand_made_keys_select_the_known_blocks) {
   st_free(&st);
   for (int i = 0; i < 3; i++) remove(paths[i]);
 }
+
+/* Same inputs and seed, same statistics, counter for counter. */
+Test(landmark, runs_are_deterministic) {
+  wl_t w = lm_wl(2, 2, 8, 70, 3, 8, 2, 6);
+  cfg_t c;
+  stats_t a, b;
+  err_t e;
+  chk_t r;
+  cfg_defaults(&c);
+  cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  st_init(&a);
+  st_init(&b);
+  r = run(&c, &w, &a);
+  cr_expect(r.ok, "%s", r.msg);
+  r = run(&c, &w, &b);
+  cr_expect(r.ok, "%s", r.msg);
+  for (int i = 0; i < ST_COUNT; i++)
+    cr_expect_eq(a.c[i], b.c[i], "counter %s", stat_info[i].path);
+  cr_expect_gt(a.c[ST_CYCLES], 0u);
+  st_free(&a);
+  st_free(&b);
+}
