@@ -127,6 +127,11 @@ typedef struct wl {
   int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
   int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
   int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
+  /* lightning (docs/lightning.md): block of tokens, decay per head (one
+   * entry: every head's), a real in (0, 1] used as round(decay 2^16) */
+  int lt_block;
+  double lt_decay[WL_SCHED_MAX];
+  int lt_ndecay;
 } wl_t;
 
 void wl_defaults(wl_t *w);
