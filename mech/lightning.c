@@ -67,17 +67,13 @@ static int lt_wl_check(const wl_t *w, const yl_schema_t *sc,
 }
 
 /* The buffers a block needs: the state's d rows and one output row in
- * OBUF, the block's rows in KBUF and VBUF, a block of scores in SBUF;
- * and the row mapping (no online softmax: there is no softmax). */
+ * OBUF, the block's rows in KBUF and VBUF, a block of scores in SBUF.
+ * mapping.softmax has no effect: there is no softmax to tile. */
 static int lt_hw_check(const cfg_t *c, const wl_t *w, const char *cfg_name,
                        err_t *e) {
   lay_t l;
   int B = w->lt_block, d = w->head_dim;
   if (lay_init(&l, c, w, cfg_name, e)) return e->status;
-  if (c->map_softmax == CFG_SMAX_TILED)
-    return err_at(e, cfg_name, 0, 0, "mapping.softmax",
-                  "lightning has no softmax to tile (got tiled, expected "
-                  "auto or row)");
   if (l.obuf_rows < d + 1)
     return err_at(e, cfg_name, 0, 0, "buffers.output_bytes",
                   "output buffer too small for lightning's state (got %d "
