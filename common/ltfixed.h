@@ -17,11 +17,11 @@
  * where lt_shift(x, n) = rsh(x, n) for n > 0, x 2^-n otherwise. Every sum
  * is an exact integer sum before its one rounding, so chunking never
  * changes a bit. Bounds (W = 16, d <= 1024): |s| < 2^40, s w < 2^56;
- * k v w < 2^46, a block of <= 4096 rows < 2^58; |S| < 2^(46 - 16 - F) per
- * token, <= 2^17 tokens: < 2^47; |u| < 2^15 2^47 2^10 = 2^72 is possible
- * only for saturated inputs over 2^17 tokens with no decay: the contract
- * computes u modulo 2^64 (unsigned wrap, lt_dot) so any overflow is the
- * same in the simulator and the golden model.
+ * k v w < 2^46, a block of <= 4096 rows < 2^58 (SUPD refuses longer
+ * blocks); |S| grows by < 2^(30 - F) per token. u is summed modulo 2^64
+ * (lt_mac: a defined wrap, the same in the simulator and the golden
+ * model); fx_rescale(u, w) is exact for |u| < 2^62, which holds unless
+ * saturated inputs run for tens of thousands of tokens with no decay.
  */
 #ifndef ATTN_LTFIXED_H
 #define ATTN_LTFIXED_H
