@@ -131,6 +131,11 @@ typedef struct wl {
   int lm_block;                     /* B: tokens per block */
   int lm_topk;                      /* blocks each query selects */
   int lm_window;                    /* local window, tokens */
+  /* lightning (docs/lightning.md): block of tokens, decay per head (one
+   * entry: every head's), a real in (0, 1] used as round(decay 2^16) */
+  int lt_block;
+  double lt_decay[WL_SCHED_MAX];
+  int lt_ndecay;
 } wl_t;
 
 void wl_defaults(wl_t *w);

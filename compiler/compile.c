@@ -31,6 +31,7 @@ int comp_compile(const cfg_t *cfg, const wl_t *w, const char *cfg_name,
   if (c.chunk > c.v.cap / 2) c.chunk = c.v.cap / 2;
   if (c.chunk < 1) c.chunk = 1;
   if (m->hw_check && (rc = m->hw_check(cfg, cfg_name, e))) return rc;
+  if (m->hw_check_wl && (rc = m->hw_check_wl(cfg, w, cfg_name, e))) return rc;
   if (map_choose(cfg, &c.lay, w, m->tiles, cfg_name, &c.map, e))
     return ERR_BAD_INPUT;
   if (trw_open(&c.em.tw, f, cfg_hash(cfg), w, e)) return e->status;

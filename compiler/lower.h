@@ -103,5 +103,6 @@ void lower_dense(comp_t *c);
 void lower_spatten(comp_t *c);
 void lower_biformer(comp_t *c);
 void lower_landmark(comp_t *c);   /* docs/landmark.md */
+void lower_lightning(comp_t *c); /* docs/lightning.md */
 
 #endif

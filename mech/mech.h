@@ -85,6 +85,10 @@ typedef struct mech {
   void (*report_json)(const struct rep *r, struct jw *w);
   void (*report_ops_text)(const struct rep *r, FILE *f);
   void (*report_text)(const struct rep *r, FILE *f);
+  /* Compiler: hw_check with the workload (buffers its shape needs); NULL:
+   * none. Run after hw_check, with the same contract. */
+  int (*hw_check_wl)(const cfg_t *c, const wl_t *w, const char *cfg_name,
+                     err_t *e);
 } mech_t;
 
 /* The mechanism that owns w (never NULL). */

@@ -356,6 +356,12 @@ static const text_row_t config_rows[] = {
     {"cfg-lm-tiled.yaml", IN_TEXT, "mapping:\n  softmax: tiled\n",
      "run --config {F} --workload workloads/landmark.yaml --layers 1 --json {O}",
      "{F}: mapping.softmax: the workload has no tiled mapping", 0},
+    /* lightning (docs/lightning.md): the 128 x 128 state needs 129 output
+     * rows; 65536 B hold 65536 / (4 x 128) = 128 */
+    {"cfg-lt-state.yaml", IN_TEXT, "buffers:\n  output_bytes: 65536\n",
+     "run --config {F} --workload workloads/lightning.yaml --layers 1 --json {O}",
+     "{F}: buffers.output_bytes: output buffer too small for lightning's state "
+     "(got 128 rows, expected at least head_dim + 1 = 129", 0},
 };
 
 /* attnsim recost's input: a run's --json report. Columns count bytes from
@@ -639,6 +645,23 @@ static const text_row_t workload_rows[] = {
      "{F}:5:9: landmark.topk: out of range (got 0, expected 1..65535)", 0},
     {"wl-lm-window-zero.yaml", IN_TEXT, LM_HEAD "landmark:\n  window: 0\n", WL,
      "{F}:5:11: landmark.window: out of range (got 0, expected 1..1048576)", 0},
+    /* lightning (docs/lightning.md): cross-field rules at the key (column
+     * 1 or 3), a bad value at itself ("  decay: 1.5": column 10) */
+    {"wl-lt-decode.yaml", IN_TEXT, "model:\n  kind: lightning\nphase: decode\n", WL,
+     "{F}:3:1: phase: lightning runs causal prefill (got decode, expected prefill", 0},
+    {"wl-lt-not-causal.yaml", IN_TEXT, "model:\n  kind: lightning\nprefill:\n  causal: false\n", WL,
+     "{F}:4:3: prefill.causal: lightning attention is causal (got false, expected true)", 0},
+    {"wl-lt-decay-length.yaml", IN_TEXT,
+     "model:\n  kind: lightning\n  heads: 2\nprefill:\n  causal: true\nlightning:\n"
+     "  decay: [0.5, 0.6, 0.7]\n", WL,
+     "{F}:7:3: lightning.decay: wrong length (got 3 entries, expected 1 or one per head: model.heads = 2)", 0},
+    {"wl-lt-decay-range.yaml", IN_TEXT, "lightning:\n  decay: 1.5\n", WL,
+     "{F}:2:10: lightning.decay: out of range (got 1.5, expected > 0 and <= 1)", 0},
+    {"wl-lt-block-zero.yaml", IN_TEXT, "lightning:\n  block: 0\n", WL,
+     "{F}:2:10: lightning.block: out of range (got 0", 0},
+    {"wl-lt-kv-heads.yaml", IN_TEXT,
+     "model:\n  kind: lightning\n  kv_heads: 4\nprefill:\n  causal: true\n", WL,
+     "{F}:3:3: model.kv_heads: not supported with model.kind lightning (got model.kv_heads = 4", 0},
 };
 
 static const text_row_t asm_rows[] = {

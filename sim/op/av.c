@@ -55,11 +55,12 @@ static void accumulate64(const bufs_t *b, const int64_t *p,
     for (int j = 0; j < b->dv; j++) acc[j] += p[i] * v[i][j];
 }
 
-/* Some weight exceeds the probabilities' range, 2^P - 1. */
+/* Some weight exceeds the probabilities' range, 2^P - 1, or is negative
+ * (Lightning's decay-masked scores, docs/lightning.md). */
 static bool big_weights(const bufs_t *b, const int64_t *p, int rows) {
   int64_t pmax = ((int64_t)1 << b->fx->prob_bits) - 1;
   for (int i = 0; i < rows; i++)
-    if (p[i] > pmax) return true;
+    if (p[i] > pmax || p[i] < 0) return true;
   return false;
 }
 
