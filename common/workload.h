@@ -127,6 +127,10 @@ typedef struct wl {
   int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
   int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
   int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
+  /* moh (docs/moh.md): per token the first moh_shared heads always run,
+   * plus the moh_topk of the other heads its router scores rank highest */
+  int moh_topk;
+  int moh_shared;
 } wl_t;
 
 void wl_defaults(wl_t *w);
