@@ -136,6 +136,10 @@ typedef struct wl {
   int lt_block;
   double lt_decay[WL_SCHED_MAX];
   int lt_ndecay;
+  /* moh (docs/moh.md): per token the first moh_shared heads always run,
+   * plus the moh_topk of the other heads its router scores rank highest */
+  int moh_topk;
+  int moh_shared;
 } wl_t;
 
 void wl_defaults(wl_t *w);

@@ -5,6 +5,7 @@
  *   lower_dense.c     dense attention, prefill and decode (compile.h)
  *   lower_spatten.c   SpAtten's schedule (docs/spatten.md)
  *   lower_biformer.c  BiFormer's routing (docs/biformer.md)
+ *   lower_moh.c       Mixture-of-Head attention (docs/moh.md)
  * SpAtten's CSV traces are lowered apart, by spc_compile (spatten_csv.h).
  */
 #ifndef ATTN_LOWER_H
@@ -104,5 +105,6 @@ void lower_spatten(comp_t *c);
 void lower_biformer(comp_t *c);
 void lower_landmark(comp_t *c);   /* docs/landmark.md */
 void lower_lightning(comp_t *c); /* docs/lightning.md */
+void lower_moh(comp_t *c);
 
 #endif

@@ -662,6 +662,21 @@ static const text_row_t workload_rows[] = {
     {"wl-lt-kv-heads.yaml", IN_TEXT,
      "model:\n  kind: lightning\n  kv_heads: 4\nprefill:\n  causal: true\n", WL,
      "{F}:3:3: model.kv_heads: not supported with model.kind lightning (got model.kv_heads = 4", 0},
+    /* moh (docs/moh.md) */
+    {"wl-moh-topk.yaml", IN_TEXT, "model:\n  kind: moh\n  heads: 4\nmoh:\n  shared: 1\n  topk: 4\n", WL,
+     "{F}:6:3: moh.topk: more heads than are routed (got 4, expected <= model.heads - moh.shared = 3)", 0},
+    {"wl-moh-shared.yaml", IN_TEXT, "model:\n  kind: moh\n  heads: 4\nmoh:\n  shared: 5\n  topk: 0\n", WL,
+     "{F}:5:3: moh.shared: more shared heads than model.heads (got 5, expected <= 4)", 0},
+    {"wl-moh-none.yaml", IN_TEXT, "model:\n  kind: moh\n  heads: 4\nmoh:\n  shared: 0\n  topk: 0\n", WL,
+     "{F}:6:3: moh.topk: no head would run (got 0 with moh.shared 0, expected >= 1)", 0},
+    {"wl-moh-decode.yaml", IN_TEXT, "model:\n  kind: moh\nphase: decode\n", WL,
+     "{F}:3:1: phase: moh runs prefill (got decode, expected prefill)", 0},
+    {"wl-moh-kv-heads.yaml", IN_TEXT, "model:\n  kind: moh\n  heads: 4\n  kv_heads: 2\n", WL,
+     "{F}:4:3: model.kv_heads: not supported with model.kind moh (got model.kv_heads = 2", 0},
+    {"wl-moh-topk-range.yaml", IN_TEXT, "model:\n  kind: moh\nmoh:\n  topk: 65\n", WL,
+     "{F}:4:9: moh.topk: out of range (got 65, expected 0..64)", 0},
+    {"wl-moh-kvq.yaml", IN_TEXT, "model:\n  kind: moh\nkv_quant:\n  bits: 4\n", WL,
+     "{F}:4:3: kv_quant.bits: not supported with model.kind moh (got 4, expected 0)", 0},
 };
 
 static const text_row_t asm_rows[] = {

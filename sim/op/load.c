@@ -169,7 +169,7 @@ static int load_done(opctx_t *x, const slot_t *sl, int stat) {
 }
 
 static int ldq_complete(opctx_t *x, slot_t *sl, bool ran) {
-  (void)ran;
+  if (!ran) return 0; /* predicated off (MoH, docs/moh.md): nothing came */
   return load_done(x, sl, ST_QBUF_WRITE_BYTES);
 }
 
@@ -232,8 +232,9 @@ static int pool_complete(opctx_t *x, slot_t *sl, bool ran) {
 }
 
 const op_sem_t op_ldq = {
-    .flags = ISA_GATHER,
-    .reads = BUFM(BUF_TL), .writes = BUFM(BUF_Q),
+    .flags = ISA_GATHER | ISA_PRED | ISA_PREG_FIELD,
+    .preg_with = ISA_PRED,
+    .reads = BUFM(BUF_TL) | BUFM(BUF_P), .writes = BUFM(BUF_Q),
     .dram_fill = true,
     .decode = ldq_decode, .start = load_start, .complete = ldq_complete,
 };

@@ -9,6 +9,7 @@
  *   qk.c    QK                  smax.c  SMAX
  *   av.c    AV LCE              topk.c  TOPK TINIT
  *   osm.c   OSM ONRM (the tiled mapping's online softmax; ORSC in av.c)
+ *   moh.c   MRS MGATE MPRED MSCL (docs/moh.md)
  *   op.c    the table, NOP/LAYER/HEAD, flag rules, shared helpers
  */
 #ifndef ATTN_OP_H

@@ -13,7 +13,7 @@ static int sto_decode(opctx_t *x, slot_t *sl) {
                   x->w->heads);
   if (!(in->d & ISA_HIMP) && in->b)
     return op_bad(x, "STO", "head without HIMP (got %ld, expected %ld)", in->b, 0);
-  if (op_use(x, sl, BUF_O, 0, in->a, 1) ||
+  if (op_use(x, sl, BUF_O, 0, in->a, 1) || op_pred_use(x, sl) ||
       (sl->gather && op_use(x, sl, BUF_TL, 0, in->c, 1)) ||
       ((in->d & ISA_HIMP) && op_use(x, sl, BUF_HI, ACC_ADD, 0, 1)))
     return x->e->status;
@@ -50,8 +50,9 @@ static int sto_start(opctx_t *x, slot_t *sl) {
 }
 
 const op_sem_t op_sto = {
-    .flags = ISA_GATHER | ISA_HIMP,
-    .reads = BUFM(BUF_O) | BUFM(BUF_TL), .writes = BUFM(BUF_HI),
+    .flags = ISA_GATHER | ISA_HIMP | ISA_PRED | ISA_PREG_FIELD,
+    .preg_with = ISA_PRED,
+    .reads = BUFM(BUF_O) | BUFM(BUF_TL) | BUFM(BUF_P), .writes = BUFM(BUF_HI),
     .decode = sto_decode, .start = sto_start,
 };
 

@@ -1,0 +1,192 @@
+/* moh.c - Mixture-of-Head attention (docs/moh.md): per token a router
+ * picks moh.topk of the heads after the moh.shared shared ones on the
+ * top-k engine, and only the picked (token, head) pairs run, their
+ * outputs scaled by the router's gates. Lowered by compiler/lower_moh.c;
+ * checked against golden/moh.c. */
+#include "mech.h"
+
+#include <stdlib.h>
+
+#include "check.h"
+#include "jsonw.h"
+#include "lower.h"
+#include "mohroute.h"
+#include "report.h"
+#include "schedule.h"
+#include "wlkeys.h"
+#include "moh.h"
+
+static bool moh_claims(const wl_t *w, int width) {
+  (void)width;
+  return w->kind == WL_MOH;
+}
+
+/* ---- workload: the moh.* keys and rules -------------------------------- */
+
+static const yl_key_t moh_keys[] = {
+  WK_INT("moh.topk", moh_topk, "1", 0, 64, "heads",
+         "moh: heads each token is routed to, picked by its router scores "
+         "among those after the shared ones (0: shared heads only)"),
+  WK_INT("moh.shared", moh_shared, "0", 0, 65535, "heads",
+         "moh: shared heads every token runs (the first ones of a layer)"),
+};
+
+/* Cross-field rules of model.kind moh: prefill of full multi-head
+ * attention without a schedule or KIVI, and a head count the keys fit. */
+static int moh_wl_check(const wl_t *w, const yl_schema_t *sc,
+                        const char *origin, const yl_mark_t *marks, err_t *e) {
+  int val, R = w->heads - w->moh_shared;
+  const char *key, *want;
+  if (w->kind != WL_MOH) return 0;
+  if ((key = wl_dense_only_key(w, &val, &want)))
+    return yl_err_key(sc, marks, origin, key, e,
+                      "not supported with model.kind moh (got %s = %d, "
+                      "expected %s)", key, val, want);
+  if (w->phase != WL_PREFILL)
+    return yl_err_key(sc, marks, origin, "phase", e,
+                      "moh runs prefill (got %s, expected prefill)",
+                      wl_phase_name(w->phase));
+  if (w->kvq_bits)
+    return yl_err_key(sc, marks, origin, "kv_quant.bits", e,
+                      "not supported with model.kind moh (got %d, expected "
+                      "0)", w->kvq_bits);
+  for (int k = 0; k < WL_S_COUNT; k++)
+    for (int i = 0; i < w->sched_n[k]; i++)
+      if (w->sched[k][i] != (k <= WL_S_VALUE_KEEP)) /* keeps 1, the rest 0 */
+        return yl_err_key(sc, marks, origin, sched_key[k], e,
+                          "a SpAtten schedule with moh is not supported "
+                          "(got %g as entry %d, expected the default %d)",
+                          w->sched[k][i], i, k <= WL_S_VALUE_KEEP);
+  if (R < 0)
+    return yl_err_key(sc, marks, origin, "moh.shared", e,
+                      "more shared heads than model.heads (got %d, expected "
+                      "<= %d)", w->moh_shared, w->heads);
+  if (w->moh_topk > R)
+    return yl_err_key(sc, marks, origin, "moh.topk", e,
+                      "more heads than are routed (got %d, expected <= "
+                      "model.heads - moh.shared = %d)", w->moh_topk, R);
+  if (w->moh_topk && R > 64)
+    return yl_err_key(sc, marks, origin, "moh.shared", e,
+                      "too many routed heads for the gate unit (got "
+                      "model.heads - moh.shared = %d, expected <= 64)", R);
+  if (!w->moh_topk && !w->moh_shared)
+    return yl_err_key(sc, marks, origin, "moh.topk", e,
+                      "no head would run (got %d with moh.shared 0, expected "
+                      ">= 1)", 0);
+  return 0;
+}
+
+/* ---- report: tokens routed to each head --------------------------------- */
+
+/* load[h]: (token, layer) pairs head h runs, over every case and layer,
+ * from the router scores (the same rule as the top-k engine: score
+ * descending, then head ascending). */
+static void moh_load(const rep_t *r, uint64_t *load) {
+  const wl_t *w = r->wl;
+  int S = w->moh_shared, R = w->heads - S;
+  for (int h = 0; h < w->heads; h++) load[h] = 0;
+  for (int cs = 0; cs < w->ncases; cs++)
+    for (int l = 0; l < w->layers; l++)
+      for (int t = 0; t < w->tokens[cs]; t++) {
+        int64_t s[64];
+        for (int h = 0; h < S; h++) load[h]++;
+        for (int i = 0; w->moh_topk && i < R; i++)
+          s[i] = moh_score(w->seed, cs, l, t, S + i, r->cfg->frac_bits);
+        for (int i = 0; w->moh_topk && i < R; i++) {
+          int above = 0; /* heads ranked before i */
+          for (int j = 0; j < R; j++)
+            above += s[j] > s[i] || (s[j] == s[i] && j < i);
+          load[S + i] += above < w->moh_topk;
+        }
+      }
+}
+
+static void moh_json(const rep_t *r, jw_t *w) {
+  uint64_t *load = malloc((size_t)r->wl->heads * sizeof *load), sum = 0;
+  if (!load) return;
+  moh_load(r, load);
+  jw_key(w, "moh");
+  jw_object(w, JW_LINES);
+  jw_key(w, "topk");
+  jw_i64(w, r->wl->moh_topk);
+  jw_key(w, "shared");
+  jw_i64(w, r->wl->moh_shared);
+  for (int h = 0; h < r->wl->heads; h++) sum += load[h];
+  jw_key(w, "routed_pairs");
+  jw_u64(w, sum);
+  jw_key(w, "head_load");
+  jw_array(w, JW_INLINE);
+  for (int h = 0; h < r->wl->heads; h++) jw_u64(w, load[h]);
+  jw_end(w);
+  jw_end(w);
+  free(load);
+}
+
+static void moh_text(const rep_t *r, FILE *f) {
+  uint64_t *load = malloc((size_t)r->wl->heads * sizeof *load);
+  uint64_t per = 0;
+  char a[48];
+  if (!load) return;
+  moh_load(r, load);
+  for (int cs = 0; cs < r->wl->ncases; cs++)
+    per += (uint64_t)r->wl->tokens[cs] * (uint64_t)r->wl->layers;
+  fprintf(f, "\n  moh        %d shared + top-%d of %d heads; tokens x layers "
+             "per head (of %s):", r->wl->moh_shared, r->wl->moh_topk,
+          r->wl->heads, rep_fmt_count(per, a, sizeof a));
+  for (int h = 0; h < r->wl->heads; h++)
+    fprintf(f, "%s%llu", h % 16 ? " " : "\n            ",
+            (unsigned long long)load[h]);
+  fprintf(f, "\n");
+  free(load);
+}
+
+/* ---- check ---------------------------------------------------------------- */
+
+static const chk_shape_t moh_shape = {
+    .names = {"case", "layer", "head", "token"},
+    .note = "MoH",
+};
+
+/* Every output element (unrouted pairs 0) against gold_moh's, then the
+ * routing decisions in program order. */
+static int moh_check(const cfg_t *c, const wl_t *w, const ten_t *t,
+                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
+  declog_t glog = {0};
+  size_t maxq;
+  int16_t *gold = chk_gold_alloc(w, &moh_shape, &maxq);
+  int rc = gold ? gold_moh(c, w, t, gold, maxq, &glog) : ERR_RUN;
+  /* not pruned: no accuracy against dense (routing changes results by
+   * design; docs/moh.md) */
+  r->pruned = false;
+  if (!rc && !(simlog && simlog->oom)) {
+    chk_compare_outputs(w, mi, gold, maxq, &moh_shape, r);
+    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
+      r->mismatches++;
+  } else {
+    rc = ERR_RUN;
+  }
+  free(gold);
+  dec_free(&glog);
+  if (rc) return ERR_RUN;
+  r->ok = !r->mismatches;
+  if (r->ok)
+    snprintf(r->msg, sizeof r->msg,
+             "%llu output elements and %llu routing decisions equal the "
+             "MoH golden model (golden/moh.c)",
+             (unsigned long long)r->compared, (unsigned long long)r->decisions);
+  return 0;
+}
+
+const mech_t mech_moh = {
+    .name = "moh",
+    .doc = "docs/moh.md",
+    .claims = moh_claims,
+    .wl_keys = moh_keys,
+    .wl_nkeys = (int)(sizeof moh_keys / sizeof moh_keys[0]),
+    .wl_check = moh_wl_check,
+    .lower = lower_moh,
+    .check = moh_check,
+    .needs_data = "MoH's routing comes from the router scores (the data)",
+    .report_json = moh_json,
+    .report_text = moh_text,
+};
