@@ -34,10 +34,13 @@
  * projection produced for each position, read once to be appended to the
  * cache (K, V); for every (case, layer, K/V head) a block of
  * wl_ctx_tokens rows at the datapath width; empty in prefill. They follow
- * O, so the other regions' addresses do not depend on them. */
+ * O, so the other regions' addresses do not depend on them.
+ * G (model.kind gated, docs/gated.md): the gate logits, laid out as Q
+ * (head_dim elements a row, or 1 with gated.mode headwise); empty for
+ * every other kind. */
 typedef enum {
   LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
-  LAY_VN, LAY_TENSORS
+  LAY_VN, LAY_G, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */

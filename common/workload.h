@@ -127,6 +127,12 @@ typedef struct wl {
   int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
   int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
   int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
+  /* gated (docs/gated.md): a sigmoid gate on each head's output */
+  int gt_mode;                      /* 0 elementwise, 1 headwise */
+  double gt_threshold;              /* rows whose largest gate is below it
+                                       are skipped (0: none) */
+  double gt_bias;                   /* synthetic: the gate logits' mean */
+  char gt_path[WL_PATH_MAX];        /* npy: the gate logits G */
 } wl_t;
 
 void wl_defaults(wl_t *w);

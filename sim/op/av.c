@@ -137,7 +137,8 @@ void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
 static int av_decode(opctx_t *x, slot_t *sl) {
   const insn_t *in = &sl->in;
   if (op_use(x, sl, BUF_O, (in->d & ISA_ACC) ? ACC_ADD : 1, in->a, 1) ||
-      op_use(x, sl, BUF_V, 0, in->b, (in->d & ISA_VIDX) ? AV_SEG(in) : in->c))
+      op_use(x, sl, BUF_V, 0, in->b, (in->d & ISA_VIDX) ? AV_SEG(in) : in->c) ||
+      op_pred_use(x, sl))
     return x->e->status;
   if (!(in->d & ISA_VSEL))
     return in->addr ? op_bad(x, "AV", "sel without VSEL (got %ld, expected %ld)",
@@ -163,9 +164,11 @@ static int lce_decode(opctx_t *x, slot_t *sl) {
 }
 
 const op_sem_t op_av = {
-    .flags = ISA_ACC | ISA_VSEL | ISA_VIDX,
+    /* PRED: gated attention skips a closed row's sum (docs/gated.md) */
+    .flags = ISA_ACC | ISA_VSEL | ISA_VIDX | ISA_PRED | ISA_PREG_FIELD,
     .needs = {ISA_VIDX, ISA_VSEL},
-    .reads = BUFM(BUF_V) | BUFM(BUF_S) | BUFM(BUF_I),
+    .preg_with = ISA_PRED,
+    .reads = BUFM(BUF_V) | BUFM(BUF_S) | BUFM(BUF_I) | BUFM(BUF_P),
     .writes = BUFM(BUF_O),
     .decode = av_decode, .cost = av_cost, .exec = av_exec,
 };
