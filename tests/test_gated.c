@@ -122,33 +122,37 @@ static want_t closed_form(const cfg_t *c, const wl_t *w) {
 }
 
 /* One layer, one head of 4 elements at 12 bits (6 B rows), two tokens,
- * threshold 1/2 (Q0.16 32768): regions Q 0, K 0x100000, V 0x200000,
- * O 0x300000, G 0x400000 (the empty KL, KQ, KM, VQ, KN, VN regions take no
- * room). Per row: the gate row (QBUF), GATE into SBUF (4 entries) with
- * CHECK into predicate register r, the query row, QK / SMAX / AV under
- * PRED r (flags 8 | r << 4), GMUL, STO; ring rows advance by allocation. */
+ * threshold 1/2 (Q0.16 32768), default buffers (4096 score entries):
+ * regions Q 0, K 0x100000, V 0x200000, O 0x300000, G 0x400000 (the empty
+ * KL, KQ, KM, VQ, KN, VN regions take no room). The gates run 4 rows
+ * ahead, so both rows' gates come first: one LDQ of the 2 G rows (blocks
+ * of up to 8), a GATE per row into the gate ring at the top of SBUF
+ * (8 slots of 4 entries: 4096 - 32 = 4064, then 4068) with CHECK into
+ * predicate registers 0 and 1 (flags 1, 1 | 1 << 4 = 17); then the
+ * head's K and V; per row the query row (QBUF rows 2, 3), QK / SMAX / AV
+ * under PRED (8 | r << 4: 8, 24) on scores from SBUF 0 and 2, GMUL with
+ * the row's gates, STO. */
 Test(gated, program_pinned) {
   static const char *want[] = {
       "TINIT tokens=0 heads=1 flags=0",
       "LAYER case=0 layer=0",
       "HEAD head=0 resume=0",
+      "LDQ qrow=0 rows=2 list=0 flags=0 addr=0x400000",
+      "GATE soff=4064 n=4 qrow=0 flags=1 thr16=32768",
+      "GATE soff=4068 n=4 qrow=1 flags=17 thr16=32768",
       "LDK krow=0 rows=2 list=0 flags=0 addr=0x100000",
       "LDV vrow=0 rows=2 list=0 flags=0 ioff=0 addr=0x200000",
-      "LDQ qrow=0 rows=1 list=0 flags=0 addr=0x400000",
-      "GATE soff=0 n=4 qrow=0 flags=1 thr16=32768",
-      "LDQ qrow=1 rows=1 list=0 flags=0 addr=0x0",
-      "QK qrow=1 krow=0 rows=2 flags=8 soff=4",
-      "SMAX soff=4 len=2 list=0 flags=8 thr16=0",
-      "AV orow=0 vrow=0 rows=2 flags=8 soff=4 sel=0x0",
-      "GMUL orow=0 soff=0 n=4",
+      "LDQ qrow=2 rows=1 list=0 flags=0 addr=0x0",
+      "QK qrow=2 krow=0 rows=2 flags=8 soff=0",
+      "SMAX soff=0 len=2 list=0 flags=8 thr16=0",
+      "AV orow=0 vrow=0 rows=2 flags=8 soff=0 sel=0x0",
+      "GMUL orow=0 soff=4064 n=4",
       "STO orow=0 head=0 list=0 flags=0 addr=0x300000",
-      "LDQ qrow=2 rows=1 list=0 flags=0 addr=0x400006",
-      "GATE soff=6 n=4 qrow=2 flags=17 thr16=32768",
       "LDQ qrow=3 rows=1 list=0 flags=0 addr=0x6",
-      "QK qrow=3 krow=0 rows=2 flags=24 soff=10",
-      "SMAX soff=10 len=2 list=0 flags=24 thr16=0",
-      "AV orow=1 vrow=0 rows=2 flags=24 soff=10 sel=0x0",
-      "GMUL orow=1 soff=6 n=4",
+      "QK qrow=3 krow=0 rows=2 flags=24 soff=2",
+      "SMAX soff=2 len=2 list=0 flags=24 thr16=0",
+      "AV orow=1 vrow=0 rows=2 flags=24 soff=2 sel=0x0",
+      "GMUL orow=1 soff=4068 n=4",
       "STO orow=1 head=0 list=0 flags=0 addr=0x300006",
       "HEAD head=65535 resume=0",
   };
@@ -203,15 +207,17 @@ Test(gated, sigmoid_contract) {
 }
 
 Test(gated, check_is_bit_exact_over_seeds_and_shapes) {
-  cfg_t cf[2];
+  cfg_t cf[3];
   static const double thr[] = {0, 0.35};
   int heavy = !getenv("ATTNSIM_UNDER_VALGRIND");
   configs(&cf[0], &cf[1]);
+  cf[2] = cf[1];
+  cf[2].query_buffer_bytes = 9 * ROW; /* 9 rows: one G row per fetch */
   for (int decode = 0; decode < 2; decode++)
     for (int hw = 0; hw < 2; hw++)
       for (int ti = 0; ti < 2; ti++)
         for (uint64_t seed = 1; seed <= (heavy ? 3u : 1u); seed++)
-          for (int k = 0; k < 2; k++) {
+          for (int k = 0; k < 3; k++) {
             wl_t w = small_wl(decode, hw, thr[ti], seed);
             stats_t st;
             chk_t r;
@@ -220,6 +226,7 @@ Test(gated, check_is_bit_exact_over_seeds_and_shapes) {
             cr_expect(r.ok, "%s %s thr %g seed %d %s: %s",
                       decode ? "decode" : "prefill", hw ? "headwise" : "elementwise",
                       thr[ti], (int)seed, k ? "small" : "default", r.msg);
+            cr_expect_eq(r.compared, closed_form(&cf[k], &w).rows * D);
             cr_expect_eq(r.decisions, thr[ti] > 0 ? closed_form(&cf[k], &w).rows : 0);
             st_free(&st);
           }

@@ -6,11 +6,15 @@
  * golden model (golden/gated.c) calls too. */
 #include "op.h"
 
-/* A sigmoid costs what a softmax element does: exp, add, divide. */
+/* A sigmoid is two of the softmax's three passes over its n elements:
+ * the exp pass (no max to find: the argument is -|x|) and the divide pass
+ * (1 / (1 + e) or e / (1 + e)); the exp pipeline's fill (smax_fixed less
+ * the max stage) once, the divider's depth as SMAX's. */
 static void gate_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
                       uint64_t *occ, uint64_t *depth) {
   (void)b;
-  *occ = tm_smax_cycles(t, in->b);
+  *occ = 2 * (uint64_t)((in->b + t->smax_units - 1) / t->smax_units) +
+         (uint64_t)(t->smax_fixed - t->smax_max);
   *depth = (uint64_t)t->smax_depth;
 }
 
