@@ -66,9 +66,9 @@ static int gt_wl_check(const wl_t *w, const yl_schema_t *sc,
                       "not supported with model.kind gated (got %d, expected "
                       "0)", w->kvq_bits);
   if (w->source == WL_NPY && !w->gt_path[0])
-    return yl_err_key(sc, marks, origin, "gated.gate", e,
-                      "npy needs the gate logits (got no gated.gate, expected "
-                      "a .npy path)");
+    return yl_err_key(sc, marks, origin, "tensors.source", e,
+                      "npy with model.kind gated needs the gate logits (got "
+                      "no gated.gate, expected a .npy path in gated.gate)");
   for (int k = 0; k < WL_S_COUNT; k++)
     for (int i = 0; i < w->sched_n[k]; i++)
       if (w->sched[k][i] != (k <= WL_S_VALUE_KEEP)) /* keeps 1, the rest 0 */
