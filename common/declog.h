@@ -19,6 +19,8 @@ typedef enum {
   DEC_REFETCH, /* one query: low bits refetched (kept = 0 or 1) */
   DEC_REGIONS, /* BiFormer: regions one region routes to (query: the
                   region, indices: region numbers; docs/biformer.md) */
+  DEC_GATE,    /* gated: one query's gate open (kept 1) or closed (0),
+                  docs/gated.md */
   DEC_KINDS
 } dec_kind_t;
 

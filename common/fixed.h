@@ -122,4 +122,24 @@ static inline int16_t fx_out(const fx_t *fx, int64_t acc) {
   return fx_sat(fx, fx_rsh(acc, fx->prob_bits));
 }
 
+/* Gated attention (docs/gated.md): the sigmoid of a gate logit x (an
+ * element, F frac bits) in Q0.16, from the softmax's exp:
+ *   e = fx_exp(-|x|)                 Q0.16, e^-|x|
+ *   D = 2^16 + e
+ *   g = floor((2^32 + D/2) / D)      x >= 0: 1 / (1 + e^-x), in [2^15, 2^16]
+ *   g = floor((e 2^16 + D/2) / D)    x < 0:  e^x / (1 + e^x), in [0, 2^15]
+ * The gated output element is o = sat_W(rsh(fx_rescale(acc, g), P)), acc
+ * the attention's sum of p * v (fx_out of the rescaled sum). */
+static inline int32_t fx_sigmoid(const fx_t *fx, int16_t x) {
+  int64_t e = fx_exp(fx, x < 0 ? (int64_t)x : -(int64_t)x), D = FX_ONE_Q16 + e;
+  return (int32_t)(((x < 0 ? e << 16 : (int64_t)1 << 32) + D / 2) / D);
+}
+
+/* gated.threshold (a real in [0, 1]) in Q0.16, round half up: a row is
+ * open when its largest gate g >= this (0: every row). */
+static inline int32_t fx_gate_thr16(double thr) {
+  double s = thr * 65536.0 + 0.5;
+  return s <= 0 ? 0 : s >= 65536.0 ? 65536 : (int32_t)s;
+}
+
 #endif

@@ -37,11 +37,15 @@
  * O, so the other regions' addresses do not depend on them.
  * LM (model.kind landmark, docs/landmark.md): one landmark key row per
  * block of landmark.block tokens, lm_rows(w, cs) rows per (case, layer,
- * K/V head) at the datapath width; empty for every other kind. Last, so
- * no other region moves. */
+ * K/V head) at the datapath width; empty for every other kind.
+ * G (model.kind gated, docs/gated.md): the gate logits, laid out as Q
+ * (head_dim elements a row, or 1 with gated.mode headwise); empty for
+ * every other kind.
+ * The mechanisms' regions come last and are empty for every other kind, so
+ * they move no other region. */
 typedef enum {
   LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
-  LAY_VN, LAY_LM, LAY_TENSORS
+  LAY_VN, LAY_LM, LAY_G, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */

@@ -34,6 +34,11 @@
  * Elements are clamped to +-FLT_MAX, so huge std or salience give large
  * but finite values, never Inf or NaN.
  *
+ * Gate logits (model.kind gated, docs/gated.md), stream TEN_G:
+ *   G[p][i] = gated.bias + std * (r(c, l, h, p) + n(c, l, h, p, i) / 2)
+ *   r: one variate per row (counter head_dim of the row's key), so a row's
+ *   gates move together and some rows' largest gate is low; headwise
+ *   (gated.mode): element 0 only, the rest 0.
  * NumPy source: q, k and v are [layers, heads, tokens, head_dim] arrays
  * of one sequence, checked whole when opened and read row by row when
  * fetched (npy_open, npy_get: no copy of the data is held; K and V:
@@ -62,6 +67,7 @@ struct ten {
   double *dir;     /* synthetic: g * u(l, h), layers x heads x head_dim */
   npy_t a[3];      /* npy: Q, K, V */
   int q_row0;      /* npy: position of Q's row 0 (0, or prompt) */
+  npy_t g;         /* npy: gate logits (model.kind gated) */
 };
 
 /* ---- synthetic generator --------------------------------------------- */
@@ -135,6 +141,22 @@ static float clamp_float(double x) {
   return (float)(x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX : x);
 }
 
+/* Gate logits (the top comment); headwise rows keep element 0 only. */
+static void synth_gate(const ten_t *t, int cs, int layer, int head, int row0,
+                       int n, float *out) {
+  const wl_t *w = &t->w;
+  int d = w->head_dim, r, i, ne = w->gt_mode ? 1 : d;
+  for (r = 0; r < n; r++) {
+    uint64_t key = row_key(w->seed, TEN_G, cs, layer, head, row0 + r);
+    double rr = bell(fold(key, (uint64_t)d));
+    float *o = out + (size_t)r * (size_t)d;
+    for (i = 0; i < d; i++)
+      o[i] = i < ne ? clamp_float(w->gt_bias +
+                                  w->std * (rr + 0.5 * bell(fold(key, (uint64_t)i))))
+                    : 0.0f;
+  }
+}
+
 static void synth_rows(const ten_t *t, ten_kind_t kind, int cs, int layer,
                        int head, int row0, int n, float *out) {
   const wl_t *w = &t->w;
@@ -203,7 +225,27 @@ static int open_npy(ten_t *t, err_t *e) {
       return rc;
   }
   t->q_row0 = t->a[TEN_Q].shape[2] == want[2] ? 0 : w->prompt;
+  if (w->kind == WL_GATED) { /* the gate logits: Q's shape, all positions */
+    int want_g[4] = {w->layers, w->heads, wl_ctx_tokens(w, 0),
+                     w->gt_mode ? 1 : w->head_dim};
+    if ((rc = npy_open(w->gt_path, &t->g, e)) ||
+        (rc = check_shape(&t->g, w->gt_path, want_g, -1, e)))
+      return rc;
+  }
   return 0;
+}
+
+/* Gate rows from the .npy file: head_dim or (headwise) 1 element a row,
+ * widened to head_dim with zeros. */
+static void npy_gate(const ten_t *t, int layer, int head, int row0, int n,
+                     float *out) {
+  const npy_t *a = &t->g;
+  int64_t e = a->shape[3], rows = a->shape[2];
+  int d = t->w.head_dim;
+  int64_t first = (((int64_t)layer * a->shape[1] + head) * rows + row0) * e;
+  memset(out, 0, (size_t)n * (size_t)d * sizeof *out);
+  for (int r = 0; r < n; r++)
+    (void)npy_get(a, first + r * e, e, out + (size_t)r * (size_t)d);
 }
 
 static void npy_rows(const ten_t *t, ten_kind_t kind, int layer, int head,
@@ -248,13 +290,15 @@ void ten_close(ten_t *t) {
   if (!t) return;
   free(t->dir);
   for (k = 0; k < 3; k++) npy_free(&t->a[k]);
+  npy_free(&t->g);
   free(t);
 }
 
 void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
               int row0, int n, float *out) {
   assert(layer >= 0 && layer < t->w.layers && head >= 0 &&
-         head < (kind == TEN_Q ? t->w.heads : wl_kv_heads(&t->w)) &&
+         head < (kind == TEN_Q || kind == TEN_G ? t->w.heads
+                                                : wl_kv_heads(&t->w)) &&
          row0 >= 0 && n >= 0);
   if (kind == TEN_V && t->w.v_from_k) { /* the keys' first v_from_k columns */
     int d = t->w.head_dim;
@@ -263,7 +307,11 @@ void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
       for (int i = t->w.v_from_k; i < d; i++) out[(size_t)r * (size_t)d + i] = 0;
     return;
   }
-  if (t->w.source == WL_SYNTHETIC)
+  if (kind == TEN_G && t->w.source == WL_SYNTHETIC)
+    synth_gate(t, cs, layer, head, row0, n, out);
+  else if (kind == TEN_G)
+    npy_gate(t, layer, head, row0, n, out);
+  else if (t->w.source == WL_SYNTHETIC)
     synth_rows(t, kind, cs, layer, head, row0, n, out);
   else
     npy_rows(t, kind, layer, head, row0, n, out);

@@ -12,7 +12,9 @@
 #include "err.h"
 #include "workload.h"
 
-typedef enum { TEN_Q = 0, TEN_K = 1, TEN_V = 2 } ten_kind_t;
+/* TEN_G: gated attention's gate logits (docs/gated.md), rows like Q's
+ * (generator stream 5: 3 and 4 are the directions and the salience). */
+typedef enum { TEN_Q = 0, TEN_K = 1, TEN_V = 2, TEN_G = 5 } ten_kind_t;
 
 typedef struct ten ten_t;
 

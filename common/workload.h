@@ -140,6 +140,12 @@ typedef struct wl {
    * plus the moh_topk of the other heads its router scores rank highest */
   int moh_topk;
   int moh_shared;
+  /* gated (docs/gated.md): a sigmoid gate on each head's output */
+  int gt_mode;                      /* 0 elementwise, 1 headwise */
+  double gt_threshold;              /* rows whose largest gate is below it
+                                       are skipped (0: none) */
+  double gt_bias;                   /* synthetic: the gate logits' mean */
+  char gt_path[WL_PATH_MAX];        /* npy: the gate logits G */
 } wl_t;
 
 void wl_defaults(wl_t *w);

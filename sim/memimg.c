@@ -174,8 +174,8 @@ static const int16_t *lm_block_of(memimg_t *m, const lay_loc_t *at) {
 
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;
-  if (at->t == LAY_Q) {
-    ten_rows(m->ten, TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
+  if (at->t == LAY_Q || at->t == LAY_G) {
+    ten_rows(m->ten, at->t == LAY_G ? TEN_G : TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
              m->scratch);
     quantize(m, m->scratch, n, dst);
   } else if (at->t != LAY_O) { /* K, KL, V, KN, VN */

@@ -677,6 +677,21 @@ static const text_row_t workload_rows[] = {
      "{F}:4:9: moh.topk: out of range (got 65, expected 0..64)", 0},
     {"wl-moh-kvq.yaml", IN_TEXT, "model:\n  kind: moh\nkv_quant:\n  bits: 4\n", WL,
      "{F}:4:3: kv_quant.bits: not supported with model.kind moh (got 4, expected 0)", 0},
+    /* gated (docs/gated.md) */
+    {"wl-gated-kv-heads.yaml", IN_TEXT, "model:\n  kind: gated\n  kv_heads: 4\n", WL,
+     "{F}:3:3: model.kv_heads: not supported with model.kind gated (got model.kv_heads = 4", 0},
+    {"wl-gated-serve.yaml", IN_TEXT, "model:\n  kind: gated\nphase: serve\n", WL,
+     "{F}:3:1: phase: gated runs prefill or decode (got serve", 0},
+    {"wl-gated-batch.yaml", IN_TEXT,
+     "model:\n  kind: gated\nphase: decode\ndecode:\n  batch: 2\n", WL,
+     "{F}:5:3: decode.batch: gated decodes one sequence (got 2, expected 1)", 0},
+    {"wl-gated-threshold.yaml", IN_TEXT, "model:\n  kind: gated\ngated:\n  threshold: 1.5\n", WL,
+     "{F}:4:14: gated.threshold: out of range (got 1.5", 0},
+    {"wl-gated-mode.yaml", IN_TEXT, "model:\n  kind: gated\ngated:\n  mode: rowwise\n", WL,
+     "{F}:4:9: gated.mode: not a choice (got rowwise", 0},
+    {"wl-gated-npy-gate.yaml", IN_TEXT,
+     "model:\n  kind: gated\ntensors:\n  source: npy\n  q: q.npy\n  k: k.npy\n  v: v.npy\n", WL,
+     "{F}:4:3: tensors.source: npy with model.kind gated needs the gate logits", 0},
 };
 
 static const text_row_t asm_rows[] = {

@@ -165,6 +165,8 @@ static int lce_decode(opctx_t *x, slot_t *sl) {
 }
 
 const op_sem_t op_av = {
+    /* PRED: MoH skips an unrouted pair (docs/moh.md), gated attention a
+     * closed row's sum (docs/gated.md) */
     .flags = ISA_ACC | ISA_VSEL | ISA_VIDX | ISA_PRED | ISA_PREG_FIELD,
     .needs = {ISA_VIDX, ISA_VSEL},
     .preg_with = ISA_PRED,

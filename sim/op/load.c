@@ -71,6 +71,8 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
     src = t == LAY_K ? LAY_KN : LAY_VN; /* the projection's rows */
   if (t == LAY_K && in_region(x, LAY_LM, in->addr))
     src = LAY_LM; /* landmark keys (docs/landmark.md) */
+  if (t == LAY_Q && in_region(x, LAY_G, in->addr))
+    src = LAY_G; /* gate logits (docs/gated.md), into QBUF as query rows */
   if (quant) {
     if ((rc = op_check_dram(x, sl, qt, false, in->b)) ||
         (rc = quant_decode(x, sl, qt)))
@@ -134,7 +136,7 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
   lay_loc_t at = sl->loc;
   bufs_t *b = x->b;
   int i, d = b->d;
-  bool q = sl->loc.t == LAY_Q;
+  bool q = sl->loc.t == LAY_Q || sl->loc.t == LAY_G;
   if (q && !sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
   dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ || sl->loc.t == LAY_VN

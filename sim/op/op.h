@@ -11,6 +11,7 @@
  *   osm.c   OSM ONRM (the tiled mapping's online softmax; ORSC in av.c)
  *   moh.c   MRS MGATE MPRED MSCL (docs/moh.md)
  *   op.c    the table, NOP/LAYER/HEAD, flag rules, shared helpers
+ *   gate.c  GATE GMUL (gated attention, docs/gated.md)
  */
 #ifndef ATTN_OP_H
 #define ATTN_OP_H
