@@ -4,7 +4,7 @@
 
 const char *const dec_kind_names[DEC_KINDS] = {"tokens kept", "heads kept",
                                                "values kept", "refetch",
-                                               "regions routed"};
+                                               "regions routed", "cluster"};
 
 uint64_t dec_hash(const uint32_t *idx, size_t n) {
   uint64_t h = UINT64_C(14695981039346656037);

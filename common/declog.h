@@ -19,6 +19,8 @@ typedef enum {
   DEC_REFETCH, /* one query: low bits refetched (kept = 0 or 1) */
   DEC_REGIONS, /* BiFormer: regions one region routes to (query: the
                   region, indices: region numbers; docs/biformer.md) */
+  DEC_CLUSTER, /* Routing Transformer: a query's or key's centroid (query:
+                  the token's id, indices: the centroid; docs/routing.md) */
   DEC_KINDS
 } dec_kind_t;
 

@@ -35,9 +35,12 @@
  * cache (K, V); for every (case, layer, K/V head) a block of
  * wl_ctx_tokens rows at the datapath width; empty in prefill. They follow
  * O, so the other regions' addresses do not depend on them. */
+/* RC: the Routing Transformer's centroids (docs/routing.md), for every
+ * (case, layer, head) a block of routing.clusters rows at the datapath
+ * width; empty for every other mechanism. */
 typedef enum {
   LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
-  LAY_VN, LAY_TENSORS
+  LAY_VN, LAY_RC, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */

@@ -127,6 +127,8 @@ typedef struct wl {
   int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
   int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
   int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
+  /* routing (docs/routing.md): centroids per head */
+  int rt_clusters;
 } wl_t;
 
 void wl_defaults(wl_t *w);

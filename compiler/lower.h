@@ -5,6 +5,7 @@
  *   lower_dense.c     dense attention, prefill and decode (compile.h)
  *   lower_spatten.c   SpAtten's schedule (docs/spatten.md)
  *   lower_biformer.c  BiFormer's routing (docs/biformer.md)
+ *   lower_routing.c   the Routing Transformer (docs/routing.md)
  * SpAtten's CSV traces are lowered apart, by spc_compile (spatten_csv.h).
  */
 #ifndef ATTN_LOWER_H
@@ -102,5 +103,6 @@ void query_streamed(comp_t *c, int cs, int l, int kvh, int q);
 void lower_dense(comp_t *c);
 void lower_spatten(comp_t *c);
 void lower_biformer(comp_t *c);
+void lower_routing(comp_t *c);
 
 #endif

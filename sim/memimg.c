@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "kvquant.h"
+#include "rtshape.h"
 #include <string.h>
 
 struct memimg {
@@ -16,6 +17,7 @@ struct memimg {
                          the quantized cache (KQ, VQ; kvquant.h) */
   int16_t **kvn[2];   /* KN and VN blocks (projected rows) */
   int16_t **out;      /* written output blocks */
+  int16_t **rc;       /* routing centroid blocks (docs/routing.md) */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
   bool appends;       /* the cache starts with wl_cache_rows rows only */
@@ -46,7 +48,9 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->scratch = malloc((size_t)maxrows * (size_t)w->head_dim * sizeof(float));
   m->kvn[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->kvn[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
-  if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->kvn[0] ||
+  m->rc = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  if (!m->rc ||
+      !m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->kvn[0] ||
       !m->kvn[1] || !m->out ||
       !m->scratch) {
     mi_free(m);
@@ -66,6 +70,8 @@ void mi_free(memimg_t *m) {
   for (k = 0; k < 2; k++)
     for (i = 0; m->kvq[k] && i < m->nblocks; i++) free(m->kvq[k][i]);
   for (i = 0; m->out && i < m->nblocks; i++) free(m->out[i]);
+  for (i = 0; m->rc && i < m->nblocks; i++) free(m->rc[i]);
+  free(m->rc);
   free(m->kv[0]);
   free(m->kv[1]);
   free(m->kvq[0]);
@@ -143,9 +149,33 @@ static const int16_t *kvq_block_of(memimg_t *m, const lay_loc_t *at) {
   return m->kvq[k][id];
 }
 
+/* The centroid block of (cs, layer, head) (routing), quantized on first
+ * use; NULL when out of memory. */
+static const int16_t *rc_block(memimg_t *m, const lay_loc_t *at) {
+  int id = block_id(m, at->cs, at->layer, at->head);
+  size_t n = (size_t)m->w->rt_clusters * (size_t)m->w->head_dim;
+  if (!m->rc[id]) {
+    int16_t *b = malloc(n * sizeof *b);
+    float *f = malloc(n * sizeof *f);
+    if (!b || !f) {
+      free(b), free(f);
+      return NULL;
+    }
+    rt_centroids(m->w, at->layer, at->head, f);
+    quantize(m, f, n, b);
+    free(f);
+    m->rc[id] = b;
+  }
+  return m->rc[id];
+}
+
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;
-  if (at->t == LAY_Q) {
+  if (at->t == LAY_RC) {
+    const int16_t *b = rc_block(m, at);
+    if (!b) return -1;
+    memcpy(dst, b + (size_t)at->row * d, n * sizeof *dst);
+  } else if (at->t == LAY_Q) {
     ten_rows(m->ten, TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
              m->scratch);
     quantize(m, m->scratch, n, dst);
@@ -164,8 +194,9 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
 }
 
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
-  const int16_t *b = at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
-                                                        : kv_block(m, at);
+  const int16_t *b = at->t == LAY_RC ? rc_block(m, at)
+                     : at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
+                                                          : kv_block(m, at);
   return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;
 }
 

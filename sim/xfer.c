@@ -86,7 +86,9 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
     [LAY_O] = ST_DRAM_OUTPUT_BYTES, [LAY_KQ] = ST_DRAM_KEY_MSB_BYTES,
     [LAY_KM] = ST_DRAM_KEY_MSB_BYTES, [LAY_VQ] = ST_DRAM_VALUE_BYTES,
     /* the projection's new K/V rows are key and value rows read */
-    [LAY_KN] = ST_DRAM_KEY_MSB_BYTES, [LAY_VN] = ST_DRAM_VALUE_BYTES};
+    [LAY_KN] = ST_DRAM_KEY_MSB_BYTES, [LAY_VN] = ST_DRAM_VALUE_BYTES,
+    /* routing centroids: key rows of the assignment (docs/routing.md) */
+    [LAY_RC] = ST_DRAM_KEY_MSB_BYTES};
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;

@@ -69,6 +69,8 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
   if ((t == LAY_K || t == LAY_V) &&
       in_region(x, t == LAY_K ? LAY_KN : LAY_VN, in->addr))
     src = t == LAY_K ? LAY_KN : LAY_VN; /* the projection's rows */
+  if ((t == LAY_K || t == LAY_Q) && in_region(x, LAY_RC, in->addr))
+    src = LAY_RC; /* routing centroids (docs/routing.md) */
   if (quant) {
     if ((rc = op_check_dram(x, sl, qt, false, in->b)) ||
         (rc = quant_decode(x, sl, qt)))
@@ -132,7 +134,7 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
   lay_loc_t at = sl->loc;
   bufs_t *b = x->b;
   int i, d = b->d;
-  bool q = sl->loc.t == LAY_Q;
+  bool q = sl->loc.t == LAY_Q || sl->in.op == OP_LDQ; /* or centroids */
   if (q && !sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
   dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ || sl->loc.t == LAY_VN

@@ -10,6 +10,7 @@
  *   av.c    AV LCE              topk.c  TOPK TINIT
  *   osm.c   OSM ONRM (the tiled mapping's online softmax; ORSC in av.c)
  *   op.c    the table, NOP/LAYER/HEAD, flag rules, shared helpers
+ *   routing.c RASN RLST RLDK RLDV RQK RSMX RAV (docs/routing.md)
  */
 #ifndef ATTN_OP_H
 #define ATTN_OP_H
