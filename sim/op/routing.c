@@ -57,17 +57,26 @@ static int rasn_decode(opctx_t *x, slot_t *sl) {
 
 /* ---- RLST: the query's cluster keys ------------------------------------ */
 
-/* One pass of the engine's comparators over the n assignments. */
+/* One pass of the engine's P comparators over the n assignments, and a
+ * cycle to write the count: ceil(n / P) + 1. */
+static uint64_t rlst_cycles(const bufs_t *b, const insn_t *in) {
+  uint64_t P = (uint64_t)b->sp->topk_p;
+  return ((uint64_t)in->b + P - 1) / P + 1;
+}
+
 static void rlst_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
                       uint64_t *occ, uint64_t *depth) {
   (void)t;
-  *occ = ((uint64_t)in->b + (uint64_t)b->sp->topk_p - 1) / (uint64_t)b->sp->topk_p + 1;
+  *occ = rlst_cycles(b, in);
   *depth = 1;
 }
 
+/* The candidates of the query's cluster into TLIST, ascending; the
+ * engine's cycles and comparisons counted as a TOPK's are. */
 static void rlst_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   spat_t *sp = b->sp;
   uint32_t m = 0, cl;
+  st->c[ST_TOPK_CYCLES] += rlst_cycles(b, in);
   st->c[ST_TOPK_COMPARISONS] += (uint64_t)in->b;
   if (!b->data) return;
   cl = sp->ibuf[in->e];
