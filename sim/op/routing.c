@@ -48,9 +48,11 @@ static void rasn_exec(bufs_t *b, const insn_t *in, stats_t *st) {
 
 static int rasn_decode(opctx_t *x, slot_t *sl) {
   const insn_t *in = &sl->in;
-  if (in->addr < 1)
-    return op_bad(x, "RASN", "stride below 1 (got %ld, expected >= %ld)",
-                  (long)in->addr, 1);
+  if (in->addr < 1 || in->addr > (uint64_t)x->b->cap[BUF_S])
+    return op_bad(x, "RASN", "stride outside the score buffer (got %ld, "
+                  "expected 1 to %ld)", (long)in->addr, x->b->cap[BUF_S]);
+  if (in->b < 1)
+    return op_bad(x, "RASN", "no centroid (got n = %ld, expected >= %ld)", in->b, 1);
   return op_use(x, sl, BUF_S, 0, in->e, (long)(in->b - 1) * (long)in->addr + 1) ||
          op_use(x, sl, BUF_I, 1, in->a, 1) ? x->e->status : 0;
 }
