@@ -9,5 +9,6 @@ mech_note "routing: the attention's MACs fall about 28x (each query attends" \
   "dense keeps each head's keys and values resident, routing gathers its" \
   "cluster's K/V rows once per query, and each query runs a serial chain" \
   "(top-1 on the top-k engine, its cluster list, the gathers, the counted" \
-  "attention) through one TLIST, so latency, not MACs, sets its time here" \
-  "(docs/routing.md)."
+  "attention) through one TLIST; the top-k engine alone is busy 40% of the" \
+  "cycles (a top-1 per token, a pass over each query's candidates), so" \
+  "latency and the engine, not MACs, set its time here (docs/routing.md)."
