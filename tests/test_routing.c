@@ -250,3 +250,23 @@ Test(routing, check_names_a_corrupted_element) {
   cr_expect(strstr(r.msg, "head 1 query 7 element 1"), "%s", r.msg);
   st_free(&st);
 }
+
+/* Two cases of different lengths (a centroid block per case, the same
+ * centroids): bit-exact, one assignment per token, key and query. */
+Test(routing, two_cases_are_bit_exact) {
+  cfg_t c;
+  wl_t w = rt_wl(12, 3, 8, 2, 2, true);
+  stats_t st;
+  err_t e;
+  chk_t r;
+  cfg_defaults(&c);
+  w.ncases = 2;
+  w.tokens[1] = 20;
+  cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  st_init(&st);
+  r = run(&c, &w, &st);
+  cr_expect(r.ok, "%s", r.msg);
+  cr_expect_eq(r.decisions, (size_t)(2 * (12 + 20) * 2 * 2));
+  cr_expect_eq(st.c[ST_ROUTING_MACS], (uint64_t)(2 * (12 + 20) * 3 * 8 * 2 * 2));
+  st_free(&st);
+}
