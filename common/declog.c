@@ -4,8 +4,8 @@
 
 const char *const dec_kind_names[DEC_KINDS] = {"tokens kept", "heads kept",
                                                "values kept", "refetch",
-                                               "regions routed",
-                                               "gate open"};
+                                               "regions routed", "gate open",
+                                               "cluster"};
 
 uint64_t dec_hash(const uint32_t *idx, size_t n) {
   uint64_t h = UINT64_C(14695981039346656037);

@@ -21,6 +21,8 @@ typedef enum {
                   region, indices: region numbers; docs/biformer.md) */
   DEC_GATE,    /* gated: one query's gate open (kept 1) or closed (0),
                   docs/gated.md */
+  DEC_CLUSTER, /* Routing Transformer: a query's or key's centroid (query:
+                  the token's id, indices: the centroid; docs/routing.md) */
   DEC_KINDS
 } dec_kind_t;
 

@@ -21,6 +21,7 @@ static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
   if ((t == LAY_KN || t == LAY_VN) && !wl_generates(w)) return 0;
   if (t == LAY_LM) return lm_rows(w, cs); /* landmark keys, docs/landmark.md */
   if (t == LAY_G && w->kind != WL_GATED) return 0;
+  if (t == LAY_RC) return w->kind == WL_ROUTING ? w->rt_clusters : 0;
   return t == LAY_O ? wl_queries(w, cs) : wl_ctx_tokens(w, cs);
 }
 
@@ -56,6 +57,7 @@ static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
     l->bits[LAY_KN][layer] = l->bits[LAY_VN][layer] = (uint8_t)c->width;
     l->bits[LAY_LM][layer] = (uint8_t)c->width;
     l->bits[LAY_G][layer] = (uint8_t)c->width;
+    l->bits[LAY_RC][layer] = (uint8_t)c->width;
     l->bits[LAY_K][layer] = (uint8_t)s.msb;
     l->bits[LAY_KL][layer] = (uint8_t)(s.full - s.msb);
     l->bits[LAY_V][layer] = (uint8_t)s.vbits;

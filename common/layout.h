@@ -41,11 +41,14 @@
  * G (model.kind gated, docs/gated.md): the gate logits, laid out as Q
  * (head_dim elements a row, or 1 with gated.mode headwise); empty for
  * every other kind.
+ * RC (model.kind routing, docs/routing.md): the centroids, for every
+ * (case, layer, head) a block of routing.clusters rows at the datapath
+ * width.
  * The mechanisms' regions come last and are empty for every other kind, so
  * they move no other region. */
 typedef enum {
   LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
-  LAY_VN, LAY_LM, LAY_G, LAY_TENSORS
+  LAY_VN, LAY_LM, LAY_G, LAY_RC, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */

@@ -146,6 +146,8 @@ typedef struct wl {
                                        are skipped (0: none) */
   double gt_bias;                   /* synthetic: the gate logits' mean */
   char gt_path[WL_PATH_MAX];        /* npy: the gate logits G */
+  /* routing (docs/routing.md): centroids per head */
+  int rt_clusters;
 } wl_t;
 
 void wl_defaults(wl_t *w);

@@ -7,6 +7,7 @@
  *   lower_biformer.c  BiFormer's routing (docs/biformer.md)
  *   lower_moh.c       Mixture-of-Head attention (docs/moh.md)
  *   lower_gated.c     gated attention (docs/gated.md)
+ *   lower_routing.c   the Routing Transformer (docs/routing.md)
  * SpAtten's CSV traces are lowered apart, by spc_compile (spatten_csv.h).
  */
 #ifndef ATTN_LOWER_H
@@ -108,5 +109,6 @@ void lower_landmark(comp_t *c);   /* docs/landmark.md */
 void lower_lightning(comp_t *c); /* docs/lightning.md */
 void lower_moh(comp_t *c);
 void lower_gated(comp_t *c); /* lower_gated.c, docs/gated.md */
+void lower_routing(comp_t *c);
 
 #endif

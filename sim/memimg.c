@@ -4,6 +4,7 @@
 
 #include "kvquant.h"
 #include "lmshape.h"
+#include "rtshape.h"
 #include <string.h>
 
 struct memimg {
@@ -18,6 +19,7 @@ struct memimg {
   int16_t **kvn[2];   /* KN and VN blocks (projected rows) */
   int16_t **out;      /* written output blocks */
   int16_t **lm;       /* landmark key blocks (LM, docs/landmark.md) */
+  int16_t **rc;       /* routing centroid blocks (docs/routing.md) */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
   bool appends;       /* the cache starts with wl_cache_rows rows only */
@@ -49,8 +51,9 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->kvn[0] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->kvn[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->lm = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->rc = calloc((size_t)m->nblocks, sizeof(int16_t *));
   if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->kvn[0] ||
-      !m->kvn[1] || !m->out || !m->lm ||
+      !m->kvn[1] || !m->out || !m->lm || !m->rc ||
       !m->scratch) {
     mi_free(m);
     return NULL;
@@ -71,6 +74,8 @@ void mi_free(memimg_t *m) {
   for (i = 0; m->out && i < m->nblocks; i++) free(m->out[i]);
   for (i = 0; m->lm && i < m->nblocks; i++) free(m->lm[i]);
   free(m->lm);
+  for (i = 0; m->rc && i < m->nblocks; i++) free(m->rc[i]);
+  free(m->rc);
   free(m->kv[0]);
   free(m->kv[1]);
   free(m->kvq[0]);
@@ -172,11 +177,35 @@ static const int16_t *lm_block_of(memimg_t *m, const lay_loc_t *at) {
   return m->lm[id];
 }
 
+/* The centroid block of (cs, layer, head) (routing), quantized on first
+ * use; NULL when out of memory. */
+static const int16_t *rc_block(memimg_t *m, const lay_loc_t *at) {
+  int id = block_id(m, at->cs, at->layer, at->head);
+  size_t n = (size_t)m->w->rt_clusters * (size_t)m->w->head_dim;
+  if (!m->rc[id]) {
+    int16_t *b = malloc(n * sizeof *b);
+    float *f = malloc(n * sizeof *f);
+    if (!b || !f) {
+      free(b), free(f);
+      return NULL;
+    }
+    rt_centroids(m->w, at->layer, at->head, f);
+    quantize(m, f, n, b);
+    free(f);
+    m->rc[id] = b;
+  }
+  return m->rc[id];
+}
+
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;
-  if (at->t == LAY_Q || at->t == LAY_G) {
-    ten_rows(m->ten, at->t == LAY_G ? TEN_G : TEN_Q, at->cs, at->layer, at->head, at->row, nrows,
-             m->scratch);
+  if (at->t == LAY_RC) {
+    const int16_t *b = rc_block(m, at);
+    if (!b) return -1;
+    memcpy(dst, b + (size_t)at->row * d, n * sizeof *dst);
+  } else if (at->t == LAY_Q || at->t == LAY_G) {
+    ten_rows(m->ten, at->t == LAY_G ? TEN_G : TEN_Q, at->cs, at->layer,
+             at->head, at->row, nrows, m->scratch);
     quantize(m, m->scratch, n, dst);
   } else if (at->t != LAY_O) { /* K, KL, V, KN, VN */
     const int16_t *b = kv_block(m, at);
@@ -193,7 +222,8 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
 }
 
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
-  const int16_t *b = at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
+  const int16_t *b = at->t == LAY_RC ? rc_block(m, at)
+                     : at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
                      : at->t == LAY_LM ? lm_block_of(m, at)
                                        : kv_block(m, at);
   return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;

@@ -89,7 +89,9 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
     [LAY_KN] = ST_DRAM_KEY_MSB_BYTES, [LAY_VN] = ST_DRAM_VALUE_BYTES,
     /* landmark keys (docs/landmark.md) are key rows read */
     [LAY_LM] = ST_DRAM_KEY_MSB_BYTES,
-    [LAY_G] = ST_DRAM_QUERY_BYTES /* gate rows are read as query rows */};
+    [LAY_G] = ST_DRAM_QUERY_BYTES, /* gate rows are read as query rows */
+    /* routing centroids: key rows of the assignment (docs/routing.md) */
+    [LAY_RC] = ST_DRAM_KEY_MSB_BYTES};
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;

@@ -33,6 +33,7 @@ one csv-pruned-eighth 0 --config configs/spatten-eighth.yaml --workload $tr-prun
 one csv-dense-dense 0 --config configs/dense.yaml --workload $tr-dense.csv
 one bf-dense 0 --config $sp --workload workloads/biformer-t-dense.yaml
 one bf-check 1 --config $sp --workload workloads/biformer-t.yaml --check --baseline workloads/biformer-t-dense.yaml
+one rt-check 0 --config $sp --workload workloads/routing-transformer.yaml --layers 2 --check --baseline workloads/routing-transformer.yaml
 one eighth-gpt2 0 --config configs/spatten-eighth.yaml --workload workloads/gpt2-small.yaml
 one eighth-bert 0 --config configs/spatten-eighth.yaml --workload workloads/bert-base.yaml
 one landmark-check 0 --config $sp --workload workloads/landmark.yaml --layers 2 --check --baseline workloads/landmark.yaml

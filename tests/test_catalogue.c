@@ -692,6 +692,22 @@ static const text_row_t workload_rows[] = {
     {"wl-gated-npy-gate.yaml", IN_TEXT,
      "model:\n  kind: gated\ntensors:\n  source: npy\n  q: q.npy\n  k: k.npy\n  v: v.npy\n", WL,
      "{F}:4:3: tensors.source: npy with model.kind gated needs the gate logits", 0},
+     "{F}:1:1: modle: unknown key", 0},    /* routing (docs/routing.md): each row breaks one rule */
+    {"wl-rt-clusters-tokens.yaml", IN_TEXT,
+     "model:\n  kind: routing\nprefill:\n  tokens: 8\nrouting:\n  clusters: 9\n", WL,
+     "{F}:6:3: routing.clusters: more clusters than tokens (got 9, expected <= prefill.tokens entry 0 = 8)", 0},
+    {"wl-rt-clusters-zero.yaml", IN_TEXT, "routing:\n  clusters: 0\n", WL,
+     "{F}:2:13: routing.clusters: out of range (got 0, expected 1..4096)", 0},
+    {"wl-rt-decode.yaml", IN_TEXT, "model:\n  kind: routing\nphase: decode\n", WL,
+     "{F}:3:1: phase: routing runs prefill (got decode, expected prefill)", 0},
+    {"wl-rt-kvq.yaml", IN_TEXT, "model:\n  kind: routing\nphase: prefill\nkv_quant:\n  bits: 4\n", WL,
+     "{F}:5:3: kv_quant.bits: not supported with model.kind routing (got 4, expected 0)", 0},
+    {"wl-rt-kv-heads.yaml", IN_TEXT,
+     "model:\n  kind: routing\n  heads: 2\n  kv_heads: 1\nphase: prefill\n", WL,
+     "{F}:4:3: model.kv_heads: not supported with model.kind routing (got model.kv_heads = 1, expected 0 or model.heads)", 0},
+    {"wl-rt-schedule.yaml", IN_TEXT,
+     "model:\n  kind: routing\nphase: prefill\nschedule:\n  head_keep: 0.5\n", WL,
+     "{F}:5:3: schedule.head_keep: a SpAtten schedule with routing is not supported (got 0.5 as entry 0, expected the default 1)", 0},
 };
 
 static const text_row_t asm_rows[] = {
@@ -997,6 +1013,14 @@ static const text_row_t usage_rows[] = {
      "attnsim: --reps: not a whole number in 1..100", 0},
     {"baseline-cpu-wset", IN_NONE, "", "baseline-cpu " GPT2 " --wset model.layers=0 --json {O}",
      "<--wset>: model.layers: out of range", 0},
+    /* the Routing Transformer (docs/routing.md): its decisions come from the
+     * data; a key buffer below a query's candidates */
+    {"routing-timing-only", IN_NONE, "",
+     "run " SPATTEN " --workload workloads/routing-transformer.yaml --timing-only --json {O}",
+     "attnsim: --timing-only cannot route: the clusters, and so every attention's length, come from the data", 0},
+    {"routing-key-buffer", IN_NONE, "",
+     "run --config configs/spatten-eighth.yaml --workload workloads/routing-transformer.yaml --json {O}",
+     "attnsim: (config): buffers.key_bytes: buffer too small for the Routing Transformer (got 261 entries or rows, expected at least 1056)", 0},
 };
 
 static void run_text_rows(const text_row_t *rows, size_t n) {

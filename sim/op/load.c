@@ -73,6 +73,8 @@ static int load_decode(opctx_t *x, slot_t *sl, lay_tensor_t t, int buf) {
     src = LAY_LM; /* landmark keys (docs/landmark.md) */
   if (t == LAY_Q && in_region(x, LAY_G, in->addr))
     src = LAY_G; /* gate logits (docs/gated.md), into QBUF as query rows */
+  if ((t == LAY_K || t == LAY_Q) && in_region(x, LAY_RC, in->addr))
+    src = LAY_RC; /* routing centroids (docs/routing.md) */
   if (quant) {
     if ((rc = op_check_dram(x, sl, qt, false, in->b)) ||
         (rc = quant_decode(x, sl, qt)))
@@ -136,7 +138,8 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
   lay_loc_t at = sl->loc;
   bufs_t *b = x->b;
   int i, d = b->d;
-  bool q = sl->loc.t == LAY_Q || sl->loc.t == LAY_G;
+  /* LDQ's rows: queries, gate logits or routing centroids */
+  bool q = sl->loc.t == LAY_Q || sl->in.op == OP_LDQ;
   if (q && !sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
   dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ || sl->loc.t == LAY_VN

@@ -12,6 +12,7 @@
  *   moh.c   MRS MGATE MPRED MSCL (docs/moh.md)
  *   op.c    the table, NOP/LAYER/HEAD, flag rules, shared helpers
  *   gate.c  GATE GMUL (gated attention, docs/gated.md)
+ *   routing.c RASN RLST RLDK RLDV RQK RSMX RAV (docs/routing.md)
  */
 #ifndef ATTN_OP_H
 #define ATTN_OP_H

@@ -1,0 +1,16 @@
+/* rtshape.h - the Routing Transformer's shared rules (docs/routing.md):
+ * the synthetic centroids, read by the memory image (sim/memimg.c) and
+ * the golden model (golden/routing.c) alike, as Q, K and V come from
+ * common/tensor.h for both. */
+#ifndef ATTN_RTSHAPE_H
+#define ATTN_RTSHAPE_H
+
+#include "workload.h"
+
+/* Centroids of (layer, head): routing.clusters rows of head_dim floats,
+ * row-major, a pure function of (seed, layer, head, centroid, element):
+ * uniform in [-sqrt(3), sqrt(3)) (variance 1, as the synthetic Q and K),
+ * times model std (tensors.std). The same for every case. */
+void rt_centroids(const wl_t *w, int layer, int head, float *out);
+
+#endif
