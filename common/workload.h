@@ -49,6 +49,8 @@
 #define WL_MAX_HEADS ((int64_t)1 << 20)
 #define WL_MAX_DIRS ((int64_t)1 << 24)
 #define WL_PATH_MAX 512
+/* Segments a blockrank mask may have (blockrank.segments). */
+#define WL_BR_MAX_SEGS 64
 
 /* serve: a causal prefill of each prompt that writes the K/V cache, then
  * decode (docs/serve.md). */
@@ -127,6 +129,13 @@ typedef struct wl {
   int bf_channels[WL_MAX_CASES], bf_nchannels; /* C = heads x head_dim */
   int bf_blocks[WL_MAX_CASES], bf_nblocks; /* blocks (layers) of the stage */
   int bf_lce_kernel;                /* LCE kernel side, odd; 0 = none */
+  /* blockrank (docs/blockrank.md): segment lengths (summing to each
+   * case's tokens), the segments every query sees (-1 alone: none), the
+   * last segment attends to every key, K/V block size in tokens */
+  int br_seg[WL_BR_MAX_SEGS], br_nseg;
+  int br_global[WL_BR_MAX_SEGS], br_nglobal;
+  bool br_query_last;
+  int br_block;
 } wl_t;
 
 void wl_defaults(wl_t *w);

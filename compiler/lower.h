@@ -102,5 +102,6 @@ void query_streamed(comp_t *c, int cs, int l, int kvh, int q);
 void lower_dense(comp_t *c);
 void lower_spatten(comp_t *c);
 void lower_biformer(comp_t *c);
+void lower_blockrank(comp_t *c); /* docs/blockrank.md */
 
 #endif

@@ -4,10 +4,12 @@
 #include <string.h>
 
 extern const mech_t mech_biformer, mech_spatten, mech_spatten_csv, mech_dense;
+extern const mech_t mech_blockrank;
 
 /* The order also lays out the workload schema (the mechanisms' keys). */
 const mech_t *const mech_table[] = {&mech_spatten, &mech_biformer,
-                                    &mech_spatten_csv, &mech_dense};
+                                    &mech_spatten_csv, &mech_blockrank,
+                                    &mech_dense};
 const int mech_count = (int)(sizeof mech_table / sizeof mech_table[0]);
 
 const mech_t *mech_of(const wl_t *w, int width) {
