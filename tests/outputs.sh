@@ -35,6 +35,7 @@ one bf-dense 0 --config $sp --workload workloads/biformer-t-dense.yaml
 one bf-check 1 --config $sp --workload workloads/biformer-t.yaml --check --baseline workloads/biformer-t-dense.yaml
 one eighth-gpt2 0 --config configs/spatten-eighth.yaml --workload workloads/gpt2-small.yaml
 one eighth-bert 0 --config configs/spatten-eighth.yaml --workload workloads/bert-base.yaml
+one br-check 0 --config $sp --workload workloads/blockrank.yaml --layers 1 --wset model.heads=4 --wset model.kv_heads=1 --check --baseline workloads/blockrank.yaml
 n=0
 for w in gpt2-small bert-base; do
   for ws in "schedule.value_keep=1 schedule.key_msb_bits=0 schedule.key_lsb_bits=0 schedule.value_bits=0" \

@@ -138,7 +138,7 @@ Test(workload, presets_set_every_key) {
   wl_defaults(&d);
   wl_to_text(&d, text, sizeof text);
   for (const char *p = text; (p = strchr(p, '\n')); p++) nkeys++;
-  cr_expect_eq(nkeys, 39, "wl_t has 39 keys");
+  cr_expect_eq(nkeys, 43, "wl_t has 43 keys (blockrank: 4)");
   for (int i = 0; i < 3; i++) {
     FILE *f = fopen(presets[i], "rb");
     yaml_parser_t yp;
