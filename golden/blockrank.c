@@ -107,6 +107,7 @@ int gold_blockrank(const cfg_t *c, const wl_t *w, const ten_t *t,
                 o + (size_t)q * d);
       }
 done:
-  free(fx), free(f), free(k), free(v), free(qq), free(p), free(idx), free(mk.seg);
+  free(fx), free(f), free(k), free(v), free(qq), free(p), free(idx);
+  free(mk.seg);
   return rc;
 }

@@ -13,7 +13,9 @@
 
 #include "blockrank.h"
 #include "check.h"
+#include "jsonw.h"
 #include "lower.h"
+#include "report.h"
 #include "schedule.h"
 #include "wlkeys.h"
 
@@ -128,6 +130,35 @@ static int br_check(const cfg_t *c, const wl_t *w, const ten_t *t,
   return 0;
 }
 
+/* ---- report: the discarded scores ------------------------------------- */
+
+/* Q x K MACs on masked keys of partial blocks: every scored row is a
+ * block row and every P x V row an allowed one (both head_dim wide), so
+ * the difference is the discarded work. */
+static uint64_t br_masked_macs(const rep_t *r) {
+  uint64_t qk = r->st->c[ST_QK_MACS], av = r->st->c[ST_AV_MACS];
+  return qk > av ? qk - av : 0;
+}
+
+static void br_json(const rep_t *r, jw_t *w) {
+  jw_key(w, "blockrank");
+  jw_object(w, JW_INLINE);
+  jw_key(w, "block");
+  jw_i64(w, r->wl->br_block);
+  jw_key(w, "masked_qk_macs");
+  jw_u64(w, br_masked_macs(r));
+  jw_end(w);
+}
+
+static void br_ops_text(const rep_t *r, FILE *f) {
+  char a[48];
+  uint64_t qk = r->st->c[ST_QK_MACS], m = br_masked_macs(r);
+  fprintf(f, "  blockrank  %s Q x K MACs on masked keys of partial %d-token "
+             "blocks, scored and discarded (%.1f%% of Q x K)\n",
+          rep_fmt_count(m, a, sizeof a), r->wl->br_block,
+          qk ? 100.0 * (double)m / (double)qk : 0.0);
+}
+
 const mech_t mech_blockrank = {
     .name = "blockrank",
     .doc = "docs/blockrank.md",
@@ -137,4 +168,6 @@ const mech_t mech_blockrank = {
     .wl_check = br_wl_check,
     .lower = lower_blockrank,
     .check = br_check,
+    .report_json = br_json,
+    .report_ops_text = br_ops_text,
 };
