@@ -49,6 +49,8 @@
 #define WL_MAX_HEADS ((int64_t)1 << 20)
 #define WL_MAX_DIRS ((int64_t)1 << 24)
 #define WL_PATH_MAX 512
+/* Segments a blockrank mask may have (blockrank.segments). */
+#define WL_BR_MAX_SEGS 64
 
 /* serve: a causal prefill of each prompt that writes the K/V cache, then
  * decode (docs/serve.md). */
@@ -148,6 +150,13 @@ typedef struct wl {
   char gt_path[WL_PATH_MAX];        /* npy: the gate logits G */
   /* routing (docs/routing.md): centroids per head */
   int rt_clusters;
+  /* blockrank (docs/blockrank.md): segment lengths (summing to each
+   * case's tokens), the segments every query sees (-1 alone: none), the
+   * last segment attends to every key, K/V block size in tokens */
+  int br_seg[WL_BR_MAX_SEGS], br_nseg;
+  int br_global[WL_BR_MAX_SEGS], br_nglobal;
+  bool br_query_last;
+  int br_block;
 } wl_t;
 
 void wl_defaults(wl_t *w);

@@ -110,5 +110,6 @@ void lower_lightning(comp_t *c); /* docs/lightning.md */
 void lower_moh(comp_t *c);
 void lower_gated(comp_t *c); /* lower_gated.c, docs/gated.md */
 void lower_routing(comp_t *c);
+void lower_blockrank(comp_t *c); /* docs/blockrank.md */
 
 #endif

@@ -9,6 +9,7 @@ extern const mech_t mech_lightning;
 extern const mech_t mech_moh;
 extern const mech_t mech_gated;
 extern const mech_t mech_routing;
+extern const mech_t mech_blockrank;
 
 /* The order also lays out the workload schema (the mechanisms' keys). */
 const mech_t *const mech_table[] = {&mech_spatten, &mech_biformer,
@@ -18,6 +19,7 @@ const mech_t *const mech_table[] = {&mech_spatten, &mech_biformer,
                                     &mech_moh,
                                     &mech_gated,
                                     &mech_routing,
+                                    &mech_blockrank,
                                     &mech_dense};
 const int mech_count = (int)(sizeof mech_table / sizeof mech_table[0]);
 

@@ -40,6 +40,7 @@ one landmark-check 0 --config $sp --workload workloads/landmark.yaml --layers 2 
 one lightning-check 0 --config configs/llm.yaml --set buffers.output_bytes=98304 --workload workloads/lightning.yaml --layers 1 --check
 one moh-check 0 --config $sp --workload workloads/moh.yaml --check --baseline workloads/moh.yaml
 one gated-check 0 --config $sp --workload workloads/gated.yaml --layers 1 --check --baseline workloads/gated.yaml
+one br-check 0 --config $sp --workload workloads/blockrank.yaml --layers 1 --wset model.heads=4 --wset model.kv_heads=1 --check --baseline workloads/blockrank.yaml
 n=0
 for w in gpt2-small bert-base; do
   for ws in "schedule.value_keep=1 schedule.key_msb_bits=0 schedule.key_lsb_bits=0 schedule.value_bits=0" \

@@ -187,6 +187,8 @@ typedef struct text_row {
 #define CFG "config --config {F}"
 #define CFG_RUN "run --config {F} --workload workloads/gpt2-small.yaml --json {O}"
 #define WL "workload --workload {F}"
+#define BR_HEAD "model:\n  kind: blockrank\n  layers: 1\n  heads: 2\n  head_dim: 8\n" \
+  "prefill:\n  tokens: 10\nblockrank:\n"
 /* A valid biformer workload (docs/biformer.md), and the same with one
  * biformer.* line replaced (BF_WITH) or other tokens (BF_TOK). */
 #define BF_HEAD "model:\n  kind: biformer\n  layers: 2\n  heads: 2\n  head_dim: 8\nprefill:\n"
@@ -708,6 +710,38 @@ static const text_row_t workload_rows[] = {
     {"wl-rt-schedule.yaml", IN_TEXT,
      "model:\n  kind: routing\nphase: prefill\nschedule:\n  head_keep: 0.5\n", WL,
      "{F}:5:3: schedule.head_keep: a SpAtten schedule with routing is not supported (got 0.5 as entry 0, expected the default 1)", 0},
+    /* blockrank (docs/blockrank.md): a valid head (BR_HEAD, tokens 10)
+     * then one broken rule; "blockrank:" is line 8 */
+    {"wl-br-sum.yaml", IN_TEXT, BR_HEAD "  segments: [4, 5]\n", WL,
+     "{F}:7:3: prefill.tokens: tokens differ from the segments (got 10 as entry 0, "
+     "expected the sum of blockrank.segments = 9)", 0},
+    {"wl-br-empty-segment.yaml", IN_TEXT, BR_HEAD "  segments: [4, 0, 6]\n", WL,
+     "{F}:9:3: blockrank.segments: empty segment (got 0 as entry 1, expected >= 1)", 0},
+    {"wl-br-global.yaml", IN_TEXT, BR_HEAD "  segments: [4, 6]\n  global: 2\n", WL,
+     "{F}:10:3: blockrank.global: no such segment (got 2 as entry 0, expected 0 .. 1, "
+     "or -1 alone for none)", 0},
+    {"wl-br-global-none-among.yaml", IN_TEXT,
+     BR_HEAD "  segments: [4, 6]\n  global: [0, -1]\n", WL,
+     "{F}:10:3: blockrank.global: no such segment (got -1 as entry 1", 0},
+    /* "  block: " is 9 characters */
+    {"wl-br-block-0.yaml", IN_TEXT, BR_HEAD "  segments: [4, 6]\n  block: 0\n", WL,
+     "{F}:10:10: blockrank.block: out of range (got 0, expected 1..65536)", 0},
+    {"wl-br-decode.yaml", IN_TEXT, BR_HEAD "  segments: [4, 6]\nphase: decode\n", WL,
+     "{F}:10:1: phase: blockrank runs prefill (got decode, expected prefill)", 0},
+    {"wl-br-kvq.yaml", IN_TEXT, BR_HEAD "  segments: [4, 6]\nkv_quant:\n  bits: 4\n", WL,
+     "{F}:11:3: kv_quant.bits: not supported with model.kind blockrank (got 4, expected 0)", 0},
+    {"wl-br-schedule.yaml", IN_TEXT,
+     BR_HEAD "  segments: [4, 6]\nschedule:\n  token_keep: 0.5\n", WL,
+     "{F}:11:3: schedule.token_keep: a SpAtten schedule with blockrank is not supported "
+     "(got 0.5 as entry 0, expected the default 1)", 0},
+    {"wl-br-latent.yaml", IN_TEXT,
+     "model:\n  kind: blockrank\n  v_from_k: 4\n  head_dim: 8\nprefill:\n  tokens: 10\n"
+     "blockrank:\n  segments: [4, 6]\n", WL,
+     "{F}:3:3: model.v_from_k: not supported with model.kind blockrank (got "
+     "model.v_from_k = 4, expected 0)", 0},
+    {"cfg-tile-blockrank.yaml", IN_TEXT, "mapping:\n  softmax: tiled\n",
+     "run --config {F} --workload workloads/blockrank.yaml --layers 1 --json {O}",
+     "{F}: mapping.softmax: the workload has no tiled mapping", 0},
 };
 
 static const text_row_t asm_rows[] = {
