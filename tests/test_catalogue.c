@@ -629,7 +629,7 @@ static const text_row_t workload_rows[] = {
      "{F}:1:1: modle: unknown key", 0},
     /* landmark attention (docs/landmark.md): decode of one sequence only */
     {"wl-lm-prefill.yaml", IN_TEXT, "model:\n  kind: landmark\nphase: prefill\n", WL,
-     "{F}:3:8: phase: landmark attention runs decode only (got prefill, expected decode", 0},
+     "{F}:3:1: phase: landmark attention runs decode only (got prefill, expected decode", 0},
     {"wl-lm-batch.yaml", IN_TEXT, LM_HEAD "decode:\n  batch: 2\n", WL,
      "{F}:5:3: decode.batch: landmark attention decodes one sequence (got 2, expected 1)", 0},
     {"wl-lm-kv-heads.yaml", IN_TEXT,
@@ -694,7 +694,7 @@ static const text_row_t workload_rows[] = {
     {"wl-gated-npy-gate.yaml", IN_TEXT,
      "model:\n  kind: gated\ntensors:\n  source: npy\n  q: q.npy\n  k: k.npy\n  v: v.npy\n", WL,
      "{F}:4:3: tensors.source: npy with model.kind gated needs the gate logits", 0},
-     "{F}:1:1: modle: unknown key", 0},    /* routing (docs/routing.md): each row breaks one rule */
+    /* routing (docs/routing.md): each row breaks one rule */
     {"wl-rt-clusters-tokens.yaml", IN_TEXT,
      "model:\n  kind: routing\nprefill:\n  tokens: 8\nrouting:\n  clusters: 9\n", WL,
      "{F}:6:3: routing.clusters: more clusters than tokens (got 9, expected <= prefill.tokens entry 0 = 8)", 0},
