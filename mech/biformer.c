@@ -211,34 +211,19 @@ static const chk_shape_t bf_shape = {
     .layers = bf_blocks,
     .heads = bf_heads,
     .rows = bf_tokens,
+    .decisions = "routing decisions",
+    .model = "BiFormer golden model (golden/biformer.c)",
 };
 
 /* Every output element of the blocks and heads each stage has against
  * gold_biformer's, then the routing decisions in program order. */
 static int bf_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &bf_shape, &maxq);
-  int rc = gold ? gold_biformer(c, w, t, gold, &glog) : ERR_RUN;
+  chk_gold_t g = {0};
+  g.out = chk_gold_alloc(w, &bf_shape, &g.maxq);
+  g.rc = g.out ? gold_biformer(c, w, t, g.out, &g.log) : ERR_RUN;
   r->pruned = true;
-  if (!rc && !(simlog && simlog->oom)) {
-    chk_compare_outputs(w, mi, gold, maxq, &bf_shape, r);
-    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
-      r->mismatches++;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu routing decisions equal the "
-             "BiFormer golden model (golden/biformer.c)",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions);
-  return 0;
+  return chk_finish(w, mi, &bf_shape, &g, simlog, r);
 }
 
 const mech_t mech_biformer = {

@@ -110,24 +110,15 @@ static int br_wl_check(const wl_t *w, const yl_schema_t *sc,
 static const chk_shape_t br_shape = {
     .names = {"case", "layer", "head", "query"},
     .note = "blockrank",
+    .model = "blockrank golden model (golden/blockrank.c: dense attention under the mask)",
 };
 
 static int br_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &br_shape, &maxq);
-  int rc = gold ? gold_blockrank(c, w, t, gold) : ERR_RUN;
-  (void)simlog;
-  if (!rc) chk_compare_outputs(w, mi, gold, maxq, &br_shape, r);
-  free(gold);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements: bit-exact with the blockrank golden "
-             "model (golden/blockrank.c, dense attention under the mask)",
-             (unsigned long long)r->compared);
-  return 0;
+  chk_gold_t g = {0};
+  g.out = chk_gold_alloc(w, &br_shape, &g.maxq);
+  g.rc = g.out ? gold_blockrank(c, w, t, g.out) : ERR_RUN;
+  return chk_finish(w, mi, &br_shape, &g, simlog, r);
 }
 
 /* ---- report: the discarded scores ------------------------------------- */

@@ -97,32 +97,17 @@ static void gt_ops_text(const rep_t *r, FILE *f) {
 static const chk_shape_t gt_shape = {
     .names = {"case", "layer", "head", "query"},
     .note = "gated attention",
+    .decisions = "gate decisions",
+    .model = "gated attention golden model (golden/gated.c)",
 };
 
 /* Every output element against gold_gated's, then the gate decisions. */
 static int gt_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &gt_shape, &maxq);
-  int rc = gold ? gold_gated(c, w, t, gold, maxq, &glog) : ERR_RUN;
-  if (!rc && !(simlog && simlog->oom)) {
-    chk_compare_outputs(w, mi, gold, maxq, &gt_shape, r);
-    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
-      r->mismatches++;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu gate decisions equal the gated "
-             "attention golden model (golden/gated.c)",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions);
-  return 0;
+  chk_gold_t g = {0};
+  g.out = chk_gold_alloc(w, &gt_shape, &g.maxq);
+  g.rc = g.out ? gold_gated(c, w, t, g.out, g.maxq, &g.log) : ERR_RUN;
+  return chk_finish(w, mi, &gt_shape, &g, simlog, r);
 }
 
 const mech_t mech_gated = {

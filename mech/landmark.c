@@ -90,41 +90,20 @@ static void lm_ops_text(const rep_t *r, FILE *f) {
 static const chk_shape_t lm_shape = {
     .names = {"case", "layer", "head", "step"},
     .note = "landmark attention",
+    .decisions = "block selections",
+    .model = "landmark golden model (golden/landmark.c)",
 };
 
 /* Every output element against gold_landmark's, then the block
  * selections in program order. */
 static int lm_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  gold_sp_acc_t acc;
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &lm_shape, &maxq);
-  int rc = gold ? gold_landmark(c, w, t, gold, &glog, &acc) : ERR_RUN;
+  gold_sp_acc_t acc = {0};
+  chk_gold_t g = {.acc = &acc};
+  g.out = chk_gold_alloc(w, &lm_shape, &g.maxq);
+  g.rc = g.out ? gold_landmark(c, w, t, g.out, &g.log, &acc) : ERR_RUN;
   r->pruned = true;
-  if (!rc && !(simlog && simlog->oom)) {
-    chk_compare_outputs(w, mi, gold, maxq, &lm_shape, r);
-    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
-      r->mismatches++;
-    r->rel_err = acc.ref2 > 0 ? sqrt(acc.err2 / acc.ref2) : 0;
-    r->mass_kept = acc.queries ? acc.mass / (double)acc.queries : 0;
-    r->rel_err_renorm = acc.ref2 > 0 ? sqrt(acc.err2_renorm / acc.ref2) : 0;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu block selections equal the "
-             "landmark golden model (golden/landmark.c); accuracy cost: "
-             "output error %.3g relative to dense, %.1f%% of the dense "
-             "attention mass kept",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions,
-             r->rel_err, 100 * r->mass_kept);
-  return 0;
+  return chk_finish(w, mi, &lm_shape, &g, simlog, r);
 }
 
 const mech_t mech_landmark = {

@@ -99,24 +99,16 @@ static int lt_hw_check(const cfg_t *c, const wl_t *w, const char *cfg_name,
 static const chk_shape_t lt_shape = {
     .names = {"case", "layer", "head", "query"},
     .note = "Lightning Attention-2",
+    .model = "Lightning Attention-2 golden model (golden/lightning.c)",
 };
 
 /* Every output element against gold_lightning's, bit for bit. */
 static int lt_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &lt_shape, &maxq);
-  int rc = gold ? gold_lightning(c, w, t, gold, maxq) : ERR_RUN;
-  (void)simlog;
-  if (!rc) chk_compare_outputs(w, mi, gold, maxq, &lt_shape, r);
-  free(gold);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements equal the Lightning Attention-2 golden "
-             "model (golden/lightning.c)", (unsigned long long)r->compared);
-  return 0;
+  chk_gold_t g = {0};
+  g.out = chk_gold_alloc(w, &lt_shape, &g.maxq);
+  g.rc = g.out ? gold_lightning(c, w, t, g.out, g.maxq) : ERR_RUN;
+  return chk_finish(w, mi, &lt_shape, &g, simlog, r);
 }
 
 const mech_t mech_lightning = {

@@ -145,36 +145,18 @@ static void moh_text(const rep_t *r, FILE *f) {
 static const chk_shape_t moh_shape = {
     .names = {"case", "layer", "head", "token"},
     .note = "MoH",
+    .decisions = "routing decisions",
+    .model = "MoH golden model (golden/moh.c)",
 };
 
 /* Every output element (unrouted pairs 0) against gold_moh's, then the
  * routing decisions in program order. */
 static int moh_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                      const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &moh_shape, &maxq);
-  int rc = gold ? gold_moh(c, w, t, gold, maxq, &glog) : ERR_RUN;
-  /* not pruned: no accuracy against dense (routing changes results by
-   * design; docs/moh.md) */
-  r->pruned = false;
-  if (!rc && !(simlog && simlog->oom)) {
-    chk_compare_outputs(w, mi, gold, maxq, &moh_shape, r);
-    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
-      r->mismatches++;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu routing decisions equal the "
-             "MoH golden model (golden/moh.c)",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions);
-  return 0;
+  chk_gold_t g = {0};
+  g.out = chk_gold_alloc(w, &moh_shape, &g.maxq);
+  g.rc = g.out ? gold_moh(c, w, t, g.out, g.maxq, &g.log) : ERR_RUN;
+  return chk_finish(w, mi, &moh_shape, &g, simlog, r);
 }
 
 const mech_t mech_moh = {

@@ -71,33 +71,18 @@ static void rt_ops_text(const rep_t *r, FILE *f) {
 static const chk_shape_t rt_shape = {
     .names = {"case", "layer", "head", "query"},
     .note = "Routing Transformer",
+    .decisions = "cluster assignments",
+    .model = "Routing Transformer golden model (golden/routing.c)",
 };
 
 /* Every output element against gold_routing's, then every assignment. */
 static int rt_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &rt_shape, &maxq);
-  int rc = gold ? gold_routing(c, w, t, gold, &glog, NULL) : ERR_RUN;
+  chk_gold_t g = {0};
+  g.out = chk_gold_alloc(w, &rt_shape, &g.maxq);
+  g.rc = g.out ? gold_routing(c, w, t, g.out, &g.log, NULL) : ERR_RUN;
   r->pruned = true;
-  if (!rc && !(simlog && simlog->oom)) {
-    chk_compare_outputs(w, mi, gold, maxq, &rt_shape, r);
-    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
-      r->mismatches++;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu cluster assignments equal the "
-             "Routing Transformer golden model (golden/routing.c)",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions);
-  return 0;
+  return chk_finish(w, mi, &rt_shape, &g, simlog, r);
 }
 
 const mech_t mech_routing = {

@@ -29,42 +29,20 @@ static int sp_hw_check(const cfg_t *c, const char *cfg_name, err_t *e) {
 static const chk_shape_t sp_shape = {
     .names = {"case", "layer", "head", "query"},
     .note = "SpAtten schedule",
+    .decisions = "decisions",
+    .model = "SpAtten golden model",
 };
 
 /* Outputs bit for bit against gold_spatten's, then every decision; the
  * accuracy cost against dense float attention in the summary. */
 static int sp_check(const cfg_t *c, const wl_t *w, const ten_t *t,
                     const memimg_t *mi, const declog_t *simlog, chk_t *r) {
-  declog_t glog = {0};
-  gold_sp_acc_t acc;
-  size_t maxq;
-  int16_t *gold = chk_gold_alloc(w, &sp_shape, &maxq);
-  int rc;
-  memset(&acc, 0, sizeof acc);
-  rc = gold ? gold_spatten(c, w, t, gold, &glog, &acc) : ERR_RUN;
+  gold_sp_acc_t acc = {0};
+  chk_gold_t g = {.acc = &acc};
+  g.out = chk_gold_alloc(w, &sp_shape, &g.maxq);
+  g.rc = g.out ? gold_spatten(c, w, t, g.out, &g.log, &acc) : ERR_RUN;
   r->pruned = true;
-  if (!rc && !glog.oom && !(simlog && simlog->oom)) {
-    chk_compare_outputs(w, mi, gold, maxq, &sp_shape, r);
-    if (!r->mismatches && simlog && !chk_decisions(simlog, &glog, r))
-      r->mismatches++;
-    r->rel_err = acc.ref2 > 0 ? sqrt(acc.err2 / acc.ref2) : 0;
-    r->mass_kept = acc.queries ? acc.mass / (double)acc.queries : 0;
-    r->rel_err_renorm = acc.ref2 > 0 ? sqrt(acc.err2_renorm / acc.ref2) : 0;
-  } else {
-    rc = ERR_RUN;
-  }
-  free(gold);
-  dec_free(&glog);
-  if (rc) return ERR_RUN;
-  r->ok = !r->mismatches;
-  if (r->ok)
-    snprintf(r->msg, sizeof r->msg,
-             "%llu output elements and %llu decisions equal the SpAtten golden "
-             "model; accuracy cost: output error %.3g relative to dense, %.1f%% "
-             "of the dense attention mass kept",
-             (unsigned long long)r->compared, (unsigned long long)r->decisions,
-             r->rel_err, 100 * r->mass_kept);
-  return 0;
+  return chk_finish(w, mi, &sp_shape, &g, simlog, r);
 }
 
 /* ---- workload: the schedule's keys and rules ----------------------------- */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "golden.h"
+#include "spatten.h"
 #include "mapping.h"
 #include "mech.h"
 #include "serve.h"
@@ -258,6 +259,41 @@ bool chk_decisions(const declog_t *sim, const declog_t *gold, chk_t *r) {
     snprintf(r->msg, sizeof r->msg, "decision count differs: simulator %zu, "
              "golden %zu", sim->n, gold->n);
   return sim->n == gold->n;
+}
+
+/* The accuracy cost against dense attention from a golden model's sums. */
+static void chk_accuracy(const gold_sp_acc_t *a, chk_t *r) {
+  r->rel_err = a->ref2 > 0 ? sqrt(a->err2 / a->ref2) : 0;
+  r->mass_kept = a->queries ? a->mass / (double)a->queries : 0;
+  r->rel_err_renorm = a->ref2 > 0 ? sqrt(a->err2_renorm / a->ref2) : 0;
+}
+
+int chk_finish(const wl_t *w, const memimg_t *mi, const chk_shape_t *s,
+               chk_gold_t *g, const declog_t *simlog, chk_t *r) {
+  bool ran = g->out && !g->rc && !g->log.oom && !(simlog && simlog->oom);
+  char dec[64] = "", acc[128] = "";
+  if (ran) {
+    chk_compare_outputs(w, mi, g->out, g->maxq, s, r);
+    if (s->decisions && !r->mismatches && simlog &&
+        !chk_decisions(simlog, &g->log, r))
+      r->mismatches++;
+    if (g->acc) chk_accuracy(g->acc, r);
+  }
+  free(g->out);
+  dec_free(&g->log);
+  if (!ran) return ERR_RUN;
+  r->ok = !r->mismatches;
+  if (!r->ok) return 0;
+  if (s->decisions)
+    snprintf(dec, sizeof dec, " and %llu %s", (unsigned long long)r->decisions,
+             s->decisions);
+  if (g->acc)
+    snprintf(acc, sizeof acc, "; accuracy cost: output error %.3g relative "
+             "to dense, %.1f%% of the dense attention mass kept", r->rel_err,
+             100 * r->mass_kept);
+  snprintf(r->msg, sizeof r->msg, "%llu output elements%s equal the %s%s",
+           (unsigned long long)r->compared, dec, s->model, acc);
+  return 0;
 }
 
 int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,

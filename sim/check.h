@@ -83,6 +83,10 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
 typedef struct chk_shape {
   const char *names[4]; /* the coordinates: case, layer, head, row */
   const char *note;     /* the message's closing note, in parentheses */
+  /* chk_finish's summary: "N output elements[ and M <decisions>] equal
+   * the <model>"; decisions NULL: none are compared */
+  const char *decisions;
+  const char *model;
   int (*layers)(const wl_t *w, int cs);
   int (*heads)(const wl_t *w, int cs);
   int (*rows)(const wl_t *w, int cs);
@@ -112,5 +116,25 @@ void chk_compare_outputs(const wl_t *w, const memimg_t *mi,
  * golden model's. Returns false and sets r->msg at the first difference;
  * else sets r->decisions to the count compared. */
 bool chk_decisions(const declog_t *sim, const declog_t *gold, chk_t *r);
+
+/* A mechanism's golden run, for chk_finish: out from chk_gold_alloc
+ * (NULL: out of memory) with maxq, rc the golden model's return, log its
+ * decisions, acc its accuracy sums against dense attention (NULL: none). */
+typedef struct chk_gold {
+  int16_t *out;
+  size_t maxq;
+  int rc;
+  declog_t log;
+  const struct gold_sp_acc *acc;
+} chk_gold_t;
+
+/* The shared end of a mechanism's .check (r as .check gets it). When both
+ * models ran without running out of memory: every output of shape s
+ * against g->out, then, with s->decisions and simlog, the decisions in
+ * program order, and the accuracy cost from g->acc. Frees g->out and
+ * g->log. ERR_RUN when a model failed; else 0, r->ok set and, when ok,
+ * s's summary in r->msg. */
+int chk_finish(const wl_t *w, const memimg_t *mi, const chk_shape_t *s,
+               chk_gold_t *g, const declog_t *simlog, chk_t *r);
 
 #endif
