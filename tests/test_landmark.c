@@ -218,8 +218,8 @@ Test(landmark, selecting_every_block_is_dense_attention) {
   stats_t st;
   chk_t r;
   size_t maxq;
-  static const chk_shape_t shape = {{"case", "layer", "head", "step"}, "test",
-                                    NULL, NULL, NULL};
+  static const chk_shape_t shape = {.names = {"case", "layer", "head", "step"},
+                                    .note = "test"};
   int16_t *gold, *ref = malloc(4 * 16 * sizeof *ref);
   cfg_defaults(&c);
   cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
