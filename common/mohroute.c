@@ -19,3 +19,15 @@ int64_t moh_score(uint64_t seed, int cs, int layer, int t, int h,
   z = mix(z ^ (uint64_t)(uint32_t)h);
   return (int64_t)(z % (uint64_t)span) - span / 2;
 }
+
+void moh_scores(const ten_t *t, const wl_t *w, const fx_t *fx, int cs,
+                int layer, int tok, int h0, int n, int64_t *out) {
+  float f[64]; /* moh.router is read with moh.topk > 0, so R <= 64 */
+  if (w->source != WL_NPY) {
+    for (int i = 0; i < n; i++)
+      out[i] = moh_score(w->seed, cs, layer, tok, h0 + i, fx->frac_bits);
+    return;
+  }
+  ten_router(t, layer, tok, f);
+  for (int i = 0; i < n; i++) out[i] = fx_quant(fx, f[h0 - w->moh_shared + i]);
+}

@@ -1,7 +1,7 @@
 /* rtshape.h - the Routing Transformer's shared rules (docs/routing.md):
- * the synthetic centroids, read by the memory image (sim/memimg.c) and
- * the golden model (golden/routing.c) alike, as Q, K and V come from
- * common/tensor.h for both. */
+ * the synthetic centroids, served by common/tensor.h's ten_centroids (as
+ * are routing.centroids' with tensors.source npy) to the memory image
+ * (sim/memimg.c) and the golden model (golden/routing.c) alike. */
 #ifndef ATTN_RTSHAPE_H
 #define ATTN_RTSHAPE_H
 

@@ -44,7 +44,10 @@
  * fetched (npy_open, npy_get: no copy of the data is held; K and V:
  * [layers, kv_heads, tokens, head_dim] with model.kv_heads). K and V hold the whole context; Q holds
  * the context too, or (decode) only the generated tokens, whose row r is
- * position prompt + r.
+ * position prompt + r. A mechanism's own inputs come from files of their
+ * own with the npy source: gated.gate (as Q), moh.router ([layers,
+ * tokens, routed heads]) and routing.centroids ([layers, heads, clusters,
+ * head_dim]).
  */
 #include "tensor.h"
 
@@ -56,6 +59,7 @@
 #include <string.h>
 
 #include "npy.h"
+#include "rtshape.h"
 
 #define TEN_GOLDEN UINT64_C(0x9E3779B97F4A7C15) /* splitmix64 increment */
 
@@ -68,6 +72,7 @@ struct ten {
   npy_t a[3];      /* npy: Q, K, V */
   int q_row0;      /* npy: position of Q's row 0 (0, or prompt) */
   npy_t g;         /* npy: gate logits (model.kind gated) */
+  npy_t aux;       /* npy: router scores (moh) or centroids (routing) */
 };
 
 /* ---- synthetic generator --------------------------------------------- */
@@ -206,6 +211,35 @@ static int check_shape(const npy_t *a, const char *path, const int want[4],
   return 0;
 }
 
+/* A mechanism's own input file (moh.router, routing.centroids): npy_open's
+ * errors and a shape other than want[0..n) name the key, "PATH: KEY: what
+ * is wrong (got X, expected Y)" (a .npy file has no lines to locate). */
+static int open_aux(npy_t *a, const char *path, const char *key, int n,
+                    const int64_t *want, const char *axes, err_t *e) {
+  char got[128] = "", exp[128] = "";
+  int ok = 1;
+  if (npy_open(path, a, e)) {
+    size_t pl = strlen(path);
+    char inner[sizeof e->msg];
+    /* "PATH: field: ..." from npy.c, re-keyed as "PATH: KEY: field: ..." */
+    snprintf(inner, sizeof inner, "%s",
+             strncmp(e->msg, path, pl) == 0 && e->msg[pl] == ':'
+                 ? e->msg + pl + 2 : e->msg);
+    return err_at(e, path, 0, 0, key, "%s", inner);
+  }
+  ok = a->ndim == n;
+  for (int ax = 0; ax < n && ok; ax++) ok = a->shape[ax] == want[ax];
+  if (ok) return 0;
+  for (int ax = 0; ax < a->ndim; ax++)
+    snprintf(got + strlen(got), sizeof got - strlen(got), "%s%" PRId64,
+             ax ? ", " : "", a->shape[ax]);
+  for (int ax = 0; ax < n; ax++)
+    snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%" PRId64,
+             ax ? ", " : "", want[ax]);
+  return err_at(e, path, 0, 0, key, "shape does not match the workload (got "
+                "[%s], expected [%s]: %s)", got, exp, axes);
+}
+
 static int open_npy(ten_t *t, err_t *e) {
   const wl_t *w = &t->w;
   const char *paths[3] = {w->q_path, w->k_path, w->v_path};
@@ -231,6 +265,17 @@ static int open_npy(ten_t *t, err_t *e) {
     if ((rc = npy_open(w->gt_path, &t->g, e)) ||
         (rc = check_shape(&t->g, w->gt_path, want_g, -1, e)))
       return rc;
+  }
+  if (w->kind == WL_MOH && w->moh_topk) { /* routed heads' scores */
+    int64_t want_r[3] = {w->layers, wl_ctx_tokens(w, 0),
+                         w->heads - w->moh_shared};
+    return open_aux(&t->aux, w->moh_router, "moh.router", 3, want_r,
+                    "layers, tokens, model.heads - moh.shared", e);
+  }
+  if (w->kind == WL_ROUTING) {
+    int64_t want_c[4] = {w->layers, w->heads, w->rt_clusters, w->head_dim};
+    return open_aux(&t->aux, w->rt_centroids, "routing.centroids", 4, want_c,
+                    "layers, heads, routing.clusters, head_dim", e);
   }
   return 0;
 }
@@ -291,6 +336,7 @@ void ten_close(ten_t *t) {
   free(t->dir);
   for (k = 0; k < 3; k++) npy_free(&t->a[k]);
   npy_free(&t->g);
+  npy_free(&t->aux);
   free(t);
 }
 
@@ -315,4 +361,23 @@ void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
     synth_rows(t, kind, cs, layer, head, row0, n, out);
   else
     npy_rows(t, kind, layer, head, row0, n, out);
+}
+
+void ten_router(const ten_t *t, int layer, int tok, float *out) {
+  const npy_t *a = &t->aux;
+  int64_t n = a->shape[2];
+  assert(t->w.source == WL_NPY && t->w.kind == WL_MOH && a->ndim == 3);
+  (void)npy_get(a, ((int64_t)layer * a->shape[1] + tok) * n, n, out);
+}
+
+void ten_centroids(const ten_t *t, int layer, int head, float *out) {
+  const npy_t *a = &t->aux;
+  int64_t n;
+  if (t->w.source != WL_NPY) {
+    rt_centroids(&t->w, layer, head, out);
+    return;
+  }
+  assert(t->w.kind == WL_ROUTING && a->ndim == 4);
+  n = a->shape[2] * a->shape[3];
+  (void)npy_get(a, ((int64_t)layer * a->shape[1] + head) * n, n, out);
 }

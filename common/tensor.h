@@ -27,5 +27,13 @@ void ten_close(ten_t *t);
  * K and V, head is a K/V head (< wl_kv_heads). */
 void ten_rows(const ten_t *t, ten_kind_t kind, int cs, int layer, int head,
               int row0, int n, float *out);
+/* MoH's router scores of token tok in layer `layer` from moh.router
+ * (tensors.source npy only; the synthetic ones are mohroute.h's):
+ * model.heads - moh.shared floats, routed head i at out[i]. */
+void ten_router(const ten_t *t, int layer, int tok, float *out);
+/* The Routing Transformer's centroids of (layer, head): routing.clusters
+ * rows of head_dim floats, row-major; synthetic (rtshape.h) or from
+ * routing.centroids (npy). The same for every case. */
+void ten_centroids(const ten_t *t, int layer, int head, float *out);
 
 #endif

@@ -142,6 +142,7 @@ typedef struct wl {
    * plus the moh_topk of the other heads its router scores rank highest */
   int moh_topk;
   int moh_shared;
+  char moh_router[WL_PATH_MAX];     /* npy: the router scores */
   /* gated (docs/gated.md): a sigmoid gate on each head's output */
   int gt_mode;                      /* 0 elementwise, 1 headwise */
   double gt_threshold;              /* rows whose largest gate is below it
@@ -150,6 +151,7 @@ typedef struct wl {
   char gt_path[WL_PATH_MAX];        /* npy: the gate logits G */
   /* routing (docs/routing.md): centroids per head */
   int rt_clusters;
+  char rt_centroids[WL_PATH_MAX];   /* npy: the centroids */
   /* blockrank (docs/blockrank.md): segment lengths (summing to each
    * case's tokens), the segments every query sees (-1 alone: none), the
    * last segment attends to every key, K/V block size in tokens */

@@ -14,15 +14,13 @@
 #include "spatten.h"
 
 /* Gates of one token's R non-shared heads (0: not routed), Q0.16. */
-static int route(const fx_t *fx, const wl_t *w, int cs, int l, int t,
-                 int64_t *gate, declog_t *log) {
+static int route(const fx_t *fx, const wl_t *w, const ten_t *ten, int cs,
+                 int l, int t, int64_t *gate, declog_t *log) {
   int R = w->heads - w->moh_shared, k = w->moh_topk, i;
   int64_t score[64], m = INT64_MIN, sum = 0, e[64];
   uint32_t sel[64];
-  for (i = 0; i < R; i++) {
-    score[i] = moh_score(w->seed, cs, l, t, w->moh_shared + i, fx->frac_bits);
-    gate[i] = 0;
-  }
+  moh_scores(ten, w, fx, cs, l, t, w->moh_shared, R, score);
+  for (i = 0; i < R; i++) gate[i] = 0;
   if (gold_topk(score, R, k, sel) < 0) return ERR_RUN;
   if (log) {
     dec_t d = {DEC_REGIONS, cs, l, -1, t, R, k, dec_hash(sel, (size_t)k), 0};
@@ -91,7 +89,7 @@ int gold_moh(const cfg_t *c, const wl_t *w, const ten_t *t, int16_t *out,
     for (l = 0; !rc && l < w->layers; l++) {
       int T = w->tokens[cs];
       for (tok = 0; w->moh_topk && !rc && tok < T; tok++)
-        rc = route(&fx, w, cs, l, tok, gate + (size_t)tok * (size_t)R, log);
+        rc = route(&fx, w, t, cs, l, tok, gate + (size_t)tok * (size_t)R, log);
       for (h = 0; !rc && h < H; h++) {
         int16_t *o = out + ((size_t)(cs * w->layers + l) * (size_t)H +
                             (size_t)h) * maxq * (size_t)d;

@@ -11,7 +11,6 @@
 
 #include "err.h"
 #include "fixed.h"
-#include "rtshape.h"
 
 typedef struct rtg {
   const wl_t *w;
@@ -61,7 +60,7 @@ static void rtg_load(rtg_t *g) {
     ten_rows(g->t, (ten_kind_t)kind, g->cs, g->l, g->h, 0, g->T, g->f);
     for (size_t i = 0; i < n; i++) g->x[kind][i] = fx_quant(&g->fx, g->f[i]);
   }
-  rt_centroids(g->w, g->l, g->h, g->f);
+  ten_centroids(g->t, g->l, g->h, g->f);
   for (size_t i = 0; i < nc; i++) g->x[3][i] = fx_quant(&g->fx, g->f[i]);
 }
 

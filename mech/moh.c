@@ -8,11 +8,13 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "fixed.h"
 #include "jsonw.h"
 #include "lower.h"
 #include "mohroute.h"
 #include "report.h"
 #include "schedule.h"
+#include "tensor.h"
 #include "wlkeys.h"
 #include "moh.h"
 
@@ -29,6 +31,9 @@ static const yl_key_t moh_keys[] = {
          "among those after the shared ones (0: shared heads only)"),
   WK_INT("moh.shared", moh_shared, "0", 0, 65535, "heads",
          "moh: shared heads every token runs (the first ones of a layer)"),
+  WK_PATH("moh.router", moh_router,
+          "moh: npy: the router scores, [layers, tokens, model.heads - "
+          "moh.shared] (docs/moh.md)"),
 };
 
 /* Cross-field rules of model.kind moh: prefill of full multi-head
@@ -69,6 +74,10 @@ static int moh_wl_check(const wl_t *w, const yl_schema_t *sc,
     return yl_err_key(sc, marks, origin, "moh.shared", e,
                       "too many routed heads for the gate unit (got "
                       "model.heads - moh.shared = %d, expected <= 64)", R);
+  if (w->source == WL_NPY && w->moh_topk && !w->moh_router[0])
+    return yl_err_key(sc, marks, origin, "tensors.source", e,
+                      "npy with model.kind moh needs the router scores (got "
+                      "no moh.router, expected a .npy path in moh.router)");
   if (!w->moh_topk && !w->moh_shared)
     return yl_err_key(sc, marks, origin, "moh.topk", e,
                       "no head would run (got %d with moh.shared 0, expected "
@@ -80,31 +89,48 @@ static int moh_wl_check(const wl_t *w, const yl_schema_t *sc,
 
 /* load[h]: (token, layer) pairs head h runs, over every case and layer,
  * from the router scores (the same rule as the top-k engine: score
- * descending, then head ascending). */
-static void moh_load(const rep_t *r, uint64_t *load) {
+ * descending, then head ascending). The report has no tensor source of
+ * its own: with tensors.source npy it opens one for moh.router; -1 when
+ * that fails (recost once the files are gone), and no load is reported. */
+static int moh_load(const rep_t *r, uint64_t *load) {
   const wl_t *w = r->wl;
   int S = w->moh_shared, R = w->heads - S;
+  ten_t *ten = NULL;
+  err_t e;
+  fx_t *fx = malloc(sizeof *fx);
+  if (!fx) return -1;
+  fx_init(fx, r->cfg->width, r->cfg->frac_bits, r->cfg->prob_bits,
+          w->head_dim);
+  if (w->source == WL_NPY && w->moh_topk && ten_open(&ten, w, &e)) {
+    free(fx);
+    return -1;
+  }
   for (int h = 0; h < w->heads; h++) load[h] = 0;
   for (int cs = 0; cs < w->ncases; cs++)
     for (int l = 0; l < w->layers; l++)
       for (int t = 0; t < w->tokens[cs]; t++) {
         int64_t s[64];
         for (int h = 0; h < S; h++) load[h]++;
-        for (int i = 0; w->moh_topk && i < R; i++)
-          s[i] = moh_score(w->seed, cs, l, t, S + i, r->cfg->frac_bits);
-        for (int i = 0; w->moh_topk && i < R; i++) {
+        if (!w->moh_topk) continue;
+        moh_scores(ten, w, fx, cs, l, t, S, R, s);
+        for (int i = 0; i < R; i++) {
           int above = 0; /* heads ranked before i */
           for (int j = 0; j < R; j++)
             above += s[j] > s[i] || (s[j] == s[i] && j < i);
           load[S + i] += above < w->moh_topk;
         }
       }
+  ten_close(ten);
+  free(fx);
+  return 0;
 }
 
 static void moh_json(const rep_t *r, jw_t *w) {
   uint64_t *load = malloc((size_t)r->wl->heads * sizeof *load), sum = 0;
-  if (!load) return;
-  moh_load(r, load);
+  if (!load || moh_load(r, load)) {
+    free(load);
+    return;
+  }
   jw_key(w, "moh");
   jw_object(w, JW_LINES);
   jw_key(w, "topk");
@@ -126,8 +152,10 @@ static void moh_text(const rep_t *r, FILE *f) {
   uint64_t *load = malloc((size_t)r->wl->heads * sizeof *load);
   uint64_t per = 0;
   char a[48];
-  if (!load) return;
-  moh_load(r, load);
+  if (!load || moh_load(r, load)) {
+    free(load);
+    return;
+  }
   for (int cs = 0; cs < r->wl->ncases; cs++)
     per += (uint64_t)r->wl->tokens[cs] * (uint64_t)r->wl->layers;
   fprintf(f, "\n  moh        %d shared + top-%d of %d heads; tokens x layers "

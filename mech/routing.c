@@ -25,6 +25,9 @@ static const yl_key_t rt_keys[] = {
   WK_INT("routing.clusters", rt_clusters, "4", 1, 4096, "clusters",
          "routing: C, centroids per head (k-means clusters; <= every case's "
          "tokens)"),
+  WK_PATH("routing.centroids", rt_centroids,
+          "routing: npy: the centroids, [layers, heads, routing.clusters, "
+          "head_dim] (docs/routing.md)"),
 };
 
 /* Cross-field rules of model.kind routing: prefill without a schedule,
@@ -53,6 +56,11 @@ static int rt_wl_check(const wl_t *w, const yl_schema_t *sc,
                           "a SpAtten schedule with routing is not supported "
                           "(got %g as entry %d, expected the default %d)",
                           w->sched[k][i], i, k <= WL_S_VALUE_KEEP);
+  if (w->source == WL_NPY && !w->rt_centroids[0])
+    return yl_err_key(sc, marks, origin, "tensors.source", e,
+                      "npy with model.kind routing needs the centroids (got "
+                      "no routing.centroids, expected a .npy path in "
+                      "routing.centroids)");
   for (int cs = 0; cs < w->ncases; cs++)
     if (w->rt_clusters > w->tokens[cs])
       return yl_err_key(sc, marks, origin, "routing.clusters", e,

@@ -4,7 +4,6 @@
 
 #include "kvquant.h"
 #include "lmshape.h"
-#include "rtshape.h"
 #include <string.h>
 
 struct memimg {
@@ -189,13 +188,15 @@ static const int16_t *rc_block(memimg_t *m, const lay_loc_t *at) {
       free(b), free(f);
       return NULL;
     }
-    rt_centroids(m->w, at->layer, at->head, f);
+    ten_centroids(m->ten, at->layer, at->head, f);
     quantize(m, f, n, b);
     free(f);
     m->rc[id] = b;
   }
   return m->rc[id];
 }
+
+const ten_t *mi_ten(const memimg_t *m) { return m->ten; }
 
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;

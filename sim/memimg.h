@@ -40,6 +40,9 @@ const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
 /* Store one output row, or one K or V cache row. Returns -1 when out of
  * memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);
+/* The tensor source the image was made from (inputs that are not rows
+ * of DRAM: MoH's router scores, sim/op/moh.c). */
+const ten_t *mi_ten(const memimg_t *m);
 /* Output block of (cs, layer, head), wl_queries x head_dim, or NULL when
  * nothing was written there. */
 const int16_t *mi_output(const memimg_t *m, int cs, int layer, int head);

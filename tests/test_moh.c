@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "compile.h"
@@ -15,6 +16,7 @@
 #include "mech.h"
 #include "moh.h"
 #include "mohroute.h"
+#include "npy.h"
 #include "trace.h"
 #include "simrun.h"
 
@@ -278,6 +280,145 @@ Test(moh, preset_two_layers) {
   cr_expect_eq(r.decisions, 2ull * 197);
   expect_closed_forms(&c, &w, &st);
   st_free(&st);
+}
+
+/* ---- router scores from moh.router (tensors.source npy) ----------------- */
+
+/* Compile and simulate w with its decision log kept in *log, then --check. */
+static chk_t run_log(const cfg_t *c, const wl_t *w, stats_t *st, declog_t *log) {
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  ten_t *ten;
+  sim_t *s;
+  err_t e;
+  chk_t r;
+  cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
+  s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
+  cr_assert(s, "%s", e.msg);
+  sim_log_decisions(s, log);
+  cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
+  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), log, &r), 0);
+  sim_free(s);
+  ten_close(ten);
+  fclose(f);
+  return r;
+}
+
+enum { NH = 4, ND = 8, NL = 2, NT = 6 }; /* heads, head_dim, layers, tokens */
+
+/* A MoH workload of shape [NL, NH, NT, ND] reading Q, K, V and the router
+ * scores from .npy files named by p (q, k, v, router). */
+static wl_t npy_wl(int shared, int topk, char p[4][256]) {
+  wl_t w = moh_wl(NH, ND, NL, NT, shared, topk);
+  w.source = WL_NPY;
+  snprintf(w.q_path, sizeof w.q_path, "%s", p[0]);
+  snprintf(w.k_path, sizeof w.k_path, "%s", p[1]);
+  snprintf(w.v_path, sizeof w.v_path, "%s", p[2]);
+  snprintf(w.moh_router, sizeof w.moh_router, "%s", p[3]);
+  return w;
+}
+
+static void write_qkv(char p[4][256]) {
+  static float x[NL * NH * NT * ND];
+  int64_t shape[4] = {NL, NH, NT, ND};
+  const char *names[4] = {"q", "k", "v", "router"};
+  err_t e;
+  for (int i = 0; i < NL * NH * NT * ND; i++) x[i] = (float)((i * 37 % 23) - 11) / 8.0f;
+  for (int i = 0; i < 4; i++)
+    snprintf(p[i], 256, "/tmp/attnsim-moh-%d-%s.npy", (int)getpid(), names[i]);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(npy_write_f32(p[i], 4, shape, x, &e), 0, "%s", e.msg);
+}
+
+/* Hand-chosen router scores force the routing:
+ *  A: no shared head, top-2 of 4; every (layer, token) scores heads
+ *     0..3 as 1, -1, 0.5, -2: heads 0 and 2 run for every token.
+ *  B: head 0 shared, top-1 of heads 1..3 (router file [NL, NT, 3]);
+ *     token t scores routed head t % 3 at 2 and the others 0: head
+ *     1 + t % 3 runs (with head 0).
+ * Non-causal, so every run pair (t, h) has NT keys: Q x K MACs = pairs
+ * NT ND, P x V MACs the same plus ND per routed pair (the gate's
+ * scaling). A: pairs = NL NT 2, all routed; B: NL NT shared and NL NT
+ * routed pairs. One decision per (layer, token): head -1, query t, n the
+ * routed heads, kept k, the hash of the picked routed indices ascending. */
+Test(moh, npy_router_scores_force_the_routing) {
+  char p[4][256];
+  cfg_t c;
+  cfg_defaults(&c);
+  write_qkv(p);
+  for (int v = 0; v < 2; v++) {
+    int S = v, k = v ? 1 : 2, R = NH - S;
+    float sc[NL * NT * NH];
+    int64_t shape[3] = {NL, NT, R};
+    uint64_t pairs = (uint64_t)NL * NT * 2, routed = v ? (uint64_t)NL * NT : pairs;
+    wl_t w = npy_wl(S, k, p);
+    stats_t st;
+    declog_t log = {0};
+    chk_t r;
+    err_t e;
+    for (int l = 0; l < NL; l++)
+      for (int t = 0; t < NT; t++)
+        for (int i = 0; i < R; i++) {
+          static const float a[4] = {1.0f, -1.0f, 0.5f, -2.0f};
+          sc[(l * NT + t) * R + i] = v ? (i == t % 3 ? 2.0f : 0.0f) : a[i];
+        }
+    cr_assert_eq(npy_write_f32(p[3], 3, shape, sc, &e), 0, "%s", e.msg);
+    cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+    st_init(&st);
+    r = run_log(&c, &w, &st, &log);
+    cr_expect(r.ok, "variant %d: %s", v, r.msg);
+    cr_expect_eq(r.decisions, (uint64_t)NL * NT, "variant %d", v);
+    cr_assert_eq(log.n, (size_t)NL * NT, "variant %d", v);
+    for (size_t i = 0; i < log.n; i++) {
+      const dec_t *d = &log.d[i];
+      uint32_t a2[2] = {0, 2}, b1[1] = {(uint32_t)(d->query % 3)};
+      cr_expect_eq(d->kind, DEC_REGIONS);
+      cr_expect_eq(d->head, -1);
+      cr_expect_eq(d->n, R);
+      cr_expect_eq(d->kept, k);
+      cr_expect_eq(d->hash, v ? dec_hash(b1, 1) : dec_hash(a2, 2),
+                   "variant %d layer %d token %d: other heads picked", v,
+                   d->layer, d->query);
+    }
+    cr_expect_eq(st.c[ST_QK_MACS], pairs * NT * ND, "variant %d", v);
+    cr_expect_eq(st.c[ST_AV_MACS], pairs * NT * ND + routed * ND, "variant %d", v);
+    cr_expect_eq(st.c[ST_QUERIES], pairs, "variant %d", v);
+    dec_free(&log);
+    st_free(&st);
+  }
+  for (int i = 0; i < 4; i++) remove(p[i]);
+}
+
+/* moh.router's shape is [layers, tokens, model.heads - moh.shared]: one
+ * for every head (the shared one too) is refused, naming file and key;
+ * so is a workload of source npy without moh.router. */
+Test(moh, npy_router_of_the_wrong_shape_is_refused) {
+  char p[4][256], want[600];
+  static float sc[NL * NT * NH];
+  int64_t shape[3] = {NL, NT, NH};
+  wl_t w;
+  ten_t *ten = NULL;
+  err_t e;
+  write_qkv(p);
+  cr_assert_eq(npy_write_f32(p[3], 3, shape, sc, &e), 0, "%s", e.msg);
+  w = npy_wl(1, 1, p);
+  cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  cr_expect_eq(ten_open(&ten, &w, &e), ERR_BAD_INPUT);
+  cr_expect_null(ten);
+  snprintf(want, sizeof want, "%s: moh.router: shape does not match the workload "
+           "(got [2, 6, 4], expected [2, 6, 3]: layers, tokens, model.heads - "
+           "moh.shared)", p[3]);
+  cr_expect_str_eq(e.msg, want);
+  w.moh_router[0] = '\0';
+  cr_expect_eq(wl_validate(&w, "test", &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "tensors.source: npy with model.kind moh needs the "
+                   "router scores"), "%s", e.msg);
+  w.moh_topk = 0; /* no routing: no scores needed */
+  cr_expect_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  for (int i = 0; i < 4; i++) remove(p[i]);
 }
 
 /* MoH's keys and refusals. */

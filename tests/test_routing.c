@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "compile.h"
 #include "engine.h"
 #include "golden.h"
+#include "npy.h"
 #include "routing.h"
 #include "simrun.h"
 
@@ -269,4 +271,142 @@ Test(routing, two_cases_are_bit_exact) {
   cr_expect_eq(r.decisions, (size_t)(2 * (12 + 20) * 2 * 2));
   cr_expect_eq(st.c[ST_ROUTING_MACS], (uint64_t)(2 * (12 + 20) * 3 * 8 * 2 * 2));
   st_free(&st);
+}
+
+/* ---- centroids from routing.centroids (tensors.source npy) -------------- */
+
+/* Compile and simulate w with its decision log kept in *log, then --check. */
+static chk_t run_log(const cfg_t *c, const wl_t *w, stats_t *st, declog_t *log) {
+  FILE *f = tmpfile();
+  trace_reader_t tr;
+  ten_t *ten;
+  sim_t *s;
+  err_t e;
+  chk_t r;
+  cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
+  rewind(f);
+  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0, "%s", e.msg);
+  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
+  s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
+  cr_assert(s, "%s", e.msg);
+  sim_log_decisions(s, log);
+  cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
+  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), log, &r), 0);
+  sim_free(s);
+  ten_close(ten);
+  fclose(f);
+  return r;
+}
+
+enum { RH = 2, RD = 8, RT = 6, RC = 3 }; /* heads, head_dim, tokens, clusters */
+
+/* Q = K = V of shape [1, RH, RT, RD] (variant 0: every element positive;
+ * 1: element 0 is +4 at even positions, -4 at odd ones, the rest
+ * positive) and the workload reading them and the centroids (p[3]). */
+static wl_t rt_npy_wl(int variant, char p[4][256]) {
+  static float x[RH * RT * RD];
+  int64_t shape[4] = {1, RH, RT, RD};
+  const char *names[4] = {"q", "k", "v", "centroids"};
+  wl_t w = rt_wl(RT, RC, RD, 1, RH, true);
+  err_t e;
+  for (int i = 0; i < RH * RT * RD; i++) {
+    int pos = i / RD % RT;
+    x[i] = (float)(1 + i % 5) / 8.0f;
+    if (variant && i % RD == 0) x[i] = pos % 2 ? -4.0f : 4.0f;
+  }
+  for (int i = 0; i < 4; i++)
+    snprintf(p[i], 256, "/tmp/attnsim-rt-%d-%s.npy", (int)getpid(), names[i]);
+  for (int i = 0; i < 3; i++)
+    cr_assert_eq(npy_write_f32(p[i], 4, shape, x, &e), 0, "%s", e.msg);
+  w.source = WL_NPY;
+  snprintf(w.q_path, sizeof w.q_path, "%.500s", p[0]);
+  snprintf(w.k_path, sizeof w.k_path, "%.500s", p[1]);
+  snprintf(w.v_path, sizeof w.v_path, "%.500s", p[2]);
+  snprintf(w.rt_centroids, sizeof w.rt_centroids, "%.500s", p[3]);
+  return w;
+}
+
+/* Hand-chosen centroids force the clusters (both heads alike; causal,
+ * T = 6, C = 3, d = 8):
+ *  0: centroids -1 (every element), +1, 0. Every element of Q and K is
+ *     positive, so x . mu is -sum < 0, +sum > 0, 0: every query and key
+ *     in cluster 1, and each query t attends to its t + 1 candidates:
+ *     21 keys a head.
+ *  1: centroids e_0, -e_0, 0 (e_0: 1 at element 0). x . mu is x_0, -x_0,
+ *     0: even positions (x_0 = +4) in cluster 0, odd ones in 1; query t
+ *     attends to the keys j <= t of its parity, t / 2 + 1 of them:
+ *     1 + 1 + 2 + 2 + 3 + 3 = 12 a head.
+ * Q x K MACs = P x V MACs = keys d over both heads; routing MACs 2 T C d
+ * a head. One decision per key (query T + j) and per query (t): its
+ * cluster's hash. */
+Test(routing, npy_centroids_force_the_clusters) {
+  cfg_t c;
+  cfg_defaults(&c);
+  for (int v = 0; v < 2; v++) {
+    char p[4][256];
+    wl_t w = rt_npy_wl(v, p);
+    static float mu[RH * RC * RD];
+    int64_t shape[4] = {1, RH, RC, RD};
+    uint64_t keys = RH * (v ? 12 : 21);
+    stats_t st;
+    declog_t log = {0};
+    chk_t r;
+    err_t e;
+    for (int h = 0; h < RH; h++)
+      for (int cl = 0; cl < RC; cl++)
+        for (int i = 0; i < RD; i++)
+          mu[(h * RC + cl) * RD + i] =
+              v ? (i == 0 && cl < 2 ? (cl ? -1.0f : 1.0f) : 0.0f)
+                : (cl == 2 ? 0.0f : cl ? 1.0f : -1.0f);
+    cr_assert_eq(npy_write_f32(p[3], 4, shape, mu, &e), 0, "%s", e.msg);
+    cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+    st_init(&st);
+    r = run_log(&c, &w, &st, &log);
+    cr_expect(r.ok, "variant %d: %s", v, r.msg);
+    cr_expect_eq(r.decisions, (uint64_t)RH * 2 * RT, "variant %d", v);
+    cr_assert_eq(log.n, (size_t)RH * 2 * RT, "variant %d", v);
+    for (size_t i = 0; i < log.n; i++) {
+      const dec_t *d = &log.d[i];
+      int pos = d->query >= RT ? d->query - RT : d->query;
+      uint32_t cl = v ? (uint32_t)(pos % 2) : 1u;
+      cr_expect_eq(d->kind, DEC_CLUSTER);
+      cr_expect_eq(d->n, RC);
+      cr_expect_eq(d->hash, dec_hash(&cl, 1), "variant %d head %d id %d: "
+                   "not cluster %u", v, d->head, d->query, cl);
+    }
+    cr_expect_eq(st.c[ST_QK_MACS], keys * RD, "variant %d", v);
+    cr_expect_eq(st.c[ST_AV_MACS], keys * RD, "variant %d", v);
+    cr_expect_eq(st.c[ST_ROUTING_MACS], (uint64_t)RH * 2 * RT * RC * RD);
+    dec_free(&log);
+    st_free(&st);
+    for (int i = 0; i < 4; i++) remove(p[i]);
+  }
+}
+
+/* routing.centroids of another cluster count is refused naming file and
+ * key, as is a missing file; so is source npy without the key. */
+Test(routing, npy_centroids_of_the_wrong_shape_are_refused) {
+  char p[4][256], want[600];
+  static float mu[RH * 2 * RD];
+  int64_t shape[4] = {1, RH, 2, RD};
+  wl_t w = rt_npy_wl(0, p);
+  ten_t *ten = NULL;
+  err_t e;
+  cr_assert_eq(npy_write_f32(p[3], 4, shape, mu, &e), 0, "%s", e.msg);
+  cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
+  cr_expect_eq(ten_open(&ten, &w, &e), ERR_BAD_INPUT);
+  cr_expect_null(ten);
+  snprintf(want, sizeof want, "%s: routing.centroids: shape does not match the "
+           "workload (got [1, 2, 2, 8], expected [1, 2, 3, 8]: layers, heads, "
+           "routing.clusters, head_dim)", p[3]);
+  cr_expect_str_eq(e.msg, want);
+  remove(p[3]);
+  cr_expect_eq(ten_open(&ten, &w, &e), ERR_BAD_INPUT);
+  snprintf(want, sizeof want, "%s: routing.centroids: file: cannot open", p[3]);
+  cr_expect(strncmp(e.msg, want, strlen(want)) == 0, "%s", e.msg);
+  w.rt_centroids[0] = '\0';
+  cr_expect_eq(wl_validate(&w, "test", &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "tensors.source: npy with model.kind routing needs "
+                   "the centroids"), "%s", e.msg);
+  for (int i = 0; i < 3; i++) remove(p[i]);
 }

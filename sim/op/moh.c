@@ -25,10 +25,8 @@ static void mrs_exec(bufs_t *b, const insn_t *in, stats_t *st) {
 static int mrs_complete(opctx_t *x, slot_t *sl, bool ran) {
   const insn_t *in = &sl->in;
   if (!ran || !x->b->data) return 0;
-  for (int i = 0; i < in->c; i++)
-    x->b->s[in->a + i] = moh_score(x->w->seed, sl->ctx.unit, sl->ctx.layer,
-                                   (int)in->b, (int)in->e + i,
-                                   x->b->fx->frac_bits);
+  moh_scores(mi_ten(x->mi), x->w, x->b->fx, sl->ctx.unit, sl->ctx.layer,
+             (int)in->b, (int)in->e, (int)in->c, x->b->s + in->a);
   return 0;
 }
 
@@ -37,6 +35,13 @@ static int mrs_decode(opctx_t *x, slot_t *sl) {
   if (in->e + in->c > x->w->heads)
     return op_bad(x, "MRS", "heads past model.heads (got %ld, expected <= %ld)",
                   in->e + in->c, x->w->heads);
+  /* moh.router holds routed heads' scores, read only when routing */
+  if (x->w->source == WL_NPY &&
+      (x->w->kind != WL_MOH || !x->w->moh_topk || in->e < x->w->moh_shared))
+    return op_bad(x, "MRS", "a head without a score in moh.router (got h0 "
+                  "%ld, expected a routed head of a moh workload: >= "
+                  "moh.shared = %ld, moh.topk > 0)", in->e,
+                  (long)x->w->moh_shared);
   return op_use(x, sl, BUF_S, 1, in->a, in->c);
 }
 
