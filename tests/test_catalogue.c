@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "npy.h"
 #include "testutil.h"
 
 /* ---- running one row --------------------------------------------------- */
@@ -694,6 +695,12 @@ static const text_row_t workload_rows[] = {
     {"wl-gated-npy-gate.yaml", IN_TEXT,
      "model:\n  kind: gated\ntensors:\n  source: npy\n  q: q.npy\n  k: k.npy\n  v: v.npy\n", WL,
      "{F}:4:3: tensors.source: npy with model.kind gated needs the gate logits", 0},
+    /* moh.router and routing.centroids: their files' refusals are in
+     * Test(catalogue, npy_mechanism_inputs) */
+    {"wl-moh-npy-router.yaml", IN_TEXT,
+     "model:\n  kind: moh\ntensors:\n  source: npy\n  q: q.npy\n  k: k.npy\n  v: v.npy\n", WL,
+     "{F}:4:3: tensors.source: npy with model.kind moh needs the router scores (got no "
+     "moh.router, expected a .npy path in moh.router)", 0},
     /* routing (docs/routing.md): each row breaks one rule */
     {"wl-rt-clusters-tokens.yaml", IN_TEXT,
      "model:\n  kind: routing\nprefill:\n  tokens: 8\nrouting:\n  clusters: 9\n", WL,
@@ -710,6 +717,11 @@ static const text_row_t workload_rows[] = {
     {"wl-rt-schedule.yaml", IN_TEXT,
      "model:\n  kind: routing\nphase: prefill\nschedule:\n  head_keep: 0.5\n", WL,
      "{F}:5:3: schedule.head_keep: a SpAtten schedule with routing is not supported (got 0.5 as entry 0, expected the default 1)", 0},
+    {"wl-rt-npy-centroids.yaml", IN_TEXT,
+     "model:\n  kind: routing\nphase: prefill\ntensors:\n  source: npy\n  q: q.npy\n  k: k.npy\n"
+     "  v: v.npy\n", WL,
+     "{F}:5:3: tensors.source: npy with model.kind routing needs the centroids (got no "
+     "routing.centroids, expected a .npy path in routing.centroids)", 0},
     /* blockrank (docs/blockrank.md): a valid head (BR_HEAD, tokens 10)
      * then one broken rule; "blockrank:" is line 8 */
     {"wl-br-sum.yaml", IN_TEXT, BR_HEAD "  segments: [4, 5]\n", WL,
@@ -1671,6 +1683,105 @@ Test(catalogue, npy) {
     snprintf(args, sizeof args, "run " SPATTEN " --workload %s --json %s", wl, out);
     subst(want, sizeof want, r->want, in, out, dir);
     expect_bad(r->name, r->bug, args, in, want, out, dir);
+  }
+  remove_dir(dir);
+}
+
+/* MoH's router scores and the Routing Transformer's centroids come from
+ * .npy files of their own (moh.router, routing.centroids) with good Q, K
+ * and V of shape [1, 2, 2, 4]; a wrong shape, a non-finite element and a
+ * missing file are refused naming the file and the key (a .npy file has
+ * no lines to locate). Shapes wanted: moh [layers 1, tokens 2, routed
+ * heads 2], routing [layers 1, heads 2, clusters 2, head_dim 4]. */
+typedef struct aux_row {
+  char name[40];   /* the key's file */
+  int routing;     /* 0: moh.router, 1: routing.centroids */
+  int ndim;
+  int64_t shape[4];
+  int poison;      /* element set to bits, -1 none */
+  uint32_t bits;
+  int absent;      /* the file is not written */
+  char want[220];  /* {F} = the file's path */
+} aux_row_t;
+
+static const aux_row_t aux_rows[] = {
+    {"moh-router-shape.npy", 0, 3, {1, 2, 3}, -1, 0, 0,
+     "{F}: moh.router: shape does not match the workload (got [1, 2, 3], expected "
+     "[1, 2, 2]: layers, tokens, model.heads - moh.shared)"},
+    {"moh-router-axes.npy", 0, 4, {1, 2, 2, 1}, -1, 0, 0,
+     "{F}: moh.router: shape does not match the workload (got [1, 2, 2, 1], expected "
+     "[1, 2, 2]"},
+    {"moh-router-nan.npy", 0, 3, {1, 2, 2}, 3, F32_NAN, 0,
+     "{F}: moh.router: data: element 3 is NaN"},
+    {"moh-router-absent.npy", 0, 3, {1, 2, 2}, -1, 0, 1,
+     "{F}: moh.router: file: cannot open"},
+    {"rt-centroids-shape.npy", 1, 4, {1, 2, 3, 4}, -1, 0, 0,
+     "{F}: routing.centroids: shape does not match the workload (got [1, 2, 3, 4], "
+     "expected [1, 2, 2, 4]: layers, heads, routing.clusters, head_dim)"},
+    {"rt-centroids-inf.npy", 1, 4, {1, 2, 2, 4}, 5, F32_INF, 0,
+     "{F}: routing.centroids: data: element 5 is +Inf"},
+    {"rt-centroids-absent.npy", 1, 4, {1, 2, 2, 4}, -1, 0, 1,
+     "{F}: routing.centroids: file: cannot open"},
+};
+
+/* q/k/v.npy in dir; the workload of kind routing or moh reading file. */
+static void aux_setup(const char *dir, int routing, const char *file, char *wl, size_t len) {
+  static const int64_t shape[4] = {1, 2, 2, 4};
+  float x[16];
+  char path[400], yaml[600];
+  err_t e;
+  for (int i = 0; i < 16; i++) x[i] = (float)(i % 5 + 1) / 8.0f;
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%c.npy", dir, "qkv"[i]);
+    cr_assert_eq(npy_write_f32(path, 4, shape, x, &e), 0, "%s", e.msg);
+  }
+  snprintf(yaml, sizeof yaml,
+           "model: {kind: %s, layers: 1, heads: 2, head_dim: 4}\nphase: prefill\n"
+           "prefill: {tokens: 2}\n%s%s}\n"
+           "tensors: {source: npy, q: q.npy, k: k.npy, v: v.npy}\n",
+           routing ? "routing" : "moh",
+           routing ? "routing: {clusters: 2, centroids: " : "moh: {topk: 1, router: ", file);
+  snprintf(wl, len, "%s/%s.yaml", dir, file);
+  write_bytes(wl, yaml, strlen(yaml));
+}
+
+Test(catalogue, npy_mechanism_inputs) {
+  char dir[200], in[400], out[400], wl[400], args[1400], want[600];
+  err_t e;
+  scratch_dir(dir, sizeof dir);
+  for (size_t i = 0; i < sizeof aux_rows / sizeof aux_rows[0]; i++) {
+    const aux_row_t *r = &aux_rows[i];
+    float x[24] = {0};
+    snprintf(in, sizeof in, "%s/%.*s", dir, (int)sizeof r->name, r->name);
+    snprintf(out, sizeof out, "%s/%.*s.out", dir, (int)sizeof r->name, r->name);
+    aux_setup(dir, r->routing, r->name, wl, sizeof wl);
+    unlink(in);
+    if (r->poison >= 0) memcpy(&x[r->poison], &r->bits, sizeof r->bits);
+    if (!r->absent)
+      cr_assert_eq(npy_write_f32(in, r->ndim, r->shape, x, &e), 0, "%s", e.msg);
+    snprintf(args, sizeof args, "run " SPATTEN " --workload %s --check --json %s", wl, out);
+    subst(want, sizeof want, r->want, in, out, dir);
+    expect_bad(r->name, 0, args, in, want, out, dir);
+  }
+  remove_dir(dir);
+}
+
+/* The same workloads with files of the right shape run and pass --check,
+ * so each row above fails for its own defect. */
+Test(catalogue, npy_mechanism_inputs_control) {
+  char dir[200], in[400], wl[400], cmd[900];
+  static const int64_t shape[2][4] = {{1, 2, 2}, {1, 2, 2, 4}};
+  float x[16];
+  err_t e;
+  scratch_dir(dir, sizeof dir);
+  for (int i = 0; i < 16; i++) x[i] = (float)(i % 3) - 1.0f;
+  for (int routing = 0; routing < 2; routing++) {
+    const char *name = routing ? "good-centroids.npy" : "good-router.npy";
+    snprintf(in, sizeof in, "%s/%s", dir, name);
+    cr_assert_eq(npy_write_f32(in, 3 + routing, shape[routing], x, &e), 0, "%s", e.msg);
+    aux_setup(dir, routing, name, wl, sizeof wl);
+    snprintf(cmd, sizeof cmd, "run " SPATTEN " --workload %s --check --quiet", wl);
+    cr_expect_eq(run_cli(cmd, "/dev/null"), 0, "%s", name);
   }
   remove_dir(dir);
 }
