@@ -9,7 +9,8 @@
  * zero until STK / STV append them (mi_write), when the mechanism's
  * program appends (mech_t.appends_cache; SpAtten's decode only reads a
  * cache that holds every position's rows); the KN and VN regions hold
- * every position's projected rows (docs/serve.md).
+ * every position's projected rows (docs/serve.md). The LS region holds
+ * Lightning's decode state (mi_state), the prompt's before the run.
  */
 #ifndef ATTN_MEMIMG_H
 #define ATTN_MEMIMG_H
