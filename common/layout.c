@@ -22,6 +22,8 @@ static int block_rows(const wl_t *w, lay_tensor_t t, int cs) {
   if (t == LAY_LM) return lm_rows(w, cs); /* landmark keys, docs/landmark.md */
   if (t == LAY_G && w->kind != WL_GATED) return 0;
   if (t == LAY_RC) return w->kind == WL_ROUTING ? w->rt_clusters : 0;
+  if (t == LAY_LS) /* lightning's decode state, docs/lightning.md */
+    return w->kind == WL_LIGHTNING && wl_generates(w) ? w->head_dim : 0;
   return t == LAY_O ? wl_queries(w, cs) : wl_ctx_tokens(w, cs);
 }
 
@@ -58,6 +60,7 @@ static void lay_planes(lay_t *l, const cfg_t *c, const wl_t *w) {
     l->bits[LAY_LM][layer] = (uint8_t)c->width;
     l->bits[LAY_G][layer] = (uint8_t)c->width;
     l->bits[LAY_RC][layer] = (uint8_t)c->width;
+    l->bits[LAY_LS][layer] = LAY_STATE_BITS;
     l->bits[LAY_K][layer] = (uint8_t)s.msb;
     l->bits[LAY_KL][layer] = (uint8_t)(s.full - s.msb);
     l->bits[LAY_V][layer] = (uint8_t)s.vbits;
@@ -86,8 +89,8 @@ int lay_init(lay_t *l, const cfg_t *c, const wl_t *w, const char *cfg_name,
   for (t = 0; t < LAY_TENSORS; t++) {
     uint64_t row = 0;
     l->base[t] = at;
-    l->nheads[t] = t == LAY_Q || t == LAY_O || t == LAY_G ? w->heads
-                                                          : wl_kv_heads(w);
+    l->nheads[t] = t == LAY_Q || t == LAY_O || t == LAY_G || t == LAY_LS
+                       ? w->heads : wl_kv_heads(w);
     for (cs = 0; cs < wl_cases(w); cs++) {
       l->rows[t][cs] = block_rows(w, (lay_tensor_t)t, cs);
       l->case_row0[t][cs] = row;

@@ -44,14 +44,19 @@
  * RC (model.kind routing, docs/routing.md): the centroids, for every
  * (case, layer, head) a block of routing.clusters rows at the datapath
  * width.
+ * LS (model.kind lightning, decode, docs/lightning.md): the d x d state
+ * S of each (case, layer, head), head_dim rows of head_dim 32-bit
+ * elements (row x holds S[x][.]); empty for every other kind and in
+ * prefill.
  * The mechanisms' regions come last and are empty for every other kind, so
  * they move no other region. */
 typedef enum {
   LAY_Q = 0, LAY_K, LAY_KL, LAY_V, LAY_O, LAY_KQ, LAY_KM, LAY_VQ, LAY_KN,
-  LAY_VN, LAY_LM, LAY_G, LAY_RC, LAY_TENSORS
+  LAY_VN, LAY_LM, LAY_G, LAY_RC, LAY_LS, LAY_TENSORS
 } lay_tensor_t;
 
 #define LAY_MAX_LAYERS 1024 /* model.layers' upper bound */
+#define LAY_STATE_BITS 32   /* bits of an LS element (a state accumulator) */
 
 typedef struct lay {
   int row_bytes;     /* bytes of a full-width row (on-chip buffers) */

@@ -1,6 +1,7 @@
 /* lightning.c - Lightning Attention-2 (Qin et al. 2024; docs/lightning.md):
  * linear attention with a per-head decay, causal prefill in blocks, the
- * d x d state held on chip in OBUF rows. Lowered by
+ * d x d state held on chip in OBUF rows; decode of one sequence, the state
+ * loaded from and stored to DRAM (the LS region) every step. Lowered by
  * compiler/lower_lightning.c; checked against golden/lightning.c. */
 #include "mech.h"
 
@@ -30,8 +31,9 @@ static const yl_key_t lt_keys[] = {
               "(0, 1], used as round(lambda 2^16) (Q0.16)"),
 };
 
-/* Cross-field rules of model.kind lightning: causal prefill of full
- * multi-head attention, no schedule or KIVI, one decay or one per head. */
+/* Cross-field rules of model.kind lightning: causal prefill or decode of
+ * one sequence, full multi-head attention, no schedule or KIVI, one decay
+ * or one per head. */
 static int lt_wl_check(const wl_t *w, const yl_schema_t *sc,
                        const char *origin, const yl_mark_t *marks, err_t *e) {
   const char *key, *want;
@@ -41,12 +43,16 @@ static int lt_wl_check(const wl_t *w, const yl_schema_t *sc,
     return yl_err_key(sc, marks, origin, key, e,
                       "not supported with model.kind lightning (got %s = %d, "
                       "expected %s)", key, val, want);
-  if (w->phase != WL_PREFILL)
+  if (w->phase == WL_SERVE)
     return yl_err_key(sc, marks, origin, "phase", e,
-                      "lightning runs causal prefill (got %s, expected "
-                      "prefill; decode is not lowered, docs/lightning.md)",
-                      wl_phase_name(w->phase));
-  if (!w->causal)
+                      "lightning runs causal prefill or decode (got serve, "
+                      "expected prefill or decode; serve is not lowered, "
+                      "docs/lightning.md)");
+  if (w->phase == WL_DECODE && w->batch > 1)
+    return yl_err_key(sc, marks, origin, "decode.batch", e,
+                      "lightning decodes one sequence (got %d, expected 1)",
+                      w->batch);
+  if (w->phase == WL_PREFILL && !w->causal)
     return yl_err_key(sc, marks, origin, "prefill.causal", e,
                       "lightning attention is causal (got false, expected "
                       "true)");
@@ -70,7 +76,8 @@ static int lt_wl_check(const wl_t *w, const yl_schema_t *sc,
 }
 
 /* The buffers a block needs: the state's d rows and one output row in
- * OBUF, the block's rows in KBUF and VBUF, a block of scores in SBUF.
+ * OBUF, the block's rows in KBUF and VBUF, a block of scores in SBUF
+ * (decode: the state and an output row only; a K and V row always fit).
  * mapping.softmax has no effect: there is no softmax to tile. */
 static int lt_hw_check(const cfg_t *c, const wl_t *w, const char *cfg_name,
                        err_t *e) {
@@ -82,6 +89,7 @@ static int lt_hw_check(const cfg_t *c, const wl_t *w, const char *cfg_name,
                   "output buffer too small for lightning's state (got %d "
                   "rows, expected at least head_dim + 1 = %d: the d x d "
                   "state and an output row)", l.obuf_rows, d + 1);
+  if (wl_generates(w)) return 0;
   if (l.kbuf_rows < B || l.vbuf_rows < B)
     return err_at(e, cfg_name, 0, 0,
                   l.kbuf_rows < B ? "buffers.key_bytes" : "buffers.value_bytes",
@@ -122,4 +130,5 @@ const mech_t mech_lightning = {
     .tiles = true, /* so map_choose judges no softmax row; lowering ignores it */
     .check = lt_check,
     .hw_check_wl = lt_hw_check,
+    .extra_writes = "state stored", /* decode: STS, no K/V cache */
 };

@@ -85,6 +85,9 @@ typedef struct mech {
   void (*report_json)(const struct rep *r, struct jw *w);
   void (*report_ops_text)(const struct rep *r, FILE *f);
   void (*report_text)(const struct rep *r, FILE *f);
+  /* Report: what a decode's DRAM writes past its outputs hold, in the
+   * text summary's serve line; NULL: "K/V appended" (the cache rows). */
+  const char *extra_writes;
   /* Compiler: hw_check with the workload (buffers its shape needs); NULL:
    * none. Run after hw_check, with the same contract. */
   int (*hw_check_wl)(const cfg_t *c, const wl_t *w, const char *cfg_name,

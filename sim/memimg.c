@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "kvquant.h"
+#include "lightning.h"
 #include "lmshape.h"
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct memimg {
   int16_t **out;      /* written output blocks */
   int16_t **lm;       /* landmark key blocks (LM, docs/landmark.md) */
   int16_t **rc;       /* routing centroid blocks (docs/routing.md) */
+  int32_t **ls;       /* lightning's decode states (LS, docs/lightning.md) */
   float *scratch;     /* one block of floats */
   uint64_t saturated;
   bool appends;       /* the cache starts with wl_cache_rows rows only */
@@ -51,8 +53,9 @@ memimg_t *mi_new(const lay_t *lay, const fx_t *fx, const wl_t *w,
   m->kvn[1] = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->lm = calloc((size_t)m->nblocks, sizeof(int16_t *));
   m->rc = calloc((size_t)m->nblocks, sizeof(int16_t *));
+  m->ls = calloc((size_t)m->nblocks, sizeof(int32_t *));
   if (!m->kv[0] || !m->kv[1] || !m->kvq[0] || !m->kvq[1] || !m->kvn[0] ||
-      !m->kvn[1] || !m->out || !m->lm || !m->rc ||
+      !m->kvn[1] || !m->out || !m->lm || !m->rc || !m->ls ||
       !m->scratch) {
     mi_free(m);
     return NULL;
@@ -75,6 +78,8 @@ void mi_free(memimg_t *m) {
   free(m->lm);
   for (i = 0; m->rc && i < m->nblocks; i++) free(m->rc[i]);
   free(m->rc);
+  for (i = 0; m->ls && i < m->nblocks; i++) free(m->ls[i]);
+  free(m->ls);
   free(m->kv[0]);
   free(m->kv[1]);
   free(m->kvq[0]);
@@ -197,6 +202,27 @@ static const int16_t *rc_block(memimg_t *m, const lay_loc_t *at) {
 }
 
 const ten_t *mi_ten(const memimg_t *m) { return m->ten; }
+
+/* The state block of (cs, layer, head) (LS): on first touch the prompt's
+ * state, lt_prompt_state over the projection's first wl_prompt rows (the
+ * K/V rows the prefill would have folded in). */
+int32_t *mi_state(memimg_t *m, const lay_loc_t *at) {
+  int id = block_id(m, at->cs, at->layer, at->head), d = m->w->head_dim;
+  lay_loc_t kn = {LAY_KN, at->cs, at->layer, at->head, 0}, vn = kn;
+  const int16_t *k, *v;
+  int32_t *b;
+  vn.t = LAY_VN;
+  if (m->ls[id]) return m->ls[id];
+  if (!(k = kv_block(m, &kn)) || !(v = kv_block(m, &vn)) ||
+      !(b = malloc((size_t)d * (size_t)d * sizeof *b)))
+    return NULL;
+  if (lt_prompt_state(k, v, wl_prompt(m->w, at->cs), d,
+                      lt_head_lam(m->w, at->head), m->fx->frac_bits, b)) {
+    free(b);
+    return NULL;
+  }
+  return m->ls[id] = b;
+}
 
 int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   size_t d = (size_t)m->w->head_dim, n = (size_t)nrows * d;

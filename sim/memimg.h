@@ -9,7 +9,8 @@
  * zero until STK / STV append them (mi_write), when the mechanism's
  * program appends (mech_t.appends_cache; SpAtten's decode only reads a
  * cache that holds every position's rows); the KN and VN regions hold
- * every position's projected rows (docs/serve.md).
+ * every position's projected rows (docs/serve.md). The LS region holds
+ * Lightning's decode state (mi_state), the prompt's before the run.
  */
 #ifndef ATTN_MEMIMG_H
 #define ATTN_MEMIMG_H
@@ -50,6 +51,12 @@ const int16_t *mi_output(const memimg_t *m, int cs, int layer, int head);
  * wl_ctx_tokens x head_dim as it stands, or NULL when never touched. */
 const int16_t *mi_cache(const memimg_t *m, bool key, int cs, int layer,
                         int head);
+/* The d x d state of (cs, layer, head) in the LS region (lightning's
+ * decode, docs/lightning.md), row x holding S[x][.], 32-bit elements,
+ * writable (STS): before the run it holds the prompt's state, built on
+ * first touch from the prompt's K and V rows (golden/lightning.h's
+ * lt_prompt_state). NULL when out of memory. */
+int32_t *mi_state(memimg_t *m, const lay_loc_t *at);
 /* Elements clipped when quantizing inputs so far. */
 uint64_t mi_saturated(const memimg_t *m);
 

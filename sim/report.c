@@ -1195,10 +1195,11 @@ static void text_serve(const rep_t *r, FILE *f) {
   int cs, nb = r->wl->batch;
   if (!wl_generates(r->wl)) return;
   fprintf(f, "  serve      %s tokens (%d sequence%s x %d) = %s tokens/s; "
-          "K/V appended %s\n",
+          "%s %s\n",
           rep_fmt_count(gen_tokens(r), a, sizeof a), nb, nb == 1 ? "" : "s",
           r->wl->generate,
           rep_fmt_si(ratio((double)gen_tokens(r), seconds(r)), "", b, sizeof b),
+          rep_mech(r)->extra_writes ? rep_mech(r)->extra_writes : "K/V appended",
           rep_fmt_si((double)(cnt(r, ST_DRAM_WRITE_BYTES) -
                               cnt(r, ST_DRAM_OUTPUT_BYTES)), "B", c, sizeof c));
   for (cs = 0; cs < nb; cs++) {

@@ -91,7 +91,10 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
     [LAY_LM] = ST_DRAM_KEY_MSB_BYTES,
     [LAY_G] = ST_DRAM_QUERY_BYTES, /* gate rows are read as query rows */
     /* routing centroids: key rows of the assignment (docs/routing.md) */
-    [LAY_RC] = ST_DRAM_KEY_MSB_BYTES};
+    [LAY_RC] = ST_DRAM_KEY_MSB_BYTES,
+    /* lightning's decode state (docs/lightning.md): what it reads in
+     * place of the K/V cache, counted with the value rows */
+    [LAY_LS] = ST_DRAM_VALUE_BYTES};
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;

@@ -38,6 +38,7 @@ one eighth-gpt2 0 --config configs/spatten-eighth.yaml --workload workloads/gpt2
 one eighth-bert 0 --config configs/spatten-eighth.yaml --workload workloads/bert-base.yaml
 one landmark-check 0 --config $sp --workload workloads/landmark.yaml --layers 2 --check --baseline workloads/landmark.yaml
 one lightning-check 0 --config configs/llm.yaml --set buffers.output_bytes=98304 --workload workloads/lightning.yaml --layers 1 --check
+one lightning-decode 1 --config configs/llm.yaml --set buffers.output_bytes=98304 --workload workloads/lightning.yaml --layers 1 --wset phase=decode --wset decode.prompt=1024 --wset decode.generate=8 --check
 one moh-check 0 --config $sp --workload workloads/moh.yaml --check --baseline workloads/moh.yaml
 one gated-check 0 --config $sp --workload workloads/gated.yaml --layers 1 --check --baseline workloads/gated.yaml
 one br-check 0 --config $sp --workload workloads/blockrank.yaml --layers 1 --wset model.heads=4 --wset model.kv_heads=1 --check --baseline workloads/blockrank.yaml

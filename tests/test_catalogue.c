@@ -650,8 +650,11 @@ static const text_row_t workload_rows[] = {
      "{F}:5:11: landmark.window: out of range (got 0, expected 1..1048576)", 0},
     /* lightning (docs/lightning.md): cross-field rules at the key (column
      * 1 or 3), a bad value at itself ("  decay: 1.5": column 10) */
-    {"wl-lt-decode.yaml", IN_TEXT, "model:\n  kind: lightning\nphase: decode\n", WL,
-     "{F}:3:1: phase: lightning runs causal prefill (got decode, expected prefill", 0},
+    {"wl-lt-serve.yaml", IN_TEXT, "model:\n  kind: lightning\nphase: serve\n", WL,
+     "{F}:3:1: phase: lightning runs causal prefill or decode (got serve, expected prefill or decode", 0},
+    {"wl-lt-batch.yaml", IN_TEXT,
+     "model:\n  kind: lightning\nphase: decode\ndecode:\n  batch: 2\n", WL,
+     "{F}:5:3: decode.batch: lightning decodes one sequence (got 2, expected 1)", 0},
     {"wl-lt-not-causal.yaml", IN_TEXT, "model:\n  kind: lightning\nprefill:\n  causal: false\n", WL,
      "{F}:4:3: prefill.causal: lightning attention is causal (got false, expected true)", 0},
     {"wl-lt-decay-length.yaml", IN_TEXT,

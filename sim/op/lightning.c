@@ -7,10 +7,15 @@
  *   SUPD  on the P x V array: S = lambda^n S + sum_j lambda^(n-1-j)
  *         k_j^T v_j, per state row x an AV of the block's value rows
  *         weighted by k_j[x] lambda^(n-1-j), after a decay pass.
+ *   LDS   on the value fetcher (decode): a head's state from the LS region
+ *         into the state rows, 32-bit elements sign-extended.
+ *   STS   on the store unit (decode): the state rows back to the LS
+ *         region, each element saturated to 32 bits.
  * The state S is d rows of OBUF accumulators (int64, F frac bits); lam
  * (Q0.16) travels in the instruction's addr field. */
 #include <string.h>
 
+#include "lightning.h"
 #include "ltfixed.h"
 #include "op.h"
 
@@ -57,7 +62,7 @@ const op_sem_t op_dmask = {
     .busy_stat = ST_SOFTMAX_BUSY,
 };
 
-/* ---- SAPP: OBUF[orow] += lt_shift(fx_rescale(q S, w_n), F - P) ------- */
+/* ---- SAPP: OBUF[orow] (FIRST: =) += lt_shift(fx_rescale(q S, w_n), F - P) */
 
 static void sapp_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
                       uint64_t *occ, uint64_t *depth) {
@@ -80,20 +85,24 @@ static void sapp_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   memset(u, 0, (size_t)d * sizeof u[0]);
   for (int x = 0; x < d; x++)
     for (int y = 0; y < d; y++) u[y] = lt_mac(u[y], q[x], S[(size_t)x * d + y]);
+  if (in->d & ISA_FIRST) memset(o, 0, (size_t)d * sizeof o[0]);
   for (int y = 0; y < d; y++) o[y] += lt_shift(fx_rescale(u[y], (int32_t)w), F - P);
 }
 
 /* QBUF[qrow] and the state rows OBUF[srow..+d) read, OBUF[orow]
- * accumulated (commutes with the intra AV's accumulations). */
+ * accumulated (commutes with the intra AV's accumulations; FIRST, decode's
+ * only term: written). */
 static int sapp_decode(opctx_t *x, slot_t *sl) {
   const insn_t *in = &sl->in;
   if (lam_ok(x, "SAPP", in)) return x->e->status;
   return op_use(x, sl, BUF_Q, 0, in->b, 1) ||
          op_use(x, sl, BUF_O, 0, in->c, x->b->d) ||
-         op_use(x, sl, BUF_O, ACC_ADD, in->a, 1) ? x->e->status : 0;
+         op_use(x, sl, BUF_O, (in->d & ISA_FIRST) ? 1 : ACC_ADD, in->a, 1)
+             ? x->e->status : 0;
 }
 
 const op_sem_t op_sapp = {
+    .flags = ISA_FIRST,
     .reads = BUFM(BUF_Q) | BUFM(BUF_O), .writes = BUFM(BUF_O),
     .decode = sapp_decode, .cost = sapp_cost, .exec = sapp_exec,
 };
@@ -155,4 +164,58 @@ const op_sem_t op_supd = {
     .reads = BUFM(BUF_K) | BUFM(BUF_V) | BUFM(BUF_O),
     .writes = BUFM(BUF_O),
     .decode = supd_decode, .cost = supd_cost, .exec = supd_exec,
+};
+
+/* ---- LDS, STS: a head's state to and from the LS region (decode) -------- */
+
+/* The d state rows OBUF[srow..+d) and d whole rows of the LS region. */
+static int state_decode(opctx_t *x, slot_t *sl, int write) {
+  const insn_t *in = &sl->in;
+  return op_use(x, sl, BUF_O, write, in->a, x->b->d) ||
+         op_check_dram(x, sl, LAY_LS, false, x->b->d) ? x->e->status : 0;
+}
+
+static int lds_decode(opctx_t *x, slot_t *sl) { return state_decode(x, sl, 1); }
+static int sts_decode(opctx_t *x, slot_t *sl) { return state_decode(x, sl, 0); }
+
+static int no_state(opctx_t *x) {
+  return err_set(x->e, ERR_RUN, "out of memory building lightning's state");
+}
+
+/* The state is in: its 32-bit elements into the accumulators. */
+static int lds_complete(opctx_t *x, slot_t *sl, bool ran) {
+  bufs_t *b = x->b;
+  size_t dd = (size_t)b->d * (size_t)b->d;
+  const int32_t *S;
+  (void)ran;
+  x->st->c[ST_OBUF_WRITE_BYTES] += 4 * (uint64_t)dd;
+  if (!b->data) return 0;
+  if (!(S = mi_state(x->mi, &sl->loc))) return no_state(x);
+  for (size_t e = 0; e < dd; e++) b->o[(size_t)sl->in.a * (size_t)b->d + e] = S[e];
+  return 0;
+}
+
+/* Written when the store starts, as STO's row (its bytes then stream out
+ * through the store unit). */
+static int sts_start(opctx_t *x, slot_t *sl) {
+  bufs_t *b = x->b;
+  size_t dd = (size_t)b->d * (size_t)b->d;
+  int32_t *S;
+  x->st->c[ST_OBUF_READ_BYTES] += 4 * (uint64_t)dd;
+  if (!b->data) return 0;
+  if (!(S = mi_state(x->mi, &sl->loc))) return no_state(x);
+  for (size_t e = 0; e < dd; e++)
+    S[e] = lt_sat32(b->o[(size_t)sl->in.a * (size_t)b->d + e]);
+  return 0;
+}
+
+const op_sem_t op_lds = {
+    .writes = BUFM(BUF_O),
+    .dram_fill = true,
+    .decode = lds_decode, .complete = lds_complete,
+};
+
+const op_sem_t op_sts = {
+    .reads = BUFM(BUF_O),
+    .decode = sts_decode, .start = sts_start,
 };

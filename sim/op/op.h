@@ -13,6 +13,7 @@
  *   op.c    the table, NOP/LAYER/HEAD, flag rules, shared helpers
  *   gate.c  GATE GMUL (gated attention, docs/gated.md)
  *   routing.c RASN RLST RLDK RLDV RQK RSMX RAV (docs/routing.md)
+ *   lightning.c DMASK SAPP SUPD LDS STS (docs/lightning.md)
  */
 #ifndef ATTN_OP_H
 #define ATTN_OP_H
