@@ -1,6 +1,6 @@
 /* simrun.h - compile, simulate on data and check against the golden
- * model, shared by the mechanisms' simulator tests (test_spatten_sim.c,
- * test_biformer.c). Include after criterion.h. */
+ * model, shared by the mechanisms' simulator tests (test_<mechanism>.c).
+ * Include after criterion.h. */
 #ifndef ATTN_TEST_SIMRUN_H
 #define ATTN_TEST_SIMRUN_H
 
@@ -25,16 +25,15 @@ static void flip_output(const sim_t *s, const lay_loc_t *at, int d,
   cr_assert_eq(mi_write((memimg_t *)sim_memimg(s), at, row), 0);
 }
 
-/* Compile, simulate with the decision log (with flip set, corrupt that
- * output row first: flip_output), check against the golden. */
-static chk_t run_at(const cfg_t *c, const wl_t *w, stats_t *st,
-                    const lay_loc_t *flip, int16_t *was) {
+/* Compile, simulate with the decision log kept in *log (with flip set,
+ * corrupt that output row first: flip_output), check against the golden. */
+static chk_t run_log_at(const cfg_t *c, const wl_t *w, stats_t *st,
+                        const lay_loc_t *flip, int16_t *was, declog_t *log) {
   FILE *f = tmpfile();
   trace_reader_t tr;
   ten_t *ten;
   sim_t *s;
   err_t e;
-  declog_t log = {0};
   chk_t r;
   cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
   rewind(f);
@@ -42,13 +41,21 @@ static chk_t run_at(const cfg_t *c, const wl_t *w, stats_t *st,
   cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
   s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
   cr_assert(s, "%s", e.msg);
-  sim_log_decisions(s, &log);
+  sim_log_decisions(s, log);
   cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
   if (flip) flip_output(s, flip, w->head_dim, was);
-  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), &log, &r), 0);
+  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), log, &r), 0);
   sim_free(s);
   ten_close(ten);
   fclose(f);
+  return r;
+}
+
+/* run_log_at with a decision log of its own. */
+static chk_t run_at(const cfg_t *c, const wl_t *w, stats_t *st,
+                    const lay_loc_t *flip, int16_t *was) {
+  declog_t log = {0};
+  chk_t r = run_log_at(c, w, st, flip, was, &log);
   dec_free(&log);
   return r;
 }

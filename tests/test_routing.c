@@ -275,29 +275,6 @@ Test(routing, two_cases_are_bit_exact) {
 
 /* ---- centroids from routing.centroids (tensors.source npy) -------------- */
 
-/* Compile and simulate w with its decision log kept in *log, then --check. */
-static chk_t run_log(const cfg_t *c, const wl_t *w, stats_t *st, declog_t *log) {
-  FILE *f = tmpfile();
-  trace_reader_t tr;
-  ten_t *ten;
-  sim_t *s;
-  err_t e;
-  chk_t r;
-  cr_assert_eq(comp_compile(c, w, "cfg", f, &e), 0, "%s", e.msg);
-  rewind(f);
-  cr_assert_eq(trr_open(&tr, f, "trace", &e), 0, "%s", e.msg);
-  cr_assert_eq(ten_open(&ten, &tr.hdr.wl, &e), 0, "%s", e.msg);
-  s = sim_new(c, &tr.hdr.wl, ten, "cfg", &e);
-  cr_assert(s, "%s", e.msg);
-  sim_log_decisions(s, log);
-  cr_assert_eq(sim_run(s, &tr, st, &e), 0, "%s", e.msg);
-  cr_assert_eq(chk_run(c, &tr.hdr.wl, ten, sim_memimg(s), log, &r), 0);
-  sim_free(s);
-  ten_close(ten);
-  fclose(f);
-  return r;
-}
-
 enum { RH = 2, RD = 8, RT = 6, RC = 3 }; /* heads, head_dim, tokens, clusters */
 
 /* Q = K = V of shape [1, RH, RT, RD] (variant 0: every element positive;
@@ -361,7 +338,7 @@ Test(routing, npy_centroids_force_the_clusters) {
     cr_assert_eq(npy_write_f32(p[3], 4, shape, mu, &e), 0, "%s", e.msg);
     cr_assert_eq(wl_validate(&w, "test", &e), 0, "%s", e.msg);
     st_init(&st);
-    r = run_log(&c, &w, &st, &log);
+    r = run_log_at(&c, &w, &st, NULL, NULL, &log);
     cr_expect(r.ok, "variant %d: %s", v, r.msg);
     cr_expect_eq(r.decisions, (uint64_t)RH * 2 * RT, "variant %d", v);
     cr_assert_eq(log.n, (size_t)RH * 2 * RT, "variant %d", v);
