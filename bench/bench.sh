@@ -6,9 +6,19 @@
 # Usage: bench/bench.sh BIN OUTFILE. Figures go to stdout and OUTFILE.
 # Wall time is measured around the whole command (load, compile, simulate,
 # check, report; for replays: read the trace, simulate, report), best of
-# three runs; peak resident memory by GNU time.
+# three runs; peak resident memory by GNU time. Instructions per simulated
+# cycle (a figure the machine's load does not move: the whole run's
+# instructions, setup included, over its cycles) come from callgrind, when
+# valgrind is installed and BENCH_INSTR is not 0 (up to a minute a row).
+# Each row is then set beside the same row of bench/baseline.txt, the
+# figures of the release before the speed work (issue 15), when that file
+# has it: "x" is its wall time over this one, "i" its instructions per
+# cycle over these.
 set -e
 bin=$1; out=$2
+base=${BENCH_BASELINE:-bench/baseline.txt}
+instr=${BENCH_INSTR:-1}
+command -v valgrind >/dev/null 2>&1 || instr=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # csv_get FILE COLUMN: a column of attnsim's one-row CSV, by header name.
@@ -33,14 +43,43 @@ bench() {
   cyc=$(csv_get "$tmp/r.csv" cycles)
   rate=$(echo "$cyc $best" | awk '{ printf "%.1f", $1 / $2 / 1e6 }')
   rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
-  printf '%-44s %12s %8s s %6s M/s %7s MB\n' "$name" "$cyc" "$best" "$rate" "$rss" \
-    | tee -a "$tmp/res"
+  ipc=$(instr_per_cycle "$@")
+  printf '%-52s %12s %8s s %6s M/s %7s MB %9s%s\n' "$name" "$cyc" "$best" "$rate" \
+    "$rss" "$ipc" "$(versus "$name" "$best" "$ipc")" | tee -a "$tmp/res"
+}
+
+# instr_per_cycle ARGS...: callgrind's instruction count of the run over
+# its simulated cycles; "-" when not measured.
+instr_per_cycle() {
+  [ "$instr" = 1 ] || { echo -; return; }
+  valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+    "$bin" run --quiet --csv "$tmp/i.csv" "$@" >/dev/null 2>"$tmp/cg.log"
+  ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/cg.out")
+  echo "$ir $(csv_get "$tmp/i.csv" cycles)" | awk '{ if ($2 > 0) printf "%.0f", $1 / $2; else print "-" }'
+}
+
+# versus NAME WALL IPC: " x<wall ratio> i<instruction ratio>" against the
+# same row of the baseline file, or nothing when it has no such row.
+versus() {
+  [ -f "$base" ] || return 0
+  awk -v n="$1" -v w="$2" -v i="$3" '
+    substr($0, 1, 52) == sprintf("%-52s", n) {
+      r = substr($0, 53); sub(/^ +/, "", r)
+      split(r, f, " +"); bw = f[2]; bi = f[8] # cycles wall s rate M/s RSS MB instr
+      s = sprintf("  x%.2f", bw / w)
+      if (bi != "-" && bi != "" && i != "-") s = s sprintf(" i%.2f", bi / i)
+      print s; exit
+    }' "$base"
 }
 
 {
   echo "attnsim bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(uname -m), $(nproc) cores"
   echo "$("$bin" version)"
-  printf '%-44s %12s %10s %10s %10s\n' workload "sim cycles" "wall" "sim rate" "peak RSS"
+  printf '%-52s %12s %10s %10s %10s %9s\n' workload "sim cycles" "wall" "sim rate" \
+    "peak RSS" "instr/cyc"
+  if [ -f "$base" ]; then
+    echo "against $base: x = its wall / this wall, i = its instr/cyc / this"
+  fi
 } > "$tmp/res"
 cat "$tmp/res"
 bench "gpt2-small decode, spatten, dense" \
@@ -83,13 +122,13 @@ bench_dram() {
   cyc=$(json_get "$tmp/d.json" cycles)
   rate=$(echo "$cyc $best" | awk '{ printf "%.2f", $1 / $2 / 1e6 }')
   rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
-  printf '%-44s %12s %8s s %6s M/s %7s MB\n' "$name" "$cyc" "$best" "$rate" "$rss" \
+  printf '%-52s %12s %8s s %6s M/s %7s MB\n' "$name" "$cyc" "$best" "$rate" "$rss" \
     | tee -a "$tmp/res"
 }
 
 ref=${DRAM_REFERENCE:-../shared/dram-reference}
 if [ -d "$ref/traces" ]; then
-  printf '\n%-44s %12s %10s %10s %10s\n' "DRAM replay (hbm2-reference, 8/cycle)" \
+  printf '\n%-52s %12s %10s %10s %10s\n' "DRAM replay (hbm2-reference, 8/cycle)" \
     "DRAM cycles" "wall" "DRAM rate" "peak RSS" | tee -a "$tmp/res"
   for t in stream_read random_read mixed_rw; do
     bench_dram "  $t" "$ref/traces/$t.trace"
