@@ -174,14 +174,14 @@ mech_row() { # label, workload, config, more run arguments
   for k in cycles dram.transferred_bytes ops.macs energy_pj.total; do
     printf '%s %s ' "$(csv_get "$tmp/md.csv" "$k")" "$(csv_get "$tmp/mm.csv" "$k")"
   done | awk -v l="$lab" -v c="$(basename "$cfg" .yaml)" '{
-    printf "%-30s %-9s %11s %11s %7.2fx %8.2f %8.2f %10.3f %10.3f %7.2fx\n", l, c, $1, $2,
-      $1 / $2, $3 / 1e6, $4 / 1e6, $5 / 1e9, $6 / 1e9, $7 / $8 }'
+    printf "%-30s %-9s %11s %11s %7.2fx %8.2f %8.2f %10.1f %10.1f %7.2fx\n", l, c, $1, $2,
+      $1 / $2, $3 / 1e6, $4 / 1e6, $5 / 1e6, $6 / 1e6, $7 / $8 }'
 }
 mech_note() { printf '%s\n\n' "$*" >>"$tmp/notes"; }
 if ls studies/mech/*.sh >/dev/null 2>&1; then
   echo "== More mechanisms against dense attention on the same shape (docs/<mechanism>.md) =="
   printf '%-30s %-9s %11s %11s %8s %8s %8s %10s %10s %8s\n' mechanism config "dense cyc" \
-    "mech cyc" speedup "dense MB" "mech MB" "dense GMAC" "mech GMAC" "energy x"
+    "mech cyc" speedup "dense MB" "mech MB" "dense MMAC" "mech MMAC" "energy x"
   : >"$tmp/notes"
   for f in studies/mech/*.sh; do . "./$f"; done
   echo
