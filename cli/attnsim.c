@@ -14,6 +14,7 @@
 #include "compile.h"
 #include "config.h"
 #include "cpu.h"
+#include "dram_hbm2.h"
 #include "dram_replay.h"
 #include "engine.h"
 #include "err.h"
@@ -1273,6 +1274,8 @@ int main(int argc, char **argv) {
   const cmd_def_t *c;
   int rc;
   of_install_signals();
+  /* hidden: the DRAM model's reference mode (dram_hbm2.h), for tests */
+  dram_hbm2_reference(getenv("ATTNSIM_REFERENCE") != NULL);
   if (argc < 2) {
     print_usage(stderr);
     return ERR_BAD_INPUT;

@@ -74,6 +74,9 @@ typedef struct dh_list {
  * Index [w] of hit, hit_seq, wait, wait_seq: 0 reads, 1 writes. */
 typedef struct dh_bank {
   uint64_t next[DH_NCMD]; /* earliest issue cycle, from its own commands */
+  uint64_t due;           /* no command of the bank can be ready before:
+                             its offer's cycle as last worked out (tables
+                             only grow), 0 once its own state changes */
   uint64_t hit_seq[2];    /* the oldest read and write hit's arrival order */
   int64_t open_row;       /* -1 when precharged */
   uint32_t head_row;      /* the queue head's row */
@@ -115,6 +118,9 @@ typedef struct dh_chan {
   uint64_t blocked;           /* banks of ranks with a refresh pending */
   uint64_t wake;              /* the next cycle dh_tick must run */
   uint64_t seq;
+  int watch[2];               /* the highest read and write queue
+                                 occupancy at which a request was refused
+                                 here since the last dh_next_event, -1 */
 } dh_chan_t;
 
 typedef struct dh_req {
@@ -136,6 +142,8 @@ typedef struct dh {
   int drain_high, drain_low;       /* write drain watermarks */
   bool dual;
   int fshift[CFG_MAP_FIELDS];      /* address field f: (b >> shift) & mask */
+  int run_shift;                   /* bursts agreeing from this bit up share
+                                      every field but the column */
   uint64_t fmask[CFG_MAP_FIELDS];
   /* per command, the delays it imposes: (scope, command, cycles), zeros
    * left out, so recording a command touches only what it constrains */
@@ -162,7 +170,15 @@ typedef struct dh {
   int inflight;       /* requests pushed and not yet popped */
   uint64_t seq;
   int *count;         /* per channel scratch for can_accept */
+  /* the run-ahead (dh_next_event) */
+  uint64_t *cnt;      /* where the ticks count: st->c, or held while the
+                         run-ahead has not yet been observed */
+  uint64_t held[ST_COUNT];
+  int *watched, nwatched; /* channels that refused a request */
 } dh_t;
+
+/* The reference mode (dram_hbm2_reference). */
+static bool dh_ref_mode;
 
 static uint64_t umax(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static uint64_t umin(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -256,6 +272,7 @@ static void dh_mapping(dh_t *m, const cfg_t *c) {
     m->fmask[order[i]] = ((uint64_t)1 << width[order[i]]) - 1;
     pos += width[order[i]];
   }
+  m->run_shift = m->fshift[CFG_MAP_COLUMN] == 0 ? width[CFG_MAP_COLUMN] : 0;
 }
 
 /* One field of burst index b. */
@@ -355,29 +372,34 @@ static uint64_t dh_faw(const dh_t *m, const dh_rank_t *r) {
 }
 
 /* Record that command cmd issued to bank fb at t in every table it
- * constrains (its delay list). */
+ * constrains: its bank's, group's and rank's rows of the delay table in
+ * full (a zero delay raises an entry to at most t, which no later check
+ * can tell from less: every check asks about t or after), the other
+ * ranks from its delay list. */
 static void dh_apply(dh_t *m, dh_chan_t *c, int cmd, int fb, uint64_t t) {
-  int rk = dh_rank_of(m, fb), r, k;
-  uint64_t *tab[DH_NSCOPE];
-  tab[DH_BANK] = c->bank[fb].next;
-  tab[DH_GROUP] = c->group[dh_group_of(m, fb)];
-  tab[DH_RANK] = c->rank[rk].next;
+  int rk = dh_rank_of(m, fb), r, k, to;
+  uint64_t *bk = c->bank[fb].next, *gr = c->group[dh_group_of(m, fb)];
+  uint64_t *ra = c->rank[rk].next;
+  const uint32_t(*d)[DH_NCMD] = m->d[cmd];
+  for (to = 0; to < DH_NCMD; to++) {
+    bk[to] = umax(bk[to], t + d[DH_BANK][to]);
+    gr[to] = umax(gr[to], t + d[DH_GROUP][to]);
+    ra[to] = umax(ra[to], t + d[DH_RANK][to]);
+  }
+  if (m->nranks == 1) return;
   for (k = 0; k < m->ndl[cmd]; k++) {
     const struct dh_delay *x = &m->dl[cmd][k];
-    uint64_t at = t + x->cycles;
-    if (x->scope != DH_OTHER) {
-      tab[x->scope][x->to] = umax(tab[x->scope][x->to], at);
-      continue;
-    }
+    if (x->scope != DH_OTHER) continue;
     for (r = 0; r < m->nranks; r++)
-      if (r != rk) c->rank[r].next[x->to] = umax(c->rank[r].next[x->to], at);
+      if (r != rk)
+        c->rank[r].next[x->to] = umax(c->rank[r].next[x->to], t + x->cycles);
   }
 }
 
 /* Standby residency: the rank leaves, at t, the state it has been in
  * since r->since (a row open when was_open, else all banks precharged). */
 static void dh_standby(dh_t *m, dh_rank_t *r, bool was_open, uint64_t t) {
-  m->st->c[was_open ? ST_DRAM_ACT_STANDBY : ST_DRAM_PRE_STANDBY] += t - r->since;
+  m->cnt[was_open ? ST_DRAM_ACT_STANDBY : ST_DRAM_PRE_STANDBY] += t - r->since;
   r->since = t;
 }
 
@@ -400,6 +422,7 @@ static void dh_activate(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   dh_rank_t *r = &c->rank[dh_rank_of(m, fb)];
   int32_t i;
   dh_apply(m, c, DH_ACT, fb, t);
+  b->due = 0;
   if (!r->open) dh_standby(m, r, false, t);
   r->open |= (uint64_t)1 << fb;
   r->faw[r->faw_i] = t; /* overwrites the oldest of the last four */
@@ -412,19 +435,20 @@ static void dh_activate(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
     b->hits += c->ent[i].row == b->open_row;
   dh_find_hit(c, b, 0, b->q.head);
   dh_find_hit(c, b, 1, b->q.head);
-  m->st->c[ST_DRAM_ACTIVATES]++;
+  m->cnt[ST_DRAM_ACTIVATES]++;
 }
 
 static void dh_precharge(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   dh_bank_t *b = &c->bank[fb];
   dh_rank_t *r = &c->rank[dh_rank_of(m, fb)];
   dh_apply(m, c, DH_PRE, fb, t);
+  b->due = 0;
   r->open &= ~((uint64_t)1 << fb);
   if (!r->open) dh_standby(m, r, true, t);
   b->open_row = -1;
   b->hit[0] = b->hit[1] = -1;
   b->hits = 0;
-  m->st->c[ST_DRAM_PRECHARGES]++;
+  m->cnt[ST_DRAM_PRECHARGES]++;
 }
 
 static void dh_refresh(dh_t *m, dh_chan_t *c, int rk, uint64_t t) {
@@ -433,7 +457,7 @@ static void dh_refresh(dh_t *m, dh_chan_t *c, int rk, uint64_t t) {
   r->ref_pending = false;
   r->ref_due += (uint64_t)m->trefi;
   c->blocked &= ~r->mask;
-  m->st->c[ST_DRAM_REFRESHES]++;
+  m->cnt[ST_DRAM_REFRESHES]++;
 }
 
 /* RD or WR of transaction i (its bank's oldest read or write hit). A
@@ -444,8 +468,9 @@ static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
   dh_bank_t *b = &c->bank[e->bank];
   int32_t after = e->next;
   dh_apply(m, c, e->write ? DH_WR : DH_RD, e->bank, t);
-  m->st->c[e->write ? ST_DRAM_WRITE_BURSTS : ST_DRAM_READ_BURSTS]++;
-  m->st->c[ST_DRAM_ROW_HITS] += b->served > 0;
+  b->due = 0;
+  m->cnt[e->write ? ST_DRAM_WRITE_BURSTS : ST_DRAM_READ_BURSTS]++;
+  m->cnt[ST_DRAM_ROW_HITS] += b->served > 0;
   b->served++;
   b->hits--;
   dl_remove(c->ent, &b->q, i);
@@ -507,6 +532,7 @@ static int dh_move(const dh_t *m, dh_chan_t *c) {
   c->tqn[w]--;
   c->drain -= w;
   dl_append(c->ent, &b->q, i);
+  b->due = 0;
   if (b->q.n == m->cmdq) c->full |= bit;
   if (b->q.n == 1) dh_sync_head(c, b);
   c->busy |= bit;
@@ -608,13 +634,14 @@ typedef struct dh_offers {
 
 /* (Re)compute bank fb's offer (none when its queue is empty); *wake: its
  * cycle if it is not ready. Returns whether it is ready. */
-static inline bool dh_offer_bank(const dh_t *m, const dh_chan_t *c, uint64_t t, int fb,
+static inline bool dh_offer_bank(const dh_t *m, dh_chan_t *c, uint64_t t, int fb,
                                  dh_offers_t *o, uint64_t *wake) {
   uint64_t bit = (uint64_t)1 << fb, at;
   o->ready &= ~bit;
   if (!(c->busy & bit)) return false;
   at = dh_bank_pick(m, c, fb, t, &o->cmd[fb], &o->ent[fb]);
   if (at > t) {
+    c->bank[fb].due = at;
     *wake = umin(*wake, at);
     return false;
   }
@@ -625,8 +652,10 @@ static inline bool dh_offer_bank(const dh_t *m, const dh_chan_t *c, uint64_t t, 
 /* The offers of every bank with work whose rank is not refreshing; *wake:
  * the earliest offer not ready. A rank-wide bound on activates (tRRD_S,
  * tFAW, tRFC) still in the future rules out every precharged bank of the
- * rank at once, its cycle a lower bound of theirs. */
-static void dh_offer_all(const dh_t *m, const dh_chan_t *c, uint64_t t,
+ * rank at once, its cycle a lower bound of theirs; so does a bank's due
+ * cycle for that bank (not in reference mode: there every offer is
+ * worked out again). */
+static void dh_offer_all(const dh_t *m, dh_chan_t *c, uint64_t t,
                          dh_offers_t *o, uint64_t *wake) {
   uint64_t set = c->busy & ~c->blocked;
   int r;
@@ -640,7 +669,11 @@ static void dh_offer_all(const dh_t *m, const dh_chan_t *c, uint64_t t,
     set &= ~closed;
     *wake = umin(*wake, gate);
   }
-  for (; set; set &= set - 1) dh_offer_bank(m, c, t, dh_ctz(set), o, wake);
+  for (; set; set &= set - 1) {
+    int fb = dh_ctz(set);
+    if (c->bank[fb].due > t && !dh_ref_mode) *wake = umin(*wake, c->bank[fb].due);
+    else dh_offer_bank(m, c, t, fb, o, wake);
+  }
 }
 
 /* Round robin: the first bank of set after c->rr, wrapping around. */
@@ -703,8 +736,27 @@ static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
   c->wake = umax(wake, t + 1);
 }
 
+/* The counters a channel tick adds to. While the run-ahead holds them
+ * (m->cnt == m->held) they wait for the port call that would have made
+ * those ticks in the reference loop (see dh_next_event). */
+static const stat_id_t dh_tick_stats[] = {
+    ST_DRAM_ACTIVATES, ST_DRAM_PRECHARGES, ST_DRAM_READ_BURSTS,
+    ST_DRAM_WRITE_BURSTS, ST_DRAM_REFRESHES, ST_DRAM_ROW_HITS,
+    ST_DRAM_ACT_STANDBY, ST_DRAM_PRE_STANDBY};
+
+/* Held tick counts join the run's counters; ticks count there again. */
+static void dh_release(dh_t *m) {
+  size_t k;
+  if (m->cnt == m->st->c) return;
+  for (k = 0; k < sizeof dh_tick_stats / sizeof dh_tick_stats[0]; k++) {
+    m->st->c[dh_tick_stats[k]] += m->held[dh_tick_stats[k]];
+    m->held[dh_tick_stats[k]] = 0;
+  }
+  m->cnt = m->st->c;
+}
+
 /* Simulate every DRAM cycle before the one host cycle h starts at. */
-static void dh_advance(dh_t *m, uint64_t h) {
+static void dh_sim(dh_t *m, uint64_t h) {
   uint64_t until = dh_dram(m, h);
   int i;
   if (h > m->host_now) m->host_now = h;
@@ -714,6 +766,12 @@ static void dh_advance(dh_t *m, uint64_t h) {
     while (c->wake < until) dh_tick(m, c, c->wake);
   }
   m->clk = until;
+}
+
+/* dh_sim for a port call, which takes the counts held for it first. */
+static void dh_advance(dh_t *m, uint64_t h) {
+  dh_release(m);
+  dh_sim(m, h);
 }
 
 /* ---- the port ----------------------------------------------------------- */
@@ -726,58 +784,110 @@ static uint64_t dh_first_burst(const dh_t *m, const mem_req_t *r, uint64_t *n) {
   return b0;
 }
 
+/* Channel ch refused a request of kind w (0 read, 1 write): the answer
+ * can change only once its queue of that kind holds fewer transactions
+ * than now (pushes only add). Kept until dh_next_event. */
+static void dh_watch(dh_t *m, int ch, int w) {
+  dh_chan_t *c = &m->ch[ch];
+  if (c->watch[0] < 0 && c->watch[1] < 0) m->watched[m->nwatched++] = ch;
+  if (c->tqn[w] > c->watch[w]) c->watch[w] = c->tqn[w];
+}
+
+/* Whether every one of n bursts from b0 lies in one channel: the address
+ * bits from the channel field up agree (sufficient, not necessary). */
+static bool dh_one_channel(const dh_t *m, uint64_t b0, uint64_t n) {
+  int s = m->fshift[CFG_MAP_CHANNEL];
+  return m->nch == 1 || b0 >> s == (b0 + n - 1) >> s;
+}
+
+/* A request fits when each channel's queue of its kind has room for its
+ * bursts there and a request record is free. */
 static bool dh_can_accept(mem_t *mm, const mem_req_t *r) {
   dh_t *m = (dh_t *)mm;
   uint64_t b0, n, i;
+  int w = r->write, ch;
   bool ok = m->req_free >= 0;
   b0 = dh_first_burst(m, r, &n);
+  if (dh_one_channel(m, b0, n)) { /* the common case: one count */
+    ch = (int)dh_field(m, b0, CFG_MAP_CHANNEL);
+    if ((uint64_t)m->ch[ch].tqn[w] + n <= (uint64_t)m->tqd[w]) return ok;
+    dh_watch(m, ch, w);
+    return false;
+  }
   for (i = 0; i < n; i++) {
-    int ch = (int)dh_field(m, b0 + i, CFG_MAP_CHANNEL);
-    if (m->ch[ch].tqn[r->write] + ++m->count[ch] > m->tqd[r->write]) ok = false;
+    ch = (int)dh_field(m, b0 + i, CFG_MAP_CHANNEL);
+    if (m->ch[ch].tqn[w] + ++m->count[ch] > m->tqd[w]) {
+      ok = false;
+      dh_watch(m, ch, w);
+    }
   }
   for (i = 0; i < n; i++) m->count[dh_field(m, b0 + i, CFG_MAP_CHANNEL)] = 0;
   return ok;
 }
 
-/* Queue burst b of request q (-1 for a write) on its channel's read or
- * write queue. */
-static void dh_enqueue(dh_t *m, int32_t q, uint64_t b, bool write,
-                       uint64_t at) {
-  dh_chan_t *c = &m->ch[dh_field(m, b, CFG_MAP_CHANNEL)];
-  int32_t i = c->free.head;
-  dh_ent_t *e = &c->ent[i];
+/* Where a burst goes: its channel, flat bank and row. */
+typedef struct dh_where {
+  dh_chan_t *c;
+  uint32_t row;
+  uint16_t bank;
+} dh_where_t;
+
+static dh_where_t dh_decode(const dh_t *m, uint64_t b) {
+  dh_where_t x;
   uint32_t rank = dh_field(m, b, CFG_MAP_RANK);
   uint32_t group = dh_field(m, b, CFG_MAP_BANKGROUP);
+  x.c = &m->ch[dh_field(m, b, CFG_MAP_CHANNEL)];
+  x.row = dh_field(m, b, CFG_MAP_ROW);
+  x.bank = (uint16_t)((rank * (uint32_t)m->ngroups + group) * (uint32_t)m->nbanks_g +
+                      dh_field(m, b, CFG_MAP_BANK));
+  return x;
+}
+
+/* Queue a burst of request q (-1 for a write) bound for x on its
+ * channel's read or write queue. */
+static void dh_enqueue(const dh_where_t *x, int32_t q, bool write, uint64_t at) {
+  dh_chan_t *c = x->c;
+  int32_t i = c->free.head;
+  dh_ent_t *e = &c->ent[i];
+  dh_bank_t *b = &c->bank[x->bank];
   dl_remove(c->ent, &c->free, i);
   e->seq = c->seq++;
-  e->row = dh_field(m, b, CFG_MAP_ROW);
-  e->bank = (uint16_t)((rank * (uint32_t)m->ngroups + group) *
-                           (uint32_t)m->nbanks_g +
-                       dh_field(m, b, CFG_MAP_BANK));
+  e->row = x->row;
+  e->bank = x->bank;
   e->write = write;
   e->req = q;
-  if (!c->bank[e->bank].wait[write].n) c->bank[e->bank].wait_seq[write] = e->seq;
-  dl_append(c->ent, &c->bank[e->bank].wait[write], i);
+  if (!b->wait[write].n) b->wait_seq[write] = e->seq;
+  dl_append(c->ent, &b->wait[write], i);
   c->tqn[write]++;
-  c->waiting[write] |= (uint64_t)1 << e->bank;
+  c->waiting[write] |= (uint64_t)1 << x->bank;
   c->queued++;
   c->wake = umin(c->wake, at);
 }
 
+/* The request's bursts in address order. When only the column field
+ * tells them apart (it is the lowest field and the bits above it agree),
+ * the address is decoded once. */
 static void dh_push(mem_t *mm, mem_req_t *r, uint64_t now) {
   dh_t *m = (dh_t *)mm;
   uint64_t b0, n, i;
   int32_t q = m->req_free;
   dh_req_t *rq = &m->req[q];
+  dh_where_t x;
+  bool run;
   dh_advance(m, now);
   m->req_free = rq->next;
   b0 = dh_first_burst(m, r, &n);
+  run = b0 >> m->run_shift == (b0 + n - 1) >> m->run_shift;
   r->issued = now;
   rq->r = *r;
   rq->seq = m->seq++;
   rq->done = 0;
   rq->left = (int)n;
-  for (i = 0; i < n; i++) dh_enqueue(m, r->write ? -1 : q, b0 + i, r->write, m->clk);
+  x = dh_decode(m, b0);
+  for (i = 0; i < n; i++) {
+    if (i && !run) x = dh_decode(m, b0 + i);
+    dh_enqueue(&x, r->write ? -1 : q, r->write, m->clk);
+  }
   if (r->write) { /* acknowledged from the write queue */
     rq->done = m->clk + 1;
     dh_heap_push(m, q);
@@ -812,14 +922,15 @@ static bool dh_may_free(const dh_t *m, const dh_chan_t *c) {
   return c->busy || dh_may_move(m, c);
 }
 
-/* A tick at DRAM cycle t is visible from the first host cycle after it.
- * With requests in flight, every channel with work may matter; with none
+/* The reference loop's next wake: the first host cycle after the last
+ * one given at which a completion can appear or a channel ticks. A tick
+ * at DRAM cycle t is visible from the first host cycle after it. With
+ * requests in flight, every channel with work may matter; with none
  * (acknowledged writes only), can_accept still answers differently once a
  * channel frees queue room, so a store refused by a full write queue
  * waits for that channel's drain rather than for an event that never
  * comes (docs/serve.md: cache appends fill write queues behind stores). */
-static uint64_t dh_next_event(const mem_t *mm) {
-  const dh_t *m = (const dh_t *)mm;
+static uint64_t dh_ref_next(const dh_t *m) {
   uint64_t next = UINT64_MAX;
   int i;
   if (m->nheap) next = dh_host(m, m->heap[0].done);
@@ -828,6 +939,51 @@ static uint64_t dh_next_event(const mem_t *mm) {
       next = umin(next, dh_after(m, m->ch[i].wake));
   return next == UINT64_MAX ? next : umax(next, m->host_now + 1);
 }
+
+/* Whether a caller at host cycle h (simulated up to it) could see what it
+ * did not at its last cycle: a completion to pop, or room in a queue
+ * that refused a request then. Anything else it sees comes from its own
+ * events, which the limit of dh_next_event covers. */
+static bool dh_observable(const dh_t *m, uint64_t h) {
+  int i;
+  if (m->nheap && dh_host(m, m->heap[0].done) <= h) return true;
+  for (i = 0; i < m->nwatched; i++) {
+    const dh_chan_t *c = &m->ch[m->watched[i]];
+    if (c->tqn[0] < c->watch[0] || c->tqn[1] < c->watch[1]) return true;
+  }
+  return false;
+}
+
+static void dh_unwatch(dh_t *m) {
+  int i;
+  for (i = 0; i < m->nwatched; i++)
+    m->ch[m->watched[i]].watch[0] = m->ch[m->watched[i]].watch[1] = -1;
+  m->nwatched = 0;
+}
+
+/* The run-ahead. The reference loop wakes its caller at every dh_ref_next
+ * cycle; at a wake where dh_observable is false the caller pops nothing
+ * and is refused again, so its state cannot change. Those wakes (before
+ * limit, the caller's own next event) are made here instead, each a
+ * dh_sim to the cycle, and the first wake the caller could observe is
+ * returned. Its ticks' counts are held for the caller's first port call
+ * there, which makes them in the reference loop (per-layer attribution
+ * sees them in the same place). In reference mode no wake is made here. */
+static uint64_t dh_next_event(mem_t *mm, uint64_t limit) {
+  dh_t *m = (dh_t *)mm;
+  uint64_t h = dh_ref_next(m);
+  while (!dh_ref_mode && h < limit) {
+    m->cnt = m->held;
+    dh_sim(m, h);
+    if (dh_observable(m, h)) break;
+    dh_release(m);
+    h = dh_ref_next(m);
+  }
+  dh_unwatch(m);
+  return h;
+}
+
+void dram_hbm2_reference(bool on) { dh_ref_mode = on; }
 
 /* Close the standby intervals at host cycle now; the DRAM cycle count. */
 static void dh_finish(mem_t *mm, uint64_t now) {
@@ -854,6 +1010,7 @@ static void dh_destroy(mem_t *mm) {
   free(m->req);
   free(m->heap);
   free(m->count);
+  free(m->watched);
   free(m);
 }
 
@@ -886,6 +1043,7 @@ static int dh_chan_init(dh_t *m, dh_chan_t *c) {
   }
   dl_init(&c->free);
   for (i = 0; i < npool; i++) dl_append(c->ent, &c->free, i);
+  c->watch[0] = c->watch[1] = -1;
   c->wake = c->rank[0].ref_due;
   return 0;
 }
@@ -901,7 +1059,8 @@ static int dh_reqs_init(dh_t *m) {
   m->req = calloc((size_t)n, sizeof *m->req);
   m->heap = calloc((size_t)n, sizeof *m->heap);
   m->count = calloc((size_t)m->nch, sizeof *m->count);
-  if (!m->req || !m->heap || !m->count) return -1;
+  m->watched = calloc((size_t)m->nch, sizeof *m->watched);
+  if (!m->req || !m->heap || !m->count || !m->watched) return -1;
   for (i = 0; i < n; i++) m->req[i].next = i + 1 < n ? i + 1 : -1;
   m->req_free = 0;
   return 0;
@@ -941,6 +1100,7 @@ mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, stats_t *st) {
   if (!m) return NULL;
   m->base.ops = &dh_ops;
   m->st = st;
+  m->cnt = st->c;
   dh_derive(m, c, host_ghz);
   m->ch = calloc((size_t)m->nch, sizeof *m->ch);
   if (!m->ch || dh_reqs_init(m)) {

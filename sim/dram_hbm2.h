@@ -30,6 +30,7 @@
 #ifndef ATTN_DRAM_HBM2_H
 #define ATTN_DRAM_HBM2_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -41,6 +42,12 @@
  * must fit one transaction queue (dram.queue_depth bursts; cfg_load checks
  * that fetch.request_bytes does). NULL when out of memory. */
 mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, stats_t *st);
+
+/* The reference mode, for the whole process: next_event never runs the
+ * model ahead, so its caller wakes at every cycle the model ticks (each
+ * burst alone, as before the run-ahead). Results are byte-identical
+ * either way; tests and `attnsim --reference` compare the two. */
+void dram_hbm2_reference(bool on);
 
 /* The DRAM command clock, GHz: dram.gbps_per_pin / 2 (double data rate). */
 double dram_clock_ghz(const cfg_t *c);

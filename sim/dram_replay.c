@@ -86,7 +86,7 @@ int drp_run(const cfg_t *c, mtr_t *tr, int k, drp_result_t *out, err_t *e) {
     drp_collect(&d, now);
     if ((n = drp_offer(&d, now, k, e)) < 0) break;
     if (d.eof && !d.have && !d.inflight) break;
-    next = n == k ? now + 1 : d.m->ops->next_event(d.m);
+    next = n == k ? now + 1 : d.m->ops->next_event(d.m, UINT64_MAX);
     if (next == UINT64_MAX || next <= now) {
       n = -1;
       err_set(e, ERR_RUN, "internal error: DRAM replay stalled at cycle %" PRIu64

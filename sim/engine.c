@@ -608,14 +608,17 @@ static void start_and_issue(sim_t *s) {
   }
 }
 
+/* The units' first event, then the memory's: it may run ahead to it
+ * (mem.h), never past the units' own. */
 static uint64_t next_event(const sim_t *s) {
-  uint64_t t = s->mem->ops->next_event(s->mem), p;
+  uint64_t t = UINT64_MAX, p;
   int u;
   for (u = 0; u < UNIT_COUNT; u++)
     if ((p = is_xfer(u) ? xfer_next_event(&s->xf[u], s->now)
                         : pipe_next_event(&s->pipe[u], s->now)) < t)
       t = p;
-  return t;
+  p = s->mem->ops->next_event(s->mem, t);
+  return p < t ? p : t;
 }
 
 static int run_loop(sim_t *s) {

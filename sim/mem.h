@@ -23,18 +23,22 @@ typedef struct mem_req {
 
 /* Call order within one cycle now: pop_done(now) until false, then any
  * can_accept / push(now). can_accept answers for the cycle of the last
- * pop_done or push. next_event is asked only after a cycle in which
- * nothing was pushed or popped: it returns the first cycle after that at
- * which pop_done or can_accept can answer differently (UINT64_MAX when
- * nothing is in flight). finish(now) closes the model's time-based
- * counters at the end of a run. */
+ * pop_done or push. next_event(limit) is asked only after a cycle in
+ * which nothing was pushed or popped, with the caller's own next event
+ * as limit (UINT64_MAX when it has none): it returns the first cycle
+ * after that at which pop_done or can_accept (for the requests refused
+ * in that cycle) can answer differently, or one no later; UINT64_MAX when
+ * nothing is in flight. A model may simulate ahead up to, not including,
+ * the smaller of that cycle and limit; the caller then comes back at the
+ * smaller. finish(now) closes the model's time-based counters at the end
+ * of a run. */
 typedef struct mem mem_t;
 typedef struct mem_ops {
   bool (*can_accept)(mem_t *m, const mem_req_t *r);
   void (*push)(mem_t *m, mem_req_t *r, uint64_t now);
   /* Pop one request completed at or before now; false when none. */
   bool (*pop_done)(mem_t *m, uint64_t now, mem_req_t *out);
-  uint64_t (*next_event)(const mem_t *m); /* UINT64_MAX when idle */
+  uint64_t (*next_event)(mem_t *m, uint64_t limit);
   void (*finish)(mem_t *m, uint64_t now);
   void (*destroy)(mem_t *m);
 } mem_ops_t;

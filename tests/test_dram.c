@@ -112,8 +112,9 @@ static uint64_t drive(mem_t *m, req_t *r, int n, bool every_cycle) {
     if (every_cycle || moved) {
       now++;
     } else {
-      uint64_t next = m->ops->next_event(m);
-      if (i < n && r[i].at > now && r[i].at < next) next = r[i].at;
+      uint64_t lim = i < n && r[i].at > now ? r[i].at : UINT64_MAX;
+      uint64_t next = m->ops->next_event(m, lim);
+      if (lim < next) next = lim;
       cr_assert(next > now && next != UINT64_MAX, "stalled at %llu",
                 (unsigned long long)now);
       now = next;
@@ -364,7 +365,7 @@ Test(dram_hbm2, transaction_queue_back_pressure) {
   }
   q.addr = addr_of(&c, 0, 0, 0, 1, 4);
   cr_expect_not(m->ops->can_accept(m, &q));
-  cr_expect_eq(m->ops->next_event(m), 1); /* one moves on in cycle 0 */
+  cr_expect_eq(m->ops->next_event(m, UINT64_MAX), 1); /* one moves on in cycle 0 */
   while (m->ops->pop_done(m, 1, &q)) {
   }
   q.addr = addr_of(&c, 0, 0, 0, 1, 4);

@@ -129,7 +129,7 @@ Test(dram_simple, latency_plus_bandwidth) {
   m = dram_simple_new(&t, &st);
   m->ops->push(m, &a, 0);
   m->ops->push(m, &b, 0);
-  cr_expect_eq(m->ops->next_event(m), 52);
+  cr_expect_eq(m->ops->next_event(m, UINT64_MAX), 52);
   cr_expect(!m->ops->pop_done(m, 51, &out));
   cr_assert(m->ops->pop_done(m, 52, &out));
   cr_expect_eq(out.addr, 0);
@@ -152,7 +152,7 @@ Test(dram_simple, channels_share_a_request) {
   st_init(&st);
   m = dram_simple_new(&t, &st);
   m->ops->push(m, &a, 10);
-  cr_expect_eq(m->ops->next_event(m), 10 + 50 + 2);
+  cr_expect_eq(m->ops->next_event(m, UINT64_MAX), 10 + 50 + 2);
   m->ops->destroy(m);
 }
 

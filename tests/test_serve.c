@@ -252,7 +252,7 @@ static void drive_writes(mem_t *m, uint64_t *acc, int n, bool every_cycle) {
     if (every_cycle || moved || (i < n && (uint64_t)i > now)) {
       now++;
     } else {
-      uint64_t next = m->ops->next_event(m);
+      uint64_t next = m->ops->next_event(m, UINT64_MAX);
       cr_assert(next > now && next != UINT64_MAX,
                 "stalled at cycle %llu with write %d refused, none in flight",
                 (unsigned long long)now, i);
