@@ -31,6 +31,13 @@
  * next cycle anything can become ready, and the channel sleeps until then,
  * so idle cycles cost nothing.
  *
+ * Three shortcuts give the same results faster, and dram_hbm2_reference
+ * turns them off: a bank's offer is not worked out again before the cycle
+ * it was last found due (dh_bank_t.due); a channel that streams one
+ * bank's row hits takes the tick's outcome without the offers
+ * (dh_stream_tick); and next_event runs the model ahead through the
+ * caller's wakes at which it could observe nothing (dh_next_event).
+ *
  * Not modelled from DRAMsim3: merging of requests to one address (a read
  * of a line with a write queued is served from the write buffer there;
  * here it goes to the DRAM) and the ordering of a write behind a read of
@@ -736,6 +743,55 @@ static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
   c->wake = umax(wake, t + 1);
 }
 
+/* Whether channel c at t is in the state a streaming fetch leaves most
+ * channels in: one bank has work, its row is open, its command queue
+ * holds only read hits (two or more, so it stays busy) and the oldest is
+ * ready; reads wait for that bank alone (or none); the write queue is
+ * below its drain mark and no drain runs; no rank refreshes or is due to
+ * by t. *ref: the earliest refresh due. */
+static bool dh_streaming(const dh_t *m, const dh_chan_t *c, uint64_t t,
+                         uint64_t *ref) {
+  uint64_t bit = c->busy;
+  const dh_bank_t *b;
+  int fb, r;
+  if (!bit || (bit & (bit - 1)) || c->blocked || c->drain ||
+      (c->waiting[0] & ~bit) || c->tqn[1] >= m->drain_high)
+    return false;
+  fb = dh_ctz(bit);
+  b = &c->bank[fb];
+  if (b->open_row < 0 || b->hits != b->q.n || b->q.n < 2 || b->hit[1] >= 0 ||
+      dh_earliest(m, c, DH_RD, fb) > t)
+    return false;
+  *ref = UINT64_MAX;
+  for (r = 0; r < m->nranks; r++) {
+    if (c->rank[r].ref_pending || t >= c->rank[r].ref_due) return false;
+    *ref = umin(*ref, c->rank[r].ref_due);
+  }
+  return true;
+}
+
+/* dh_tick at t = c->wake when channel c streams (dh_streaming): there
+ * dh_tick issues the bank's oldest RD, its dual-command search finds
+ * nothing (no other bank has work, and the bank's next RD is a cycle or
+ * more away), and step 4 moves a read to that bank or nothing; so this
+ * does just that, with dh_tick's own column and move steps, and works out
+ * the same wake without the offers. Returns false, doing nothing, when
+ * the channel does not stream. (A train of such ticks in one step would
+ * rarely run: the engine asks for the DRAM's state every cycle or two.) */
+static bool dh_stream_tick(dh_t *m, dh_chan_t *c) {
+  uint64_t t = c->wake, ref, wake;
+  int fb;
+  if (!dh_streaming(m, c, t, &ref)) return false;
+  fb = dh_ctz(c->busy);
+  dh_column(m, c, c->bank[fb].hit[0], t);
+  c->rr = fb;
+  dh_move(m, c);
+  wake = umin(ref, dh_earliest(m, c, DH_RD, fb));
+  if (dh_may_move(m, c)) wake = t + 1;
+  c->wake = umax(wake, t + 1);
+  return true;
+}
+
 /* The counters a channel tick adds to. While the run-ahead holds them
  * (m->cnt == m->held) they wait for the port call that would have made
  * those ticks in the reference loop (see dh_next_event). */
@@ -763,7 +819,8 @@ static void dh_sim(dh_t *m, uint64_t h) {
   if (until <= m->clk) return;
   for (i = 0; i < m->nch; i++) {
     dh_chan_t *c = &m->ch[i];
-    while (c->wake < until) dh_tick(m, c, c->wake);
+    while (c->wake < until)
+      if (dh_ref_mode || !dh_stream_tick(m, c)) dh_tick(m, c, c->wake);
   }
   m->clk = until;
 }

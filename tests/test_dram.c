@@ -396,7 +396,8 @@ static uint32_t lcg(uint32_t *s) {
 
 /* Random reads and writes, multi-burst and unaligned ones included, on a
  * few rows of two channels with refreshes: completion cycles must be the
- * same whether every cycle is visited or next_event is trusted. */
+ * same whether every cycle is visited in reference mode or next_event is
+ * trusted (and the model runs ahead, caches offers and streams). */
 static void random_reqs(const cfg_t *c, req_t *r, int n, uint32_t seed) {
   uint64_t at = 0;
   int i;
@@ -424,10 +425,12 @@ Test(dram_hbm2, next_event_skips_only_idle_cycles) {
     c.dram_row_hit_limit = k == 2 ? 1 : 4;
     random_reqs(&c, a, 3000, 11u + (uint32_t)k);
     memcpy(b, a, sizeof a);
+    dram_hbm2_reference(true); /* every cycle, every offer, no shortcut */
     m = new_mem(&c, &sa);
     drive(m, a, 3000, true);
     m->ops->finish(m, 1000000);
     m->ops->destroy(m);
+    dram_hbm2_reference(false);
     m = new_mem(&c, &sb);
     drive(m, b, 3000, false);
     m->ops->finish(m, 1000000);
