@@ -105,6 +105,7 @@ typedef struct slot {
   int layer_rec;       /* stats layer record it belongs to */
   uint64_t start;      /* cycle it started */
   uint64_t clear_seq;  /* older slots before this seq never block it */
+  uint8_t why;         /* the stall reason the slot at clear_seq gave */
   /* DRAM transfers (fetchers, store): rows [0, nrows), row i at
    * blk + token(i) * stride, rowb bytes each; rows are contiguous in the
    * tensor (token(i) = loc.row + i) unless gathered (sim/xfer.c) */

@@ -437,20 +437,26 @@ static uint8_t conflict(const slot_t *x, const slot_t *y) {
  * Invariant: no unfinished slot older than x->clear_seq conflicts with x.
  * It holds because a slot's accesses never change and finishing only
  * removes conflicts, so each retry resumes where the last scan stopped
- * and checking a window costs O(window) per instruction in all. */
+ * and checking a window costs O(window) per instruction in all. For the
+ * same reason the slot the last scan stopped at, while unfinished, still
+ * blocks x, for the reason it gave then (x->why). */
 static uint8_t blocked(sim_t *s, int si) {
   slot_t *x = &s->win[si];
   uint64_t head_seq = s->win[s->whead].seq;
   int j = s->whead;
   if (x->clear_seq > head_seq)
     j = (int)((s->whead + (x->clear_seq - head_seq)) % (uint64_t)s->wcap);
+  if (x->why && j != si && s->win[j].seq == x->clear_seq &&
+      s->win[j].state != SLOT_DONE)
+    return x->why;
   for (; j != si; j = ring_next(j, s->wcap)) {
     const slot_t *y = &s->win[j];
     uint8_t why;
     if (y->state == SLOT_DONE || !(why = conflict(x, y))) continue;
     x->clear_seq = y->seq;
-    return why;
+    return x->why = why;
   }
+  x->why = 0;
   x->clear_seq = x->seq;
   return 0;
 }
