@@ -288,7 +288,7 @@ static void mark_pins(memimg_t *m) {
 static void make_room(memimg_t *m, size_t need) {
   size_t goal = m->budget - m->budget / 4;
   int i, n = 0;
-  if (m->bytes + need <= m->budget) return;
+  if (m->bytes + need <= m->budget || !m->nres) return;
   mark_pins(m);
   qsort(m->res, (size_t)m->nres, sizeof *m->res, by_use);
   for (i = 0; i < m->nres; i++) {
