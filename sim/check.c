@@ -184,7 +184,8 @@ static const chk_shape_t cache_shape[2] = {
 };
 
 static uint64_t check_cache(const cfg_t *c, const wl_t *w, const ten_t *t,
-                            const memimg_t *mi, int16_t *gold, chk_t *r) {
+                            const memimg_t *mi, int16_t *gold, int16_t *sim,
+                            chk_t *r) {
   uint64_t before = r->compared;
   fx_t fx;
   fx_init(&fx, c->width, c->frac_bits, c->prob_bits, w->head_dim);
@@ -192,10 +193,10 @@ static uint64_t check_cache(const cfg_t *c, const wl_t *w, const ten_t *t,
     for (int l = 0; l < w->layers; l++)
       for (int h = 0; h < wl_kv_heads(w); h++)
         for (int key = w->v_from_k ? 1 : 0; key < 2; key++) { /* MLA: K only */
+          int got = mi_cache(mi, key, cs, l, h, sim); /* 1: never touched */
           gold_cache_fixed(&fx, w, t, key, cs, l, h, gold);
-          chk_compare_head(&cache_shape[key], mi_cache(mi, key, cs, l, h),
-                           gold, wl_ctx_tokens(w, cs), w->head_dim, cs, l, h,
-                           r);
+          chk_compare_head(&cache_shape[key], got ? NULL : sim, gold,
+                           wl_ctx_tokens(w, cs), w->head_dim, cs, l, h, r);
         }
   uint64_t n = r->compared - before;
   r->compared = before;
@@ -311,7 +312,7 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
     return ERR_RUN;
   }
   uint64_t ncache = 0;
-  int16_t *gcache;
+  int16_t *gcache, *scache;
   for (cs = 0; cs < wl_cases(w); cs++) {
     if (wl_queries(w, cs) > maxq) maxq = wl_queries(w, cs);
     if (wl_ctx_tokens(w, cs) > maxk) maxk = wl_ctx_tokens(w, cs);
@@ -320,14 +321,16 @@ int chk_dense(const cfg_t *c, const wl_t *w, const ten_t *t,
   sc.gflt = malloc((size_t)maxq * (size_t)w->head_dim * sizeof *sc.gflt);
   sc.rows = malloc((size_t)maxk * (size_t)w->head_dim * sizeof *sc.rows);
   gcache = malloc((size_t)maxk * (size_t)w->head_dim * sizeof *gcache);
+  scache = malloc((size_t)maxk * (size_t)w->head_dim * sizeof *scache);
   if (sc.gfix && sc.gflt && sc.rows && gcache)
     for (cs = 0; cs < wl_cases(w); cs++)
       for (l = 0; l < w->layers; l++)
         for (h = 0; h < w->heads; h++)
           dense_head(c, w, t, mi, &map, cs, l, h, &sc, r);
-  if (sc.gfix && sc.gflt && sc.rows && gcache && wl_generates(w))
-    ncache = check_cache(c, w, t, mi, gcache, r);
+  if (sc.gfix && sc.gflt && sc.rows && gcache && scache && wl_generates(w))
+    ncache = check_cache(c, w, t, mi, gcache, scache, r);
   free(gcache);
+  free(scache);
   free(sc.gfix);
   free(sc.gflt);
   free(sc.rows);

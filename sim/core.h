@@ -65,8 +65,8 @@ typedef struct bufs {
   int cap[BUF_COUNT];
   int16_t *q;         /* cap x d */
   /* K and V rows are never written on chip, so a buffer row is modelled
-   * as a pointer to the row it holds (sim/memimg.c keeps the blocks until
-   * the run ends); rows never loaded point at a zero row. */
+   * as a pointer to the row it holds (sim/memimg.c keeps the chunk a row
+   * points into: mi_pin); rows never loaded point at a zero row. */
   const int16_t **k, **v;
   int16_t *zero_row;
   int64_t *s;         /* cap entries: scores, then exp terms, then probs */

@@ -186,6 +186,9 @@ static int alloc_bufs(sim_t *s) {
     return -1;
   for (i = 0; i < b->cap[BUF_K]; i++) b->k[i] = b->zero_row;
   for (i = 0; i < b->cap[BUF_V]; i++) b->v[i] = b->zero_row;
+  /* the rows KBUF and VBUF point at stay in memory (memimg.h) */
+  mi_pin(s->mi, 0, b->k, b->cap[BUF_K]);
+  mi_pin(s->mi, 1, b->v, b->cap[BUF_V]);
   return 0;
 }
 
