@@ -15,7 +15,7 @@
  * are a pure function of the tensor source and the rows written (kept
  * in the block's overlay), so a freed chunk is made again bit for bit. */
 enum { MI_CHUNK_ROWS = 1024, MI_PLANES = 4 };
-#define MI_BUDGET_DEFAULT ((size_t)64 << 20)
+#define MI_BUDGET_DEFAULT ((size_t)192 << 20)
 #define MI_BUDGET_ENV "ATTNSIM_KV_BUDGET"
 
 typedef struct chunk {
