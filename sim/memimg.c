@@ -89,13 +89,9 @@ void mi_free(memimg_t *m) {
   free(m);
 }
 
+/* dst[i] = fx_quant(src[i]); elements at the width's limits counted. */
 static void quantize(memimg_t *m, const float *src, size_t n, int16_t *dst) {
-  size_t i;
-  int16_t hi = (int16_t)((1 << (m->fx->width - 1)) - 1), lo = (int16_t)(-hi - 1);
-  for (i = 0; i < n; i++) {
-    dst[i] = fx_quant(m->fx, src[i]);
-    m->saturated += dst[i] == hi || dst[i] == lo;
-  }
+  m->saturated += fx_quant_row(m->fx, src, n, dst);
 }
 
 /* The cached K or V block, quantized on first use; NULL when out of
@@ -109,10 +105,10 @@ static int16_t *kv_block(memimg_t *m, const lay_loc_t *at) {
   bool key = at->t == LAY_K || at->t == LAY_KL || at->t == LAY_KN;
   bool proj = at->t == LAY_KN || at->t == LAY_VN;
   int k = key ? 0 : 1, id = block_id(m, at->cs, at->layer, at->head);
-  size_t d = (size_t)m->w->head_dim;
-  size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * d;
   int16_t **slot = proj ? &m->kvn[k][id] : &m->kv[k][id];
-  if (!*slot) {
+  if (!*slot) { /* made once: the sizes are needed here only */
+    size_t d = (size_t)m->w->head_dim;
+    size_t n = (size_t)wl_ctx_tokens(m->w, at->cs) * d;
     int16_t *b = malloc(n * sizeof *b), *c = NULL;
     size_t pre = m->appends ? (size_t)wl_cache_rows(m->w, at->cs) * d : n;
     if (!b || (pre < n && !(c = malloc(n * sizeof *c)))) {
@@ -248,11 +244,16 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   return 0;
 }
 
+/* Every block kind is a function of (t, cs, layer, head), never of row. */
+const int16_t *mi_block(memimg_t *m, const lay_loc_t *at) {
+  return at->t == LAY_RC ? rc_block(m, at)
+         : at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
+         : at->t == LAY_LM ? lm_block_of(m, at)
+                           : kv_block(m, at);
+}
+
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
-  const int16_t *b = at->t == LAY_RC ? rc_block(m, at)
-                     : at->t == LAY_KQ || at->t == LAY_VQ ? kvq_block_of(m, at)
-                     : at->t == LAY_LM ? lm_block_of(m, at)
-                                       : kv_block(m, at);
+  const int16_t *b = mi_block(m, at);
   return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;
 }
 

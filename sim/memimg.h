@@ -38,6 +38,10 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst);
  * rows as the fetcher dequantizes them from the quantized cache
  * (common/kvquant.h: the block quantized, whole key groups only). */
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
+/* The whole block at->row lies in (its row 0; at->row is ignored), so
+ * mi_rows(m, at) == mi_block(m, at) + at->row * head_dim: for loads of
+ * many rows of one block. NULL when out of memory. */
+const int16_t *mi_block(memimg_t *m, const lay_loc_t *at);
 /* Store one output row, or one K or V cache row. Returns -1 when out of
  * memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);

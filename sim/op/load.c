@@ -130,31 +130,42 @@ int op_rows_in_block(opctx_t *x, const slot_t *sl) {
 
 static int load_start(opctx_t *x, slot_t *sl) { return op_rows_in_block(x, sl); }
 
-/* A finished load: Q rows are copied into QBUF; K and V buffer rows are
- * pointed at the DRAM rows they now hold (gathered rows one by one); a
- * VTOO key row is a value row too (its first v_from_k elements). */
+/* K and V buffer rows [a, a+b) pointed at the DRAM rows they now hold,
+ * all in the block of sl->loc (found once; contiguous rows without a
+ * per-row lookup); a VTOO key row is a value row too (its first v_from_k
+ * elements). */
+static int point_rows(opctx_t *x, const slot_t *sl) {
+  bufs_t *b = x->b;
+  const int16_t *blk = mi_block(x->mi, &sl->loc), **dst;
+  size_t d = (size_t)b->d;
+  int i, n = sl->in.b;
+  if (!blk) return -1;
+  dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ || sl->loc.t == LAY_VN
+             ? b->v : b->k) + sl->in.a;
+  if (!sl->gather)
+    for (i = 0; i < n; i++) dst[i] = blk + (size_t)(sl->loc.row + i) * d;
+  else
+    for (i = 0; i < n; i++) dst[i] = blk + (size_t)xfer_token(sl, b, i) * d;
+  if (sl->in.op == OP_LDK && (sl->in.d & ISA_VTOO))
+    for (i = 0; i < n; i++) b->v[sl->in.c + i] = dst[i]; /* list: VBUF rows */
+  return 0;
+}
+
+/* A finished load: Q rows are copied into QBUF (gathered rows one by
+ * one); K and V buffer rows are pointed at their rows (point_rows). */
 static int fill_rows(opctx_t *x, const slot_t *sl) {
-  const int16_t *src, **dst;
   lay_loc_t at = sl->loc;
   bufs_t *b = x->b;
   int i, d = b->d;
   /* LDQ's rows: queries, gate logits or routing centroids */
   bool q = sl->loc.t == LAY_Q || sl->in.op == OP_LDQ;
-  if (q && !sl->gather)
+  if (!q) return point_rows(x, sl);
+  if (!sl->gather)
     return mi_read(x->mi, &at, sl->in.b, b->q + (size_t)sl->in.a * (size_t)d);
-  dst = (sl->loc.t == LAY_V || sl->loc.t == LAY_VQ || sl->loc.t == LAY_VN
-             ? b->v : b->k) + sl->in.a;
   for (i = 0; i < sl->in.b; i++) {
     at.row = (int)xfer_token(sl, b, i);
-    if (q) {
-      if (mi_read(x->mi, &at, 1, b->q + (size_t)(sl->in.a + i) * (size_t)d))
-        return -1;
-    } else {
-      if (!(src = mi_rows(x->mi, &at))) return -1;
-      dst[i] = src;
-      if (sl->in.op == OP_LDK && (sl->in.d & ISA_VTOO))
-        b->v[sl->in.c + i] = src; /* list: the VBUF row */
-    }
+    if (mi_read(x->mi, &at, 1, b->q + (size_t)(sl->in.a + i) * (size_t)d))
+      return -1;
   }
   return 0;
 }
