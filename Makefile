@@ -38,6 +38,13 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
+# the synthetic tensors' bits must not depend on the vector width or the
+# target: no multiply-add contraction in the generator (common/tensor.c);
+# no-trapping-math (values unchanged) lets its clamps vectorise; the same
+# for fx_quant_row (common/fixed.c)
+$(BUILD)/obj/common/tensor.o $(BUILD)/obj/common/fixed.o: \
+  ALL_CFLAGS += -ffp-contract=off -fno-trapping-math
+
 # the CPU baseline reports the optimisation it was built with
 $(BUILD)/obj/baseline/cpu.o: CPPFLAGS += -DATTN_BUILD_OPT='"$(OPT)"'
 

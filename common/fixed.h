@@ -42,6 +42,7 @@
 #ifndef ATTN_FIXED_H
 #define ATTN_FIXED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define FX_LOG2E_Q16 94548 /* round(log2(e) * 2^16) */
@@ -84,6 +85,10 @@ static inline int16_t fx_quant(const fx_t *fx, float x) {
   if ((double)i > s) i--; /* truncation rounded a negative value up */
   return fx_sat(fx, i);
 }
+/* dst[i] = fx_quant(fx, src[i]) for i < n (vectorised); returns how many
+ * of them sit at the width's limits (saturated or exactly at them). */
+uint64_t fx_quant_row(const fx_t *fx, const float *src, size_t n,
+                      int16_t *dst);
 static inline double fx_dequant(const fx_t *fx, int64_t q) {
   return (double)q / (double)((int64_t)1 << fx->frac_bits);
 }

@@ -60,6 +60,7 @@
 
 #include "npy.h"
 #include "rtshape.h"
+#include "simd.h"
 
 #define TEN_GOLDEN UINT64_C(0x9E3779B97F4A7C15) /* splitmix64 increment */
 
@@ -99,12 +100,14 @@ static uint64_t row_key(uint64_t seed, int stream, int cs, int layer,
 
 /* A standardised Irwin-Hall(4) variate from one 64-bit hash: the sum of
  * four 16-bit uniforms (each +1/2 so the sum is symmetric about 0) has
- * variance 4 * 2^32 / 12, hence the scale. */
+ * variance 4 * 2^32 / 12, hence the scale. The sum is made in integers
+ * (it is below 2^18, so exactly the double sum it replaces) and converted
+ * once: the same bits as four conversions, and vectorisable. */
 static double bell(uint64_t z) {
-  double s = (double)(z & 0xffff) + (double)(z >> 16 & 0xffff) +
-             (double)(z >> 32 & 0xffff) + (double)(z >> 48) + 2.0 -
-             2.0 * 65536.0;
-  return s * (1.7320508075688772 / 65536.0); /* sqrt(12 / 4) / 2^16 */
+  int32_t s = (int32_t)(z & 0xffff) + (int32_t)(z >> 16 & 0xffff) +
+              (int32_t)(z >> 32 & 0xffff) + (int32_t)(z >> 48) + 2 -
+              2 * 65536;
+  return (double)s * (1.7320508075688772 / 65536.0); /* sqrt(12 / 4) / 2^16 */
 }
 
 /* Element i of a row, hashed from the row's key and i. */
@@ -142,8 +145,22 @@ static int make_dirs(ten_t *t, err_t *e) {
   return 0;
 }
 
+/* x limited to +-FLT_MAX as a float (NaN stays NaN): two selects, so a
+ * loop of them vectorises. */
 static float clamp_float(double x) {
-  return (float)(x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX : x);
+  double c = x > FLT_MAX ? FLT_MAX : x;
+  return (float)(c < -FLT_MAX ? -FLT_MAX : c);
+}
+
+/* One row of d elements, o[i] = std * n_i + gain * u[i] clamped to float,
+ * n_i hashed from the row's key and i (as normals(), without a row
+ * buffer). Each element is its own function of (key, i), made by the same
+ * operations in the same order whatever the vector width (the file is
+ * built without FMA contraction), so any element alone has these bits. */
+SIMD_CLONES static void synth_row(uint64_t key, int d, double std,
+                                  double gain, const double *u, float *o) {
+  for (int i = 0; i < d; i++)
+    o[i] = clamp_float(std * bell(fold(key, (uint64_t)i)) + gain * u[i]);
 }
 
 /* Gate logits (the top comment); headwise rows keep element 0 only. */
@@ -165,7 +182,7 @@ static void synth_gate(const ten_t *t, int cs, int layer, int head, int row0,
 static void synth_rows(const ten_t *t, ten_kind_t kind, int cs, int layer,
                        int head, int row0, int n, float *out) {
   const wl_t *w = &t->w;
-  int d = w->head_dim, r, i;
+  int d = w->head_dim, r;
   int g = wl_group(w), dh = kind == TEN_Q ? head / g * g : head * g;
   const double *u = t->dir + ((size_t)layer * (size_t)w->heads +
                               (size_t)dh) * (size_t)d;
@@ -176,8 +193,7 @@ static void synth_rows(const ten_t *t, ten_kind_t kind, int cs, int layer,
     double gain = kind == TEN_Q   ? 1.0
                   : kind == TEN_K ? salience_weight(w->seed, cs, p)
                                   : 0.0;
-    for (i = 0; i < d; i++) /* as normals(), without a row buffer */
-      o[i] = clamp_float(w->std * bell(fold(key, (uint64_t)i)) + gain * u[i]);
+    synth_row(key, d, w->std, gain, u, o);
   }
 }
 

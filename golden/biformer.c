@@ -72,8 +72,8 @@ static void bfg_load(bfg_t *b) {
     for (int h = 0; h < b->g.heads; h++) {
       ten_rows(b->t, (ten_kind_t)kind, b->stage, b->block, h, 0,
                b->g.H * b->g.W, b->rows);
-      for (size_t i = 0; i < n; i++)
-        b->x[kind][(size_t)h * n + i] = fx_quant(&b->fx, b->rows[i]);
+      (void)fx_quant_row(&b->fx, b->rows, n, /* fx_quant each */
+                         b->x[kind] + (size_t)h * n);
     }
 }
 

@@ -26,9 +26,9 @@
 static void load_quant(const fx_t *fx, const ten_t *t, ten_kind_t kind,
                        int cs, int layer, int head, int n, int d,
                        float *scratch, int16_t *out) {
-  size_t i, m = (size_t)n * (size_t)d;
+  size_t m = (size_t)n * (size_t)d;
   ten_rows(t, kind, cs, layer, head, 0, n, scratch);
-  for (i = 0; i < m; i++) out[i] = fx_quant(fx, scratch[i]);
+  (void)fx_quant_row(fx, scratch, m, out); /* fx_quant each */
 }
 
 /* Rows [0, nsink) and [lo, hi) of a [rows][d] block, gathered in order

@@ -289,15 +289,13 @@ static int sp_query(sp_t *sp, int h, int qi, int q) {
  * of TLIST; decode: the step's token), against K/V head h / group
  * (model.kv_heads). Returns 0 or ERR_RUN. */
 static int sp_head(sp_t *sp, int h) {
-  size_t i, m = (size_t)sp->n0 * (size_t)sp->w->head_dim;
+  size_t m = (size_t)sp->n0 * (size_t)sp->w->head_dim;
   bool decode = sp->w->phase == WL_DECODE;
   int nq = decode ? 1 : sp->nt, qi, kvh = h / wl_group(sp->w);
   ten_rows(sp->t, TEN_K, sp->cs, sp->layer, kvh, 0, sp->n0, sp->kf);
   ten_rows(sp->t, TEN_V, sp->cs, sp->layer, kvh, 0, sp->n0, sp->vf);
-  for (i = 0; i < m; i++) {
-    sp->kq[i] = fx_quant(sp->fx, sp->kf[i]);
-    sp->vq[i] = fx_quant(sp->fx, sp->vf[i]);
-  }
+  (void)fx_quant_row(sp->fx, sp->kf, m, sp->kq); /* fx_quant each */
+  (void)fx_quant_row(sp->fx, sp->vf, m, sp->vq);
   for (qi = 0; qi < nq; qi++)
     if (sp_query(sp, h, qi, decode ? sp->unit : (int)sp->tlist[qi]))
       return ERR_RUN;

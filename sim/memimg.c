@@ -172,14 +172,7 @@ static float *scratch(memimg_t *m, int n) {
 /* Quantizes n elements; returns how many were clipped. */
 static uint64_t quantize(const memimg_t *m, const float *src, size_t n,
                          int16_t *dst) {
-  size_t i;
-  uint64_t clipped = 0;
-  int16_t hi = (int16_t)((1 << (m->fx->width - 1)) - 1), lo = (int16_t)(-hi - 1);
-  for (i = 0; i < n; i++) {
-    dst[i] = fx_quant(m->fx, src[i]);
-    clipped += dst[i] == hi || dst[i] == lo;
-  }
-  return clipped;
+  return fx_quant_row(m->fx, src, n, dst);
 }
 
 /* ---- K and V chunks ---------------------------------------------------- */

@@ -23,11 +23,20 @@ static void lce_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
   *depth = (uint64_t)t->av_depth;
 }
 
-/* acc[j] += sum over rows of p_i * v_i[j]; partial sums of up to av32_rows
- * rows fit 32 bits, so they are exact before widening. */
-SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
-                                   const int16_t *const *v, int rows,
-                                   int64_t *acc) {
+/* A value element as the array takes it: v itself (mask -1, half 0), or
+ * cut to its MSBs (mask -2^s, half 2^(s-1), s = width - bits > 0), which
+ * is sched_quant(v, bits, width) in 16-bit operations (see qk.c). */
+static inline int16_t cut(int16_t v, int16_t mask, int16_t half) {
+  return (int16_t)((v & mask) | half);
+}
+
+/* acc[j] += sum over rows of p_i * cut(v_i[j]); partial sums of up to
+ * av32_rows rows fit 32 bits (a cut value stays inside the width), so
+ * they are exact before widening. Inlined into the two kernels below, so
+ * the plain one's cut folds away. */
+static inline __attribute__((always_inline)) void
+accumulate_rows(const bufs_t *b, const int64_t *p, const int16_t *const *v,
+                int rows, int64_t *acc, int16_t mask, int16_t half) {
   int32_t part[1024];
   int d = b->dv, i, j, r0, r1;
   for (r0 = 0; r0 < rows; r0 = r1) {
@@ -37,14 +46,30 @@ SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
       const int16_t *vr = v[i];
       if (p[i] <= INT16_MAX) { /* 16 x 16 -> 32-bit products vectorise best */
         int16_t pi = (int16_t)p[i];
-        for (j = 0; j < d; j++) part[j] += (int32_t)pi * (int32_t)vr[j];
+        for (j = 0; j < d; j++)
+          part[j] += (int32_t)pi * (int32_t)cut(vr[j], mask, half);
       } else {
         int32_t pi = (int32_t)p[i];
-        for (j = 0; j < d; j++) part[j] += pi * vr[j];
+        for (j = 0; j < d; j++) part[j] += pi * cut(vr[j], mask, half);
       }
     }
     for (j = 0; j < d; j++) acc[j] += part[j];
   }
+}
+
+/* acc[j] += sum over rows of p_i * v_i[j] (weights in [0, 2^P)). */
+SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
+                                   const int16_t *const *v, int rows,
+                                   int64_t *acc) {
+  accumulate_rows(b, p, v, rows, acc, -1, 0);
+}
+
+/* The same with each value cut (mask, half: cut()). */
+SIMD_CLONES static void accumulate_cut(const bufs_t *b, const int64_t *p,
+                                       const int16_t *const *v, int rows,
+                                       int64_t *acc, int16_t mask,
+                                       int16_t half) {
+  accumulate_rows(b, p, v, rows, acc, mask, half);
 }
 
 /* The same in 64 bits, for weights above the probabilities' range (the
@@ -64,13 +89,28 @@ static bool big_weights(const bufs_t *b, const int64_t *p, int rows) {
   return false;
 }
 
-/* The same with each value cut to its `bits` most significant bits. */
+/* The same with each value cut to its `bits` most significant bits, any
+ * weights: 64-bit sums, as accumulate64. */
 static void accumulate_q(const bufs_t *b, const int64_t *p,
                          const int16_t *const *v, int rows, int bits,
                          int64_t *acc) {
   for (int i = 0; i < rows; i++)
     for (int j = 0; j < b->dv; j++)
       acc[j] += p[i] * sched_quant(v[i][j], bits, b->width);
+}
+
+/* Values cut to `bits` < width: the exact integer sums of accumulate_q,
+ * vectorised through accumulate_cut when the weights are probabilities. */
+static void accumulate_bits(const bufs_t *b, const int64_t *p,
+                            const int16_t *const *v, int rows, int bits,
+                            int64_t *acc) {
+  int sh = b->width - bits;
+  if (big_weights(b, p, rows)) {
+    accumulate_q(b, p, v, rows, bits, acc);
+    return;
+  }
+  accumulate_cut(b, p, v, rows, acc, (int16_t)-(1 << sh),
+                 (int16_t)(1 << (sh - 1)));
 }
 
 /* BiFormer's LCE (docs/biformer.md): OBUF[orow] (+)= sum over the tap box
@@ -119,7 +159,7 @@ void av_exec(bufs_t *b, const insn_t *in, stats_t *st) {
       }
     }
     if (b->sp->rule.vbits < b->width)
-      accumulate_q(b, p, v, in->c, b->sp->rule.vbits, o);
+      accumulate_bits(b, p, v, in->c, b->sp->rule.vbits, o);
     else if (big_weights(b, p, in->c))
       accumulate64(b, p, v, in->c, o);
     else
