@@ -3,7 +3,7 @@
  * Reads return the quantized rows of Q, K and V that the layout places at
  * an address; writes to the output region are kept so --check can compare
  * them with the golden model. K and V rows are made (generated or read,
- * quantized) in chunks when fetched and held within a budget (64 MiB, or
+ * quantized) in chunks when fetched and held within a budget (192 MiB, or
  * the bytes in the environment's ATTNSIM_KV_BUDGET): the least recently
  * used chunk that no registered buffer row (mi_pin) points into is freed
  * first and made again, the same, when next read (docs/memory.md).
