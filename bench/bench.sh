@@ -13,10 +13,14 @@
 # Each row is then set beside the same row of bench/baseline.txt, the
 # figures of the release before the speed work (issue 15), when that file
 # has it: "x" is its wall time over this one, "i" its instructions per
-# cycle over these.
+# cycle over these. Wall times drift with the machine's load and speed
+# from day to day; BENCH_PREV=BIN (an older attnsim binary) times it too,
+# each of its runs beside one of this binary's, and "s" is its best wall
+# time over this one's, measured side by side.
 set -e
 bin=$1; out=$2
 base=${BENCH_BASELINE:-bench/baseline.txt}
+prev=${BENCH_PREV:-}
 instr=${BENCH_INSTR:-1}
 command -v valgrind >/dev/null 2>&1 || instr=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -29,23 +33,46 @@ csv_get() {
 
 now() { date +%s.%N; }
 
+# wall BIN ARGS...: run BIN ARGS; its wall time in $w, its peak RSS in
+# $tmp/rss.
+wall() {
+  b=$1; shift
+  t0=$(now)
+  /usr/bin/time -f %M -o "$tmp/rss" "$b" "$@" >/dev/null
+  t1=$(now)
+  w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+}
+
+# lesser A B: the smaller number (A may be empty).
+lesser() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b + 0 < a + 0) a = b; print a }'; }
+
+# best3 ARGS...: best-of-3 wall time of attnsim ARGS in $best (and, with
+# BENCH_PREV, of the older binary in $pbest, each of its runs right before
+# one of this binary's); this binary's outputs and peak RSS are left.
+best3() {
+  best=""; pbest=""
+  for i in 1 2 3; do
+    if [ -n "$prev" ]; then wall "$prev" "$@"; pbest=$(lesser "$pbest" "$w"); fi
+    wall "$bin" "$@"; best=$(lesser "$best" "$w")
+  done
+}
+
+# side: " s<ratio>", the older binary's best wall over this one's.
+side() {
+  [ -n "$prev" ] || return 0
+  awk -v p="$pbest" -v b="$best" 'BEGIN { printf "  s%.2f", p / b }'
+}
+
 # bench NAME ARGS...: best-of-3 wall time of one attnsim run.
 bench() {
   name=$1; shift
-  best=""
-  for i in 1 2 3; do
-    t0=$(now)
-    /usr/bin/time -f %M -o "$tmp/rss" "$bin" run --quiet --csv "$tmp/r.csv" "$@" >/dev/null
-    t1=$(now)
-    best=$(awk -v a="$t0" -v b="$t1" -v c="$best" \
-      'BEGIN { w = b - a; if (c != "" && c + 0 < w) w = c; printf "%.3f", w }')
-  done
+  best3 run --quiet --csv "$tmp/r.csv" "$@"
   cyc=$(csv_get "$tmp/r.csv" cycles)
   rate=$(echo "$cyc $best" | awk '{ printf "%.1f", $1 / $2 / 1e6 }')
   rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
   ipc=$(instr_per_cycle "$@")
-  printf '%-52s %12s %8s s %6s M/s %7s MB %9s%s\n' "$name" "$cyc" "$best" "$rate" \
-    "$rss" "$ipc" "$(versus "$name" "$best" "$ipc")" | tee -a "$tmp/res"
+  printf '%-52s %12s %8s s %6s M/s %7s MB %9s%s%s\n' "$name" "$cyc" "$best" "$rate" \
+    "$rss" "$ipc" "$(versus "$name" "$best" "$ipc")" "$(side)" | tee -a "$tmp/res"
 }
 
 # instr_per_cycle ARGS...: callgrind's instruction count of the run over
@@ -80,6 +107,9 @@ versus() {
   if [ -f "$base" ]; then
     echo "against $base: x = its wall / this wall, i = its instr/cyc / this"
   fi
+  if [ -n "$prev" ]; then
+    echo "beside $prev, run side by side: s = its wall / this wall"
+  fi
 } > "$tmp/res"
 cat "$tmp/res"
 bench "gpt2-small decode, spatten, dense" \
@@ -110,20 +140,14 @@ json_get() {
 
 # bench_dram NAME TRACE: best-of-3 wall time of one attnsim dram replay.
 bench_dram() {
-  name=$1; trace=$2; best=""
-  for i in 1 2 3; do
-    t0=$(now)
-    /usr/bin/time -f %M -o "$tmp/rss" "$bin" dram --quiet --issue-per-cycle 8 \
-      --config configs/dram/hbm2-reference.yaml --json "$tmp/d.json" "$trace"
-    t1=$(now)
-    best=$(awk -v a="$t0" -v b="$t1" -v c="$best" \
-      'BEGIN { w = b - a; if (c != "" && c + 0 < w) w = c; printf "%.3f", w }')
-  done
+  name=$1; trace=$2
+  best3 dram --quiet --issue-per-cycle 8 \
+    --config configs/dram/hbm2-reference.yaml --json "$tmp/d.json" "$trace"
   cyc=$(json_get "$tmp/d.json" cycles)
   rate=$(echo "$cyc $best" | awk '{ printf "%.2f", $1 / $2 / 1e6 }')
   rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
-  printf '%-52s %12s %8s s %6s M/s %7s MB\n' "$name" "$cyc" "$best" "$rate" "$rss" \
-    | tee -a "$tmp/res"
+  printf '%-52s %12s %8s s %6s M/s %7s MB%s\n' "$name" "$cyc" "$best" "$rate" "$rss" \
+    "$(side)" | tee -a "$tmp/res"
 }
 
 ref=${DRAM_REFERENCE:-../shared/dram-reference}
