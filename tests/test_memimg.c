@@ -39,12 +39,18 @@ static void run_budget(const cfg_t *c, const wl_t *w, const char *budget,
   cr_expect(r.ok, "budget %s: %s", budget ? budget : "default", r.msg);
 }
 
-static void expect_same(const stats_t *a, const stats_t *b, const char *what) {
-  cr_expect_eq(memcmp(a->c, b->c, sizeof a->c), 0, "%s: counters differ",
+/* w on c under budget gives ref's counters, unit cycles and layers. */
+static void expect_budget_same(const cfg_t *c, const wl_t *w,
+                               const stats_t *ref, const char *budget,
+                               const char *what) {
+  stats_t st;
+  run_budget(c, w, budget, &st);
+  cr_expect_eq(memcmp(ref->c, st.c, sizeof st.c), 0, "%s: counters differ",
                what);
-  cr_expect_eq(memcmp(a->unit, b->unit, sizeof a->unit), 0,
+  cr_expect_eq(memcmp(ref->unit, st.unit, sizeof st.unit), 0,
                "%s: unit cycles differ", what);
-  cr_expect_eq(a->nlayers, b->nlayers, "%s: layer records differ", what);
+  cr_expect_eq(ref->nlayers, st.nlayers, "%s: layer records differ", what);
+  st_free(&st);
 }
 
 /* A dense decode over 5 chunks of context per block: nothing held (budget
@@ -53,17 +59,14 @@ static void expect_same(const stats_t *a, const stats_t *b, const char *what) {
 Test(memimg, dense_decode_same_under_any_budget) {
   cfg_t c;
   wl_t w = decode_wl(2, 4700, 3);
-  stats_t ref, st;
+  stats_t ref;
   cfg_defaults(&c);
   c.score_buffer_entries = 1 << 14;
   run_budget(&c, &w, NULL, &ref);
   cr_expect_gt(ref.c[ST_DRAM_KEY_MSB_BYTES], 0);
-  run_budget(&c, &w, "0", &st);
-  expect_same(&ref, &st, "budget 0");
-  st_free(&st);
-  run_budget(&c, &w, "100000", &st); /* three chunks of 32 KB */
-  expect_same(&ref, &st, "budget 100000");
-  st_free(&st);
+  expect_budget_same(&c, &w, &ref, "0", "budget 0");
+  /* three chunks of 32 KB */
+  expect_budget_same(&c, &w, &ref, "100000", "budget 100000");
   st_free(&ref);
 }
 
@@ -72,23 +75,19 @@ Test(memimg, dense_decode_same_under_any_budget) {
 Test(memimg, tiled_and_pruned_decode_same_with_nothing_held) {
   cfg_t c;
   wl_t w = decode_wl(2, 3000, 2);
-  stats_t ref, st;
+  stats_t ref;
   err_t e;
   cfg_defaults(&c); /* 4,096 score entries: a GQA-free 3k row tiles */
   c.score_buffer_entries = 1024;
   run_budget(&c, &w, NULL, &ref);
-  run_budget(&c, &w, "0", &st);
-  expect_same(&ref, &st, "tiled");
-  st_free(&st);
+  expect_budget_same(&c, &w, &ref, "0", "tiled");
   st_free(&ref);
   cfg_defaults(&c);
   c.score_buffer_entries = 1 << 14;
   cr_assert_eq(wl_set(&w, "schedule.token_keep=0.5", &e), 0, "%s", e.msg);
   cr_assert_eq(wl_validate(&w, "w", &e), 0, "%s", e.msg);
   run_budget(&c, &w, NULL, &ref);
-  run_budget(&c, &w, "0", &st);
-  expect_same(&ref, &st, "pruned");
-  st_free(&st);
+  expect_budget_same(&c, &w, &ref, "0", "pruned");
   st_free(&ref);
 }
 
