@@ -74,9 +74,16 @@ typedef struct sp {
   int nc;               /* |clist| */
   uint32_t *hlist;      /* kept heads, ascending */
   int64_t *timp, *himp; /* importance by token position / by head */
-  /* scratch, sized for the largest context L and head_dim d */
+  /* scratch, sized for the largest context L and head_dim d; in decode,
+   * within gold_sp_cache_bytes, kq and vq (and kf and vf, with accuracy)
+   * hold L rows per (layer, K/V head) instead, made[] of them made */
   float *kf, *vf, *qf;  /* K, V rows [0, n0) and one Q row, as floats */
   int16_t *kq, *vq, *qq; /* the same through fx_quant */
+  int *made;            /* per (layer, K/V head): rows kept, or NULL */
+  size_t rows;          /* L (at least 1): the rows of a kept block */
+  bool keep_f;          /* kf and vf are kept too */
+  const float *ckf, *cvf;    /* the current head's K, V rows as floats */
+  const int16_t *ckq, *cvq;  /* and quantized */
   int64_t *p;           /* one query's scores, then probabilities (by key j) */
   int64_t *score;       /* top-k candidates' scores */
   uint32_t *sel;        /* selected key positions j / top-k output */
@@ -88,24 +95,43 @@ static void sp_free(sp_t *sp) {
   free(sp->fx), free(sp->tlist), free(sp->clist), free(sp->hlist), free(sp->timp);
   free(sp->himp), free(sp->kf), free(sp->vf), free(sp->qf), free(sp->kq);
   free(sp->vq), free(sp->qq), free(sp->p), free(sp->score), free(sp->sel);
-  free(sp->dense), free(sp->dout), free(sp->o);
+  free(sp->dense), free(sp->dout), free(sp->o), free(sp->made);
+}
+
+size_t gold_sp_cache_bytes = (size_t)256 << 20;
+
+/* Decode steps share their context: step u's K/V rows are step u - 1's
+ * and one more. Keep them per (layer, K/V head), so each step makes only
+ * its new row, when they fit gold_sp_cache_bytes (2 int16 per element,
+ * 2 floats more with accuracy); returns the blocks kept (1: none). */
+static size_t sp_blocks(sp_t *sp, size_t n, size_t d) {
+  const wl_t *w = sp->w;
+  size_t blocks = (size_t)w->layers * (size_t)wl_kv_heads(w);
+  size_t per = 2 * sizeof(int16_t) + (sp->acc ? 2 * sizeof(float) : 0);
+  if (w->phase != WL_DECODE || blocks * n * d * per > gold_sp_cache_bytes)
+    return 1;
+  sp->made = calloc(blocks, sizeof *sp->made);
+  sp->keep_f = sp->acc != NULL;
+  return sp->made ? blocks : 1;
 }
 
 /* Allocate every buffer for a context of at most L tokens; 0 or ERR_RUN. */
 static int sp_alloc(sp_t *sp, int L) {
   size_t l = (size_t)L, d = (size_t)sp->w->head_dim, n = l > 1 ? l : 1;
-  size_t h = (size_t)sp->w->heads;
+  size_t h = (size_t)sp->w->heads, kb = sp_blocks(sp, n, d);
+  sp->rows = n;
+  size_t fb = sp->keep_f ? kb : 1;
   sp->fx = malloc(sizeof *sp->fx);
   sp->tlist = malloc(n * sizeof *sp->tlist);
   sp->clist = malloc(n * sizeof *sp->clist);
   sp->hlist = malloc(h * sizeof *sp->hlist);
   sp->timp = malloc(n * sizeof *sp->timp);
   sp->himp = malloc(h * sizeof *sp->himp);
-  sp->kf = malloc(n * d * sizeof *sp->kf);
-  sp->vf = malloc(n * d * sizeof *sp->vf);
+  sp->kf = malloc(fb * n * d * sizeof *sp->kf);
+  sp->vf = malloc(fb * n * d * sizeof *sp->vf);
   sp->qf = malloc(d * sizeof *sp->qf);
-  sp->kq = malloc(n * d * sizeof *sp->kq);
-  sp->vq = malloc(n * d * sizeof *sp->vq);
+  sp->kq = malloc(kb * n * d * sizeof *sp->kq);
+  sp->vq = malloc(kb * n * d * sizeof *sp->vq);
   sp->qq = malloc(d * sizeof *sp->qq);
   sp->p = malloc(n * sizeof *sp->p);
   sp->score = malloc((n > h ? n : h) * sizeof *sp->score);
@@ -138,7 +164,7 @@ static void sp_log(const sp_t *sp, dec_kind_t kind, int head, int query,
 static void sp_scores(sp_t *sp, int nk, int bits) {
   int d = sp->w->head_dim, W = sp->fx->width, j, i;
   for (j = 0; j < nk; j++) {
-    const int16_t *k = sp->kq + (size_t)sp->tlist[j] * (size_t)d;
+    const int16_t *k = sp->ckq + (size_t)sp->tlist[j] * (size_t)d;
     int64_t s = 0;
     for (i = 0; i < d; i++)
       s += (int64_t)sp->qq[i] * sched_quant(k[i], bits, W);
@@ -203,7 +229,7 @@ static int64_t sp_output(sp_t *sp, int nsel) {
     for (j = 0; j < nsel; j++) {
       uint32_t tok = sp->tlist[sp->sel[j]];
       acc += sp->p[sp->sel[j]] *
-             sched_quant(sp->vq[(size_t)tok * (size_t)d + i], sp->s.vbits, W);
+             sched_quant(sp->cvq[(size_t)tok * (size_t)d + i], sp->s.vbits, W);
     }
     sp->o[i] = fx_out(sp->fx, acc);
     abs_sum += sp->o[i] < 0 ? -(int64_t)sp->o[i] : sp->o[i];
@@ -219,7 +245,7 @@ static void sp_dense(sp_t *sp, int nk) {
   for (j = 0; j < nk; j++) {
     double dot = 0.0;
     for (i = 0; i < d; i++)
-      dot += (double)sp->qf[i] * sp->kf[(size_t)j * (size_t)d + i];
+      dot += (double)sp->qf[i] * sp->ckf[(size_t)j * (size_t)d + i];
     sp->dense[j] = dot * scale;
     if (sp->dense[j] > m) m = sp->dense[j];
   }
@@ -231,7 +257,7 @@ static void sp_dense(sp_t *sp, int nk) {
   for (j = 0; j < nk; j++) {
     sp->dense[j] /= sum;
     for (i = 0; i < d; i++)
-      sp->dout[i] += sp->dense[j] * sp->vf[(size_t)j * (size_t)d + i];
+      sp->dout[i] += sp->dense[j] * sp->cvf[(size_t)j * (size_t)d + i];
   }
 }
 
@@ -249,7 +275,7 @@ static void sp_accuracy(sp_t *sp, int q, int nsel) {
     for (j = 0; psum > 0 && j < nsel; j++) {
       uint32_t tok = sp->tlist[sp->sel[j]];
       rn += (double)sp->p[sp->sel[j]] *
-            fx_dequant(sp->fx, sched_quant(sp->vq[(size_t)tok * (size_t)d + i],
+            fx_dequant(sp->fx, sched_quant(sp->cvq[(size_t)tok * (size_t)d + i],
                                            sp->s.vbits, W));
     }
     rn = psum > 0 ? rn / (double)psum : 0.0;
@@ -285,17 +311,35 @@ static int sp_query(sp_t *sp, int h, int qi, int q) {
   return 0;
 }
 
+/* Point ckq, cvq, ckf and cvf at K/V head kvh's rows [0, n0) in this
+ * layer, made (and quantized with fx_quant) from the first row not kept. */
+static void sp_kv(sp_t *sp, int kvh) {
+  size_t d = (size_t)sp->w->head_dim, blk = 0, have = 0, at, fat, m;
+  float *kf, *vf;
+  if (sp->made) { /* decode: one case, n0 grows by one a step */
+    blk = (size_t)sp->layer * (size_t)wl_kv_heads(sp->w) + (size_t)kvh;
+    have = (size_t)sp->made[blk];
+    sp->made[blk] = sp->n0;
+  }
+  at = blk * sp->rows * d;
+  fat = sp->keep_f ? at : 0;
+  sp->ckq = sp->kq + at, sp->cvq = sp->vq + at;
+  sp->ckf = sp->kf + fat, sp->cvf = sp->vf + fat;
+  kf = sp->kf + fat + have * d, vf = sp->vf + fat + have * d;
+  m = ((size_t)sp->n0 - have) * d;
+  ten_rows(sp->t, TEN_K, sp->cs, sp->layer, kvh, (int)have, sp->n0 - (int)have, kf);
+  ten_rows(sp->t, TEN_V, sp->cs, sp->layer, kvh, (int)have, sp->n0 - (int)have, vf);
+  (void)fx_quant_row(sp->fx, kf, m, sp->kq + at + have * d); /* fx_quant each */
+  (void)fx_quant_row(sp->fx, vf, m, sp->vq + at + have * d);
+}
+
 /* Head h of the current layer: its queries in order (prefill: the tokens
  * of TLIST; decode: the step's token), against K/V head h / group
  * (model.kv_heads). Returns 0 or ERR_RUN. */
 static int sp_head(sp_t *sp, int h) {
-  size_t m = (size_t)sp->n0 * (size_t)sp->w->head_dim;
   bool decode = sp->w->phase == WL_DECODE;
   int nq = decode ? 1 : sp->nt, qi, kvh = h / wl_group(sp->w);
-  ten_rows(sp->t, TEN_K, sp->cs, sp->layer, kvh, 0, sp->n0, sp->kf);
-  ten_rows(sp->t, TEN_V, sp->cs, sp->layer, kvh, 0, sp->n0, sp->vf);
-  (void)fx_quant_row(sp->fx, sp->kf, m, sp->kq); /* fx_quant each */
-  (void)fx_quant_row(sp->fx, sp->vf, m, sp->vq);
+  sp_kv(sp, kvh);
   for (qi = 0; qi < nq; qi++)
     if (sp_query(sp, h, qi, decode ? sp->unit : (int)sp->tlist[qi]))
       return ERR_RUN;

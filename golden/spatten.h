@@ -8,6 +8,7 @@
 #ifndef ATTN_GOLDEN_SPATTEN_H
 #define ATTN_GOLDEN_SPATTEN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -41,5 +42,11 @@ typedef struct gold_sp_acc {
  * Returns 0, or ERR_RUN when out of memory. */
 int gold_spatten(const cfg_t *c, const wl_t *w, const ten_t *t, int16_t *out,
                  declog_t *log, gold_sp_acc_t *acc);
+
+/* In decode, gold_spatten keeps each (layer, K/V head)'s quantized K/V
+ * rows (and float rows, with acc) from step to step when they fit this
+ * many bytes, making only each step's new row; otherwise it makes all of
+ * them every step. The same outputs either way (tests set it to 0). */
+extern size_t gold_sp_cache_bytes;
 
 #endif

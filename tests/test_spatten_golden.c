@@ -738,3 +738,47 @@ Test(spatten_golden, head_importance_accumulates_over_layers) {
               "query %d", q);
   free(out), dec_free(&log);
 }
+
+/* Decode keeps each (layer, K/V head)'s rows from step to step
+ * (gold_sp_cache_bytes); made again every step (a budget of 0) they must
+ * give the same outputs, decisions and accuracy sums, bit for bit. A
+ * grouped-query decode (4 heads on 2 K/V heads) with every kind of
+ * pruning and the refetch test, over 6 steps. */
+Test(spatten_golden, decode_kept_rows_equal_rows_made_each_step) {
+  const double tk[3] = {0.5, 0.75, 1}, hk[3] = {0.75, 1, 1};
+  declog_t kept_log = {0}, made_log = {0};
+  gold_sp_acc_t kept_acc, made_acc;
+  size_t budget = gold_sp_cache_bytes, n;
+  int16_t *kept, *made;
+  wl_t w;
+  wl_synth(&w, 3, 4, 1, 16);
+  w.kv_heads = 2;
+  to_decode(&w, 21, 6);
+  set_layers(&w, WL_S_TOKEN_KEEP, 3, tk);
+  set_layers(&w, WL_S_HEAD_KEEP, 3, hk);
+  set1(&w, WL_S_VALUE_KEEP, 0.5);
+  set1(&w, WL_S_KEY_MSB, 6);
+  set1(&w, WL_S_KEY_LSB, 6);
+  set1(&w, WL_S_THRESHOLD, 0.3);
+  kept = run(&w, &kept_log, &kept_acc);
+  gold_sp_cache_bytes = 0;
+  made = run(&w, &made_log, &made_acc);
+  gold_sp_cache_bytes = budget;
+  n = (size_t)w.layers * (size_t)w.heads * (size_t)maxq_of(&w) * (size_t)w.head_dim;
+  cr_expect_eq(memcmp(kept, made, n * sizeof *kept), 0);
+  cr_assert_eq(kept_log.n, made_log.n);
+  cr_expect_gt(kept_log.n, 6 * 3); /* refetch tests and top-ks were logged */
+  for (size_t i = 0; i < kept_log.n; i++) {
+    const dec_t *a = &kept_log.d[i], *b = &made_log.d[i];
+    cr_expect(a->kind == b->kind && a->unit == b->unit && a->layer == b->layer &&
+                  a->head == b->head && a->query == b->query && a->n == b->n &&
+                  a->kept == b->kept && a->hash == b->hash,
+              "decision %zu", i);
+  }
+  cr_expect_eq(kept_acc.err2, made_acc.err2);
+  cr_expect_eq(kept_acc.err2_renorm, made_acc.err2_renorm);
+  cr_expect_eq(kept_acc.mass, made_acc.mass);
+  cr_expect_eq(kept_acc.queries, made_acc.queries);
+  cr_expect_gt(kept_acc.queries, 0);
+  free(kept), free(made), dec_free(&kept_log), dec_free(&made_log);
+}
