@@ -62,11 +62,17 @@ enum { DH_ACT, DH_PRE, DH_RD, DH_WR, DH_REF, DH_NCMD };
  * Delays are hierarchical (a bank also obeys its group's and rank's). */
 enum { DH_BANK, DH_GROUP, DH_RANK, DH_OTHER, DH_NSCOPE };
 
-typedef struct dh_ent { /* one burst-sized transaction */
-  uint64_t seq;         /* arrival order within the channel */
+/* A run of n burst-sized transactions of one request that share their
+ * bank and row and arrived one after another (a request's bursts, decoded
+ * once): each burst is still moved and issued alone, in arrival order,
+ * but one entry stands for the run in a list. */
+typedef struct dh_ent {
+  uint64_t seq;         /* arrival order within the channel of its first
+                           burst (the others: seq + 1, ...) */
   uint32_t row;
   uint16_t bank;        /* flat: (rank * groups + group) * banks + bank */
   uint8_t write;
+  int32_t n;            /* bursts in the run */
   int32_t req;          /* its request record (-1: a write, already done) */
   int32_t prev, next;   /* links in its list */
 } dh_ent_t;
@@ -89,11 +95,12 @@ typedef struct dh_bank {
   uint32_t head_row;      /* the queue head's row */
   int32_t hit[2];         /* oldest queued read and write for open_row, -1 */
   int hits;               /* queued transactions for open_row */
+  int qn;                 /* transactions in the command queue */
   int served;             /* column commands since the activate */
   uint64_t wait_seq[2];   /* the oldest waiting read's and write's order */
   dh_list_t wait[2];      /* its reads and writes still in the read and
                              write queues */
-  dh_list_t q;            /* command queue, arrival order */
+  dh_list_t q;            /* command queue, arrival order (runs) */
 } dh_bank_t;
 
 typedef struct dh_rank {
@@ -118,7 +125,7 @@ typedef struct dh_chan {
                                  (dh_bank_t.wait), in arrival order */
   int drain;                  /* writes left to move in this drain, 0 */
   int rr;                     /* the bank whose queue issued last */
-  int queued;                 /* entries not free */
+  int queued;                 /* transactions queued */
   uint64_t busy;              /* banks with a non-empty command queue */
   uint64_t full;              /* banks whose command queue is full */
   uint64_t waiting[2];        /* banks with reads, writes in the queues */
@@ -439,7 +446,7 @@ static void dh_activate(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   b->served = 0;
   b->hits = 0;
   for (i = b->q.head; i >= 0; i = c->ent[i].next)
-    b->hits += c->ent[i].row == b->open_row;
+    b->hits += c->ent[i].row == b->open_row ? c->ent[i].n : 0;
   dh_find_hit(c, b, 0, b->q.head);
   dh_find_hit(c, b, 1, b->q.head);
   m->cnt[ST_DRAM_ACTIVATES]++;
@@ -473,25 +480,29 @@ static void dh_refresh(dh_t *m, dh_chan_t *c, int rk, uint64_t t) {
 static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
   dh_ent_t *e = &c->ent[i];
   dh_bank_t *b = &c->bank[e->bank];
-  int32_t after = e->next;
   dh_apply(m, c, e->write ? DH_WR : DH_RD, e->bank, t);
   b->due = 0;
   m->cnt[e->write ? ST_DRAM_WRITE_BURSTS : ST_DRAM_READ_BURSTS]++;
   m->cnt[ST_DRAM_ROW_HITS] += b->served > 0;
   b->served++;
   b->hits--;
-  dl_remove(c->ent, &b->q, i);
-  dh_sync_head(c, b);
-  dh_find_hit(c, b, e->write, after);
+  b->qn--;
   c->full &= ~((uint64_t)1 << e->bank);
-  if (!b->q.n) c->busy &= ~((uint64_t)1 << e->bank);
+  if (!b->qn) c->busy &= ~((uint64_t)1 << e->bank);
   if (e->req >= 0) {
     dh_req_t *q = &m->req[e->req];
     q->done = umax(q->done, t + (uint64_t)m->cl + (uint64_t)m->bc);
     if (!--q->left) dh_heap_push(m, e->req);
   }
-  dl_append(c->ent, &c->free, i);
   c->queued--;
+  if (--e->n) { /* the run's next burst is the oldest hit of its kind now */
+    b->hit_seq[e->write] = ++e->seq;
+    return;
+  }
+  dh_find_hit(c, b, e->write, e->next);
+  dl_remove(c->ent, &b->q, i);
+  dh_sync_head(c, b);
+  dl_append(c->ent, &c->free, i);
 }
 
 /* ---- one channel cycle ------------------------------------------------- */
@@ -516,6 +527,41 @@ static bool dh_may_move(const dh_t *m, const dh_chan_t *c) {
   return (c->waiting[w] & ~c->full) != 0;
 }
 
+/* Move the first transaction of bank b's wait[w] list to the tail of its
+ * command queue, where it joins the run it came from when that run's
+ * moved bursts are the queue's tail; returns the entry that holds it. */
+static int32_t dh_take(dh_chan_t *c, dh_bank_t *b, int w) {
+  int32_t i = b->wait[w].head, t = b->q.tail, j;
+  dh_ent_t *e = &c->ent[i];
+  if (e->n == 1) { /* the whole (rest of the) run moves */
+    dl_remove(c->ent, &b->wait[w], i);
+    if (b->wait[w].n) b->wait_seq[w] = c->ent[b->wait[w].head].seq;
+    else c->waiting[w] &= ~((uint64_t)1 << e->bank);
+    if (t >= 0 && c->ent[t].req == e->req && c->ent[t].write == e->write &&
+        c->ent[t].row == e->row && c->ent[t].seq + (uint64_t)c->ent[t].n == e->seq) {
+      c->ent[t].n++;
+      dl_append(c->ent, &c->free, i);
+      return t;
+    }
+    dl_append(c->ent, &b->q, i);
+    return i;
+  }
+  e->n--;
+  b->wait_seq[w] = ++e->seq;
+  if (t >= 0 && c->ent[t].req == e->req && c->ent[t].write == e->write &&
+      c->ent[t].row == e->row && c->ent[t].seq + (uint64_t)c->ent[t].n == e->seq - 1) {
+    c->ent[t].n++;
+    return t;
+  }
+  j = c->free.head;
+  dl_remove(c->ent, &c->free, j);
+  c->ent[j] = *e;
+  c->ent[j].seq = e->seq - 1;
+  c->ent[j].n = 1;
+  dl_append(c->ent, &b->q, j);
+  return j;
+}
+
 /* Step 4: the oldest transaction of the read queue, or of the write queue
  * during a drain, whose bank queue has room moves there. Each queue is
  * kept as one arrival-ordered list per bank, so the oldest movable one is
@@ -532,16 +578,12 @@ static int dh_move(const dh_t *m, dh_chan_t *c) {
   if (fb < 0) return -1;
   b = &c->bank[fb];
   bit = (uint64_t)1 << fb;
-  i = b->wait[w].head;
-  dl_remove(c->ent, &b->wait[w], i);
-  if (b->wait[w].n) b->wait_seq[w] = c->ent[b->wait[w].head].seq;
-  else c->waiting[w] &= ~bit;
+  i = dh_take(c, b, w);
   c->tqn[w]--;
   c->drain -= w;
-  dl_append(c->ent, &b->q, i);
   b->due = 0;
-  if (b->q.n == m->cmdq) c->full |= bit;
-  if (b->q.n == 1) dh_sync_head(c, b);
+  if (++b->qn == m->cmdq) c->full |= bit;
+  if (b->qn == 1) dh_sync_head(c, b);
   c->busy |= bit;
   if (b->open_row >= 0 && c->ent[i].row == b->open_row) {
     b->hits++;
@@ -759,7 +801,7 @@ static bool dh_streaming(const dh_t *m, const dh_chan_t *c, uint64_t t,
     return false;
   fb = dh_ctz(bit);
   b = &c->bank[fb];
-  if (b->open_row < 0 || b->hits != b->q.n || b->q.n < 2 || b->hit[1] >= 0 ||
+  if (b->open_row < 0 || b->hits != b->qn || b->qn < 2 || b->hit[1] >= 0 ||
       dh_earliest(m, c, DH_RD, fb) > t)
     return false;
   *ref = UINT64_MAX;
@@ -900,30 +942,33 @@ static dh_where_t dh_decode(const dh_t *m, uint64_t b) {
   return x;
 }
 
-/* Queue a burst of request q (-1 for a write) bound for x on its
- * channel's read or write queue. */
-static void dh_enqueue(const dh_where_t *x, int32_t q, bool write, uint64_t at) {
+/* Queue a run of n bursts of request q (-1 for a write) bound for x on
+ * its channel's read or write queue. */
+static void dh_enqueue(const dh_where_t *x, int32_t q, bool write, int n,
+                       uint64_t at) {
   dh_chan_t *c = x->c;
   int32_t i = c->free.head;
   dh_ent_t *e = &c->ent[i];
   dh_bank_t *b = &c->bank[x->bank];
   dl_remove(c->ent, &c->free, i);
-  e->seq = c->seq++;
+  e->seq = c->seq;
+  c->seq += (uint64_t)n;
   e->row = x->row;
   e->bank = x->bank;
   e->write = write;
+  e->n = n;
   e->req = q;
   if (!b->wait[write].n) b->wait_seq[write] = e->seq;
   dl_append(c->ent, &b->wait[write], i);
-  c->tqn[write]++;
+  c->tqn[write] += n;
   c->waiting[write] |= (uint64_t)1 << x->bank;
-  c->queued++;
+  c->queued += n;
   c->wake = umin(c->wake, at);
 }
 
 /* The request's bursts in address order. When only the column field
  * tells them apart (it is the lowest field and the bits above it agree),
- * the address is decoded once. */
+ * the address is decoded once and they queue as one run. */
 static void dh_push(mem_t *mm, mem_req_t *r, uint64_t now) {
   dh_t *m = (dh_t *)mm;
   uint64_t b0, n, i;
@@ -940,11 +985,14 @@ static void dh_push(mem_t *mm, mem_req_t *r, uint64_t now) {
   rq->seq = m->seq++;
   rq->done = 0;
   rq->left = (int)n;
-  x = dh_decode(m, b0);
-  for (i = 0; i < n; i++) {
-    if (i && !run) x = dh_decode(m, b0 + i);
-    dh_enqueue(&x, r->write ? -1 : q, r->write, m->clk);
-  }
+  if (run) {
+    x = dh_decode(m, b0);
+    dh_enqueue(&x, r->write ? -1 : q, r->write, (int)n, m->clk);
+  } else
+    for (i = 0; i < n; i++) {
+      x = dh_decode(m, b0 + i);
+      dh_enqueue(&x, r->write ? -1 : q, r->write, 1, m->clk);
+    }
   if (r->write) { /* acknowledged from the write queue */
     rq->done = m->clk + 1;
     dh_heap_push(m, q);
