@@ -84,6 +84,12 @@ typedef struct sp {
   bool keep_f;          /* kf and vf are kept too */
   const float *ckf, *cvf;    /* the current head's K, V rows as floats */
   const int16_t *ckq, *cvq;  /* and quantized */
+  int16_t *kmsb, *kfull, *vb; /* the head's TLIST rows of K as sched_quant
+                                 leaves them at the layer's key MSBs and
+                                 full bits, of V at its value bits (by
+                                 position; other rows unset) */
+  int64_t *oacc;        /* one output row's sums */
+  double *rn;           /* one renormalised output row (accuracy) */
   int64_t *p;           /* one query's scores, then probabilities (by key j) */
   int64_t *score;       /* top-k candidates' scores */
   uint32_t *sel;        /* selected key positions j / top-k output */
@@ -96,6 +102,7 @@ static void sp_free(sp_t *sp) {
   free(sp->himp), free(sp->kf), free(sp->vf), free(sp->qf), free(sp->kq);
   free(sp->vq), free(sp->qq), free(sp->p), free(sp->score), free(sp->sel);
   free(sp->dense), free(sp->dout), free(sp->o), free(sp->made);
+  free(sp->kmsb), free(sp->kfull), free(sp->vb), free(sp->oacc), free(sp->rn);
 }
 
 size_t gold_sp_cache_bytes = (size_t)256 << 20;
@@ -139,9 +146,15 @@ static int sp_alloc(sp_t *sp, int L) {
   sp->dense = malloc(n * sizeof *sp->dense);
   sp->dout = malloc(d * sizeof *sp->dout);
   sp->o = malloc(d * sizeof *sp->o);
+  sp->kmsb = malloc(n * d * sizeof *sp->kmsb);
+  sp->kfull = malloc(n * d * sizeof *sp->kfull);
+  sp->vb = malloc(n * d * sizeof *sp->vb);
+  sp->oacc = malloc(d * sizeof *sp->oacc);
+  sp->rn = malloc(d * sizeof *sp->rn);
   return sp->fx && sp->tlist && sp->clist && sp->hlist && sp->timp && sp->himp && sp->kf &&
                  sp->vf && sp->qf && sp->kq && sp->vq && sp->qq && sp->p &&
-                 sp->score && sp->sel && sp->dense && sp->dout && sp->o
+                 sp->score && sp->sel && sp->dense && sp->dout && sp->o &&
+                 sp->kmsb && sp->kfull && sp->vb && sp->oacc && sp->rn
              ? 0
              : ERR_RUN;
 }
@@ -160,14 +173,14 @@ static void sp_log(const sp_t *sp, dec_kind_t kind, int head, int query,
 /* ---- one query ---------------------------------------------------------- */
 
 /* p[j] = scaled score of key j (token TLIST[j]), j < nk, with the keys
- * quantized to their `bits` most significant bits. */
-static void sp_scores(sp_t *sp, int nk, int bits) {
-  int d = sp->w->head_dim, W = sp->fx->width, j, i;
+ * as kb holds them (kmsb or kfull: quantized to the layer's key MSBs or
+ * full bits). */
+static void sp_scores(sp_t *sp, int nk, const int16_t *kb) {
+  int d = sp->w->head_dim, j, i;
   for (j = 0; j < nk; j++) {
-    const int16_t *k = sp->ckq + (size_t)sp->tlist[j] * (size_t)d;
+    const int16_t *k = kb + (size_t)sp->tlist[j] * (size_t)d;
     int64_t s = 0;
-    for (i = 0; i < d; i++)
-      s += (int64_t)sp->qq[i] * sched_quant(k[i], bits, W);
+    for (i = 0; i < d; i++) s += (int64_t)sp->qq[i] * k[i];
     sp->p[j] = fx_scale(sp->fx, s);
   }
 }
@@ -196,13 +209,13 @@ static int64_t sp_softmax(sp_t *sp, int nk) {
 static void sp_probs(sp_t *sp, int head, int qi, int nk) {
   int64_t pmax;
   bool again;
-  sp_scores(sp, nk, sp->s.msb);
+  sp_scores(sp, nk, sp->kmsb);
   pmax = sp_softmax(sp, nk);
   if (!sp->s.refetch) return;
   again = sched_refetch(&sp->s, (uint32_t)pmax, sp->fx->prob_bits);
   sp_log(sp, DEC_REFETCH, head, qi, nk, again, NULL);
   if (!again) return;
-  sp_scores(sp, nk, sp->s.full);
+  sp_scores(sp, nk, sp->kfull);
   sp_softmax(sp, nk);
 }
 
@@ -222,16 +235,16 @@ static int sp_select(sp_t *sp, int head, int qi, int nk) {
 /* o = fx_out(sum over selected j of p_j * q_vb(v of token TLIST[j])),
  * probabilities not renormalised; returns sum |o_i| (head importance). */
 static int64_t sp_output(sp_t *sp, int nsel) {
-  int d = sp->w->head_dim, W = sp->fx->width, i, j;
+  int d = sp->w->head_dim, i, j;
   int64_t abs_sum = 0;
+  for (i = 0; i < d; i++) sp->oacc[i] = 0;
+  for (j = 0; j < nsel; j++) {
+    const int16_t *v = sp->vb + (size_t)sp->tlist[sp->sel[j]] * (size_t)d;
+    int64_t p = sp->p[sp->sel[j]];
+    for (i = 0; i < d; i++) sp->oacc[i] += p * v[i];
+  }
   for (i = 0; i < d; i++) {
-    int64_t acc = 0;
-    for (j = 0; j < nsel; j++) {
-      uint32_t tok = sp->tlist[sp->sel[j]];
-      acc += sp->p[sp->sel[j]] *
-             sched_quant(sp->cvq[(size_t)tok * (size_t)d + i], sp->s.vbits, W);
-    }
-    sp->o[i] = fx_out(sp->fx, acc);
+    sp->o[i] = fx_out(sp->fx, sp->oacc[i]);
     abs_sum += sp->o[i] < 0 ? -(int64_t)sp->o[i] : sp->o[i];
   }
   return abs_sum;
@@ -266,18 +279,18 @@ static void sp_dense(sp_t *sp, int nk) {
  * kept probabilities renormalised: sum_j p_j q_vb(v_j) / sum_j p_j over
  * the selected j, in double (0 when every kept p_j is 0). */
 static void sp_accuracy(sp_t *sp, int q, int nsel) {
-  int d = sp->w->head_dim, W = sp->fx->width, i, j;
+  int d = sp->w->head_dim, i, j;
   int64_t psum = 0;
   sp_dense(sp, wl_keys(sp->w, sp->cs, q));
   for (j = 0; j < nsel; j++) psum += sp->p[sp->sel[j]];
+  for (i = 0; i < d; i++) sp->rn[i] = 0.0;
+  for (j = 0; psum > 0 && j < nsel; j++) { /* per i, in the order of j */
+    const int16_t *v = sp->vb + (size_t)sp->tlist[sp->sel[j]] * (size_t)d;
+    double p = (double)sp->p[sp->sel[j]];
+    for (i = 0; i < d; i++) sp->rn[i] += p * fx_dequant(sp->fx, v[i]);
+  }
   for (i = 0; i < d; i++) {
-    double e = fx_dequant(sp->fx, sp->o[i]) - sp->dout[i], rn = 0.0;
-    for (j = 0; psum > 0 && j < nsel; j++) {
-      uint32_t tok = sp->tlist[sp->sel[j]];
-      rn += (double)sp->p[sp->sel[j]] *
-            fx_dequant(sp->fx, sched_quant(sp->cvq[(size_t)tok * (size_t)d + i],
-                                           sp->s.vbits, W));
-    }
+    double e = fx_dequant(sp->fx, sp->o[i]) - sp->dout[i], rn = sp->rn[i];
     rn = psum > 0 ? rn / (double)psum : 0.0;
     sp->acc->err2 += e * e;
     sp->acc->err2_renorm += (rn - sp->dout[i]) * (rn - sp->dout[i]);
@@ -333,6 +346,22 @@ static void sp_kv(sp_t *sp, int kvh) {
   (void)fx_quant_row(sp->fx, vf, m, sp->vq + at + have * d);
 }
 
+/* kmsb, kfull (when the layer can refetch) and vb for the rows of TLIST:
+ * every key or value row a query of this head may use, cut once for all
+ * of its queries. */
+static void sp_cut(sp_t *sp) {
+  int W = sp->fx->width, j;
+  size_t d = (size_t)sp->w->head_dim, i;
+  for (j = 0; j < sp->nt; j++) {
+    size_t at = (size_t)sp->tlist[j] * d;
+    for (i = at; i < at + d; i++) {
+      sp->kmsb[i] = sched_quant(sp->ckq[i], sp->s.msb, W);
+      if (sp->s.refetch) sp->kfull[i] = sched_quant(sp->ckq[i], sp->s.full, W);
+      sp->vb[i] = sched_quant(sp->cvq[i], sp->s.vbits, W);
+    }
+  }
+}
+
 /* Head h of the current layer: its queries in order (prefill: the tokens
  * of TLIST; decode: the step's token), against K/V head h / group
  * (model.kv_heads). Returns 0 or ERR_RUN. */
@@ -340,6 +369,7 @@ static int sp_head(sp_t *sp, int h) {
   bool decode = sp->w->phase == WL_DECODE;
   int nq = decode ? 1 : sp->nt, qi, kvh = h / wl_group(sp->w);
   sp_kv(sp, kvh);
+  sp_cut(sp);
   for (qi = 0; qi < nq; qi++)
     if (sp_query(sp, h, qi, decode ? sp->unit : (int)sp->tlist[qi]))
       return ERR_RUN;
