@@ -135,6 +135,20 @@ int64_t wl_tensor_elems(const wl_t *w) {
   return kv > q ? kv : q;
 }
 
+int64_t wl_data_elems(const wl_t *w, bool appends) {
+  int64_t out = 0, written = 0, kv = 0;
+  for (int c = 0; c < wl_cases(w); c++) {
+    out += wl_queries(w, c);
+    written += wl_ctx_tokens(w, c) - wl_cache_rows(w, c);
+    kv += wl_ctx_tokens(w, c);
+  }
+  out *= (int64_t)w->layers * w->heads * w->head_dim;
+  kv *= (int64_t)w->layers * wl_kv_heads(w) * w->head_dim;
+  written = appends ? written * (int64_t)w->layers * wl_kv_heads(w) * w->head_dim : 0;
+  if (!w->kvq_bits) kv = 0;
+  return out > written ? (out > kv ? out : kv) : (written > kv ? written : kv);
+}
+
 /* Where a size error about key is located: at its mark in origin, or
  * "<--wset>" when an override (wl_set_marked) set it last. */
 static bool by_override(const yl_mark_t *marks, const char *key) {

@@ -35,9 +35,11 @@
  * addresses: 2^36 elements = 128 GiB per region. Judged on the final workload (after --wset and
  * --layers, wl_check_size), before anything is allocated. */
 #define WL_MAX_ELEMS ((int64_t)1 << 36)
-/* With data (not --timing-only) the simulator keeps every K/V block it
- * reads (sim/memimg.c), so a run with data holds at most 2^30 elements per
- * tensor (2 GiB of 16-bit K, as many of V): checked when the run starts. */
+/* With data (not --timing-only) the simulator makes K/V rows when fetched
+ * and holds them within a budget (sim/memimg.c), but keeps what a run
+ * writes and a quantized cache's blocks (wl_data_elems): at most 2^30
+ * elements of one tensor (2 GiB of 16-bit elements), checked when the run
+ * starts. */
 #define WL_MAX_DATA_ELEMS ((int64_t)1 << 30)
 /* Tokens of one sequence (prefill.tokens, decode prompt + generate):
  * token indices are 32-bit throughout (wide ISA fields through EXT,
@@ -241,6 +243,12 @@ int wl_max_span(const wl_t *w, int c);
 /* Elements of the workload's largest tensor (K and V per K/V head, Q and O
  * per query head). */
 int64_t wl_tensor_elems(const wl_t *w);
+/* Elements of one tensor that a run with data keeps until it ends,
+ * whatever the K/V budget: its output rows (queries x heads x head_dim
+ * per layer), the K (as many V) cache rows it writes (appends: the rows
+ * past wl_cache_rows, mech_t.appends_cache), and with a quantized cache
+ * (kv_quant.bits) the whole of K, whose quantized blocks are kept. */
+int64_t wl_data_elems(const wl_t *w, bool appends);
 int wl_kv_heads(const wl_t *w);
 int wl_group(const wl_t *w);
 /* The first key set that only dense attention lowers (model.kv_heads

@@ -657,12 +657,13 @@ int sim_run(sim_t *s, trace_reader_t *tr, stats_t *st, err_t *e) {
                   "trace was compiled for another config (got 0x%016" PRIx64
                   ", expected 0x%016" PRIx64 " for %s): recompile it",
                   tr->hdr.config_hash, h, s->cfg_name);
-  if (s->b.data && wl_tensor_elems(s->w) > WL_MAX_DATA_ELEMS)
+  if (s->b.data && wl_data_elems(s->w, s->mech->appends_cache) > WL_MAX_DATA_ELEMS)
     return err_set(e, ERR_BAD_INPUT, "workload too large for a run with data "
-                   "(got %lld elements per tensor, expected <= %lld: the "
-                   "simulator keeps the K/V blocks it reads; --timing-only "
+                   "(got %lld elements of a tensor kept, expected <= %lld: "
+                   "the simulator keeps the outputs, the K/V cache rows it "
+                   "writes and a quantized cache's blocks; --timing-only "
                    "has no such limit, or keep fewer layers with --layers)",
-                   (long long)wl_tensor_elems(s->w),
+                   (long long)wl_data_elems(s->w, s->mech->appends_cache),
                    (long long)WL_MAX_DATA_ELEMS);
   s->st = st;
   s->e = e;

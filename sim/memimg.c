@@ -27,11 +27,14 @@ typedef struct chunk {
 } chunk_t;
 
 /* The rows written to one K or V cache block (mi_write), in write order
- * of first write: at[row] is the entry of row, or -1. */
+ * of first write: at[row - lo] is the entry of row, or -1, for rows in
+ * [lo, lo + span) (a decode appends a few rows to a long context, so the
+ * index covers the rows written, not the block). */
 typedef struct over {
   int32_t *at;
   int16_t *rows;  /* n x head_dim */
   int n, cap;
+  int lo, span;
 } over_t;
 
 struct memimg {
@@ -201,6 +204,32 @@ static int chunk_len(const memimg_t *m, const lay_loc_t *at, int c) {
   return n < MI_CHUNK_ROWS ? n : MI_CHUNK_ROWS;
 }
 
+/* The overlay entry of row r, or -1 when it was not written. */
+static int32_t over_entry(const over_t *o, int r) {
+  return r >= o->lo && r - o->lo < o->span ? o->at[r - o->lo] : -1;
+}
+
+/* Makes o's index cover row r (growing it by half again at least, so a
+ * run of appends costs amortized constant time); -1 when out of memory. */
+static int over_cover(over_t *o, int r) {
+  int lo, hi, i;
+  int32_t *at;
+  if (r >= o->lo && r - o->lo < o->span) return 0;
+  lo = o->span ? (r < o->lo ? r : o->lo) : r;
+  hi = o->span ? (r >= o->lo + o->span ? r + 1 : o->lo + o->span) : r + 1;
+  if (hi - lo < o->span + o->span / 2 + 16) { /* room to grow into */
+    if (r < o->lo) lo = hi - (o->span + o->span / 2 + 16);
+    else hi = lo + o->span + o->span / 2 + 16;
+    if (lo < 0) lo = 0;
+  }
+  if (!(at = malloc((size_t)(hi - lo) * sizeof *at))) return -1;
+  for (i = 0; i < hi - lo; i++)
+    at[i] = over_entry(o, lo + i);
+  free(o->at);
+  o->at = at, o->lo = lo, o->span = hi - lo;
+  return 0;
+}
+
 /* Completes chunk c of plane p of at's block from its generated rows
  * (the first gen quantized in dst): a cache plane's rows from cache_pre
  * on are zero, then the rows written to it replace theirs. */
@@ -211,10 +240,10 @@ static void chunk_finish(const memimg_t *m, int p, const lay_loc_t *at, int c,
   const over_t *o = &m->over[p >> 1][block_id(m, at->cs, at->layer, at->head)];
   if (p & 1) return; /* the projection: every row generated */
   memset(dst + (size_t)gen * d, 0, (size_t)(n - gen) * d * sizeof *dst);
-  for (int i = 0; o->at && i < n; i++)
-    if (o->at[r0 + i] >= 0)
-      memcpy(dst + (size_t)i * d, o->rows + (size_t)o->at[r0 + i] * d,
-             d * sizeof *dst);
+  for (int i = 0; i < n; i++) {
+    int32_t e = over_entry(o, r0 + i);
+    if (e >= 0) memcpy(dst + (size_t)i * d, o->rows + (size_t)e * d, d * sizeof *dst);
+  }
 }
 
 /* Rows a chunk takes from the tensor source: all but a cache plane's
@@ -411,12 +440,8 @@ static int kv_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {
   over_t *o = &m->over[p >> 1][id];
   chunk_t *ch;
   made_plane(m, p, at);
-  if (!o->at) {
-    int n = block_rows(m, at);
-    if (!(o->at = malloc((size_t)n * sizeof *o->at))) return -1;
-    for (int i = 0; i < n; i++) o->at[i] = -1;
-  }
-  if (o->at[at->row] < 0) {
+  if (over_cover(o, at->row)) return -1;
+  if (o->at[at->row - o->lo] < 0) {
     if (o->n == o->cap) {
       int cap = o->cap ? 2 * o->cap : 16;
       int16_t *r = realloc(o->rows, (size_t)cap * d * sizeof *r);
@@ -424,9 +449,9 @@ static int kv_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {
       o->rows = r;
       o->cap = cap;
     }
-    o->at[at->row] = o->n++;
+    o->at[at->row - o->lo] = o->n++;
   }
-  memmove(o->rows + (size_t)o->at[at->row] * d, row, d * sizeof *row);
+  memmove(o->rows + (size_t)o->at[at->row - o->lo] * d, row, d * sizeof *row);
   if ((ch = *tab_slot(m, p, id, at->row / MI_CHUNK_ROWS)))
     memmove(ch->data + (size_t)(at->row % MI_CHUNK_ROWS) * d, row,
             d * sizeof *row);

@@ -326,3 +326,40 @@ Test(long_ctx, default_chip_decodes_32k_and_128k_tiled) {
     st_free(&st);
   }
 }
+
+/* What a run with data keeps whatever the K/V budget (wl_data_elems),
+ * by hand for Llama 2 7B's shape (32 layers, 32 heads of 128) decoding 4
+ * tokens after 65,532: the outputs, 4 x 32 x 32 x 128 = 2^19 elements,
+ * as many K rows written when the program appends; with a 4-bit cache
+ * the whole of K, 65,536 x 32 x 32 x 128 = 2^33, past WL_MAX_DATA_ELEMS
+ * (2^30). Serving writes every row: 2^33 too. So the run with data is
+ * refused (exit 2, naming the kept elements) only with the quantized
+ * cache. */
+Test(long_ctx, data_runs_are_judged_on_what_they_keep) {
+  wl_t w = long_wl(32, 128, 65532, 4);
+  char path[256], cmd[1024], *msg;
+  w.layers = 32;
+  cr_expect_eq(wl_data_elems(&w, false), (int64_t)1 << 19);
+  cr_expect_eq(wl_data_elems(&w, true), (int64_t)1 << 19);
+  w.kvq_bits = 4;
+  cr_expect_eq(wl_data_elems(&w, true), (int64_t)1 << 33);
+  w.kvq_bits = 0;
+  w.phase = WL_SERVE;
+  cr_expect_eq(wl_data_elems(&w, true), (int64_t)1 << 33);
+  w.phase = WL_PREFILL, w.tokens[0] = 384, w.layers = 12, w.heads = 12;
+  w.head_dim = 64;
+  cr_expect_eq(wl_data_elems(&w, true), 384 * 12 * 12 * 64);
+  tu_write(path, sizeof path, "kivi-64k.err", "");
+  snprintf(cmd, sizeof cmd, "attnsim run --config configs/llm.yaml --workload "
+           "workloads/llama2-7b.yaml --wset decode.prompt=65532 --wset "
+           "kv_quant.bits=4 --set mapping.softmax=auto --set "
+           "buffers.score_entries=65536 --quiet >/dev/null "
+           "2>%s", path);
+  cr_expect_eq(tu_sh(cmd), 2);
+  msg = tu_slurp(path);
+  cr_assert(msg);
+  cr_expect(strstr(msg, "workload too large for a run with data (got "
+                        "8589934592 elements of a tensor kept, expected <= "
+                        "1073741824"), "%s", msg);
+  free(msg);
+}
