@@ -44,9 +44,11 @@
  * the same column.
  *
  * Storage is allocated once in dram_hbm2_new: per channel a pool of
- * transactions on doubly linked FIFO lists (free, read and write queues
- * kept per bank, one command queue per bank), the request records and a
- * binary heap of completed requests ordered by (done, push order).
+ * transaction entries on doubly linked FIFO lists (free, read and write
+ * queues kept per bank, one command queue per bank; an entry stands for a
+ * run of a request's bursts to one bank and row, each still moved and
+ * issued alone), the request records and a binary heap of completed
+ * requests ordered by (done, push order).
  * Nothing is allocated afterwards.
  */
 #include "dram_hbm2.h"
@@ -527,39 +529,45 @@ static bool dh_may_move(const dh_t *m, const dh_chan_t *c) {
   return (c->waiting[w] & ~c->full) != 0;
 }
 
+/* Whether entry t (a command queue's tail, or -1) ends with the burst
+ * just before burst seq of run e, so that burst can join it there. */
+static bool dh_joins(const dh_chan_t *c, int32_t t, const dh_ent_t *e,
+                     uint64_t seq) {
+  const dh_ent_t *x = t >= 0 ? &c->ent[t] : NULL;
+  return x && x->req == e->req && x->write == e->write && x->row == e->row &&
+         x->seq + (uint64_t)x->n == seq;
+}
+
 /* Move the first transaction of bank b's wait[w] list to the tail of its
  * command queue, where it joins the run it came from when that run's
  * moved bursts are the queue's tail; returns the entry that holds it. */
 static int32_t dh_take(dh_chan_t *c, dh_bank_t *b, int w) {
   int32_t i = b->wait[w].head, t = b->q.tail, j;
   dh_ent_t *e = &c->ent[i];
-  if (e->n == 1) { /* the whole (rest of the) run moves */
-    dl_remove(c->ent, &b->wait[w], i);
-    if (b->wait[w].n) b->wait_seq[w] = c->ent[b->wait[w].head].seq;
-    else c->waiting[w] &= ~((uint64_t)1 << e->bank);
-    if (t >= 0 && c->ent[t].req == e->req && c->ent[t].write == e->write &&
-        c->ent[t].row == e->row && c->ent[t].seq + (uint64_t)c->ent[t].n == e->seq) {
-      c->ent[t].n++;
-      dl_append(c->ent, &c->free, i);
-      return t;
-    }
+  uint64_t seq = e->seq;
+  bool joins = dh_joins(c, t, e, seq);
+  if (e->n > 1) { /* the run's first burst leaves it */
+    e->n--;
+    b->wait_seq[w] = ++e->seq;
+    if (joins) return c->ent[t].n++, t;
+    j = c->free.head;
+    dl_remove(c->ent, &c->free, j);
+    c->ent[j] = *e;
+    c->ent[j].seq = seq;
+    c->ent[j].n = 1;
+    dl_append(c->ent, &b->q, j);
+    return j;
+  }
+  dl_remove(c->ent, &b->wait[w], i); /* its last burst */
+  if (b->wait[w].n) b->wait_seq[w] = c->ent[b->wait[w].head].seq;
+  else c->waiting[w] &= ~((uint64_t)1 << e->bank);
+  if (!joins) {
     dl_append(c->ent, &b->q, i);
     return i;
   }
-  e->n--;
-  b->wait_seq[w] = ++e->seq;
-  if (t >= 0 && c->ent[t].req == e->req && c->ent[t].write == e->write &&
-      c->ent[t].row == e->row && c->ent[t].seq + (uint64_t)c->ent[t].n == e->seq - 1) {
-    c->ent[t].n++;
-    return t;
-  }
-  j = c->free.head;
-  dl_remove(c->ent, &c->free, j);
-  c->ent[j] = *e;
-  c->ent[j].seq = e->seq - 1;
-  c->ent[j].n = 1;
-  dl_append(c->ent, &b->q, j);
-  return j;
+  c->ent[t].n++;
+  dl_append(c->ent, &c->free, i);
+  return t;
 }
 
 /* Step 4: the oldest transaction of the read queue, or of the write queue
