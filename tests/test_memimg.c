@@ -91,27 +91,44 @@ Test(memimg, tiled_and_pruned_decode_same_with_nothing_held) {
   st_free(&ref);
 }
 
-/* Through the API: a written cache row and a pinned row survive chunks
- * freed and made again; an unwritten row comes back as first made. */
-Test(memimg, written_and_pinned_rows_survive_eviction) {
+/* What a memory image of w on the default config is made from. */
+typedef struct fix {
   cfg_t c;
-  wl_t w = decode_wl(1, 3000, 2);
   lay_t lay;
   fx_t fx;
   ten_t *ten;
+} fix_t;
+
+static void fix_open(fix_t *f, const wl_t *w) {
   err_t e;
+  cfg_defaults(&f->c);
+  cr_assert_eq(lay_init(&f->lay, &f->c, w, "cfg", &e), 0, "%s", e.msg);
+  fx_init(&f->fx, f->c.width, f->c.frac_bits, f->c.prob_bits, w->head_dim);
+  cr_assert_eq(ten_open(&f->ten, w, &e), 0, "%s", e.msg);
+}
+
+/* A memory image of w (the program appends to the cache) with a K/V
+ * budget of 0: every chunk no buffer row points into is freed. */
+static memimg_t *fix_image(fix_t *f, const wl_t *w) {
+  memimg_t *m;
+  setenv("ATTNSIM_KV_BUDGET", "0", 1);
+  m = mi_new(&f->lay, &f->fx, w, f->ten, true);
+  unsetenv("ATTNSIM_KV_BUDGET");
+  cr_assert(m);
+  return m;
+}
+
+/* Through the API: a written cache row and a pinned row survive chunks
+ * freed and made again; an unwritten row comes back as first made. */
+Test(memimg, written_and_pinned_rows_survive_eviction) {
+  wl_t w = decode_wl(1, 3000, 2);
+  fix_t f;
   memimg_t *m;
   int16_t row[16], first[16], got[16];
   const int16_t *pins[1], *p;
   lay_loc_t at = {LAY_K, 0, 0, 0, 3001}, far = {LAY_K, 0, 0, 1, 0};
-  cfg_defaults(&c);
-  cr_assert_eq(lay_init(&lay, &c, &w, "cfg", &e), 0, "%s", e.msg);
-  fx_init(&fx, c.width, c.frac_bits, c.prob_bits, w.head_dim);
-  cr_assert_eq(ten_open(&ten, &w, &e), 0, "%s", e.msg);
-  setenv("ATTNSIM_KV_BUDGET", "0", 1);
-  m = mi_new(&lay, &fx, &w, ten, true);
-  unsetenv("ATTNSIM_KV_BUDGET");
-  cr_assert(m);
+  fix_open(&f, &w);
+  m = fix_image(&f, &w);
   for (int i = 0; i < 16; i++) row[i] = (int16_t)(100 + i);
   cr_assert_eq(mi_write(m, &at, row), 0); /* the first generated row */
   at.row = 5; /* a prompt row, pinned by a "buffer" */
@@ -135,7 +152,7 @@ Test(memimg, written_and_pinned_rows_survive_eviction) {
   cr_assert_eq(mi_read(m, &at, 1, got), 0);
   for (int i = 0; i < 16; i++) cr_expect_eq(got[i], 0);
   mi_free(m);
-  ten_close(ten);
+  ten_close(f.ten);
 }
 
 /* The overlay's index covers the rows written, not the block: rows
@@ -146,24 +163,14 @@ Test(memimg, written_and_pinned_rows_survive_eviction) {
 Test(memimg, rows_written_in_any_order_read_back) {
   const int rows[] = {3001, 3002, 3040, 2990, 12, 3001, 3300, 0};
   const int n = (int)(sizeof rows / sizeof rows[0]);
-  cfg_t c;
   wl_t w = decode_wl(1, 3000, 400);
-  lay_t lay;
-  fx_t fx;
-  ten_t *ten;
-  err_t e;
+  fix_t f;
   memimg_t *m, *clean;
   int16_t row[16], got[16], want[16];
   lay_loc_t at = {LAY_V, 0, 0, 1, 0}, far = {LAY_V, 0, 0, 0, 0};
-  cfg_defaults(&c);
-  cr_assert_eq(lay_init(&lay, &c, &w, "cfg", &e), 0, "%s", e.msg);
-  fx_init(&fx, c.width, c.frac_bits, c.prob_bits, w.head_dim);
-  cr_assert_eq(ten_open(&ten, &w, &e), 0, "%s", e.msg);
-  setenv("ATTNSIM_KV_BUDGET", "0", 1);
-  m = mi_new(&lay, &fx, &w, ten, true);
-  clean = mi_new(&lay, &fx, &w, ten, true);
-  unsetenv("ATTNSIM_KV_BUDGET");
-  cr_assert(m && clean);
+  fix_open(&f, &w);
+  m = fix_image(&f, &w);
+  clean = fix_image(&f, &w);
   for (int k = 0; k < n; k++) { /* row 3001 twice: the last write wins */
     at.row = rows[k];
     for (int i = 0; i < 16; i++) row[i] = (int16_t)(1000 * k + i + 1);
@@ -186,5 +193,5 @@ Test(memimg, rows_written_in_any_order_read_back) {
   }
   mi_free(m);
   mi_free(clean);
-  ten_close(ten);
+  ten_close(f.ten);
 }
