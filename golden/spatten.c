@@ -126,8 +126,8 @@ static size_t sp_blocks(sp_t *sp, size_t n, size_t d) {
 static int sp_alloc(sp_t *sp, int L) {
   size_t l = (size_t)L, d = (size_t)sp->w->head_dim, n = l > 1 ? l : 1;
   size_t h = (size_t)sp->w->heads, kb = sp_blocks(sp, n, d);
-  sp->rows = n;
   size_t fb = sp->keep_f ? kb : 1;
+  sp->rows = n;
   sp->fx = malloc(sizeof *sp->fx);
   sp->tlist = malloc(n * sizeof *sp->tlist);
   sp->clist = malloc(n * sizeof *sp->clist);
