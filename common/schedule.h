@@ -42,6 +42,23 @@ static inline int16_t sched_quant(int16_t x, int bits, int width) {
   if (s <= 0) return x;
   return (int16_t)((x >> s) * (1 << s) + (1 << (s - 1))); /* >>: arithmetic */
 }
+/* sched_quant in 16-bit operations, for vectorised kernels: with
+ * s = width - bits > 0, floor(x / 2^s) 2^s + 2^(s-1) = (x & -2^s) |
+ * 2^(s-1) (two's complement: the low s bits are zero before the OR), so
+ * sched_cut_apply(x, sched_cut(bits, width)) = sched_quant(x, bits,
+ * width); for s <= 0 the cut is mask -1, half 0 (x itself). */
+typedef struct sched_cut {
+  int16_t mask, half;
+} sched_cut_t;
+static inline sched_cut_t sched_cut(int bits, int width) {
+  int s = width - bits;
+  sched_cut_t c = {-1, 0};
+  if (s > 0) c.mask = (int16_t)-(1 << s), c.half = (int16_t)(1 << (s - 1));
+  return c;
+}
+static inline int16_t sched_cut_apply(int16_t x, sched_cut_t c) {
+  return (int16_t)((x & c.mask) | c.half);
+}
 /* Does a query refetch? pmax: its largest probability (prob_bits bits). */
 static inline bool sched_refetch(const sched_layer_t *s, uint32_t pmax,
                                  int prob_bits) {

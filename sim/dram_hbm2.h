@@ -43,10 +43,12 @@
  * that fetch.request_bytes does). NULL when out of memory. */
 mem_t *dram_hbm2_new(const cfg_t *c, double host_ghz, stats_t *st);
 
-/* The reference mode, for the whole process: next_event never runs the
- * model ahead, so its caller wakes at every cycle the model ticks (each
- * burst alone, as before the run-ahead). Results are byte-identical
- * either way; tests and `attnsim --reference` compare the two. */
+/* The reference mode, for the whole process: the three shortcuts of
+ * dram_hbm2.c (the offer cache, the streaming tick, the run-ahead) are
+ * off, so the caller wakes at every cycle the model ticks and each burst
+ * is handled alone. Results are byte-identical either way;
+ * tests/test_reference.c compares the two (ATTNSIM_REFERENCE=1 sets it
+ * in the attnsim binary). */
 void dram_hbm2_reference(bool on);
 
 /* The DRAM command clock, GHz: dram.gbps_per_pin / 2 (double data rate). */

@@ -64,10 +64,9 @@ Test(fastpath, quant_row_is_fx_quant) {
 Test(fastpath, cut_is_sched_quant) {
   for (int width = 2; width <= 16; width++)
     for (int bits = 0; bits < width; bits++) {
-      int s = width - bits;
-      int16_t mask = (int16_t)-(1 << s), half = (int16_t)(1 << (s - 1));
+      sched_cut_t c = sched_cut(bits, width);
       for (int x = INT16_MIN; x <= INT16_MAX; x++)
-        cr_assert_eq((int16_t)(((int16_t)x & mask) | half),
+        cr_assert_eq(sched_cut_apply((int16_t)x, c),
                      sched_quant((int16_t)x, bits, width),
                      "x %d bits %d width %d", x, bits, width);
     }

@@ -23,20 +23,14 @@ static void lce_cost(const timing_t *t, const bufs_t *b, const insn_t *in,
   *depth = (uint64_t)t->av_depth;
 }
 
-/* A value element as the array takes it: v itself (mask -1, half 0), or
- * cut to its MSBs (mask -2^s, half 2^(s-1), s = width - bits > 0), which
- * is sched_quant(v, bits, width) in 16-bit operations (see qk.c). */
-static inline int16_t cut(int16_t v, int16_t mask, int16_t half) {
-  return (int16_t)((v & mask) | half);
-}
-
-/* acc[j] += sum over rows of p_i * cut(v_i[j]); partial sums of up to
+/* acc[j] += sum over rows of p_i * cut(v_i[j]) (sched_cut: v itself for
+ * the cut {-1, 0}, else sched_quant of it); partial sums of up to
  * av32_rows rows fit 32 bits (a cut value stays inside the width), so
  * they are exact before widening. Inlined into the two kernels below, so
  * the plain one's cut folds away. */
 static inline __attribute__((always_inline)) void
 accumulate_rows(const bufs_t *b, const int64_t *p, const int16_t *const *v,
-                int rows, int64_t *acc, int16_t mask, int16_t half) {
+                int rows, int64_t *acc, sched_cut_t c) {
   int32_t part[1024];
   int d = b->dv, i, j, r0, r1;
   for (r0 = 0; r0 < rows; r0 = r1) {
@@ -47,10 +41,10 @@ accumulate_rows(const bufs_t *b, const int64_t *p, const int16_t *const *v,
       if (p[i] <= INT16_MAX) { /* 16 x 16 -> 32-bit products vectorise best */
         int16_t pi = (int16_t)p[i];
         for (j = 0; j < d; j++)
-          part[j] += (int32_t)pi * (int32_t)cut(vr[j], mask, half);
+          part[j] += (int32_t)pi * (int32_t)sched_cut_apply(vr[j], c);
       } else {
         int32_t pi = (int32_t)p[i];
-        for (j = 0; j < d; j++) part[j] += pi * cut(vr[j], mask, half);
+        for (j = 0; j < d; j++) part[j] += pi * sched_cut_apply(vr[j], c);
       }
     }
     for (j = 0; j < d; j++) acc[j] += part[j];
@@ -61,15 +55,14 @@ accumulate_rows(const bufs_t *b, const int64_t *p, const int16_t *const *v,
 SIMD_CLONES static void accumulate(const bufs_t *b, const int64_t *p,
                                    const int16_t *const *v, int rows,
                                    int64_t *acc) {
-  accumulate_rows(b, p, v, rows, acc, -1, 0);
+  accumulate_rows(b, p, v, rows, acc, sched_cut(b->width, b->width));
 }
 
-/* The same with each value cut (mask, half: cut()). */
+/* The same with each value cut (sched_cut). */
 SIMD_CLONES static void accumulate_cut(const bufs_t *b, const int64_t *p,
                                        const int16_t *const *v, int rows,
-                                       int64_t *acc, int16_t mask,
-                                       int16_t half) {
-  accumulate_rows(b, p, v, rows, acc, mask, half);
+                                       int64_t *acc, sched_cut_t c) {
+  accumulate_rows(b, p, v, rows, acc, c);
 }
 
 /* The same in 64 bits, for weights above the probabilities' range (the
@@ -104,13 +97,11 @@ static void accumulate_q(const bufs_t *b, const int64_t *p,
 static void accumulate_bits(const bufs_t *b, const int64_t *p,
                             const int16_t *const *v, int rows, int bits,
                             int64_t *acc) {
-  int sh = b->width - bits;
   if (big_weights(b, p, rows)) {
     accumulate_q(b, p, v, rows, bits, acc);
     return;
   }
-  accumulate_cut(b, p, v, rows, acc, (int16_t)-(1 << sh),
-                 (int16_t)(1 << (sh - 1)));
+  accumulate_cut(b, p, v, rows, acc, sched_cut(bits, b->width));
 }
 
 /* BiFormer's LCE (docs/biformer.md): OBUF[orow] (+)= sum over the tap box

@@ -26,23 +26,23 @@ SIMD_CLONES static int64_t dot64(const int16_t *a, const int16_t *b, int d) {
   return s;
 }
 
-/* dot32 and dot64 with the key cut to its `bits` MSBs: for s = width -
- * bits > 0, sched_quant(k, bits, width) = floor(k / 2^s) 2^s + 2^(s-1) =
- * (k & -2^s) | 2^(s-1) (two's complement; the low s bits are zero before
- * the OR), so mask = -2^s and half = 2^(s-1) give sched_quant per element
- * in 16-bit operations, fused into the vectorised dot product (a key row
- * meets one query row at a time in decode: a cut copy would not be reused). */
+/* dot32 and dot64 with the key cut to its MSBs (sched_cut: sched_quant
+ * per element in 16-bit operations), fused into the vectorised dot
+ * product (a key row meets one query row at a time in decode: a cut copy
+ * would not be reused). */
 SIMD_CLONES static int64_t dot32_cut(const int16_t *a, const int16_t *k, int d,
                                      int16_t mask, int16_t half) {
+  const sched_cut_t c = {mask, half}; /* passed apart: cheaper per call */
   int32_t s = 0;
-  for (int i = 0; i < d; i++) s += (int32_t)a[i] * (int16_t)((k[i] & mask) | half);
+  for (int i = 0; i < d; i++) s += (int32_t)a[i] * sched_cut_apply(k[i], c);
   return s;
 }
 
 SIMD_CLONES static int64_t dot64_cut(const int16_t *a, const int16_t *k, int d,
                                      int16_t mask, int16_t half) {
+  const sched_cut_t c = {mask, half};
   int64_t s = 0;
-  for (int i = 0; i < d; i++) s += (int64_t)a[i] * (int16_t)((k[i] & mask) | half);
+  for (int i = 0; i < d; i++) s += (int64_t)a[i] * sched_cut_apply(k[i], c);
   return s;
 }
 
@@ -50,13 +50,11 @@ SIMD_CLONES static int64_t dot64_cut(const int16_t *a, const int16_t *k, int d,
  * integer sum of q_i * sched_quant(k_i)); 32-bit sums where they fit. */
 static int64_t qk_dot(const bufs_t *b, const int16_t *q, const int16_t *k,
                       int bits) {
-  int sh = b->width - bits;
-  int16_t mask, half;
-  if (sh <= 0) return b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
-  mask = (int16_t)-(1 << sh);
-  half = (int16_t)(1 << (sh - 1));
-  return b->dot32 ? dot32_cut(q, k, b->d, mask, half)
-                  : dot64_cut(q, k, b->d, mask, half);
+  sched_cut_t c;
+  if (bits >= b->width) return b->dot32 ? dot32(q, k, b->d) : dot64(q, k, b->d);
+  c = sched_cut(bits, b->width);
+  return b->dot32 ? dot32_cut(q, k, b->d, c.mask, c.half)
+                  : dot64_cut(q, k, b->d, c.mask, c.half);
 }
 
 /* SBUF[soff+i] (+)= QBUF[qrow] . KBUF[krow+i]: exact integer dot
