@@ -132,6 +132,8 @@ typedef struct dh_chan {
   uint64_t full;              /* banks whose command queue is full */
   uint64_t waiting[2];        /* banks with reads, writes in the queues */
   uint64_t blocked;           /* banks of ranks with a refresh pending */
+  uint64_t open;              /* banks with a row open, every rank */
+  uint64_t ref_min;           /* the earliest ref_due of its ranks */
   uint64_t wake;              /* the next cycle dh_tick must run */
   uint64_t seq;
   int watch[2];               /* the highest read and write queue
@@ -441,6 +443,7 @@ static void dh_activate(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   b->due = 0;
   if (!r->open) dh_standby(m, r, false, t);
   r->open |= (uint64_t)1 << fb;
+  c->open |= (uint64_t)1 << fb;
   r->faw[r->faw_i] = t; /* overwrites the oldest of the last four */
   r->faw_i = (r->faw_i + 1) & 3;
   r->nfaw += r->nfaw < 4;
@@ -460,6 +463,7 @@ static void dh_precharge(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   dh_apply(m, c, DH_PRE, fb, t);
   b->due = 0;
   r->open &= ~((uint64_t)1 << fb);
+  c->open &= ~((uint64_t)1 << fb);
   if (!r->open) dh_standby(m, r, true, t);
   b->open_row = -1;
   b->hit[0] = b->hit[1] = -1;
@@ -467,11 +471,19 @@ static void dh_precharge(dh_t *m, dh_chan_t *c, int fb, uint64_t t) {
   m->cnt[ST_DRAM_PRECHARGES]++;
 }
 
+/* c->ref_min := the earliest cycle a refresh of c becomes due. */
+static void dh_ref_min(const dh_t *m, dh_chan_t *c) {
+  int r;
+  c->ref_min = UINT64_MAX;
+  for (r = 0; r < m->nranks; r++) c->ref_min = umin(c->ref_min, c->rank[r].ref_due);
+}
+
 static void dh_refresh(dh_t *m, dh_chan_t *c, int rk, uint64_t t) {
   dh_rank_t *r = &c->rank[rk];
   dh_apply(m, c, DH_REF, rk * m->ngroups * m->nbanks_g, t);
   r->ref_pending = false;
   r->ref_due += (uint64_t)m->trefi;
+  dh_ref_min(m, c);
   c->blocked &= ~r->mask;
   m->cnt[ST_DRAM_REFRESHES]++;
 }
@@ -656,6 +668,10 @@ static bool dh_refresh_step(dh_t *m, dh_chan_t *c, uint64_t t,
                             uint64_t *wake) {
   bool issued = false;
   int r, fb;
+  if (!c->blocked && t < c->ref_min) { /* no rank refreshes or is due */
+    *wake = umin(*wake, c->ref_min);
+    return false;
+  }
   for (r = 0; r < m->nranks; r++) {
     dh_rank_t *rk = &c->rank[r];
     uint64_t at;
@@ -717,7 +733,7 @@ static void dh_offer_all(const dh_t *m, dh_chan_t *c, uint64_t t,
   uint64_t set = c->busy & ~c->blocked;
   int r;
   o->ready = 0;
-  for (r = 0; r < m->nranks; r++) {
+  for (r = 0; r < m->nranks && (set & ~c->open); r++) {
     const dh_rank_t *rk = &c->rank[r];
     uint64_t closed = set & rk->mask & ~rk->open, gate;
     if (!closed) continue;
@@ -803,7 +819,7 @@ static bool dh_streaming(const dh_t *m, const dh_chan_t *c, uint64_t t,
                          uint64_t *ref) {
   uint64_t bit = c->busy;
   const dh_bank_t *b;
-  int fb, r;
+  int fb;
   if (!bit || (bit & (bit - 1)) || c->blocked || c->drain ||
       (c->waiting[0] & ~bit) || c->tqn[1] >= m->drain_high)
     return false;
@@ -812,12 +828,8 @@ static bool dh_streaming(const dh_t *m, const dh_chan_t *c, uint64_t t,
   if (b->open_row < 0 || b->hits != b->qn || b->qn < 2 || b->hit[1] >= 0 ||
       dh_earliest(m, c, DH_RD, fb) > t)
     return false;
-  *ref = UINT64_MAX;
-  for (r = 0; r < m->nranks; r++) {
-    if (c->rank[r].ref_pending || t >= c->rank[r].ref_due) return false;
-    *ref = umin(*ref, c->rank[r].ref_due);
-  }
-  return true;
+  *ref = c->ref_min; /* no rank has a refresh pending (c->blocked) */
+  return t < c->ref_min;
 }
 
 /* dh_tick at t = c->wake when channel c streams (dh_streaming): there
@@ -1157,7 +1169,8 @@ static int dh_chan_init(dh_t *m, dh_chan_t *c) {
   dl_init(&c->free);
   for (i = 0; i < npool; i++) dl_append(c->ent, &c->free, i);
   c->watch[0] = c->watch[1] = -1;
-  c->wake = c->rank[0].ref_due;
+  dh_ref_min(m, c);
+  c->wake = c->ref_min;
   return 0;
 }
 
