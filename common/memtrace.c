@@ -5,28 +5,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes asked of fread at a time. */
+enum { MTR_CHUNK = 1 << 16 };
+
 void mtr_open(mtr_t *t, FILE *f, const char *name) {
+  memset(t, 0, sizeof *t);
   t->f = f;
   t->name = name;
-  t->line = 0;
-  t->buf = NULL;
-  t->cap = 0;
 }
 
 void mtr_close(mtr_t *t) {
   free(t->buf);
   t->buf = NULL;
-  t->cap = 0;
+  t->cap = t->len = t->pos = 0;
+}
+
+/* Refill the read-ahead: what is left of it moves to the front and up to
+ * MTR_CHUNK bytes follow. Keeps cap > len, so a NUL fits after the last
+ * byte. Returns 0, or -1 when out of memory (t->f's error is ferror's). */
+static int refill(mtr_t *t) {
+  size_t got;
+  memmove(t->buf, t->buf + t->pos, t->len - t->pos);
+  t->len -= t->pos;
+  t->pos = 0;
+  if (t->cap - t->len <= MTR_CHUNK) {
+    size_t cap = t->cap * 2 > t->len + MTR_CHUNK ? t->cap * 2 : t->len + MTR_CHUNK + 1;
+    char *b = realloc(t->buf, cap);
+    if (!b) return -1;
+    t->buf = b;
+    t->cap = cap;
+  }
+  got = fread(t->buf + t->len, 1, MTR_CHUNK, t->f);
+  t->len += got;
+  t->eof = got < MTR_CHUNK; /* fread stops short only at the end or an error */
+  return 0;
+}
+
+/* The next line, its "\n" replaced by a NUL, at *line (*n bytes before
+ * that NUL). Returns 1, 0 at the end of the input, or -1 out of memory.
+ * Invariant: [pos, len) of buf is read but not yet returned. */
+static int next_line(mtr_t *t, char **line, size_t *n) {
+  for (;;) {
+    char *nl = t->pos < t->len ? memchr(t->buf + t->pos, '\n', t->len - t->pos) : NULL;
+    if (nl || (t->eof && t->pos < t->len)) {
+      size_t end = nl ? (size_t)(nl - t->buf) : t->len;
+      *line = t->buf + t->pos;
+      *n = end - t->pos;
+      t->buf[end] = '\0';
+      t->pos = nl ? end + 1 : end;
+      return 1;
+    }
+    if (t->eof) return 0;
+    if (refill(t)) return -1;
+  }
 }
 
 static bool is_blank(char ch) { return ch == ' ' || ch == '\t'; }
 
-static int hex_digit(char ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
-}
+/* A hexadecimal digit's value + 1; 0 for any other byte. */
+static const unsigned char hex_value[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+    ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
+static int hex_digit(char ch) { return hex_value[(unsigned char)ch] - 1; }
 
 /* The token starting at p (up to a blank or the end), quoted for a
  * message: at most 24 characters, other bytes than printable ASCII as '?'. */
@@ -72,9 +115,11 @@ static int parse_addr(mtr_t *t, const char *line, const char **pp,
   return 0;
 }
 
-/* One non-comment line: address, blanks, R or W, optional blanks. */
+/* One non-comment line: address, blanks, R or W, optional blanks. It
+ * ends at the first NUL, where *end points on success. */
 static int parse_line(mtr_t *t, const char *line, const char *p,
-                      uint64_t *addr, bool *write, err_t *e) {
+                      uint64_t *addr, bool *write, const char **end,
+                      err_t *e) {
   if (parse_addr(t, line, &p, addr, e)) return e->status;
   while (is_blank(*p)) p++;
   if ((*p != 'R' && *p != 'W') || (p[1] && !is_blank(p[1])))
@@ -86,25 +131,44 @@ static int parse_line(mtr_t *t, const char *line, const char *p,
   if (*p)
     return mtr_bad(t, line, p, "line", "extra text after the operation",
                    "end of line", e);
+  *end = p;
   return 0;
 }
 
+/* Whether the n bytes of line hold a NUL (then e says where). */
+static bool has_nul(mtr_t *t, const char *line, size_t n, err_t *e) {
+  const char *nul = memchr(line, '\0', n);
+  if (nul)
+    err_at(e, t->name, (int)t->line, (int)(nul - line) + 1, "line",
+           "NUL byte (got a NUL byte, expected text)");
+  return nul != NULL;
+}
+
 /* Invariant: t->line counts every line consumed, so messages name the
- * line the bad text is on. */
+ * line the bad text is on. A line with a NUL byte is refused whatever
+ * else it holds; the scan for one is left to lines that do not parse to
+ * their end (parsing stops at a NUL). */
 int mtr_next(mtr_t *t, uint64_t *addr, bool *write, err_t *e) {
-  ssize_t n;
-  while ((n = getline(&t->buf, &t->cap, t->f)) >= 0) {
-    char *p = t->buf, *nul;
+  char *line;
+  const char *end = NULL;
+  size_t n;
+  int rc;
+  while ((rc = next_line(t, &line, &n)) > 0) {
+    char *p = line;
     t->line++;
-    if ((nul = memchr(t->buf, '\0', (size_t)n)))
-      return err_at(e, t->name, (int)t->line, (int)(nul - t->buf) + 1, "line",
-                    "NUL byte (got a NUL byte, expected text)");
-    if (n && t->buf[n - 1] == '\n') t->buf[--n] = '\0';
-    if (n && t->buf[n - 1] == '\r') t->buf[--n] = '\0';
+    if (n && line[n - 1] == '\r') line[--n] = '\0';
     while (is_blank(*p)) p++;
-    if (!*p || *p == '#') continue;
-    return parse_line(t, t->buf, p, addr, write, e) ? e->status : 1;
+    if (!*p || *p == '#') {
+      if (has_nul(t, line, n, e)) return e->status;
+      continue;
+    }
+    if (parse_line(t, line, p, addr, write, &end, e) || end != line + n) {
+      has_nul(t, line, n, e); /* the NUL's message wins over the parse's */
+      return e->status;
+    }
+    return 1;
   }
+  if (rc < 0) return err_set(e, ERR_RUN, "%s: out of memory reading it", t->name);
   if (ferror(t->f))
     return err_set(e, ERR_RUN, "%s: read error: %s", t->name, strerror(errno));
   return 0;

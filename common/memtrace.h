@@ -8,7 +8,7 @@
  * lines whose first non-blank character is '#' are allowed. Anything else
  * is bad input: "file:line:col: key: what is wrong (got X, expected Y)"
  * with key address, op or line, status ERR_BAD_INPUT. The reader streams:
- * a line is read only when asked for.
+ * it reads ahead 64 KiB at a time (and holds a longer line whole).
  */
 #ifndef ATTN_MEMTRACE_H
 #define ATTN_MEMTRACE_H
@@ -23,8 +23,10 @@ typedef struct mtr {
   FILE *f;
   const char *name; /* for messages */
   uint64_t line;    /* lines read so far */
-  char *buf;        /* getline's buffer */
-  size_t cap;
+  char *buf;        /* read-ahead, MTR_CHUNK bytes at a time */
+  size_t cap, len;  /* its size and the bytes read into it */
+  size_t pos;       /* the first byte not yet returned */
+  bool eof;         /* the file has no more bytes */
 } mtr_t;
 
 /* Read from f (not closed by mtr_close); name appears in messages. */
