@@ -528,6 +528,67 @@ Test(memtrace, nul_byte_is_located) {
   fclose(f);
 }
 
+/* The reader reads ahead in blocks: lines that straddle a block's end, a
+ * comment longer than a block and a last line with no newline read as
+ * any others; a NUL after a complete request or inside a comment is
+ * still refused, at its column. Expected values are counted by hand from
+ * the text built here. */
+Test(memtrace, lines_across_read_ahead_blocks) {
+  enum { N = 30000 }; /* "0x%05x R\n" is 10 bytes: 300,000 bytes, 4+ blocks */
+  static char text[N * 10 + 200000 + 64];
+  static uint64_t a[N + 2];
+  static bool w[N + 2];
+  size_t len = 0;
+  int i;
+  err_t e;
+  for (i = 0; i < N / 2; i++) len += (size_t)sprintf(text + len, "0x%05x R\n", i);
+  text[len++] = '#';
+  memset(text + len, 'y', 200000); /* a comment three blocks long */
+  len += 200000;
+  text[len++] = '\n';
+  for (; i < N; i++) len += (size_t)sprintf(text + len, "0x%05x W\n", i);
+  len += (size_t)sprintf(text + len, "0x%x R", N); /* no final newline */
+  cr_assert_eq(read_all(text, len, a, w, N + 2, &e), N + 1, "%s", e.msg);
+  for (i = 0; i <= N; i++) {
+    cr_assert_eq(a[i], (uint64_t)i);
+    cr_assert_eq(w[i], i >= N / 2 && i < N);
+  }
+}
+
+/* fmemopen stops at a NUL, so these go through a real file. */
+static int read_file(const char *text, size_t len, err_t *e) {
+  char path[256];
+  uint64_t a;
+  bool w;
+  FILE *f;
+  mtr_t t;
+  int rc;
+  cr_assert(tu_write(path, sizeof path, "nul2.trace", ""));
+  f = fopen(path, "wb");
+  cr_assert_eq(fwrite(text, 1, len, f), len);
+  fclose(f);
+  f = fopen(path, "r");
+  mtr_open(&t, f, "t.trace");
+  while ((rc = mtr_next(&t, &a, &w, e)) == 1) {
+  }
+  mtr_close(&t);
+  fclose(f);
+  return rc;
+}
+
+Test(memtrace, nul_after_a_request_or_in_a_comment) {
+  static const char after[] = "0x0 R\n0x4 W\0\r\n";
+  static const char comment[] = "0x0 R\n\n# note\0\n0x4 W\n";
+  static const char bad_and_nul[] = "0xZZ\0 R\n"; /* the NUL wins */
+  err_t e;
+  cr_expect_eq(read_file(after, sizeof after - 1, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "t.trace:2:6: line: NUL byte"), "%s", e.msg);
+  cr_expect_eq(read_file(comment, sizeof comment - 1, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "t.trace:3:7: line: NUL byte"), "%s", e.msg);
+  cr_expect_eq(read_file(bad_and_nul, sizeof bad_and_nul - 1, &e), ERR_BAD_INPUT);
+  cr_expect(strstr(e.msg, "t.trace:1:5: line: NUL byte"), "%s", e.msg);
+}
+
 /* ---- the reference ------------------------------------------------------------ */
 
 static const char *ref_dir(void) {
