@@ -34,9 +34,10 @@
  * Three shortcuts give the same results faster, and dram_hbm2_reference
  * turns them off: a bank's offer is not worked out again before the cycle
  * it was last found due (dh_bank_t.due); a channel that streams one
- * bank's row hits takes the tick's outcome without the offers
- * (dh_stream_tick); and next_event runs the model ahead through the
- * caller's wakes at which it could observe nothing (dh_next_event).
+ * bank's row hits, while its other banks wait, takes the tick's outcome
+ * without the offers (dh_stream); and next_event runs the model ahead
+ * through the caller's wakes at which it could observe nothing
+ * (dh_next_event).
  *
  * Not modelled from DRAMsim3: merging of requests to one address (a read
  * of a line with a write queued is served from the write buffer there;
@@ -722,31 +723,29 @@ static inline bool dh_offer_bank(const dh_t *m, dh_chan_t *c, uint64_t t, int fb
   return true;
 }
 
-/* The offers of every bank with work whose rank is not refreshing; *wake:
- * the earliest offer not ready. A rank-wide bound on activates (tRRD_S,
- * tFAW, tRFC) still in the future rules out every precharged bank of the
- * rank at once, its cycle a lower bound of theirs; so does a bank's due
- * cycle for that bank (not in reference mode: there every offer is
- * worked out again). */
-static void dh_offer_all(const dh_t *m, dh_chan_t *c, uint64_t t,
-                         dh_offers_t *o, uint64_t *wake) {
-  uint64_t set = c->busy & ~c->blocked;
+/* The banks of set (busy banks whose rank does not refresh) whose offer
+ * dh_tick must work out at t; *wake: the earliest cycle any other may
+ * become ready. A rank-wide bound on activates (tRRD_S, tFAW, tRFC) still
+ * in the future rules out every precharged bank of the rank at once, its
+ * cycle a lower bound of theirs; so does a bank's due cycle for that bank
+ * (not in reference mode: there every offer is worked out again). */
+static uint64_t dh_stale(const dh_t *m, const dh_chan_t *c, uint64_t t,
+                         uint64_t set, uint64_t *wake) {
+  uint64_t stale = 0;
   int r;
-  o->ready = 0;
   for (r = 0; r < m->nranks && (set & ~c->open); r++) {
     const dh_rank_t *rk = &c->rank[r];
     uint64_t closed = set & rk->mask & ~rk->open, gate;
-    if (!closed) continue;
-    gate = umax(rk->next[DH_ACT], dh_faw(m, rk));
-    if (gate <= t) continue;
+    if (!closed || (gate = umax(rk->next[DH_ACT], dh_faw(m, rk))) <= t) continue;
     set &= ~closed;
     *wake = umin(*wake, gate);
   }
   for (; set; set &= set - 1) {
     int fb = dh_ctz(set);
     if (c->bank[fb].due > t && !dh_ref_mode) *wake = umin(*wake, c->bank[fb].due);
-    else dh_offer_bank(m, c, t, fb, o, wake);
+    else stale |= (uint64_t)1 << fb;
   }
+  return stale;
 }
 
 /* Round robin: the first bank of set after c->rr, wrapping around. */
@@ -784,6 +783,43 @@ static void dh_second(dh_t *m, dh_chan_t *c, dh_offers_t *o, int kind,
   }
 }
 
+/* dh_tick's outcome at t when the channel streams one bank's reads: no
+ * refresh step issued or is pending; one busy bank's offer is stale (every
+ * other is known not to be ready: dh_stale); that bank's row is open, its
+ * command queue holds only read hits, two or more, and the oldest is
+ * ready. There dh_tick would issue that RD; its dual-command search finds
+ * nothing (no other offer is ready, and the bank's next RD is a cycle or
+ * more away: its offer after the RD, as it holds only read hits); step 4
+ * moves a transaction or nothing. So this does just that, with dh_tick's
+ * own column and move steps and the same wake (wake: the one dh_stale
+ * and the refresh step gave), without the offers. Returns false, doing
+ * nothing, otherwise. (A train of such ticks in one step would rarely
+ * run: the engine asks for the DRAM's state every cycle or two.) */
+static bool dh_stream(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
+                      uint64_t wake) {
+  dh_bank_t *b;
+  int fb, moved, cmd;
+  int32_t ent;
+  if (!stale || (stale & (stale - 1))) return false;
+  b = &c->bank[fb = dh_ctz(stale)];
+  if (b->open_row < 0 || b->hits != b->qn || b->qn < 2 || b->hit[1] >= 0 ||
+      dh_earliest(m, c, DH_RD, fb) > t)
+    return false;
+  dh_column(m, c, b->hit[0], t);
+  c->rr = fb;
+  wake = umin(wake, dh_earliest(m, c, DH_RD, fb));
+  /* the moved transaction's bank: its offer at t + 1, as dh_tick's; for
+   * this bank, with no write hit, that is its next RD, counted above */
+  if ((moved = dh_move(m, c)) >= 0 && (moved != fb || b->hit[1] >= 0)) {
+    uint64_t at = dh_bank_pick(m, c, moved, t + 1, &cmd, &ent);
+    if (at > t + 1) c->bank[moved].due = at;
+    wake = umin(wake, at);
+  }
+  if (dh_may_move(m, c)) wake = t + 1;
+  c->wake = umax(wake, t + 1);
+  return true;
+}
+
 /* One cycle t of channel c (the order is in the file comment).
  * Invariant: on return c->wake > t, and no cycle in (t, c->wake) could
  * issue a command or move a transaction: wake is the earliest cycle of
@@ -795,10 +831,14 @@ static void dh_second(dh_t *m, dh_chan_t *c, dh_offers_t *o, int kind,
  * others is exact. */
 static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
   dh_offers_t o;
-  uint64_t wake = UINT64_MAX, w;
+  uint64_t wake = UINT64_MAX, w, stale;
   int kind = -1, moved;
   if (dh_refresh_step(m, c, t, &wake)) kind = 0;
-  dh_offer_all(m, c, t, &o, &wake);
+  stale = dh_stale(m, c, t, c->busy & ~c->blocked, &wake);
+  if (kind < 0 && !c->blocked && !dh_ref_mode && dh_stream(m, c, t, stale, wake))
+    return;
+  o.ready = 0;
+  for (w = stale; w; w &= w - 1) dh_offer_bank(m, c, t, dh_ctz(w), &o, &wake);
   if (kind < 0 && o.ready) kind = dh_issue(m, c, &o, dh_next_rr(c, o.ready), t, &wake);
   if (m->dual && kind >= 0) dh_second(m, c, &o, kind, t, &wake);
   if (kind >= 0) /* offers left from before the issues: still ready? */
@@ -807,51 +847,6 @@ static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
     dh_offer_bank(m, c, t + 1, moved, &o, &wake);
   if (o.ready || dh_may_move(m, c)) wake = t + 1;
   c->wake = umax(wake, t + 1);
-}
-
-/* Whether channel c at t is in the state a streaming fetch leaves most
- * channels in: one bank has work, its row is open, its command queue
- * holds only read hits (two or more, so it stays busy) and the oldest is
- * ready; reads wait for that bank alone (or none); the write queue is
- * below its drain mark and no drain runs; no rank refreshes or is due to
- * by t. *ref: the earliest refresh due. */
-static bool dh_streaming(const dh_t *m, const dh_chan_t *c, uint64_t t,
-                         uint64_t *ref) {
-  uint64_t bit = c->busy;
-  const dh_bank_t *b;
-  int fb;
-  if (!bit || (bit & (bit - 1)) || c->blocked || c->drain ||
-      (c->waiting[0] & ~bit) || c->tqn[1] >= m->drain_high)
-    return false;
-  fb = dh_ctz(bit);
-  b = &c->bank[fb];
-  if (b->open_row < 0 || b->hits != b->qn || b->qn < 2 || b->hit[1] >= 0 ||
-      dh_earliest(m, c, DH_RD, fb) > t)
-    return false;
-  *ref = c->ref_min; /* no rank has a refresh pending (c->blocked) */
-  return t < c->ref_min;
-}
-
-/* dh_tick at t = c->wake when channel c streams (dh_streaming): there
- * dh_tick issues the bank's oldest RD, its dual-command search finds
- * nothing (no other bank has work, and the bank's next RD is a cycle or
- * more away), and step 4 moves a read to that bank or nothing; so this
- * does just that, with dh_tick's own column and move steps, and works out
- * the same wake without the offers. Returns false, doing nothing, when
- * the channel does not stream. (A train of such ticks in one step would
- * rarely run: the engine asks for the DRAM's state every cycle or two.) */
-static bool dh_stream_tick(dh_t *m, dh_chan_t *c) {
-  uint64_t t = c->wake, ref, wake;
-  int fb;
-  if (!dh_streaming(m, c, t, &ref)) return false;
-  fb = dh_ctz(c->busy);
-  dh_column(m, c, c->bank[fb].hit[0], t);
-  c->rr = fb;
-  dh_move(m, c);
-  wake = umin(ref, dh_earliest(m, c, DH_RD, fb));
-  if (dh_may_move(m, c)) wake = t + 1;
-  c->wake = umax(wake, t + 1);
-  return true;
 }
 
 /* The counters a channel tick adds to. While the run-ahead holds them
@@ -882,7 +877,7 @@ static void dh_sim(dh_t *m, uint64_t h) {
   for (i = 0; i < m->nch; i++) {
     dh_chan_t *c = &m->ch[i];
     while (c->wake < until)
-      if (dh_ref_mode || !dh_stream_tick(m, c)) dh_tick(m, c, c->wake);
+      dh_tick(m, c, c->wake);
   }
   m->clk = until;
 }
