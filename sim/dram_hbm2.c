@@ -160,6 +160,8 @@ typedef struct dh {
   int tqd[2];                      /* read and write queue depths */
   int drain_high, drain_low;       /* write drain watermarks */
   bool dual;
+  bool rd_gap;                     /* no RD may issue in the cycle of another
+                                      (every RD to RD delay >= 1) */
   int fshift[CFG_MAP_FIELDS];      /* address field f: (b >> shift) & mask */
   int run_shift;                   /* bursts agreeing from this bit up share
                                       every field but the column */
@@ -783,35 +785,45 @@ static void dh_second(dh_t *m, dh_chan_t *c, dh_offers_t *o, int kind,
   }
 }
 
-/* dh_tick's outcome at t when the channel streams one bank's reads: no
- * refresh step issued or is pending; one busy bank's offer is stale (every
- * other is known not to be ready: dh_stale); that bank's row is open, its
- * command queue holds only read hits, two or more, and the oldest is
- * ready. There dh_tick would issue that RD; its dual-command search finds
- * nothing (no other offer is ready, and the bank's next RD is a cycle or
- * more away: its offer after the RD, as it holds only read hits); step 4
- * moves a transaction or nothing. So this does just that, with dh_tick's
- * own column and move steps and the same wake (wake: the one dh_stale
- * and the refresh step gave), without the offers. Returns false, doing
- * nothing, otherwise. (A train of such ticks in one step would rarely
- * run: the engine asks for the DRAM's state every cycle or two.) */
+/* dh_tick's outcome at t when the channel streams reads: no refresh step
+ * issued or is pending, and each bank whose offer is stale (the others
+ * are known not to be ready: dh_stale) has its row open and only read
+ * hits queued, so its offer is its oldest RD at dh_earliest. Then
+ * dh_tick issues the first ready one in round-robin order, if any (it
+ * must hold two or more, so its offer stays an RD); its dual-command
+ * search issues nothing and leaves the round-robin position (no RD is
+ * ready in the cycle of another: m->rd_gap); step 4 moves a transaction
+ * or nothing, and the bank it moved to is offered at t + 1. This does
+ * just that without the offers' bookkeeping. wake: what the refresh step
+ * and dh_stale gave; each stale offer counts after the RD (the latest
+ * tables, an exact bound). Returns false, doing nothing, otherwise. (A
+ * train of such ticks in one step would rarely run: the engine asks for
+ * the DRAM's state every cycle or two.) */
 static bool dh_stream(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
                       uint64_t wake) {
-  dh_bank_t *b;
+  uint64_t ready = 0, w, at;
   int fb, moved, cmd;
   int32_t ent;
-  if (!stale || (stale & (stale - 1))) return false;
-  b = &c->bank[fb = dh_ctz(stale)];
-  if (b->open_row < 0 || b->hits != b->qn || b->qn < 2 || b->hit[1] >= 0 ||
-      dh_earliest(m, c, DH_RD, fb) > t)
-    return false;
-  dh_column(m, c, b->hit[0], t);
-  c->rr = fb;
-  wake = umin(wake, dh_earliest(m, c, DH_RD, fb));
-  /* the moved transaction's bank: its offer at t + 1, as dh_tick's; for
-   * this bank, with no write hit, that is its next RD, counted above */
-  if ((moved = dh_move(m, c)) >= 0 && (moved != fb || b->hit[1] >= 0)) {
-    uint64_t at = dh_bank_pick(m, c, moved, t + 1, &cmd, &ent);
+  for (w = stale; w; w &= w - 1) {
+    const dh_bank_t *b = &c->bank[fb = dh_ctz(w)];
+    if (b->open_row < 0 || b->hits != b->qn || b->hit[1] >= 0) return false;
+    if (dh_earliest(m, c, DH_RD, fb) <= t) ready |= (uint64_t)1 << fb;
+  }
+  if (ready) {
+    fb = dh_next_rr(c, ready);
+    if (!m->rd_gap || c->bank[fb].qn < 2) return false;
+    dh_column(m, c, c->bank[fb].hit[0], t);
+    c->rr = fb;
+  }
+  for (w = stale; w; w &= w - 1) { /* the offers, none ready now */
+    fb = dh_ctz(w);
+    c->bank[fb].due = at = dh_earliest(m, c, DH_RD, fb);
+    wake = umin(wake, at);
+  }
+  /* a stale bank with no write hit still offers its RD (counted above) */
+  if ((moved = dh_move(m, c)) >= 0 &&
+      !(stale >> moved & 1 && c->bank[moved].hit[1] < 0)) {
+    at = dh_bank_pick(m, c, moved, t + 1, &cmd, &ent);
     if (at > t + 1) c->bank[moved].due = at;
     wake = umin(wake, at);
   }
@@ -1212,6 +1224,8 @@ static void dh_derive(dh_t *m, const cfg_t *c, double host_ghz) {
   m->same_clock = dram_ghz == host_ghz;
   m->ratio = dram_ghz / host_ghz;
   dh_tables(m, c);
+  m->rd_gap = m->d[DH_RD][DH_RANK][DH_RD] >= 1 &&
+              (m->nranks == 1 || m->d[DH_RD][DH_OTHER][DH_RD] >= 1);
   dh_mapping(m, c);
 }
 
