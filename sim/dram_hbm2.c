@@ -108,6 +108,9 @@ typedef struct dh_bank {
 
 typedef struct dh_rank {
   uint64_t next[DH_NCMD]; /* earliest issue cycle for any bank of the rank */
+  uint64_t last;          /* its latest command: a floor of every table
+                             entry of its banks, groups and itself (see
+                             dh_apply) */
   uint64_t faw[4];        /* the last four activates, a ring */
   int nfaw, faw_i;
   uint64_t ref_due;       /* cycle the next refresh becomes due */
@@ -173,6 +176,7 @@ typedef struct dh {
     uint32_t cycles;
   } dl[DH_NCMD][DH_NSCOPE * DH_NCMD];
   int ndl[DH_NCMD];
+  int nlocal[DH_NCMD];  /* the first nlocal of dl[f]: its own rank's */
   uint32_t d[DH_NCMD][DH_NSCOPE][DH_NCMD]; /* delay tables, cycles */
   /* clocks */
   bool same_clock;
@@ -219,19 +223,26 @@ int dram_burst_cycles(const cfg_t *c) {
 
 /* ---- derived once: the delay tables ---------------------------------- */
 
-/* The non-zero delays of each command as a list (other ranks only when
- * there are several). */
+/* The non-zero delays of each command as a list, in scope order (other
+ * ranks only when there are several): the first nlocal[f] bind its own
+ * bank, group and rank. */
 static void dh_lists(dh_t *m) {
   int f, sc, to;
   for (f = 0; f < DH_NCMD; f++) {
     m->ndl[f] = 0;
-    for (sc = 0; sc < DH_NSCOPE; sc++)
+    for (sc = 0; sc < DH_NSCOPE; sc++) {
+      if (sc == DH_OTHER) m->nlocal[f] = m->ndl[f];
       for (to = 0; to < DH_NCMD; to++) {
         struct dh_delay *x = &m->dl[f][m->ndl[f]];
         if (!m->d[f][sc][to] || (sc == DH_OTHER && m->nranks == 1)) continue;
+        if ((f == DH_RD || f == DH_WR) && sc != DH_OTHER && to != DH_RD &&
+            to != DH_WR && (sc != DH_BANK || to != DH_PRE))
+          abort(); /* dh_apply's column case would miss it: dh_tables
+                      gives a column command no such delay */
         x->scope = (uint8_t)sc, x->to = (uint8_t)to, x->cycles = m->d[f][sc][to];
         m->ndl[f]++;
       }
+    }
   }
 }
 
@@ -382,9 +393,9 @@ static int dh_group_of(const dh_t *m, int fb) { return fb >> m->group_shift; }
 
 /* Earliest cycle command cmd may issue to bank fb (ignoring tFAW). */
 static uint64_t dh_earliest(const dh_t *m, const dh_chan_t *c, int cmd, int fb) {
-  return umax(c->bank[fb].next[cmd],
-              umax(c->group[dh_group_of(m, fb)][cmd],
-                   c->rank[dh_rank_of(m, fb)].next[cmd]));
+  const dh_rank_t *r = &c->rank[dh_rank_of(m, fb)];
+  return umax(umax(c->bank[fb].next[cmd], c->group[dh_group_of(m, fb)][cmd]),
+              umax(r->next[cmd], r->last));
 }
 
 /* Earliest activate of rank r allowed by tFAW. */
@@ -393,28 +404,34 @@ static uint64_t dh_faw(const dh_t *m, const dh_rank_t *r) {
 }
 
 /* Record that command cmd issued to bank fb at t in every table it
- * constrains: its bank's, group's and rank's rows of the delay table in
- * full (a zero delay raises an entry to at most t, which no later check
- * can tell from less: every check asks about t or after), the other
- * ranks from its delay list. */
+ * constrains, from its delay list (non-zero delays). A zero delay would
+ * raise an entry of its own bank, group or rank to t: the rank's last
+ * command stands for those (dh_earliest takes it as a floor), so every
+ * dh_earliest is what applying the whole delay table would give. Other
+ * ranks take only non-zero delays. */
 static void dh_apply(dh_t *m, dh_chan_t *c, int cmd, int fb, uint64_t t) {
-  int rk = dh_rank_of(m, fb), r, k, to;
-  uint64_t *bk = c->bank[fb].next, *gr = c->group[dh_group_of(m, fb)];
-  uint64_t *ra = c->rank[rk].next;
-  const uint32_t(*d)[DH_NCMD] = m->d[cmd];
-  for (to = 0; to < DH_NCMD; to++) {
-    bk[to] = umax(bk[to], t + d[DH_BANK][to]);
-    gr[to] = umax(gr[to], t + d[DH_GROUP][to]);
-    ra[to] = umax(ra[to], t + d[DH_RANK][to]);
-  }
-  if (m->nranks == 1) return;
-  for (k = 0; k < m->ndl[cmd]; k++) {
-    const struct dh_delay *x = &m->dl[cmd][k];
-    if (x->scope != DH_OTHER) continue;
+  int rk = dh_rank_of(m, fb), r, k = m->nlocal[cmd];
+  uint64_t *at[DH_OTHER] = {c->bank[fb].next, c->group[dh_group_of(m, fb)],
+                            c->rank[rk].next};
+  const struct dh_delay *x = m->dl[cmd];
+  c->rank[rk].last = t;
+  if (cmd == DH_RD || cmd == DH_WR) { /* the entries dh_lists checked */
+    const uint32_t(*d)[DH_NCMD] = m->d[cmd];
+    at[DH_BANK][DH_RD] = umax(at[DH_BANK][DH_RD], t + d[DH_BANK][DH_RD]);
+    at[DH_BANK][DH_WR] = umax(at[DH_BANK][DH_WR], t + d[DH_BANK][DH_WR]);
+    at[DH_BANK][DH_PRE] = umax(at[DH_BANK][DH_PRE], t + d[DH_BANK][DH_PRE]);
+    at[DH_GROUP][DH_RD] = umax(at[DH_GROUP][DH_RD], t + d[DH_GROUP][DH_RD]);
+    at[DH_GROUP][DH_WR] = umax(at[DH_GROUP][DH_WR], t + d[DH_GROUP][DH_WR]);
+    at[DH_RANK][DH_RD] = umax(at[DH_RANK][DH_RD], t + d[DH_RANK][DH_RD]);
+    at[DH_RANK][DH_WR] = umax(at[DH_RANK][DH_WR], t + d[DH_RANK][DH_WR]);
+    x += k;
+  } else
+    for (k = 0; k < m->nlocal[cmd]; k++, x++)
+      at[x->scope][x->to] = umax(at[x->scope][x->to], t + x->cycles);
+  for (; k < m->ndl[cmd]; k++, x++)
     for (r = 0; r < m->nranks; r++)
       if (r != rk)
         c->rank[r].next[x->to] = umax(c->rank[r].next[x->to], t + x->cycles);
-  }
 }
 
 /* Standby residency: the rank leaves, at t, the state it has been in
@@ -494,7 +511,8 @@ static void dh_refresh(dh_t *m, dh_chan_t *c, int rk, uint64_t t) {
 /* RD or WR of transaction i (its bank's oldest read or write hit). A
  * read's burst finishes CL + burst cycles later and its request completes
  * with its last burst; a write's request completed when it was accepted. */
-static void dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
+static inline __attribute__((always_inline)) void /* in dh_stream, per burst */
+dh_column(dh_t *m, dh_chan_t *c, int32_t i, uint64_t t) {
   dh_ent_t *e = &c->ent[i];
   dh_bank_t *b = &c->bank[e->bank];
   dh_apply(m, c, e->write ? DH_WR : DH_RD, e->bank, t);
@@ -590,7 +608,8 @@ static int32_t dh_take(dh_chan_t *c, dh_bank_t *b, int w) {
  * kept as one arrival-ordered list per bank, so the oldest movable one is
  * the oldest head among the banks that have waiting transactions and
  * room. Returns its bank, or -1 when none moved. */
-static int dh_move(const dh_t *m, dh_chan_t *c) {
+static inline __attribute__((always_inline)) int /* in dh_stream, per burst */
+dh_move(const dh_t *m, dh_chan_t *c) {
   int w = dh_queue_kind(m, c), fb = -1;
   uint64_t ok = c->waiting[w] & ~c->full, best_seq = UINT64_MAX, bit;
   dh_bank_t *b;
@@ -832,23 +851,13 @@ static bool dh_stream(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
   return true;
 }
 
-/* One cycle t of channel c (the order is in the file comment).
- * Invariant: on return c->wake > t, and no cycle in (t, c->wake) could
- * issue a command or move a transaction: wake is the earliest cycle of
- * every offer not ready (as the tables stood when it was worked out:
- * tables only grow, so that is early, never late), of the banks that
- * issued or took a transaction (worked out again), and t + 1 when a
- * ready offer is left or a transaction may move. The
- * round-robin position changes only in cycles that issue, so skipping the
- * others is exact. */
-static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
+/* dh_tick from its offers on: kind, what the refresh step issued (-1:
+ * nothing, 0: a row command); stale and wake, what dh_stale gave. */
+static void dh_offers(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
+                      int kind, uint64_t wake) {
   dh_offers_t o;
-  uint64_t wake = UINT64_MAX, w, stale;
-  int kind = -1, moved;
-  if (dh_refresh_step(m, c, t, &wake)) kind = 0;
-  stale = dh_stale(m, c, t, c->busy & ~c->blocked, &wake);
-  if (kind < 0 && !c->blocked && !dh_ref_mode && dh_stream(m, c, t, stale, wake))
-    return;
+  uint64_t w;
+  int moved;
   o.ready = 0;
   for (w = stale; w; w &= w - 1) dh_offer_bank(m, c, t, dh_ctz(w), &o, &wake);
   if (kind < 0 && o.ready) kind = dh_issue(m, c, &o, dh_next_rr(c, o.ready), t, &wake);
@@ -859,6 +868,25 @@ static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
     dh_offer_bank(m, c, t + 1, moved, &o, &wake);
   if (o.ready || dh_may_move(m, c)) wake = t + 1;
   c->wake = umax(wake, t + 1);
+}
+
+/* One cycle t of channel c (the order is in the file comment).
+ * Invariant: on return c->wake > t, and no cycle in (t, c->wake) could
+ * issue a command or move a transaction: wake is the earliest cycle of
+ * every offer not ready (as the tables stood when it was worked out:
+ * tables only grow, so that is early, never late), of the banks that
+ * issued or took a transaction (worked out again), and t + 1 when a
+ * ready offer is left or a transaction may move. The
+ * round-robin position changes only in cycles that issue, so skipping the
+ * others is exact. */
+static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
+  uint64_t wake = UINT64_MAX, stale;
+  int kind = -1;
+  if (dh_refresh_step(m, c, t, &wake)) kind = 0;
+  stale = dh_stale(m, c, t, c->busy & ~c->blocked, &wake);
+  if (kind < 0 && !c->blocked && !dh_ref_mode && dh_stream(m, c, t, stale, wake))
+    return;
+  dh_offers(m, c, t, stale, kind, wake);
 }
 
 /* The counters a channel tick adds to. While the run-ahead holds them
