@@ -409,7 +409,8 @@ static uint64_t dh_faw(const dh_t *m, const dh_rank_t *r) {
  * command stands for those (dh_earliest takes it as a floor), so every
  * dh_earliest is what applying the whole delay table would give. Other
  * ranks take only non-zero delays. */
-static void dh_apply(dh_t *m, dh_chan_t *c, int cmd, int fb, uint64_t t) {
+static inline __attribute__((always_inline)) void
+dh_apply(dh_t *m, dh_chan_t *c, int cmd, int fb, uint64_t t) {
   int rk = dh_rank_of(m, fb), r, k = m->nlocal[cmd];
   uint64_t *at[DH_OTHER] = {c->bank[fb].next, c->group[dh_group_of(m, fb)],
                             c->rank[rk].next};
@@ -574,7 +575,8 @@ static bool dh_joins(const dh_chan_t *c, int32_t t, const dh_ent_t *e,
 /* Move the first transaction of bank b's wait[w] list to the tail of its
  * command queue, where it joins the run it came from when that run's
  * moved bursts are the queue's tail; returns the entry that holds it. */
-static int32_t dh_take(dh_chan_t *c, dh_bank_t *b, int w) {
+static inline __attribute__((always_inline)) int32_t
+dh_take(dh_chan_t *c, dh_bank_t *b, int w) {
   int32_t i = b->wait[w].head, t = b->q.tail, j;
   dh_ent_t *e = &c->ent[i];
   uint64_t seq = e->seq;
