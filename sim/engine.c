@@ -597,15 +597,16 @@ static void start_and_issue(sim_t *s) {
     uint8_t st = try_start(s, u);
     if (is_xfer(u)) {
       xfer_t *x = &s->xf[u];
-      int r, k = 0;
-      do { /* up to fetch.requests_per_cycle requests */
+      int r = xfer_quick(x, &s->tm), k = 0;
+      while (r == XF_ISSUED) { /* up to fetch.requests_per_cycle requests */
         int rec = x->nissued < x->n ? s->win[x->ops[x->nissued]].layer_rec : -1;
         attr_begin(s);
         r = xfer_issue(x, s->win, &s->b, s->mem, &s->tm, s->st,
                        unit_kinds[u] == UNIT_DMA_OUT,
                        s->now);
         attr_end(s, rec);
-      } while (r == XF_ISSUED && ++k < s->tm.issue_per_cycle);
+        if (r == XF_ISSUED && ++k >= s->tm.issue_per_cycle) break;
+      }
       if (k) s->progress = true;
       if (k) st = US_BUSY;
       else if (r == XF_REFUSED) st = US_STALL_DRAM;

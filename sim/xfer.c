@@ -78,6 +78,13 @@ static void next_run(slot_t *s, const bufs_t *b) {
   s->end_addr = e;
 }
 
+int xfer_quick(const xfer_t *x, const timing_t *t) {
+  if (!x->n) return XF_IDLE;
+  if (x->nissued == x->n || x->outstanding >= t->max_outstanding)
+    return XF_WAITING;
+  return XF_ISSUED;
+}
+
 int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
                const timing_t *t, stats_t *st, bool write, uint64_t now) {
   static const stat_id_t kind[LAY_TENSORS] = {
@@ -98,9 +105,8 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
   mem_req_t r;
   slot_t *s;
   uint64_t rb = (uint64_t)t->request_bytes, end;
-  if (!x->n) return XF_IDLE;
-  if (x->nissued == x->n || x->outstanding >= t->max_outstanding)
-    return XF_WAITING;
+  int rc;
+  if ((rc = xfer_quick(x, t)) != XF_ISSUED) return rc;
   s = &win[x->ops[x->nissued]];
   if (s->deq_bits && now < x->deq_free) return XF_WAITING;
   if (s->next_addr == s->end_addr) next_run(s, b);

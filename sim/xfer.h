@@ -34,6 +34,10 @@ void xfer_start(xfer_t *x, slot_t *win, const bufs_t *b, int slot);
 bool xfer_row_on_chip(const slot_t *s, const bufs_t *b, int i);
 /* The block row (token) that row i of slot s moves. */
 uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i);
+/* What xfer_issue returns before it looks at the instruction or the
+ * DRAM: XF_IDLE (nothing in flight) or XF_WAITING (outstanding limit, or
+ * all issued and waiting for data); XF_ISSUED when it may issue. */
+int xfer_quick(const xfer_t *x, const timing_t *t);
 /* Try to issue one request. Returns XF_ISSUED, XF_REFUSED (DRAM back-
  * pressure), XF_WAITING (outstanding limit, or all issued and waiting for
  * data) or XF_IDLE (nothing in flight). */
