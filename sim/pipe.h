@@ -27,14 +27,29 @@ typedef struct pipe {
 } pipe_t;
 
 void pipe_init(pipe_t *p);
-bool pipe_can_start(const pipe_t *p, uint64_t now);
+/* The queries below are inline: the engine asks each block every wake. */
+static inline bool pipe_can_start(const pipe_t *p, uint64_t now) {
+  return now >= p->free_at && p->n < PIPE_MAX;
+}
 /* Execute the instruction on data now and schedule its completion. */
 void pipe_start(pipe_t *p, pipe_cost_fn cost, pipe_exec_fn exec,
                 const timing_t *t, bufs_t *b, stats_t *st, int slot,
                 const insn_t *in, uint64_t now);
 /* The slot of an instruction completed by now, or -1. */
-int pipe_pop_done(pipe_t *p, uint64_t now);
+static inline int pipe_pop_done(pipe_t *p, uint64_t now) {
+  int s;
+  if (!p->n || p->done[p->head] > now) return -1;
+  s = p->slot[p->head];
+  p->head = (p->head + 1) % PIPE_MAX;
+  p->n--;
+  return s;
+}
 /* Next cycle something changes (UINT64_MAX when idle). */
-uint64_t pipe_next_event(const pipe_t *p, uint64_t now);
+static inline uint64_t pipe_next_event(const pipe_t *p, uint64_t now) {
+  uint64_t t = UINT64_MAX;
+  if (p->free_at > now) t = p->free_at;
+  if (p->n && p->done[p->head] < t) t = p->done[p->head];
+  return t;
+}
 
 #endif

@@ -12,12 +12,6 @@ uint64_t xfer_deq_cycles(const timing_t *t, uint64_t bytes, int bits) {
   return (bytes * 8 + per - 1) / per;
 }
 
-uint64_t xfer_next_event(const xfer_t *x, uint64_t now) {
-  return x->n && x->deq_free > now ? x->deq_free : UINT64_MAX;
-}
-
-bool xfer_can_start(const xfer_t *x) { return x->n < XFER_MAX; }
-
 bool xfer_row_on_chip(const slot_t *s, const bufs_t *b, int i) {
   return s->loc.t == LAY_KL &&
          b->sp->kfull[s->in.a + i] == xfer_token(s, b, i) + 1;
@@ -76,13 +70,6 @@ static void next_run(slot_t *s, const bufs_t *b) {
   s->next_row = skip_on_chip(s, b, i);
   s->next_addr = a;
   s->end_addr = e;
-}
-
-int xfer_quick(const xfer_t *x, const timing_t *t) {
-  if (!x->n) return XF_IDLE;
-  if (x->nissued == x->n || x->outstanding >= t->max_outstanding)
-    return XF_WAITING;
-  return XF_ISSUED;
 }
 
 int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,

@@ -28,7 +28,8 @@ typedef struct xfer {
 enum { XF_IDLE = 0, XF_ISSUED = 1, XF_WAITING = 2, XF_REFUSED = 3 };
 
 void xfer_init(xfer_t *x);
-bool xfer_can_start(const xfer_t *x);
+/* The queries are inline: the engine asks each fetcher every wake. */
+static inline bool xfer_can_start(const xfer_t *x) { return x->n < XFER_MAX; }
 void xfer_start(xfer_t *x, slot_t *win, const bufs_t *b, int slot);
 /* Row i of s is a key's low bits that KBUF already holds. */
 bool xfer_row_on_chip(const slot_t *s, const bufs_t *b, int i);
@@ -37,7 +38,12 @@ uint32_t xfer_token(const slot_t *s, const bufs_t *b, int i);
 /* What xfer_issue returns before it looks at the instruction or the
  * DRAM: XF_IDLE (nothing in flight) or XF_WAITING (outstanding limit, or
  * all issued and waiting for data); XF_ISSUED when it may issue. */
-int xfer_quick(const xfer_t *x, const timing_t *t);
+static inline int xfer_quick(const xfer_t *x, const timing_t *t) {
+  if (!x->n) return XF_IDLE;
+  if (x->nissued == x->n || x->outstanding >= t->max_outstanding)
+    return XF_WAITING;
+  return XF_ISSUED;
+}
 /* Try to issue one request. Returns XF_ISSUED, XF_REFUSED (DRAM back-
  * pressure), XF_WAITING (outstanding limit, or all issued and waiting for
  * data) or XF_IDLE (nothing in flight). */
@@ -49,7 +55,9 @@ int xfer_issue(xfer_t *x, slot_t *win, const bufs_t *b, mem_t *m,
  * codes at dequant_lanes elements per cycle (metadata bytes included, a
  * bound). xfer_next_event: the cycle it frees while a fetch waits. */
 uint64_t xfer_deq_cycles(const timing_t *t, uint64_t bytes, int bits);
-uint64_t xfer_next_event(const xfer_t *x, uint64_t now);
+static inline uint64_t xfer_next_event(const xfer_t *x, uint64_t now) {
+  return x->n && x->deq_free > now ? x->deq_free : UINT64_MAX;
+}
 /* One request of slot s returned; true when its instruction is complete. */
 bool xfer_returned(xfer_t *x, slot_t *win, int s);
 
