@@ -381,12 +381,11 @@ static void made_plane(memimg_t *m, int p, const lay_loc_t *at) {
   }
 }
 
-/* The row at->row of a K/V plane (the rest of its chunk follows), valid
- * while a registered buffer row points into its chunk or until the next
- * call that makes a chunk; NULL when out of memory. */
-static int16_t *kv_row(memimg_t *m, const lay_loc_t *at) {
-  int p = plane_of(at->t), c = at->row / MI_CHUNK_ROWS;
-  int id = block_id(m, at->cs, at->layer, at->head);
+/* Chunk c of at's K/V plane block, made if it is not resident; NULL
+ * when out of memory. */
+static __attribute__((noinline)) chunk_t * /* once a chunk: mi_rows_next stays light */
+kv_chunk(memimg_t *m, const lay_loc_t *at, int c) {
+  int p = plane_of(at->t), id = block_id(m, at->cs, at->layer, at->head);
   chunk_t *ch = *tab_slot(m, p, id, c);
   if (!ch) {
     made_plane(m, p, at);
@@ -395,8 +394,21 @@ static int16_t *kv_row(memimg_t *m, const lay_loc_t *at) {
       chunk_fill(m, p, at, c, m->scratch, ch->data);
     }
   }
+  return ch;
+}
+
+/* Row `row` of its chunk ch, which counts as used now. */
+static int16_t *kv_at(memimg_t *m, chunk_t *ch, int row) {
   ch->used = ++m->tick;
-  return ch->data + (size_t)(at->row % MI_CHUNK_ROWS) * (size_t)m->w->head_dim;
+  return ch->data + (size_t)(row % MI_CHUNK_ROWS) * (size_t)m->w->head_dim;
+}
+
+/* The row at->row of a K/V plane (the rest of its chunk follows), valid
+ * while a registered buffer row points into its chunk or until the next
+ * call that makes a chunk; NULL when out of memory. */
+static int16_t *kv_row(memimg_t *m, const lay_loc_t *at) {
+  chunk_t *ch = kv_chunk(m, at, at->row / MI_CHUNK_ROWS);
+  return ch ? kv_at(m, ch, at->row) : NULL;
 }
 
 /* Copies n rows of a K/V plane from at->row into dst; -1 when out of
@@ -566,15 +578,31 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst) {
   return 0;
 }
 
+/* Whether t's rows are a K/V plane's (made in chunks), not a derived
+ * block's. */
+static bool kv_plane(lay_tensor_t t) {
+  return t != LAY_RC && t != LAY_KQ && t != LAY_VQ && t != LAY_LM;
+}
+
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at) {
   const int16_t *b;
-  if (at->t != LAY_RC && at->t != LAY_KQ && at->t != LAY_VQ &&
-      at->t != LAY_LM)
-    return kv_row(m, at);
+  if (kv_plane(at->t)) return kv_row(m, at);
   b = at->t == LAY_RC ? rc_block(m, at)
       : at->t == LAY_LM ? lm_block_of(m, at)
                         : kvq_block_of(m, at);
   return b ? b + (size_t)at->row * (size_t)m->w->head_dim : NULL;
+}
+
+/* Invariant: cur->ch, when set, is chunk cur->c of at's block, resident
+ * (no mi_ call since the last one with this cursor could evict it). */
+const int16_t *mi_rows_next(memimg_t *m, mi_cur_t *cur, const lay_loc_t *at) {
+  int c = at->row / MI_CHUNK_ROWS;
+  if (!kv_plane(at->t)) return mi_rows(m, at);
+  if (!cur->ch || cur->c != c) {
+    if (!(cur->ch = kv_chunk(m, at, c))) return NULL;
+    cur->c = c;
+  }
+  return kv_at(m, cur->ch, at->row);
 }
 
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row) {

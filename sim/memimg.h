@@ -47,6 +47,15 @@ int mi_read(memimg_t *m, const lay_loc_t *at, int nrows, int16_t *dst);
  * (common/kvquant.h: the block quantized, whole key groups only), LM, KQ,
  * VQ and RC rows the rest of their block (valid until mi_free). */
 const int16_t *mi_rows(memimg_t *m, const lay_loc_t *at);
+/* mi_rows for rows of one block in turn (at's tensor, cs, layer and head
+ * the same each call, no other mi_ call in between), from a cursor
+ * zeroed before the first: rows of the chunk the last one came from skip
+ * the lookup. */
+typedef struct mi_cur {
+  struct chunk *ch; /* the last row's chunk, NULL before the first */
+  int c;            /* its index in the block */
+} mi_cur_t;
+const int16_t *mi_rows_next(memimg_t *m, mi_cur_t *cur, const lay_loc_t *at);
 /* Store one output row, or one K or V cache row. Returns -1 when out of
  * memory. */
 int mi_write(memimg_t *m, const lay_loc_t *at, const int16_t *row);

@@ -136,6 +136,7 @@ static int load_start(opctx_t *x, slot_t *sl) { return op_rows_in_block(x, sl); 
 static int fill_rows(opctx_t *x, const slot_t *sl) {
   const int16_t *src, **dst;
   lay_loc_t at = sl->loc;
+  mi_cur_t cur = {NULL, 0};
   bufs_t *b = x->b;
   int i, d = b->d;
   /* LDQ's rows: queries, gate logits or routing centroids */
@@ -150,7 +151,7 @@ static int fill_rows(opctx_t *x, const slot_t *sl) {
       if (mi_read(x->mi, &at, 1, b->q + (size_t)(sl->in.a + i) * (size_t)d))
         return -1;
     } else {
-      if (!(src = mi_rows(x->mi, &at))) return -1;
+      if (!(src = mi_rows_next(x->mi, &cur, &at))) return -1;
       dst[i] = src;
       if (sl->in.op == OP_LDK && (sl->in.d & ISA_VTOO))
         b->v[sl->in.c + i] = src; /* list: the VBUF row */
