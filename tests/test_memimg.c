@@ -195,3 +195,34 @@ Test(memimg, rows_written_in_any_order_read_back) {
   mi_free(clean);
   ten_close(f.ten);
 }
+
+/* A cursor (mi_rows_next) over gathered rows of one block, crossing
+ * chunks back and forth, with the rows it gave pinned as a buffer would
+ * pin them: each row equals the same row of another image read with
+ * mi_read, and stays so until the last. */
+Test(memimg, cursor_rows_match_mi_read) {
+  const int rows[] = {5, 6, 7, 1500, 1501, 9, 2999, 1024, 1023, 0};
+  const int n = (int)(sizeof rows / sizeof rows[0]);
+  wl_t w = decode_wl(1, 3000, 2);
+  fix_t f;
+  memimg_t *m, *ref;
+  mi_cur_t cur = {NULL, 0};
+  const int16_t *got[10];
+  int16_t want[10][16];
+  lay_loc_t at = {LAY_K, 0, 0, 1, 0};
+  fix_open(&f, &w);
+  m = fix_image(&f, &w);
+  ref = fix_image(&f, &w);
+  for (int k = 0; k < n; k++) {
+    at.row = rows[k];
+    cr_assert(got[k] = mi_rows_next(m, &cur, &at));
+    mi_pin(m, 0, got, k + 1);
+    cr_assert_eq(mi_read(ref, &at, 1, want[k]), 0);
+  }
+  for (int k = 0; k < n; k++)
+    cr_expect_eq(memcmp(got[k], want[k], sizeof want[k]), 0, "row %d", rows[k]);
+  mi_pin(m, 0, NULL, 0);
+  mi_free(m);
+  mi_free(ref);
+  ten_close(f.ten);
+}
