@@ -25,9 +25,11 @@ void mtr_close(mtr_t *t) {
  * byte. Returns 0, or -1 when out of memory (t->f's error is ferror's). */
 static int refill(mtr_t *t) {
   size_t got;
-  memmove(t->buf, t->buf + t->pos, t->len - t->pos);
-  t->len -= t->pos;
-  t->pos = 0;
+  if (t->pos) { /* (buf is NULL before the first refill) */
+    memmove(t->buf, t->buf + t->pos, t->len - t->pos);
+    t->len -= t->pos;
+    t->pos = 0;
+  }
   if (t->cap - t->len <= MTR_CHUNK) {
     size_t cap = t->cap * 2 > t->len + MTR_CHUNK ? t->cap * 2 : t->len + MTR_CHUNK + 1;
     char *b = realloc(t->buf, cap);

@@ -484,7 +484,7 @@ static int read_all(const char *text, size_t len, uint64_t *addr, bool *w,
                     int max, err_t *e) {
   FILE *f = fmemopen((void *)text, len, "r");
   mtr_t t;
-  int n = 0, rc;
+  int n = 0, rc = 0;
   cr_assert_not_null(f);
   mtr_open(&t, f, "t.trace");
   while (n < max && (rc = mtr_next(&t, &addr[n], &w[n], e)) == 1) n++;
