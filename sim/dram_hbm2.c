@@ -33,11 +33,11 @@
  *
  * Three shortcuts give the same results faster, and dram_hbm2_reference
  * turns them off: a bank's offer is not worked out again before the cycle
- * it was last found due (dh_bank_t.due); a channel that streams one
- * bank's row hits, while its other banks wait, takes the tick's outcome
- * without the offers (dh_stream); and next_event runs the model ahead
- * through the caller's wakes at which it could observe nothing
- * (dh_next_event).
+ * it was last found due (dh_bank_t.due); a channel whose banks with
+ * out-of-date offers hold only read hits of their open rows takes the
+ * tick's outcome without the offers (dh_stream); and next_event runs the
+ * model ahead through the caller's wakes at which it could observe
+ * nothing (dh_next_event).
  *
  * Not modelled from DRAMsim3: merging of requests to one address (a read
  * of a line with a write queued is served from the write buffer there;
