@@ -720,10 +720,9 @@ static bool dh_refresh_step(dh_t *m, dh_chan_t *c, uint64_t t,
   return issued;
 }
 
-/* What the banks offer at t: each bank's dh_bank_pick, and which offers
- * are ready. */
+/* What the banks offer at t: each bank's dh_bank_pick command and entry,
+ * and which offers are ready. */
 typedef struct dh_offers {
-  uint64_t at[64];
   int cmd[64];
   int32_t ent[64];
   uint64_t ready; /* banks whose offer is ready at t */
