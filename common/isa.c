@@ -31,12 +31,21 @@ const isa_info_t isa_table[] = {
 };
 const int isa_count = (int)(sizeof isa_table / sizeof isa_table[0]);
 
-const isa_info_t *isa_lookup(uint8_t opcode) {
-  int i;
-  for (i = 0; i < isa_count; i++)
-    if (isa_table[i].opcode == opcode) return &isa_table[i];
-  return NULL;
-}
+/* isa_table's entry of each opcode, NULL for an unused one: the engine
+ * looks one up per instruction. */
+enum {
+#define ISA(nm, op, unit, sem, a, b, c, d, e, addr, doc) ISA_AT_##nm,
+#include "isa.def"
+#undef ISA
+};
+static const isa_info_t *const isa_by_opcode[256] = {
+#define ISA(nm, op, unit, sem, a, b, c, d, e, addr, doc) \
+  [op] = &isa_table[ISA_AT_##nm],
+#include "isa.def"
+#undef ISA
+};
+
+const isa_info_t *isa_lookup(uint8_t opcode) { return isa_by_opcode[opcode]; }
 
 const isa_info_t *isa_by_name(const char *name) {
   int i;

@@ -68,6 +68,21 @@ Test(isa, known_encoding) {
   cr_assert_eq(memcmp(b, want, 16), 0);
 }
 
+/* isa_lookup by index: every opcode finds its own row or none, and the
+ * rows found are exactly the table's (a linear search over isa_table is
+ * the independent answer). */
+Test(isa, lookup_matches_table_search) {
+  int op, i, found = 0;
+  for (op = 0; op < 256; op++) {
+    const isa_info_t *want = NULL;
+    for (i = 0; i < isa_count; i++)
+      if (isa_table[i].opcode == op) want = &isa_table[i];
+    cr_assert_eq(isa_lookup((uint8_t)op), want, "opcode 0x%02x", op);
+    found += want != NULL;
+  }
+  cr_assert_eq(found, isa_count, "two rows share an opcode");
+}
+
 Test(isa, decoder_rejects_unknown_and_dirty_fields) {
   uint8_t b[16] = {0xff};
   insn_t out;
