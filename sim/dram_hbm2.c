@@ -853,7 +853,8 @@ static bool dh_stream(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
 }
 
 /* dh_tick from its offers on: kind, what the refresh step issued (-1:
- * nothing, 0: a row command); stale and wake, what dh_stale gave. */
+ * nothing, 0: a row command); stale and wake, what dh_stale gave. Offers
+ * left ready after the issues are not worked out again (dh_tick). */
 static void dh_offers(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
                       int kind, uint64_t wake) {
   dh_offers_t o;
@@ -863,8 +864,6 @@ static void dh_offers(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
   for (w = stale; w; w &= w - 1) dh_offer_bank(m, c, t, dh_ctz(w), &o, &wake);
   if (kind < 0 && o.ready) kind = dh_issue(m, c, &o, dh_next_rr(c, o.ready), t, &wake);
   if (m->dual && kind >= 0) dh_second(m, c, &o, kind, t, &wake);
-  if (kind >= 0) /* offers left from before the issues: still ready? */
-    for (w = o.ready; w; w &= w - 1) dh_offer_bank(m, c, t, dh_ctz(w), &o, &wake);
   if ((moved = dh_move(m, c)) >= 0 && !(c->blocked >> moved & 1))
     dh_offer_bank(m, c, t + 1, moved, &o, &wake);
   if (o.ready || dh_may_move(m, c)) wake = t + 1;
@@ -876,10 +875,11 @@ static void dh_offers(dh_t *m, dh_chan_t *c, uint64_t t, uint64_t stale,
  * issue a command or move a transaction: wake is the earliest cycle of
  * every offer not ready (as the tables stood when it was worked out:
  * tables only grow, so that is early, never late), of the banks that
- * issued or took a transaction (worked out again), and t + 1 when a
- * ready offer is left or a transaction may move. The
- * round-robin position changes only in cycles that issue, so skipping the
- * others is exact. */
+ * issued or took a transaction (worked out again), and t + 1 when an
+ * offer was ready at t and did not issue (it is worked out again then,
+ * not now: a tick that finds nothing to do changes nothing, so waking
+ * early is exact) or a transaction may move. The round-robin position
+ * changes only in cycles that issue, so skipping the others is exact. */
 static void dh_tick(dh_t *m, dh_chan_t *c, uint64_t t) {
   uint64_t wake = UINT64_MAX, stale;
   int kind = -1;
