@@ -54,6 +54,14 @@ int32_t bf_lce_weight(int prob_bits, int kern, int stage, int block,
   return (int32_t)(mix(key) % (uint64_t)(2 * m + 1)) - m;
 }
 
+void bf_lce_weights(int prob_bits, int kern, int stage, int block, int head,
+                    int d, int32_t *w) {
+  for (int ty = 0; ty < kern; ty++)
+    for (int tx = 0; tx < kern; tx++, w += d)
+      for (int ch = 0; ch < d; ch++)
+        w[ch] = bf_lce_weight(prob_bits, kern, stage, block, head, ch, ty, tx);
+}
+
 void bf_taps(const bf_geo_t *g, int y, int x, int *ty0, int *ty1, int *tx0,
              int *tx1) {
   int pad = g->kern / 2;

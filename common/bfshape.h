@@ -38,6 +38,11 @@ int16_t bf_mean(int64_t sum, int R);
  * units of 2^-prob_bits (the probabilities' scale). */
 int32_t bf_lce_weight(int prob_bits, int kern, int stage, int block,
                       int head, int ch, int ty, int tx);
+/* Every LCE weight of (stage, block, head) for channels [0, d), the
+ * table the per-element loops read: w[(ty * kern + tx) * d + ch] =
+ * bf_lce_weight(prob_bits, kern, stage, block, head, ch, ty, tx). */
+void bf_lce_weights(int prob_bits, int kern, int stage, int block, int head,
+                    int d, int32_t *w);
 /* The LCE taps of the query at grid (y, x) that fall inside the grid:
  * ty in [*ty0, *ty1), tx in [*tx0, *tx1) (zero padding outside). */
 void bf_taps(const bf_geo_t *g, int y, int x, int *ty0, int *ty1, int *tx0,

@@ -10,6 +10,7 @@
 
 #include "bfshape.h"
 #include "fixed.h"
+#include "simd.h"
 #include "spatten.h"
 
 typedef struct bfg {
@@ -29,22 +30,24 @@ typedef struct bfg {
   uint32_t *route;  /* routed regions: [region][k], ascending */
   int64_t *p;       /* one query's scores, then probabilities */
   int64_t *acc;     /* one query's output accumulators */
+  int32_t *lw;      /* the current head's LCE weights (bf_lce_weights) */
 } bfg_t;
 
 static void bfg_free(bfg_t *b) {
   for (int i = 0; i < 3; i++) free(b->x[i]);
   free(b->rows), free(b->pq), free(b->pk), free(b->aff), free(b->route);
-  free(b->p), free(b->acc);
+  free(b->p), free(b->acc), free(b->lw);
 }
 
 /* Buffers for the largest stage; 0 or ERR_RUN. */
 static int bfg_alloc(bfg_t *b) {
-  size_t hw = 1, nr = 1, d = (size_t)b->w->head_dim, h = (size_t)b->w->heads;
+  size_t hw = 1, nr = 1, taps = 1, d = (size_t)b->w->head_dim, h = (size_t)b->w->heads;
   for (int s = 0; s < b->w->ncases; s++) {
     bf_geo_t g;
     bf_geo(b->w, s, &g);
     if ((size_t)(g.H * g.W) > hw) hw = (size_t)(g.H * g.W);
     if ((size_t)g.nreg > nr) nr = (size_t)g.nreg;
+    if ((size_t)(g.kern * g.kern) > taps) taps = (size_t)(g.kern * g.kern);
   }
   for (int i = 0; i < 3; i++) b->x[i] = malloc(h * hw * d * sizeof *b->x[i]);
   b->rows = malloc(hw * d * sizeof *b->rows);
@@ -54,9 +57,29 @@ static int bfg_alloc(bfg_t *b) {
   b->route = malloc(nr * nr * sizeof *b->route);
   b->p = malloc(hw * sizeof *b->p);
   b->acc = malloc(d * sizeof *b->acc);
+  b->lw = malloc(taps * d * sizeof *b->lw);
   return b->x[0] && b->x[1] && b->x[2] && b->rows && b->pq && b->pk &&
-                 b->aff && b->route && b->p && b->acc
+                 b->aff && b->route && b->p && b->acc && b->lw
              ? 0 : ERR_RUN;
+}
+
+/* The per-element loops: integer, so cloned for AVX2 (simd.h) with the
+ * same results. */
+SIMD_CLONES static int64_t dot(const int16_t *a, const int16_t *b, int d) {
+  int64_t s = 0;
+  for (int c = 0; c < d; c++) s += (int64_t)a[c] * b[c];
+  return s;
+}
+
+/* acc[c] += p * v[c] */
+SIMD_CLONES static void axpy(int64_t *acc, int64_t p, const int16_t *v, int d) {
+  for (int c = 0; c < d; c++) acc[c] += p * v[c];
+}
+
+/* acc[c] += w[c] * v[c] */
+SIMD_CLONES static void axpyw(int64_t *acc, const int32_t *w, const int16_t *v,
+                              int d) {
+  for (int c = 0; c < d; c++) acc[c] += (int64_t)w[c] * v[c];
 }
 
 /* Row `tok` of head h of tensor kind (0 Q, 1 K, 2 V). */
@@ -128,7 +151,7 @@ static void softmax(const bfg_t *b, int64_t *p, int n) {
 }
 
 /* acc += the LCE of head h at token tok: sum over in-grid taps of
- * weight x V (zero padding elsewhere). */
+ * weight x V (zero padding elsewhere); b->lw holds head h's weights. */
 static void lce(const bfg_t *b, int h, int tok) {
   int y, x, y0, y1, x0, x1, d = b->w->head_dim, pad = b->g.kern / 2;
   if (!b->g.kern) return;
@@ -137,9 +160,7 @@ static void lce(const bfg_t *b, int h, int tok) {
   for (int ty = y0; ty < y1; ty++)
     for (int tx = x0; tx < x1; tx++) {
       const int16_t *v = row(b, 2, h, bf_token(&b->g, y + ty - pad, x + tx - pad));
-      for (int c = 0; c < d; c++)
-        b->acc[c] += (int64_t)bf_lce_weight(b->fx.prob_bits, b->g.kern, b->stage,
-                                            b->block, h, c, ty, tx) * v[c];
+      axpyw(b->acc, b->lw + (size_t)(ty * b->g.kern + tx) * (size_t)d, v, d);
     }
 }
 
@@ -151,15 +172,13 @@ static void query(bfg_t *b, int h, int i, int tok) {
   const int16_t *q = row(b, 0, h, tok);
   for (int j = 0; j < n; j++) {
     const int16_t *k = row(b, 1, h, (int)sel[j / R] * R + j % R);
-    int64_t s = 0;
-    for (int c = 0; c < d; c++) s += (int64_t)q[c] * k[c];
-    b->p[j] = fx_scale(&b->fx, s);
+    b->p[j] = fx_scale(&b->fx, dot(q, k, d));
   }
   softmax(b, b->p, n);
   memset(b->acc, 0, (size_t)d * sizeof *b->acc);
   for (int j = 0; j < n; j++) {
     const int16_t *v = row(b, 2, h, (int)sel[j / R] * R + j % R);
-    for (int c = 0; c < d; c++) b->acc[c] += b->p[j] * v[c];
+    axpy(b->acc, b->p[j], v, d);
   }
   lce(b, h, tok);
   if (b->out) {
@@ -174,9 +193,12 @@ static void query(bfg_t *b, int h, int i, int tok) {
 static int bfg_block(bfg_t *b) {
   bfg_load(b);
   if (bfg_route(b)) return ERR_RUN;
-  for (int h = 0; h < b->g.heads; h++)
+  for (int h = 0; h < b->g.heads; h++) {
+    bf_lce_weights(b->fx.prob_bits, b->g.kern, b->stage, b->block, h,
+                   b->w->head_dim, b->lw);
     for (int i = 0; i < b->g.nreg; i++)
       for (int u = 0; u < b->g.R; u++) query(b, h, i, i * b->g.R + u);
+  }
   return 0;
 }
 

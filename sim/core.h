@@ -79,6 +79,10 @@ typedef struct bufs {
   spat_t *sp;
   int16_t *kpool;     /* cap_K x d: KBUF rows a POOL wrote (pooled keys) */
   int lce_k;          /* BiFormer's LCE kernel side (0: none) */
+  int32_t *lce_w;     /* lce_k^2 x d: the LCE weights of (stage, block,
+                         head) lce_for (bf_lce_weights); lce_for[0] -1:
+                         none yet */
+  int lce_for[3];
   int64_t *om, *ol;   /* MBUF: cap[BUF_M] running maxima (F frac bits) and
                          sums (Q0.16) */
   int32_t *oalpha;    /* MBUF: cap[BUF_M] last rescale factors (Q0.16) */

@@ -174,6 +174,10 @@ static int alloc_bufs(sim_t *s) {
   b->zero_row = calloc(d, sizeof *b->zero_row);
   b->kpool = calloc((size_t)b->cap[BUF_K] * d, sizeof *b->kpool);
   b->lce_k = s->mech->lce_kernel ? s->mech->lce_kernel(s->w) : 0;
+  b->lce_for[0] = -1;
+  if (b->lce_k && !(b->lce_w = malloc((size_t)(b->lce_k * b->lce_k) * d *
+                                      sizeof *b->lce_w)))
+    return -1;
   b->s = calloc((size_t)b->cap[BUF_S], sizeof *b->s);
   b->o = calloc((size_t)b->cap[BUF_O] * d, sizeof *b->o);
   b->cap[BUF_M] = b->cap[BUF_O];
@@ -240,6 +244,7 @@ void sim_free(sim_t *s) {
   free(s->b.v);
   free(s->b.zero_row);
   free(s->b.kpool);
+  free(s->b.lce_w);
   free(s->b.s);
   free(s->b.o);
   free(s->b.om);

@@ -111,16 +111,21 @@ static void accumulate_bits(const bufs_t *b, const int64_t *p,
 static void lce_exec(bufs_t *b, const insn_t *in, stats_t *st) {
   int64_t *o = b->o + (size_t)in->a * (size_t)b->d;
   const dctx_t *cx = &b->sp->ctx;
-  int k = b->lce_k, P = b->fx->prob_bits;
+  int k = b->lce_k;
   uint64_t taps = (uint64_t)(k * k), d = (uint64_t)b->d;
   if (b->data) {
+    if (b->lce_for[0] != cx->unit || b->lce_for[1] != cx->layer ||
+        b->lce_for[2] != cx->head) { /* a head's queries come together */
+      bf_lce_weights(b->fx->prob_bits, k, cx->unit, cx->layer, cx->head, b->d,
+                     b->lce_w);
+      b->lce_for[0] = cx->unit, b->lce_for[1] = cx->layer, b->lce_for[2] = cx->head;
+    }
     if (!(in->d & ISA_ACC)) memset(o, 0, (size_t)d * sizeof *o);
     for (int ty = ISA_TAP(in->e, 0); ty < ISA_TAP(in->e, 1); ty++)
       for (int tx = ISA_TAP(in->e, 2); tx < ISA_TAP(in->e, 3); tx++) {
         const int16_t *v = b->v[in->b + ty * in->c + tx];
-        for (int j = 0; j < b->d; j++)
-          o[j] += (int64_t)bf_lce_weight(P, k, cx->unit, cx->layer, cx->head,
-                                         j, ty, tx) * v[j];
+        const int32_t *w = b->lce_w + (size_t)(ty * k + tx) * (size_t)b->d;
+        for (int j = 0; j < b->d; j++) o[j] += (int64_t)w[j] * v[j];
       }
   }
   st->c[ST_LCE_MACS] += taps * d;
