@@ -1276,6 +1276,7 @@ int main(int argc, char **argv) {
   of_install_signals();
   /* hidden: the DRAM model's reference mode (dram_hbm2.h), for tests */
   dram_hbm2_reference(getenv("ATTNSIM_REFERENCE") != NULL);
+  sim_reference(getenv("ATTNSIM_REFERENCE") != NULL);
   if (argc < 2) {
     print_usage(stderr);
     return ERR_BAD_INPUT;

@@ -8,6 +8,7 @@
 #include "layout.h"
 #include "mech.h"
 #include "op.h"
+#include "simd.h"
 #include "timing.h"
 #include "xfer.h"
 
@@ -35,6 +36,7 @@ struct sim {
   int routing;          /* routing TOPKs dispatched this layer */
   bool per_layer;       /* attribute counters to layer records */
   uint64_t snap[ST_COUNT]; /* the counters before the event being attributed */
+  bool snap_ok;         /* snap equals the counters (attr_begin) */
   memimg_t *mi;
   mem_t *mem;
   stats_t *st;
@@ -534,15 +536,35 @@ static void complete(sim_t *s, int si) {
 /* Per-layer counters (per_layer runs): what one event (a start, a
  * completion, a request issued) added to the counters goes to the layer
  * record of the instruction it belongs to. Units overlap layers, so time
- * slices could not tell them apart; events can. */
+ * slices could not tell them apart; events can. An event is the window
+ * attr_begin .. attr_end; what is counted outside windows goes to no
+ * layer. Invariant: snap_ok only while snap equals the counters, so
+ * attr_begin copies them only after something was counted outside a
+ * window (the caller clears snap_ok there: each wake's start, a failed
+ * pop) or a window went to no layer (always, in reference mode). */
+static bool sim_ref_mode;
+
+void sim_reference(bool on) { sim_ref_mode = on; }
+
 static void attr_begin(sim_t *s) {
-  if (s->per_layer) memcpy(s->snap, s->st->c, sizeof s->snap);
+  if (!s->per_layer || (s->snap_ok && !sim_ref_mode)) return;
+  memcpy(s->snap, s->st->c, sizeof s->snap);
+  s->snap_ok = true;
+}
+
+/* to += now - was, then was = now: every counter of one window. */
+SIMD_CLONES static void attr_add(uint64_t *restrict to, uint64_t *restrict was,
+                                 const uint64_t *restrict now) {
+  for (int i = 0; i < ST_COUNT; i++) {
+    to[i] += now[i] - was[i];
+    was[i] = now[i];
+  }
 }
 
 static void attr_end(sim_t *s, int rec) {
-  if (!s->per_layer || rec < 0 || rec >= s->st->nlayers) return;
-  for (int i = 0; i < ST_COUNT; i++)
-    s->st->layers[rec].c[i] += s->st->c[i] - s->snap[i];
+  if (!s->per_layer) return;
+  if (rec < 0 || rec >= s->st->nlayers) s->snap_ok = false;
+  else attr_add(s->st->layers[rec].c, s->snap, s->st->c);
 }
 
 static void set_state(sim_t *s, int u, uint8_t st) {
@@ -583,6 +605,7 @@ static void collect_completions(sim_t *s) {
     if (xfer_returned(&s->xf[owner], s->win, (int)r.tag)) complete(s, (int)r.tag);
     attr_end(s, s->win[r.tag].layer_rec);
   }
+  s->snap_ok = false; /* the failed pop's window is not ended */
   for (u = 0; u < UNIT_COUNT; u++)
     while (!is_xfer(u) && (si = pipe_pop_done(&s->pipe[u], s->now)) >= 0) {
       attr_begin(s);
@@ -609,7 +632,8 @@ static void start_and_issue(sim_t *s) {
         r = xfer_issue(x, s->win, &s->b, s->mem, &s->tm, s->st,
                        unit_kinds[u] == UNIT_DMA_OUT,
                        s->now);
-        attr_end(s, rec);
+        if (r == XF_ISSUED || sim_ref_mode) attr_end(s, rec); /* else it
+                                                   counted nothing */
         if (r == XF_ISSUED && ++k >= s->tm.issue_per_cycle) break;
       }
       if (k) s->progress = true;
@@ -640,6 +664,8 @@ static int run_loop(sim_t *s) {
   uint64_t next;
   for (;;) {
     s->progress = false;
+    s->snap_ok = false; /* counted since the last wake's events: dispatch,
+                           the memory's run-ahead */
     collect_completions(s);
     start_and_issue(s);
     dispatch(s);

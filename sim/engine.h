@@ -63,6 +63,10 @@ void sim_timing_only(sim_t *s);
  * per_layer mechanisms always do (mech.h), for per-layer tables
  * (--layers-csv). Changes no other figure. */
 void sim_attribute_layers(sim_t *s);
+/* The reference mode, for the whole process (as dram_hbm2_reference;
+ * ATTNSIM_REFERENCE=1 sets both in the attnsim binary): per-layer
+ * attribution copies every counter at every event. */
+void sim_reference(bool on);
 /* Append SpAtten's run-time decisions to log (docs/spatten.md). */
 void sim_log_decisions(sim_t *s, declog_t *log);
 /* Run the whole trace. Checks that it was compiled for this config. */

@@ -5,8 +5,11 @@
  * every report must be byte-identical: the JSON, the CSV and the
  * per-layer table (whose DRAM counters are attributed by the wake at
  * which they were simulated, so a wrong run-ahead shows there first).
- * The DRAM replays of ../shared's reference traces (when present)
- * compare their JSON the same way. */
+ * The same variable turns off the engine's shortcut in that table (a
+ * counter snapshot taken only after something was counted outside an
+ * event: sim_reference), so a wrong one shows there too. The DRAM
+ * replays of ../shared's reference traces (when present) compare their
+ * JSON the same way. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
