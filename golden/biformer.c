@@ -10,7 +10,7 @@
 
 #include "bfshape.h"
 #include "fixed.h"
-#include "simd.h"
+#include "kern.h"
 #include "spatten.h"
 
 typedef struct bfg {
@@ -61,25 +61,6 @@ static int bfg_alloc(bfg_t *b) {
   return b->x[0] && b->x[1] && b->x[2] && b->rows && b->pq && b->pk &&
                  b->aff && b->route && b->p && b->acc && b->lw
              ? 0 : ERR_RUN;
-}
-
-/* The per-element loops: integer, so cloned for AVX2 (simd.h) with the
- * same results. */
-SIMD_CLONES static int64_t dot(const int16_t *a, const int16_t *b, int d) {
-  int64_t s = 0;
-  for (int c = 0; c < d; c++) s += (int64_t)a[c] * b[c];
-  return s;
-}
-
-/* acc[c] += p * v[c] */
-SIMD_CLONES static void axpy(int64_t *acc, int64_t p, const int16_t *v, int d) {
-  for (int c = 0; c < d; c++) acc[c] += p * v[c];
-}
-
-/* acc[c] += w[c] * v[c] */
-SIMD_CLONES static void axpyw(int64_t *acc, const int32_t *w, const int16_t *v,
-                              int d) {
-  for (int c = 0; c < d; c++) acc[c] += (int64_t)w[c] * v[c];
 }
 
 /* Row `tok` of head h of tensor kind (0 Q, 1 K, 2 V). */
@@ -160,7 +141,7 @@ static void lce(const bfg_t *b, int h, int tok) {
   for (int ty = y0; ty < y1; ty++)
     for (int tx = x0; tx < x1; tx++) {
       const int16_t *v = row(b, 2, h, bf_token(&b->g, y + ty - pad, x + tx - pad));
-      axpyw(b->acc, b->lw + (size_t)(ty * b->g.kern + tx) * (size_t)d, v, d);
+      gk_axpyw(b->acc, b->lw + (size_t)(ty * b->g.kern + tx) * (size_t)d, v, d);
     }
 }
 
@@ -172,13 +153,13 @@ static void query(bfg_t *b, int h, int i, int tok) {
   const int16_t *q = row(b, 0, h, tok);
   for (int j = 0; j < n; j++) {
     const int16_t *k = row(b, 1, h, (int)sel[j / R] * R + j % R);
-    b->p[j] = fx_scale(&b->fx, dot(q, k, d));
+    b->p[j] = fx_scale(&b->fx, gk_dot(q, k, d));
   }
   softmax(b, b->p, n);
   memset(b->acc, 0, (size_t)d * sizeof *b->acc);
   for (int j = 0; j < n; j++) {
     const int16_t *v = row(b, 2, h, (int)sel[j / R] * R + j % R);
-    axpy(b->acc, b->p[j], v, d);
+    gk_axpy(b->acc, b->p[j], v, d);
   }
   lce(b, h, tok);
   if (b->out) {

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "fixed.h"
+#include "kern.h"
 
 /* The mask's inputs: seg[j], token j's segment; glob[s], segment s is
  * global. */
@@ -48,9 +49,7 @@ static void query(const fx_t *fx, const mask_t *mk, int q, const int16_t *qq,
   for (j = 0; j < L; j++)
     if (allowed(mk, q, j)) idx[n++] = j;
   for (j = 0; j < n; j++) {
-    int64_t s = 0;
-    for (i = 0; i < d; i++) s += (int64_t)qq[i] * k[(size_t)idx[j] * d + i];
-    p[j] = fx_scale(fx, s);
+    p[j] = fx_scale(fx, gk_dot(qq, k + (size_t)idx[j] * d, d));
     if (p[j] > m) m = p[j];
   }
   for (j = 0; j < n; j++) sum += p[j] = fx_exp(fx, p[j] - m);

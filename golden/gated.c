@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "fixed.h"
+#include "kern.h"
 
 /* One head's scratch: quantized K and V blocks, a gate row, scores. */
 typedef struct gg {
@@ -42,9 +43,7 @@ static void attend(gg_t *s, int nk, int headwise, int16_t *out) {
   int d = s->w->head_dim, j, i;
   int64_t m = INT64_MIN, sum = 0;
   for (j = 0; j < nk; j++) {
-    int64_t dot = 0;
-    for (i = 0; i < d; i++) dot += (int64_t)s->q[i] * s->k[(size_t)j * d + i];
-    s->tt[j] = fx_scale(fx, dot);
+    s->tt[j] = fx_scale(fx, gk_dot(s->q, s->k + (size_t)j * d, d));
     if (s->tt[j] > m) m = s->tt[j];
   }
   for (j = 0; j < nk; j++) sum += s->tt[j] = fx_exp(fx, s->tt[j] - m);

@@ -16,6 +16,7 @@
 #include "golden.h"
 
 #include "kvquant.h"
+#include "kern.h"
 
 #include <assert.h>
 #include <math.h>
@@ -88,9 +89,7 @@ static void fixed_query(const fx_t *fx, const int16_t *q, const int16_t *k,
   int64_t m = INT64_MIN, sum = 0, acc;
   int j, i;
   for (j = 0; j < nk; j++) {
-    int64_t s = 0;
-    for (i = 0; i < d; i++) s += (int64_t)q[i] * k[(size_t)j * d + i];
-    tt[j] = fx_scale(fx, s);
+    tt[j] = fx_scale(fx, gk_dot(q, k + (size_t)j * d, d));
     if (tt[j] > m) m = tt[j];
   }
   for (j = 0; j < nk; j++) { /* tt becomes e_j, then p_j */
@@ -212,9 +211,7 @@ static void fixed_query_tiled(const fx_t *fx, const int16_t *q,
     int any = 0, s, r;
     for (s = 0; s < 2; s++)
       for (r = rows[s][0]; r < rows[s][1]; r++, any = 1) {
-        int64_t dot = 0;
-        for (i = 0; i < d; i++) dot += (int64_t)q[i] * k[(size_t)r * d + i];
-        tt[r] = fx_scale(fx, dot);
+        tt[r] = fx_scale(fx, gk_dot(q, k + (size_t)r * d, d));
         if (tt[r] > mt) mt = tt[r];
       }
     if (!any) continue;
@@ -225,7 +222,7 @@ static void fixed_query_tiled(const fx_t *fx, const int16_t *q,
       for (r = rows[s][0]; r < rows[s][1]; r++) {
         int64_t e = fx_exp(fx, tt[r] - mt);
         sum += e;
-        for (i = 0; i < d; i++) acc[i] += e * v[(size_t)r * d + i];
+        gk_axpy(acc, e, v + (size_t)r * d, d);
       }
     l = (first ? 0 : fx_rescale(l, (int32_t)alpha)) + sum;
     m = mt, first = 0;

@@ -7,6 +7,7 @@
 
 #include "bfshape.h"
 #include "fixed.h"
+#include "kern.h"
 #include "golden.h"
 #include "spatten.h"
 
@@ -80,17 +81,11 @@ static void lmg_head(lmg_t *g, int l, int h) {
   }
 }
 
-static int64_t dot(const int16_t *a, const int16_t *b, int d) {
-  int64_t s = 0;
-  for (int i = 0; i < d; i++) s += (int64_t)a[i] * b[i];
-  return s;
-}
-
 /* Softmax attention of g->q over positions tok[0..m) into out[d]. */
 static void attend(lmg_t *g, int m, int16_t *out) {
   int64_t mx = INT64_MIN, sum = 0;
   for (int j = 0; j < m; j++) {
-    g->s[j] = fx_scale(&g->fx, dot(g->q, g->k + (size_t)g->tok[j] * g->d, g->d));
+    g->s[j] = fx_scale(&g->fx, gk_dot(g->q, g->k + (size_t)g->tok[j] * g->d, g->d));
     if (g->s[j] > mx) mx = g->s[j];
   }
   for (int j = 0; j < m; j++) {
@@ -141,7 +136,7 @@ static int lmg_query(lmg_t *g, int st, int l, int h, int16_t *out,
   int L = lo / B, k = 0, m = 0;
   quant_rows(g, TEN_Q, l, h, p, 1, g->q, g->fq);
   if (L) {
-    for (int j = 0; j < L; j++) g->s[j] = dot(g->q, g->lmk + (size_t)j * g->d, g->d);
+    for (int j = 0; j < L; j++) g->s[j] = gk_dot(g->q, g->lmk + (size_t)j * g->d, g->d);
     if ((k = gold_topk(g->s, L, g->w->lm_topk, g->keep)) < 0) return -1;
     if (log) {
       dec_t d = {DEC_REGIONS, st, l, -1, h, L, k, dec_hash(g->keep, (size_t)k), 0};

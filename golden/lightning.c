@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "kern.h"
 #include "ltfixed.h"
 
 int32_t lt_head_lam(const wl_t *w, int h) {
@@ -39,10 +40,9 @@ static void query(ltg_t *g, int32_t lam, int t0, int p, int16_t *o) {
   const int16_t *q = g->q + (size_t)p * d;
   memset(g->acc, 0, (size_t)d * sizeof *g->acc);
   for (int j = t0; j <= p; j++) { /* intra: keys of the block up to p */
-    int64_t s = 0, a;
-    for (int x = 0; x < d; x++) s += (int64_t)q[x] * g->k[(size_t)j * d + x];
+    int64_t s = gk_dot(q, g->k + (size_t)j * d, d), a;
     a = lt_shift(s * lt_pow(lam, p - j), 16 + 2 * F - P);
-    for (int y = 0; y < d; y++) g->acc[y] += a * g->v[(size_t)j * d + y];
+    gk_axpy(g->acc, a, g->v + (size_t)j * d, d);
   }
   if (t0 > 0) { /* inter: the state of every earlier block */
     int64_t w = lt_pow(lam, i + 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fixed.h"
+#include "kern.h"
 #include "mohroute.h"
 #include "spatten.h"
 
@@ -47,9 +48,7 @@ static void query(const fx_t *fx, const int16_t *q, const int16_t *k,
   int64_t m = INT64_MIN, sum = 0;
   int j, i;
   for (j = 0; j < nk; j++) {
-    int64_t s = 0;
-    for (i = 0; i < d; i++) s += (int64_t)q[i] * k[(size_t)j * d + i];
-    tt[j] = fx_scale(fx, s);
+    tt[j] = fx_scale(fx, gk_dot(q, k + (size_t)j * d, d));
     if (tt[j] > m) m = tt[j];
   }
   for (j = 0; j < nk; j++) {

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "fixed.h"
+#include "kern.h"
 
 typedef struct rtg {
   const wl_t *w;
@@ -47,12 +48,6 @@ static const int16_t *row(const rtg_t *g, int kind, int r) {
   return g->x[kind] + (size_t)r * (size_t)g->d;
 }
 
-static int64_t dot(const int16_t *a, const int16_t *b, int d) {
-  int64_t s = 0;
-  for (int i = 0; i < d; i++) s += (int64_t)a[i] * b[i];
-  return s;
-}
-
 /* Q, K, V and the centroids of (cs, l, h), through fx_quant. */
 static void rtg_load(rtg_t *g) {
   size_t n = (size_t)g->T * (size_t)g->d, nc = (size_t)g->C * (size_t)g->d;
@@ -67,9 +62,9 @@ static void rtg_load(rtg_t *g) {
 /* The centroid of largest x . c (the lowest on ties), logged as id. */
 static uint32_t assign(const rtg_t *g, const int16_t *x, int id, declog_t *log) {
   uint32_t best = 0;
-  int64_t bs = dot(x, row(g, 3, 0), g->d);
+  int64_t bs = gk_dot(x, row(g, 3, 0), g->d);
   for (int c = 1; c < g->C; c++) {
-    int64_t s = dot(x, row(g, 3, c), g->d);
+    int64_t s = gk_dot(x, row(g, 3, c), g->d);
     if (s > bs) bs = s, best = (uint32_t)c;
   }
   if (log) {
@@ -88,7 +83,7 @@ static uint64_t query(rtg_t *g, int t, int16_t *o) {
     if (g->kc[j] == g->qc[t]) g->kp[m++] = j;
   if (!m) g->kp[m++] = t;
   for (j = 0; j < m; j++) {
-    g->p[j] = fx_scale(&g->fx, dot(row(g, 0, t), row(g, 1, g->kp[j]), g->d));
+    g->p[j] = fx_scale(&g->fx, gk_dot(row(g, 0, t), row(g, 1, g->kp[j]), g->d));
     if (g->p[j] > mx) mx = g->p[j];
   }
   for (j = 0; j < m; j++) sum += g->p[j] = fx_exp(&g->fx, g->p[j] - mx);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fixed.h"
+#include "kern.h"
 #include "schedule.h"
 
 /* ---- top-k by sorting -------------------------------------------------- */
@@ -94,6 +95,7 @@ typedef struct sp {
   int64_t *score;       /* top-k candidates' scores */
   uint32_t *sel;        /* selected key positions j / top-k output */
   double *dense, *dout; /* dense float probabilities (by position), output */
+  double *qd;           /* qf in double (sp_dense) */
   int16_t *o;           /* one output row */
 } sp_t;
 
@@ -101,7 +103,7 @@ static void sp_free(sp_t *sp) {
   free(sp->fx), free(sp->tlist), free(sp->clist), free(sp->hlist), free(sp->timp);
   free(sp->himp), free(sp->kf), free(sp->vf), free(sp->qf), free(sp->kq);
   free(sp->vq), free(sp->qq), free(sp->p), free(sp->score), free(sp->sel);
-  free(sp->dense), free(sp->dout), free(sp->o), free(sp->made);
+  free(sp->dense), free(sp->dout), free(sp->qd), free(sp->o), free(sp->made);
   free(sp->kmsb), free(sp->kfull), free(sp->vb), free(sp->oacc), free(sp->rn);
 }
 
@@ -145,6 +147,7 @@ static int sp_alloc(sp_t *sp, int L) {
   sp->sel = malloc((n > h ? n : h) * sizeof *sp->sel);
   sp->dense = malloc(n * sizeof *sp->dense);
   sp->dout = malloc(d * sizeof *sp->dout);
+  sp->qd = malloc(d * sizeof *sp->qd);
   sp->o = malloc(d * sizeof *sp->o);
   sp->kmsb = malloc(n * d * sizeof *sp->kmsb);
   sp->kfull = malloc(n * d * sizeof *sp->kfull);
@@ -153,7 +156,7 @@ static int sp_alloc(sp_t *sp, int L) {
   sp->rn = malloc(d * sizeof *sp->rn);
   return sp->fx && sp->tlist && sp->clist && sp->hlist && sp->timp && sp->himp && sp->kf &&
                  sp->vf && sp->qf && sp->kq && sp->vq && sp->qq && sp->p &&
-                 sp->score && sp->sel && sp->dense && sp->dout && sp->o &&
+                 sp->score && sp->sel && sp->dense && sp->dout && sp->qd && sp->o &&
                  sp->kmsb && sp->kfull && sp->vb && sp->oacc && sp->rn
              ? 0
              : ERR_RUN;
@@ -176,12 +179,10 @@ static void sp_log(const sp_t *sp, dec_kind_t kind, int head, int query,
  * as kb holds them (kmsb or kfull: quantized to the layer's key MSBs or
  * full bits). */
 static void sp_scores(sp_t *sp, int nk, const int16_t *kb) {
-  int d = sp->w->head_dim, j, i;
+  int d = sp->w->head_dim, j;
   for (j = 0; j < nk; j++) {
     const int16_t *k = kb + (size_t)sp->tlist[j] * (size_t)d;
-    int64_t s = 0;
-    for (i = 0; i < d; i++) s += (int64_t)sp->qq[i] * k[i];
-    sp->p[j] = fx_scale(sp->fx, s);
+    sp->p[j] = fx_scale(sp->fx, gk_dot(sp->qq, k, d));
   }
 }
 
@@ -240,8 +241,7 @@ static int64_t sp_output(sp_t *sp, int nsel) {
   for (i = 0; i < d; i++) sp->oacc[i] = 0;
   for (j = 0; j < nsel; j++) {
     const int16_t *v = sp->vb + (size_t)sp->tlist[sp->sel[j]] * (size_t)d;
-    int64_t p = sp->p[sp->sel[j]];
-    for (i = 0; i < d; i++) sp->oacc[i] += p * v[i];
+    gk_axpy(sp->oacc, sp->p[sp->sel[j]], v, d);
   }
   for (i = 0; i < d; i++) {
     sp->o[i] = fx_out(sp->fx, sp->oacc[i]);
@@ -250,28 +250,58 @@ static int64_t sp_output(sp_t *sp, int nsel) {
   return abs_sum;
 }
 
+/* out[j] = the dot product of q with row j of k (d floats a row), j < n,
+ * each summed in the order of its elements (four rows at a time, for the
+ * independent additions, not in vectors: the rounding stays put). */
+static void sp_dots(const double *q, const float *k, int d, int n, double *out) {
+  int j = 0, i;
+  for (; j + 4 <= n; j += 4) {
+    const float *k0 = k + (size_t)j * (size_t)d, *k1 = k0 + d, *k2 = k1 + d,
+                *k3 = k2 + d;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (i = 0; i < d; i++) {
+      s0 += q[i] * k0[i];
+      s1 += q[i] * k1[i];
+      s2 += q[i] * k2[i];
+      s3 += q[i] * k3[i];
+    }
+    out[j] = s0, out[j + 1] = s1, out[j + 2] = s2, out[j + 3] = s3;
+  }
+  for (; j < n; j++) {
+    double s = 0.0;
+    for (i = 0; i < d; i++) s += q[i] * k[(size_t)j * (size_t)d + i];
+    out[j] = s;
+  }
+}
+
 /* Dense float attention of the query in qf over keys [0, nk) of the
  * unpruned context: dense[pos] = its probabilities, dout its output. */
 static void sp_dense(sp_t *sp, int nk) {
   int d = sp->w->head_dim, j, i;
   double m = -INFINITY, sum = 0.0, scale = 1.0 / sqrt((double)d);
+  for (i = 0; i < d; i++) sp->qd[i] = sp->qf[i];
+  sp_dots(sp->qd, sp->ckf, d, nk, sp->dense);
   for (j = 0; j < nk; j++) {
-    double dot = 0.0;
-    for (i = 0; i < d; i++)
-      dot += (double)sp->qf[i] * sp->ckf[(size_t)j * (size_t)d + i];
-    sp->dense[j] = dot * scale;
+    sp->dense[j] *= scale;
     if (sp->dense[j] > m) m = sp->dense[j];
   }
   for (j = 0; j < nk; j++) {
     sp->dense[j] = exp(sp->dense[j] - m);
     sum += sp->dense[j];
   }
+  for (j = 0; j < nk; j++) sp->dense[j] /= sum;
   for (i = 0; i < d; i++) sp->dout[i] = 0.0;
-  for (j = 0; j < nk; j++) {
-    sp->dense[j] /= sum;
+  for (j = 0; j + 4 <= nk; j += 4) { /* each dout[i] still in the order of j */
+    const float *v0 = sp->cvf + (size_t)j * (size_t)d, *v1 = v0 + d,
+                *v2 = v1 + d, *v3 = v2 + d;
+    const double *a = sp->dense + j;
+    for (i = 0; i < d; i++)
+      sp->dout[i] = sp->dout[i] + a[0] * v0[i] + a[1] * v1[i] + a[2] * v2[i] +
+                    a[3] * v3[i];
+  }
+  for (; j < nk; j++)
     for (i = 0; i < d; i++)
       sp->dout[i] += sp->dense[j] * sp->cvf[(size_t)j * (size_t)d + i];
-  }
 }
 
 /* Accuracy of query q (output in o, nsel selected keys) against dense
@@ -350,15 +380,12 @@ static void sp_kv(sp_t *sp, int kvh) {
  * every key or value row a query of this head may use, cut once for all
  * of its queries. */
 static void sp_cut(sp_t *sp) {
-  int W = sp->fx->width, j;
-  size_t d = (size_t)sp->w->head_dim, i;
+  int W = sp->fx->width, d = sp->w->head_dim, j;
   for (j = 0; j < sp->nt; j++) {
-    size_t at = (size_t)sp->tlist[j] * d;
-    for (i = at; i < at + d; i++) {
-      sp->kmsb[i] = sched_quant(sp->ckq[i], sp->s.msb, W);
-      if (sp->s.refetch) sp->kfull[i] = sched_quant(sp->ckq[i], sp->s.full, W);
-      sp->vb[i] = sched_quant(sp->cvq[i], sp->s.vbits, W);
-    }
+    size_t at = (size_t)sp->tlist[j] * (size_t)d;
+    gk_quant(sp->kmsb + at, sp->ckq + at, d, sp->s.msb, W);
+    if (sp->s.refetch) gk_quant(sp->kfull + at, sp->ckq + at, d, sp->s.full, W);
+    gk_quant(sp->vb + at, sp->cvq + at, d, sp->s.vbits, W);
   }
 }
 
