@@ -25,13 +25,7 @@ instr=${BENCH_INSTR:-1}
 command -v valgrind >/dev/null 2>&1 || instr=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
 
-# csv_get FILE COLUMN: a column of attnsim's one-row CSV, by header name.
-csv_get() {
-  awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
-                       NR == 2 { print $c }' "$1"
-}
-
-now() { date +%s.%N; }
+. "$(dirname "$0")/lib.sh"
 
 # wall BIN ARGS...: run BIN ARGS; its wall time in $w, its peak RSS in
 # $tmp/rss.

@@ -10,11 +10,7 @@ set -e
 bin=$1; out=${2:-/dev/null}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
 
-csv_get() {
-  awk -F, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i }
-                       NR == 2 { print $c }' "$1"
-}
-now() { date +%s.%N; }
+. "$(dirname "$0")/lib.sh"
 
 # one MODEL ARGS...: run with dram.model=MODEL; cycles, energy, wall in
 # $cyc_MODEL, $pj_MODEL, $wall_MODEL.
