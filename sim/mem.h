@@ -34,6 +34,8 @@ typedef struct mem_req {
  * of a run. */
 typedef struct mem mem_t;
 typedef struct mem_ops {
+  /* Whether r would be accepted now. It counts nothing: the engine's
+   * per-layer attribution closes no window around a refused request. */
   bool (*can_accept)(mem_t *m, const mem_req_t *r);
   void (*push)(mem_t *m, mem_req_t *r, uint64_t now);
   /* Pop one request completed at or before now; false when none. */
